@@ -1,0 +1,386 @@
+package io.cgrender.core.box;
+
+import io.cgrender.core.CgrenderException;
+import io.cgrender.core.cloud.Image;
+import io.cgrender.core.cloud.ImageSupport;
+import io.cgrender.core.cloud.LaunchSpec;
+import io.cgrender.core.cloud.Machine;
+import io.cgrender.core.cloud.MachineAccess;
+import io.cgrender.core.cloud.MachineFilter;
+import io.cgrender.core.cloud.MachineState;
+import io.cgrender.core.ns.Tags;
+import io.cgrender.core.ssh.RemoteHost;
+import io.cgrender.core.ssh.SshTarget;
+import io.cgrender.core.step.Step;
+import io.cgrender.core.step.StepRunner;
+import io.cgrender.core.ui.Console;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A kind of machine, defined by how it is set up. Subclasses carry a {@link Role} annotation, have a public no-arg
+ * constructor, implement {@link #setup} and may override the event hooks; the lifecycle itself is fixed here:
+ * <pre>
+ *   launch → await running → verify host key &amp; connect → setup → (image) → ready
+ * </pre>
+ * Each stage is a {@link Step} whose cleanup undoes it if a later stage fails or the user presses Ctrl-C, so a
+ * failed create leaves nothing running (unless asked to with keep-on-error, which prints what it kept).
+ * <p>
+ * A box instance serves one command invocation: the lifecycle methods remember the environment they were given so
+ * that hooks and {@link #setup} can use {@link #console()} and {@link #commandTimeout()}.
+ */
+public abstract class Box {
+
+    private BoxEnvironment environment;
+
+    protected Box() {
+        if (getClass().getAnnotation(Role.class) == null) {
+            throw new IllegalStateException(getClass().getName() + " has no @Role annotation");
+        }
+    }
+
+    /** The role name, from {@link Role#name()}. */
+    public final String role() {
+        return getClass().getAnnotation(Role.class).name();
+    }
+
+    public final String description() {
+        return getClass().getAnnotation(Role.class).description();
+    }
+
+    /** What this box needs of a machine. */
+    public abstract MachineSpec machineSpec();
+
+    // ---------------------------------------------------------------- the lifecycle (final)
+
+    /** A box that {@link #ensure} found running, or created. */
+    public record Ensured(Machine machine, boolean reused) {
+    }
+
+    /**
+     * Creates {@link CreateOptions#count()} new boxes and returns them ready. All or nothing: if one fails, every box
+     * this call launched is terminated (unless keep-on-error).
+     */
+    public final List<Machine> create(BoxEnvironment env, CreateOptions options) {
+        bind(env);
+        Optional<String> image = options.image();
+        int generation = image.map(id -> imageGeneration(env, id)).orElse(0);
+        List<Launch> launches = new ArrayList<>();
+        new StepRunner(env.console(), options.keepOnError()).execute(runner -> {
+            for (int i = 0; i < options.count(); i++) {
+                Launch launch = new Launch(env, options, generation);
+                launches.add(launch);
+                try {
+                    runner.run(launch, createSteps(image.isPresent(), options.saveImage()));
+                } catch (Exception e) {
+                    onFailure(Optional.ofNullable(launch.machine), e);
+                    throw e;
+                }
+            }
+            return null;
+        });
+        return launches.stream().map(l -> l.machine).toList();
+    }
+
+    /**
+     * Reuses the oldest ready box of this role in the namespace (starting it if it is stopped), or creates one.
+     */
+    public final Ensured ensure(BoxEnvironment env, CreateOptions options) {
+        bind(env);
+        List<Machine> mine = env.cloud().describe(MachineFilter.of(env.namespace(), role()));
+        Optional<Machine> candidate = mine.stream()
+                .filter(m -> m.stage().orElse(null) == Tags.Stage.READY)
+                .filter(m -> m.state() == MachineState.RUNNING || m.state() == MachineState.STOPPED)
+                .min(Comparator.comparing((Machine m) -> m.state() != MachineState.RUNNING)
+                        .thenComparing(Machine::launchedAt));
+        if (candidate.isEmpty()) {
+            return new Ensured(create(env, options.withCount(1)).get(0), false);
+        }
+        Machine machine = candidate.get();
+        if (machine.state() == MachineState.STOPPED) {
+            env.console().status("starting stopped box " + machine.id() + " (" + role() + ")");
+            env.cloud().start(machine.id(), timeout("state-change"), env.console().progress());
+        }
+        machine = env.cloud().awaitRunning(machine.id(), timeout("running"), env.console().progress());
+        connect(env, machine);
+        return new Ensured(machine, true);
+    }
+
+    /** Creates a box from the newest image of this role, skipping setup. */
+    public final Machine recreate(BoxEnvironment env, CreateOptions options) {
+        bind(env);
+        Image newest = images(env).list(env.namespace(), role()).stream()
+                .max(Comparator.comparingInt(Image::generation))
+                .orElseThrow(() -> new CgrenderException("there is no image of role " + role() + " in namespace "
+                        + env.namespace() + "; make one with: cgrender image " + role()));
+        env.console().status("recreating " + role() + " from image " + newest.id() + " (generation "
+                + newest.generation() + ")");
+        return create(env, options.withCount(1).withImage(newest.id())).get(0);
+    }
+
+    /** Opens (or reuses) the verified SSH session to a running box of this role. */
+    public final RemoteHost connect(BoxEnvironment env, Machine machine) {
+        bind(env);
+        MachineAccess access = env.cloud().accessFor(machine);
+        Duration timeout = timeout("ssh");
+        SshTarget target = new SshTarget(machine.id(), access.endpoint(), env.key().keyPair(),
+                () -> access.hostKeys().trustedFingerprints(machine, timeout, env.console().progress()));
+        return env.ssh().connect(target, timeout, env.console().progress());
+    }
+
+    /** Saves {@code machine} as the next generation image of this role. */
+    public final Image image(BoxEnvironment env, Machine machine) {
+        bind(env);
+        ImageSupport images = images(env);
+        int generation = images.list(env.namespace(), role()).stream().mapToInt(Image::generation).max().orElse(0) + 1;
+        Map<String, String> tags = Map.of(
+                Tags.NAME, env.namespace() + role() + "#gen" + generation,
+                Tags.NAMESPACE, env.namespace().toString(),
+                Tags.ROLE, role(),
+                Tags.GENERATION, Integer.toString(generation),
+                Tags.LOGIN_USER, machineSpec().adminUser());
+        String stage = machine.tags().getOrDefault(Tags.STAGE, Tags.Stage.READY.tagValue());
+        env.cloud().tag(machine.id(), Map.of(Tags.STAGE, Tags.Stage.IMAGING.tagValue()));
+        try {
+            Image image = images.create(machine, tags, timeout("state-change"), env.console().progress());
+            env.console().status("saved image " + image.id() + " of " + machine.id() + " (" + role() + ", generation "
+                    + generation + ")");
+            return image;
+        } finally {
+            env.cloud().tag(machine.id(), Map.of(Tags.STAGE, stage));
+        }
+    }
+
+    /** Terminates {@code machine}, forgets its host key and closes its session. Idempotent. */
+    public final void terminate(BoxEnvironment env, Machine machine) {
+        bind(env);
+        env.ssh().disconnect(machine.id());
+        env.cloud().terminate(machine.id(), timeout("state-change"), env.console().progress());
+        env.knownHosts().remove(machine.id());
+    }
+
+    // ---------------------------------------------------------------- hooks and work (for subclasses)
+
+    /** The cloud gave the new machine an id; it may not run yet. */
+    protected void onLaunched(Machine machine) {
+    }
+
+    /** The machine runs; SSH may not answer yet. */
+    protected void onRunning(Machine machine) {
+    }
+
+    /** Setup finished (or was skipped for a box launched from an image); the box is about to be handed out. */
+    protected void onReady(Machine machine, RemoteHost host) {
+    }
+
+    /**
+     * Creating failed; called before anything is cleaned up, so it can collect diagnostics from the machine, if
+     * there is one.
+     */
+    protected void onFailure(Optional<Machine> machine, Exception failure) {
+    }
+
+    /** Turns a fresh machine into this kind of box. Runs over SSH; must be idempotent. */
+    protected abstract void setup(RemoteHost host) throws Exception;
+
+    /** Available while a lifecycle method runs. */
+    protected final Console console() {
+        return environment().console();
+    }
+
+    /** How long one setup command may take ({@code cgrender.timeouts.command}). */
+    protected final Duration commandTimeout() {
+        return timeout("command");
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private void bind(BoxEnvironment env) {
+        this.environment = env;
+    }
+
+    private BoxEnvironment environment() {
+        if (environment == null) {
+            throw new IllegalStateException("no lifecycle method of " + role() + " is running");
+        }
+        return environment;
+    }
+
+    private Duration timeout(String name) {
+        return environment().settings().timeout(name);
+    }
+
+    private ImageSupport images(BoxEnvironment env) {
+        return env.cloud().images().orElseThrow(() -> new CgrenderException("the " + env.cloud().name()
+                + " cloud has no images"));
+    }
+
+    private int imageGeneration(BoxEnvironment env, String imageId) {
+        return images(env).list(env.namespace(), role()).stream()
+                .filter(i -> i.id().equals(imageId))
+                .findFirst()
+                .map(Image::generation)
+                .orElseThrow(() -> new CgrenderException("image " + imageId + " of role " + role()
+                        + " not found in namespace " + env.namespace() + "; see: cgrender list-images " + role()));
+    }
+
+    /** The state one box's creation shares between its steps. */
+    private static final class Launch {
+        final BoxEnvironment env;
+        final CreateOptions options;
+        final int generation;
+        Machine machine;
+        RemoteHost host;
+        Image image;
+
+        Launch(BoxEnvironment env, CreateOptions options, int generation) {
+            this.env = env;
+            this.options = options;
+            this.generation = generation;
+        }
+    }
+
+    private List<Step<Launch>> createSteps(boolean fromImage, boolean saveImage) {
+        List<Step<Launch>> steps = new ArrayList<>();
+        steps.add(new LaunchStep());
+        steps.add(new AwaitRunningStep());
+        steps.add(new ConnectStep());
+        if (!fromImage) {
+            steps.add(new SetupStep());
+        }
+        if (saveImage) {
+            steps.add(new SaveImageStep());
+        }
+        steps.add(new ReadyStep());
+        return steps;
+    }
+
+    private final class LaunchStep implements Step<Launch> {
+        @Override
+        public String name() {
+            return "launch";
+        }
+
+        @Override
+        public void run(Launch l) {
+            BoxEnvironment env = l.env;
+            MachineSpec spec = machineSpec();
+            Instant expiresAt = Instant.now().plus(env.settings().maxLifetime());
+            LaunchSpec launch = new LaunchSpec(env.namespace(), role(), spec,
+                    Tags.forNewBox(env.namespace(), role(), spec.adminUser(), l.generation, expiresAt),
+                    env.key().publicKeyLine(), env.settings().idleTimeout(), env.settings().maxLifetime(),
+                    l.options.image(), l.options.instanceType(), l.options.spot());
+            l.machine = env.cloud().launch(launch);
+            env.console().status("launched box " + l.machine.id() + " (" + role() + ") on the " + env.cloud().name()
+                    + " cloud in " + env.namespace());
+            onLaunched(l.machine);
+        }
+
+        @Override
+        public void cleanup(Launch l, io.cgrender.core.step.Outcome outcome) {
+            if (outcome.succeeded() || l.machine == null) {
+                return;
+            }
+            l.env.console().status("terminating box " + l.machine.id() + " (" + outcome.name().toLowerCase() + ")");
+            l.env.ssh().disconnect(l.machine.id());
+            l.env.cloud().terminate(l.machine.id(), timeout("state-change"), l.env.console().progress());
+            l.env.knownHosts().remove(l.machine.id());
+        }
+
+        @Override
+        public List<String> leftovers(Launch l) {
+            return l.machine == null ? List.of()
+                    : List.of("box " + l.machine.id() + " (" + role() + ", " + l.env.cloud().name() + " cloud)");
+        }
+    }
+
+    private final class AwaitRunningStep implements Step<Launch> {
+        @Override
+        public String name() {
+            return "await-running";
+        }
+
+        @Override
+        public void run(Launch l) {
+            l.machine = l.env.cloud().awaitRunning(l.machine.id(), timeout("running"), l.env.console().progress());
+            onRunning(l.machine);
+        }
+    }
+
+    private final class ConnectStep implements Step<Launch> {
+        @Override
+        public String name() {
+            return "connect";
+        }
+
+        @Override
+        public void run(Launch l) {
+            l.host = connect(l.env, l.machine);
+        }
+    }
+
+    private final class SetupStep implements Step<Launch> {
+        @Override
+        public String name() {
+            return "setup";
+        }
+
+        @Override
+        public void run(Launch l) throws Exception {
+            l.env.cloud().tag(l.machine.id(), Map.of(Tags.STAGE, Tags.Stage.SETTING_UP.tagValue()));
+            l.env.console().status("setting up " + l.machine.id() + " as " + role());
+            try {
+                setup(l.host);
+            } catch (Exception e) {
+                l.env.cloud().tag(l.machine.id(), Map.of(Tags.STAGE, Tags.Stage.FAILED.tagValue()));
+                throw e;
+            }
+        }
+    }
+
+    private final class SaveImageStep implements Step<Launch> {
+        @Override
+        public String name() {
+            return "image";
+        }
+
+        @Override
+        public void run(Launch l) {
+            l.env.cloud().tag(l.machine.id(), Map.of(Tags.STAGE, Tags.Stage.READY.tagValue()));
+            l.image = image(l.env, l.env.cloud().find(l.machine.id()).orElse(l.machine));
+        }
+
+        @Override
+        public void cleanup(Launch l, io.cgrender.core.step.Outcome outcome) {
+            if (!outcome.succeeded() && l.image != null) {
+                images(l.env).delete(l.image.id());
+            }
+        }
+
+        @Override
+        public List<String> leftovers(Launch l) {
+            return l.image == null ? List.of() : List.of("image " + l.image.id() + " (" + role() + ")");
+        }
+    }
+
+    private final class ReadyStep implements Step<Launch> {
+        @Override
+        public String name() {
+            return "ready";
+        }
+
+        @Override
+        public void run(Launch l) {
+            l.env.cloud().tag(l.machine.id(), Map.of(Tags.STAGE, Tags.Stage.READY.tagValue()));
+            l.machine = l.env.cloud().find(l.machine.id()).orElse(l.machine);
+            onReady(l.machine, l.host);
+            l.env.console().status("box " + l.machine.id() + " (" + role() + ") is ready");
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.cgrender.core.cloud;
+
+import io.cgrender.core.ui.Progress;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The small interface every cloud provider implements. Boxes and the CLI do the rest on top of it.
+ * <p>
+ * Conventions: methods taking an id throw {@link io.cgrender.core.CgrenderException} naming the id when it does not
+ * exist; waits take a timeout and report through {@link Progress}; {@link #terminate} of a machine that is already
+ * gone is not an error (cleanup must be idempotent).
+ */
+public interface Cloud extends AutoCloseable {
+
+    /** The provider's name as used with {@code --cloud}. */
+    String name();
+
+    /** Starts a machine and returns as soon as it has an id, before it runs: the caller records the id at once. */
+    Machine launch(LaunchSpec spec);
+
+    /** Waits until {@code id} runs; fails with the last state seen after {@code timeout}. */
+    Machine awaitRunning(String id, Duration timeout, Progress progress);
+
+    /** The non-terminated machines matching {@code filter}, oldest first. */
+    List<Machine> describe(MachineFilter filter);
+
+    /** One machine by id, if it exists in any state but terminated. */
+    Optional<Machine> find(String id);
+
+    /** Adds or replaces tags on a machine. */
+    void tag(String id, Map<String, String> tags);
+
+    void stop(String id, Duration timeout, Progress progress);
+
+    void start(String id, Duration timeout, Progress progress);
+
+    /** Terminates and waits until it is gone. Idempotent. */
+    void terminate(String id, Duration timeout, Progress progress);
+
+    /** How to reach a running machine. */
+    MachineAccess accessFor(Machine machine);
+
+    /** Image support, where the cloud has it. */
+    Optional<ImageSupport> images();
+
+    @Override
+    default void close() {
+    }
+}

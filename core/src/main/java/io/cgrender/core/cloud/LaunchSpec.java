@@ -1,0 +1,31 @@
+package io.cgrender.core.cloud;
+
+import io.cgrender.core.box.MachineSpec;
+import io.cgrender.core.ns.Namespace;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What to launch.
+ *
+ * @param namespace       the namespace the machine belongs to
+ * @param role            the box role
+ * @param machine         what the box needs of a machine (OS, size, recommended instance type)
+ * @param tags            tags to put on the machine at creation ({@link io.cgrender.core.ns.Tags})
+ * @param authorizedKey   the namespace's public key in OpenSSH format; the only key the machine accepts
+ * @param idleTimeout     the machine ends itself after this long without sessions or jobs
+ * @param maxLifetime     the machine ends itself this long after launch, whatever it is doing
+ * @param image           launch from this image instead of the base OS (setup already done)
+ * @param instanceType    overrides {@link MachineSpec#recommendedInstanceType()}
+ * @param spot            ask for spot capacity where the cloud has it
+ */
+public record LaunchSpec(Namespace namespace, String role, MachineSpec machine, Map<String, String> tags,
+                         String authorizedKey, Duration idleTimeout, Duration maxLifetime, Optional<String> image,
+                         Optional<String> instanceType, boolean spot) {
+
+    public LaunchSpec {
+        tags = Map.copyOf(tags);
+    }
+}

@@ -1,0 +1,60 @@
+package io.cgrender.core.ns;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The tag schema every cgrender resource carries. Tags make each resource findable by namespace and role, so
+ * creates can be idempotent and {@code gc} can find orphans.
+ */
+public final class Tags {
+
+    public static final String PREFIX = "cgrender:";
+    public static final String NAMESPACE = PREFIX + "namespace";
+    public static final String ROLE = PREFIX + "role";
+    /** Image generation a box was launched from (0 for a box set up from scratch); images carry their own. */
+    public static final String GENERATION = PREFIX + "generation";
+    /** ISO-8601 instant after which the box ends itself (its hard max lifetime) and gc may remove it. */
+    public static final String EXPIRES_AT = PREFIX + "expires-at";
+    /** Where the box is in its lifecycle: see {@link Stage}. */
+    public static final String STAGE = PREFIX + "stage";
+    /** The user to log in as (a box's admin user, e.g. {@code ubuntu}). */
+    public static final String LOGIN_USER = PREFIX + "login-user";
+    public static final String NAME = "Name";
+
+    private Tags() {
+    }
+
+    /** The tags a new box of {@code role} in {@code namespace} starts with. */
+    public static Map<String, String> forNewBox(Namespace namespace, String role, String loginUser, int generation,
+                                                Instant expiresAt) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        tags.put(NAME, namespace + role);
+        tags.put(NAMESPACE, namespace.toString());
+        tags.put(ROLE, role);
+        tags.put(LOGIN_USER, loginUser);
+        tags.put(GENERATION, Integer.toString(generation));
+        tags.put(EXPIRES_AT, expiresAt.toString());
+        tags.put(STAGE, Stage.LAUNCHING.tagValue());
+        return tags;
+    }
+
+    /** Lifecycle stages recorded in {@link #STAGE}. */
+    public enum Stage {
+        LAUNCHING, SETTING_UP, READY, IMAGING, FAILED;
+
+        public String tagValue() {
+            return name().toLowerCase().replace('_', '-');
+        }
+
+        public static Stage fromTag(String value) {
+            for (Stage s : values()) {
+                if (s.tagValue().equals(value)) {
+                    return s;
+                }
+            }
+            return null;
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package io.cgrender.core.ssh;
+
+import io.cgrender.core.CgrenderException;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Pinned host keys in an OpenSSH {@code known_hosts} file, one entry per machine under its instance id as host
+ * name. System OpenSSH reads the same file with {@code -o UserKnownHostsFile=FILE -o HostKeyAlias=ID
+ * -o StrictHostKeyChecking=yes}. Writes are atomic and serialised across processes with a lock file; lines this
+ * class did not write (comments, other hosts, hashed names) are kept as they are.
+ */
+public final class KnownHosts {
+
+    private final Path file;
+
+    public KnownHosts(Path file) {
+        this.file = file;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** The keys pinned for {@code alias}, as OpenSSH key lines ({@code "ssh-ed25519 AAAA…"}); empty if none. */
+    public List<String> keysFor(String alias) {
+        List<String> keys = new ArrayList<>();
+        for (String line : readLines()) {
+            Entry entry = Entry.parse(line);
+            if (entry != null && entry.names(alias)) {
+                keys.add(entry.key());
+            }
+        }
+        return keys;
+    }
+
+    public boolean isPinned(String alias) {
+        return !keysFor(alias).isEmpty();
+    }
+
+    /** Pins {@code key} for {@code alias}, replacing any key pinned before for that alias. */
+    public void pin(String alias, PublicKey key) {
+        requireAlias(alias);
+        String keyLine = KeyFiles.publicKeyLine(key);
+        update(lines -> {
+            lines.removeIf(line -> {
+                Entry e = Entry.parse(line);
+                return e != null && e.names(alias);
+            });
+            lines.add(alias + " " + keyLine);
+        });
+    }
+
+    /** Forgets {@code alias}; forgetting an alias that is not pinned does nothing. */
+    public void remove(String alias) {
+        if (!isPinned(alias)) {
+            return;
+        }
+        update(lines -> lines.removeIf(line -> {
+            Entry e = Entry.parse(line);
+            return e != null && e.names(alias);
+        }));
+    }
+
+    private interface Edit {
+        void apply(List<String> lines);
+    }
+
+    private void update(Edit edit) {
+        try {
+            Files.createDirectories(file.getParent());
+            Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
+            try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock ignored = channel.lock()) {
+                List<String> lines = readLines();
+                edit.apply(lines);
+                Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
+                Files.write(tmp, lines);
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new CgrenderException("cannot update " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private List<String> readLines() {
+        try {
+            return Files.exists(file) ? new ArrayList<>(Files.readAllLines(file)) : new ArrayList<>();
+        } catch (IOException e) {
+            throw new CgrenderException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void requireAlias(String alias) {
+        if (alias == null || !alias.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("not a usable host-key alias: " + alias);
+        }
+    }
+
+    /** One plain (unhashed, unmarked) known_hosts line: {@code names keytype base64 [comment]}. */
+    private record Entry(List<String> hostNames, String key) {
+
+        static Entry parse(String line) {
+            String trimmed = line.trim();
+            if (trimmed.isEmpty() || trimmed.startsWith("#") || trimmed.startsWith("@") || trimmed.startsWith("|")) {
+                return null;
+            }
+            String[] fields = trimmed.split("\\s+");
+            if (fields.length < 3) {
+                return null;
+            }
+            return new Entry(List.of(fields[0].toLowerCase(Locale.ROOT).split(",")), fields[1] + " " + fields[2]);
+        }
+
+        boolean names(String alias) {
+            return hostNames.contains(alias.toLowerCase(Locale.ROOT));
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.cgrender.core.ssh;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * A connected machine: commands and file transfer over one SSH session whose host key was verified before
+ * anything ran. Implementations hide the SSH library. Thread-safe: several commands may run at once over the one
+ * session, each on its own channel.
+ * <p>
+ * Remote paths are relative to the login user's home directory unless absolute.
+ */
+public interface RemoteHost extends AutoCloseable {
+
+    /** The machine id this session is pinned to (its host-key alias). */
+    String id();
+
+    /**
+     * Runs {@code command} through the login shell, streaming its output as it comes. Output on stderr is not a
+     * failure (apt writes progress there); only the exit code is.
+     *
+     * @param stdin fed to the command, or {@code null} for none
+     * @return the exit code, with empty {@code stdout}/{@code stderr}
+     * @throws io.cgrender.core.CgrenderException if the command does not finish within {@code timeout} (its
+     *                                            channel is closed, which ends it), or the session fails
+     */
+    ExecResult exec(String command, Duration timeout, InputStream stdin, OutputStream stdout, OutputStream stderr);
+
+    /** Runs {@code command} and captures its output (UTF-8) in the result. For short output only. */
+    ExecResult exec(String command, Duration timeout);
+
+    /** Copies a local file to {@code remotePath} over SFTP, creating missing parent directories. */
+    void upload(Path localFile, String remotePath);
+
+    /** Copies {@code remotePath} to {@code localFile} over SFTP; the local file appears whole or not at all. */
+    void download(String remotePath, Path localFile);
+
+    /** Whether the session is still open. */
+    boolean isOpen();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,10 @@
+package io.cgrender.core.step;
+
+/** How the run a cleanup belongs to ended. A step undoes its product only when the run did not succeed. */
+public enum Outcome {
+    SUCCEEDED, FAILED, CANCELLED;
+
+    public boolean succeeded() {
+        return this == SUCCEEDED;
+    }
+}
