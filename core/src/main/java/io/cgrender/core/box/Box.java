@@ -5,12 +5,10 @@ import io.cgrender.core.cloud.Image;
 import io.cgrender.core.cloud.ImageSupport;
 import io.cgrender.core.cloud.LaunchSpec;
 import io.cgrender.core.cloud.Machine;
-import io.cgrender.core.cloud.MachineAccess;
 import io.cgrender.core.cloud.MachineFilter;
 import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.ssh.RemoteHost;
-import io.cgrender.core.ssh.SshTarget;
 import io.cgrender.core.step.Step;
 import io.cgrender.core.step.StepRunner;
 import io.cgrender.core.ui.Console;
@@ -127,11 +125,7 @@ public abstract class Box {
     /** Opens (or reuses) the verified SSH session to a running box of this role. */
     public final RemoteHost connect(BoxEnvironment env, Machine machine) {
         bind(env);
-        MachineAccess access = env.cloud().accessFor(machine);
-        Duration timeout = timeout("ssh");
-        SshTarget target = new SshTarget(machine.id(), access.endpoint(), env.key().keyPair(),
-                () -> access.hostKeys().trustedFingerprints(machine, timeout, env.console().progress()));
-        return env.ssh().connect(target, timeout, env.console().progress());
+        return env.connect(machine);
     }
 
     /** Saves {@code machine} as the next generation image of this role. */
@@ -160,9 +154,7 @@ public abstract class Box {
     /** Terminates {@code machine}, forgets its host key and closes its session. Idempotent. */
     public final void terminate(BoxEnvironment env, Machine machine) {
         bind(env);
-        env.ssh().disconnect(machine.id());
-        env.cloud().terminate(machine.id(), timeout("state-change"), env.console().progress());
-        env.knownHosts().remove(machine.id());
+        env.terminate(machine);
     }
 
     // ---------------------------------------------------------------- hooks and work (for subclasses)
@@ -288,9 +280,7 @@ public abstract class Box {
                 return;
             }
             l.env.console().status("terminating box " + l.machine.id() + " (" + outcome.name().toLowerCase() + ")");
-            l.env.ssh().disconnect(l.machine.id());
-            l.env.cloud().terminate(l.machine.id(), timeout("state-change"), l.env.console().progress());
-            l.env.knownHosts().remove(l.machine.id());
+            l.env.terminate(l.machine);
         }
 
         @Override

@@ -1,0 +1,33 @@
+package io.cgrender.cli;
+
+import io.cgrender.core.ui.Console;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.util.concurrent.Callable;
+
+/**
+ * Base of every subcommand: builds the {@link Session} from the global options, runs {@link #execute}, and closes
+ * the session. Failures propagate to {@link Main}, the one place that maps them to messages and exit codes.
+ */
+public abstract class AbstractCommand implements Callable<Integer> {
+
+    @Spec
+    protected CommandSpec spec;
+
+    @Override
+    public final Integer call() throws Exception {
+        CgrenderCommand root = (CgrenderCommand) spec.root().userObject();
+        GlobalOptions options = root.options();
+        Console console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(), options.verbose());
+        try (Session session = new Session(options, root.invocation(), console)) {
+            return execute(session);
+        } finally {
+            console.out().flush();
+            console.err().flush();
+        }
+    }
+
+    /** Does the command's work and returns its exit code. */
+    protected abstract int execute(Session session) throws Exception;
+}

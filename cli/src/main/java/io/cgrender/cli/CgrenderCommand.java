@@ -1,0 +1,94 @@
+package io.cgrender.cli;
+
+import io.cgrender.cli.commands.CompletionCommand;
+import io.cgrender.cli.commands.CreateCommand;
+import io.cgrender.cli.commands.DeleteImageCommand;
+import io.cgrender.cli.commands.ImageCommand;
+import io.cgrender.cli.commands.ListCommand;
+import io.cgrender.cli.commands.ListImagesCommand;
+import io.cgrender.cli.commands.ListRolesCommand;
+import io.cgrender.cli.commands.RecreateCommand;
+import io.cgrender.cli.commands.RsyncCommand;
+import io.cgrender.cli.commands.ShowCommand;
+import io.cgrender.cli.commands.SshCommand;
+import io.cgrender.cli.commands.StartCommand;
+import io.cgrender.cli.commands.StopCommand;
+import io.cgrender.cli.commands.TerminateCommand;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+
+/** The top-level command: global options and the list of subcommands. */
+@Command(name = "cgrender",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = {"Runs heavy one-off work, OpenSCAD renders first of all, on disposable cloud boxes.",
+                "Boxes end themselves when idle or too old; nothing is left running by accident."},
+        footer = {"", "BOX is a ROLE (when it has one box), ROLE#ORDINAL (0 = oldest, -1 = newest) or a box id.",
+                "Exit codes: 0 ok, 1 failure (cleaned up), 2 bad input (nothing launched),"
+                        + " 3 cleanup incomplete (ids printed)."},
+        subcommands = {
+                ListRolesCommand.class,
+                CreateCommand.class,
+                ListCommand.class,
+                ShowCommand.class,
+                SshCommand.class,
+                RsyncCommand.class,
+                StopCommand.class,
+                StartCommand.class,
+                TerminateCommand.class,
+                ImageCommand.class,
+                RecreateCommand.class,
+                ListImagesCommand.class,
+                DeleteImageCommand.class,
+                CompletionCommand.class,
+        })
+public final class CgrenderCommand implements Runnable {
+
+    private final Invocation invocation;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-n", "--namespace"}, scope = ScopeType.INHERIT, paramLabel = "NS",
+            description = "Namespace of the boxes, e.g. /alice/ (default: $CGRENDER_NAMESPACE or /__me__/).")
+    String namespace;
+
+    @Option(names = "--cloud", scope = ScopeType.INHERIT, paramLabel = "CLOUD",
+            description = "Cloud to use: local (default), or a provider plugin's name.")
+    String cloud;
+
+    @Option(names = {"-c", "--config"}, scope = ScopeType.INHERIT, paramLabel = "FILE",
+            description = "Extra configuration file (HOCON), over $XDG_CONFIG_HOME/cgrender/cgrender.conf.")
+    Path configFile;
+
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+            description = "Show each step, command output and library warnings.")
+    boolean verbose;
+
+    @Option(names = "--json", scope = ScopeType.INHERIT, description = "Print results as JSON.")
+    boolean json;
+
+    public CgrenderCommand(Invocation invocation) {
+        this.invocation = invocation;
+    }
+
+    public Invocation invocation() {
+        return invocation;
+    }
+
+    public GlobalOptions options() {
+        return new GlobalOptions(namespace, cloud, configFile, verbose, json);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}

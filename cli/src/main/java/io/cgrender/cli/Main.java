@@ -1,0 +1,124 @@
+package io.cgrender.cli;
+
+import io.cgrender.core.CgrenderException;
+import io.cgrender.core.CleanupIncompleteException;
+import io.cgrender.core.UsageException;
+import picocli.CommandLine;
+
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * The {@code cgrender} command. {@link #run} is the seam tests use: it takes the streams and environment a process
+ * would have and returns the exit code instead of exiting.
+ * <p>
+ * Exit codes: 0 ok, 1 failure (cleaned up), 2 usage or bad input (nothing launched), 3 cleanup incomplete (the ids
+ * left behind are printed).
+ */
+public final class Main {
+
+    public static final int OK = 0;
+    public static final int FAILURE = 1;
+    public static final int USAGE = 2;
+    public static final int CLEANUP_INCOMPLETE = 3;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        quietLibraries(args);
+        PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+        PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+        int code = run(System.in, out, err, System.getenv(), args);
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+
+    /** Runs one command line against the given streams and environment. */
+    public static int run(InputStream in, PrintWriter out, PrintWriter err, Map<String, String> env, String... args) {
+        CgrenderCommand root = new CgrenderCommand(new Invocation(in, env));
+        CommandLine cli = commandLine(root, out, err);
+        return cli.execute(args);
+    }
+
+    /** Runs with no standard input. */
+    public static int run(PrintWriter out, PrintWriter err, Map<String, String> env, String... args) {
+        return run(InputStream.nullInputStream(), out, err, env, args);
+    }
+
+    static CommandLine commandLine(CgrenderCommand root, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(root);
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler(Main::handleFailure);
+        cli.setParameterExceptionHandler(Main::handleBadArguments);
+        // Everything after BOX belongs to the remote command or to rsync, options included.
+        for (String passThrough : new String[] {"ssh", "rsync"}) {
+            cli.getSubcommands().get(passThrough).setStopAtPositional(true);
+        }
+        return cli;
+    }
+
+    /** The one place where failures become messages and exit codes. */
+    private static int handleFailure(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
+        PrintWriter err = cli.getErr();
+        boolean verbose = parsed != null && parsed.hasMatchedOption("-v");
+        if (e instanceof CleanupIncompleteException incomplete) {
+            err.println("error: " + incomplete.getMessage());
+            if (!incomplete.leftBehind().isEmpty()) {
+                err.println("left behind (remove by hand or with cgrender terminate):");
+                incomplete.leftBehind().forEach(item -> err.println("  " + item));
+            }
+            trace(err, e, verbose);
+            return CLEANUP_INCOMPLETE;
+        }
+        if (e instanceof UsageException) {
+            err.println("error: " + e.getMessage());
+            trace(err, e, verbose);
+            return USAGE;
+        }
+        if (e instanceof CgrenderException) {
+            err.println("error: " + e.getMessage());
+            trace(err, e, verbose);
+            return FAILURE;
+        }
+        err.println("error: unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage()
+                + (verbose ? "" : " (run with -v for details)"));
+        trace(err, e, verbose);
+        return FAILURE;
+    }
+
+    private static int handleBadArguments(CommandLine.ParameterException e, String[] args) {
+        CommandLine cli = e.getCommandLine();
+        PrintWriter err = cli.getErr();
+        err.println("error: " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("see: " + cli.getCommandSpec().qualifiedName() + " --help");
+        return USAGE;
+    }
+
+    private static void trace(PrintWriter err, Exception e, boolean verbose) {
+        if (verbose) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+    }
+
+    /** MINA and friends log through slf4j-simple: warnings and worse only, and only with -v. */
+    private static void quietLibraries(String[] args) {
+        boolean verbose = false;
+        for (String arg : args) {
+            if (arg.equals("-v") || arg.equals("--verbose")) {
+                verbose = true;
+            }
+            if (arg.equals("--")) {
+                break;
+            }
+        }
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "warn" : "off");
+        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    }
+}

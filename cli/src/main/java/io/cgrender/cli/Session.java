@@ -1,0 +1,161 @@
+package io.cgrender.cli;
+
+import io.cgrender.core.box.BoxEnvironment;
+import io.cgrender.core.box.BoxResolver;
+import io.cgrender.core.box.Roles;
+import io.cgrender.core.cloud.Cloud;
+import io.cgrender.core.cloud.CloudContext;
+import io.cgrender.core.cloud.CloudProviders;
+import io.cgrender.core.cloud.ImageSupport;
+import io.cgrender.core.cloud.Machine;
+import io.cgrender.core.config.Dirs;
+import io.cgrender.core.config.Settings;
+import io.cgrender.core.ns.Namespace;
+import io.cgrender.core.ssh.KnownHosts;
+import io.cgrender.core.ssh.MinaSshConnector;
+import io.cgrender.core.ssh.NamespaceKey;
+import io.cgrender.core.ssh.SshConnector;
+import io.cgrender.core.ui.Console;
+import io.cgrender.core.CgrenderException;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What one command invocation works with, each part built on first use so that a command touches only what it
+ * needs ({@code list-roles} opens no cloud, {@code list} generates no key). Closed when the command ends.
+ */
+public final class Session implements AutoCloseable {
+
+    private final GlobalOptions options;
+    private final Invocation invocation;
+    private final Console console;
+    private final Dirs dirs;
+    private Settings settings;
+    private Namespace namespace;
+    private Roles roles;
+    private Cloud cloud;
+    private KnownHosts knownHosts;
+    private NamespaceKey key;
+    private SshConnector ssh;
+
+    public Session(GlobalOptions options, Invocation invocation, Console console) {
+        this.options = options;
+        this.invocation = invocation;
+        this.console = console;
+        this.dirs = Dirs.from(invocation.env(), Path.of(invocation.env().getOrDefault("HOME",
+                System.getProperty("user.home"))));
+    }
+
+    public Console console() {
+        return console;
+    }
+
+    public GlobalOptions options() {
+        return options;
+    }
+
+    public Invocation invocation() {
+        return invocation;
+    }
+
+    public Dirs dirs() {
+        return dirs;
+    }
+
+    public Settings settings() {
+        if (settings == null) {
+            Map<String, Object> overrides = new LinkedHashMap<>();
+            if (options.namespace() != null) {
+                overrides.put(Settings.ROOT + ".namespace", options.namespace());
+            }
+            if (options.cloud() != null) {
+                overrides.put(Settings.ROOT + ".cloud", options.cloud());
+            }
+            settings = Settings.load(dirs, Optional.ofNullable(options.configFile()), invocation.env(), overrides);
+        }
+        return settings;
+    }
+
+    public Namespace namespace() {
+        if (namespace == null) {
+            String user = invocation.env().getOrDefault("USER", System.getProperty("user.name"));
+            namespace = Namespace.parse(settings().namespace(), user);
+        }
+        return namespace;
+    }
+
+    public Roles roles() {
+        if (roles == null) {
+            roles = Roles.discover(Session.class.getClassLoader());
+        }
+        return roles;
+    }
+
+    public Cloud cloud() {
+        if (cloud == null) {
+            CloudProviders providers = CloudProviders.discover(Session.class.getClassLoader());
+            cloud = providers.get(settings().cloud()).open(new CloudContext(settings(), dirs, namespace(), console));
+        }
+        return cloud;
+    }
+
+    public ImageSupport images() {
+        return cloud().images().orElseThrow(() -> new CgrenderException("the " + cloud().name()
+                + " cloud does not support images"));
+    }
+
+    public KnownHosts knownHosts() {
+        if (knownHosts == null) {
+            knownHosts = new KnownHosts(dirs.knownHosts());
+        }
+        return knownHosts;
+    }
+
+    public NamespaceKey key() {
+        if (key == null) {
+            key = NamespaceKey.loadOrCreate(dirs.keys(), namespace());
+        }
+        return key;
+    }
+
+    public SshConnector ssh() {
+        if (ssh == null) {
+            ssh = new MinaSshConnector(knownHosts());
+        }
+        return ssh;
+    }
+
+    public BoxEnvironment environment() {
+        return new BoxEnvironment(cloud(), namespace(), key(), knownHosts(), ssh(), settings(), console);
+    }
+
+    /** Resolves BOX (ROLE, ROLE#ORDINAL or id) in the namespace. */
+    public Machine resolve(String boxRef) {
+        return new BoxResolver(cloud(), namespace()).resolve(boxRef);
+    }
+
+    @Override
+    public void close() {
+        RuntimeException failure = null;
+        for (AutoCloseable closeable : new AutoCloseable[] {ssh, cloud}) {
+            if (closeable == null) {
+                continue;
+            }
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new CgrenderException("cannot close: " + e.getMessage(), e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}

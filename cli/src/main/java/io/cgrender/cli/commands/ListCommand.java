@@ -1,0 +1,32 @@
+package io.cgrender.cli.commands;
+
+import io.cgrender.cli.AbstractCommand;
+import io.cgrender.cli.Json;
+import io.cgrender.cli.MachineViews;
+import io.cgrender.cli.Session;
+import io.cgrender.core.cloud.Machine;
+import io.cgrender.core.cloud.MachineFilter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.util.List;
+
+@Command(name = "list", description = "List the boxes of the namespace (terminated ones excluded).")
+public final class ListCommand extends AbstractCommand {
+
+    @Parameters(paramLabel = "ROLE", arity = "0..1", description = "Only boxes of this role.")
+    String role;
+
+    @Override
+    protected int execute(Session session) {
+        List<Machine> all = session.cloud().describe(MachineFilter.of(session.namespace()));
+        List<Machine> shown = role == null ? all : all.stream().filter(m -> m.role().equals(role)).toList();
+        MachineViews views = new MachineViews(all);
+        if (session.options().json()) {
+            session.console().out().println(Json.write(shown.stream().map(views::json).toList()));
+        } else {
+            views.table(shown).print(session.console().out());
+        }
+        return 0;
+    }
+}

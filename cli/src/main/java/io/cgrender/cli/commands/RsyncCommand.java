@@ -1,0 +1,39 @@
+package io.cgrender.cli.commands;
+
+import io.cgrender.cli.AbstractCommand;
+import io.cgrender.cli.Session;
+import io.cgrender.cli.SystemSsh;
+import io.cgrender.core.UsageException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.util.ArrayList;
+import java.util.List;
+
+@Command(name = "rsync", description = {
+        "Run rsync between here and a box, through ssh with the pinned host key.",
+        "In RSYNC-ARGS, a path starting with ':' is on the box, e.g.:",
+        "  cgrender rsync openscad-ubuntu-box -av model/ :model/"})
+public final class RsyncCommand extends AbstractCommand {
+
+    @Parameters(index = "0", paramLabel = "BOX", description = "ROLE, ROLE#ORDINAL or box id.")
+    String box;
+
+    @Parameters(index = "1..*", paramLabel = "RSYNC-ARGS", description = "rsync's arguments; ':' names the box.")
+    List<String> args = new ArrayList<>();
+
+    @Override
+    protected int execute(Session session) {
+        if (args.stream().noneMatch(a -> a.startsWith(":"))) {
+            throw new UsageException("no path on the box in the rsync arguments; start the box's path with ':',"
+                    + " e.g. cgrender rsync " + box + " -av dir/ :dir/");
+        }
+        SystemSsh ssh = SystemSsh.to(session, session.resolve(box));
+        List<String> command = new ArrayList<>(List.of("rsync", "-e", ssh.rsyncShell()));
+        for (String arg : args) {
+            command.add(arg.startsWith(":") ? ssh.destination() + arg : arg);
+        }
+        session.console().verbose(String.join(" ", command));
+        return SystemSsh.runAttached(command);
+    }
+}
