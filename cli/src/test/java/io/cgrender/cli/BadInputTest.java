@@ -1,0 +1,161 @@
+package io.cgrender.cli;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Bad input: a one-line error naming the problem and the fix, exit code 2, and nothing launched. */
+class BadInputTest {
+
+    private Cli cli;
+
+    @BeforeEach
+    void start() throws IOException {
+        cli = new Cli();
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        cli.close();
+    }
+
+    private void assertRefused(Cli.Result r, String... fragments) {
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().startsWith("error: "), r.toString());
+        String firstLine = r.err().lines().findFirst().orElse("");
+        for (String fragment : fragments) {
+            assertTrue(firstLine.contains(fragment), "'" + fragment + "' missing in: " + r);
+        }
+        assertEquals("", r.out(), r.toString());
+        assertNothingLaunched();
+    }
+
+    private void assertNothingLaunched() {
+        Path boxes = cli.stateDir().resolve("local/boxes");
+        try (var entries = Files.exists(boxes) ? Files.list(boxes) : java.util.stream.Stream.<Path>empty()) {
+            assertEquals(0, entries.count(), "a box directory exists under " + boxes);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void unknownRoleListsTheKnownOnes() {
+        assertRefused(cli.run("create", "openscad-box"), "unknown role 'openscad-box'", "openscad-ubuntu-box",
+                "cgrender list-roles");
+    }
+
+    @Test
+    void invalidNamespaceNamesTheRule() {
+        assertRefused(cli.run("-n", "Alice", "list"), "invalid namespace 'Alice'", "starts and ends with '/'");
+        assertRefused(cli.run("create", "echo-box", "-n", "/a b/"), "invalid namespace");
+    }
+
+    @Test
+    void invalidNamespaceFromTheEnvironment() {
+        cli.env().put("CGRENDER_NAMESPACE", "/UPPER/");
+        assertRefused(cli.run("list"), "invalid namespace '/UPPER/'");
+    }
+
+    @Test
+    void unknownBoxSaysHowToFindOne() {
+        assertRefused(cli.run("ssh", "echo-box", "--", "true"), "no box 'echo-box'", "cgrender create echo-box");
+        assertRefused(cli.run("terminate", "l-0123456789ab"), "no box 'l-0123456789ab'", "cgrender list");
+        assertRefused(cli.run("show", "echo-box#x"), "ordinal after '#' must be a whole number");
+    }
+
+    @Test
+    void unknownConfigKeyNamesTheFileAndTheKnownKeys() throws IOException {
+        Path conf = Files.writeString(cli.root().resolve("bad.conf"), "cgrender.box.idle-timout = 5m\n");
+        assertRefused(cli.run("-c", conf.toString(), "list"), "unknown config key 'cgrender.box.idle-timout'",
+                "bad.conf: 1", "idle-timeout");
+    }
+
+    @Test
+    void badConfigValueInTheUserFile() throws IOException {
+        Files.createDirectories(cli.configDir());
+        Files.writeString(cli.configDir().resolve("cgrender.conf"), "cgrender.box.max-lifetime = soon\n");
+        assertRefused(cli.run("create", "echo-box"), "max-lifetime");
+    }
+
+    @Test
+    void unknownCloud() {
+        assertRefused(cli.run("--cloud", "nimbus", "list"), "unknown cloud 'nimbus'", "local");
+    }
+
+    @Test
+    void unknownCommandAndOptionSuggestHelp() {
+        Cli.Result r = cli.run("crate", "echo-box");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("Unmatched argument") || r.err().contains("Unknown"), r.toString());
+        assertTrue(r.err().contains("create"), "suggests the near command: " + r);
+        Cli.Result option = cli.run("create", "--cuont", "2", "echo-box");
+        assertEquals(2, option.code(), option.toString());
+        assertTrue(option.err().contains("--cuont"), option.toString());
+        assertNothingLaunched();
+    }
+
+    @Test
+    void countMustBePositive() {
+        assertRefused(cli.run("create", "echo-box", "--count", "0"), "--count must be at least 1");
+    }
+
+    @Test
+    void rsyncNeedsAPathOnTheBox() {
+        assertRefused(cli.run("rsync", "echo-box", "-av", "a/", "b/"), "start the box's path with ':'");
+    }
+
+    @Test
+    void deleteImageOfAnotherNamespaceOrUnknown() {
+        assertRefused(cli.run("delete-image", "limg-000000000000"), "no image limg-000000000000",
+                "cgrender list-images");
+    }
+
+    @Test
+    void recreateWithoutImageSaysHowToMakeOne() {
+        Cli.Result r = cli.run("recreate", "echo-box");
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains("cgrender image echo-box"), r.toString());
+        assertNothingLaunched();
+    }
+
+    @Test
+    void versionAndHelpAndCompletion() {
+        Cli.Result version = cli.ok("--version");
+        assertTrue(version.out().startsWith("cgrender "), version.toString());
+        assertFalse(version.out().contains("${"), "version is filtered at build time: " + version);
+        Cli.Result help = cli.ok("--help");
+        for (String command : new String[] {"list-roles", "create", "list", "show", "ssh", "rsync", "stop", "start",
+                "terminate", "image", "recreate", "list-images", "delete-image", "completion"}) {
+            assertTrue(help.out().contains(command), command + " missing from help: " + help);
+        }
+        Cli.Result completion = cli.ok("completion");
+        assertTrue(completion.out().contains("complete -F"), completion.toString());
+        assertTrue(completion.out().contains("list-roles"), completion.toString());
+    }
+
+    @Test
+    void listRolesShowsBuiltInRolesWithDescriptions() {
+        Cli.Result r = cli.ok("list-roles");
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("openscad-ubuntu-box") && l.contains("OpenSCAD")
+                && l.contains("built-in")), r.toString());
+        Cli.Result json = cli.ok("list-roles", "--json");
+        assertTrue(json.out().contains("\"role\":\"openscad-ubuntu-box\""), json.toString());
+    }
+
+    @Test
+    void listOfAnEmptyNamespaceIsJustTheHeader() {
+        Cli.Result r = cli.ok("list");
+        assertEquals(1, r.out().lines().count(), r.toString());
+        assertTrue(r.out().startsWith("ID"), r.toString());
+        assertEquals("[]", cli.ok("list", "--json").out().strip());
+    }
+}

@@ -1,0 +1,146 @@
+package io.cgrender.cli;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What a new user does: create → reuse → ssh → stop → start → image → recreate → terminate, on the local cloud. */
+class LifecycleEndToEndTest {
+
+    private Cli cli;
+
+    @BeforeEach
+    void start() throws IOException {
+        cli = new Cli();
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        cli.close();
+    }
+
+    @Test
+    void openscadBoxCreateTwiceGivesOneBoxThatRendersAndTerminatesCleanly() {
+        Cli.Result first = cli.ok("create", "openscad-ubuntu-box");
+        String id = first.out().strip();
+        assertTrue(id.matches("l-[0-9a-f]{12}"), first.toString());
+        assertTrue(first.err().contains("launched box " + id), first.toString());
+        assertTrue(first.err().contains("ready to render with OpenSCAD version"), first.toString());
+
+        Cli.Result second = cli.ok("create", "openscad-ubuntu-box");
+        assertEquals(id, second.out().strip(), "the ready box is reused");
+        assertTrue(second.err().contains("reusing ready box " + id), second.toString());
+        assertEquals(List.of(id), cli.boxIds());
+
+        Cli.Result version = cli.ok("ssh", "openscad-ubuntu-box", "--", "openscad", "--version");
+        assertTrue((version.out() + version.err()).contains("OpenSCAD version 2021.01"), version.toString());
+
+        Cli.Result list = cli.ok("list");
+        String row = list.out().lines().filter(l -> l.startsWith(id)).findFirst().orElseThrow();
+        assertTrue(row.contains("openscad-ubuntu-box#0") && row.contains("running") && row.contains("ready")
+                && row.contains("127.0.0.1:"), list.toString());
+
+        cli.ok("terminate", "openscad-ubuntu-box");
+        assertEquals(List.of(), cli.boxIds());
+        assertFalse(Files.exists(cli.stateDir().resolve("local/boxes").resolve(id)), "box dir removed");
+        assertFalse(knownHostsMention(id), "host key pin forgotten");
+    }
+
+    @Test
+    void fullLifecycleOfAQuickBox() throws IOException {
+        String id = cli.ok("create", "echo-box").out().strip();
+        Cli.Result exit = cli.run("ssh", id, "--", "exit", "7");
+        assertEquals(7, exit.code(), "ssh returns the remote exit code: " + exit);
+        assertEquals("setup\n", cli.ok("ssh", "echo-box", "cat", "setup-runs").out());
+        assertTrue(knownHostsMention(id), "host key pinned under the box id");
+
+        Cli.Result show = cli.ok("show", "echo-box");
+        assertTrue(show.out().contains("id: " + id), show.toString());
+        assertTrue(show.out().contains("host_key_fingerprints: SHA256:"), show.toString());
+        assertTrue(show.out().contains("HostKeyAlias=" + id), show.toString());
+
+        cli.ok("stop", "echo-box");
+        assertTrue(cli.ok("list").out().lines().anyMatch(l -> l.startsWith(id) && l.contains("stopped")));
+        Cli.Result whileStopped = cli.run("ssh", "echo-box", "--", "true");
+        assertEquals(1, whileStopped.code(), whileStopped.toString());
+        assertTrue(whileStopped.err().contains("cgrender start"), whileStopped.toString());
+
+        String pinnedBefore = knownHosts();
+        cli.ok("start", "echo-box");
+        assertEquals(pinnedBefore, knownHosts(), "the host key survives stop/start");
+        assertEquals("setup\n", cli.ok("ssh", "echo-box", "--", "cat", "setup-runs").out(), "the disk survives");
+
+        String image = cli.ok("image", "echo-box").out().strip();
+        Cli.Result images = cli.ok("list-images", "echo-box");
+        assertTrue(images.out().lines().anyMatch(l -> l.startsWith(image) && l.contains(" 1 ")), images.toString());
+
+        Cli.Result recreated = cli.ok("recreate", "echo-box");
+        String second = recreated.out().strip();
+        assertNotEquals(id, second);
+        assertFalse(recreated.err().contains("setting up"), "setup skipped: " + recreated);
+        assertEquals("setup\n", cli.ok("ssh", second, "--", "cat", "setup-runs").out(), "the image's files are there");
+
+        Cli.Result ambiguous = cli.run("ssh", "echo-box", "--", "true");
+        assertEquals(2, ambiguous.code(), ambiguous.toString());
+        assertTrue(ambiguous.err().contains("echo-box#0 (" + id) && ambiguous.err().contains("echo-box#1 (" + second),
+                ambiguous.toString());
+        assertEquals(0, cli.run("ssh", "echo-box#-1", "--", "true").code());
+
+        cli.ok("terminate", "echo-box#0");
+        cli.ok("terminate", second);
+        assertEquals(List.of(), cli.boxIds());
+        cli.ok("delete-image", image);
+        assertEquals(1, cli.ok("list-images").out().lines().count());
+    }
+
+    @Test
+    void createCountMakesSeveralAndNewSkipsReuse() {
+        Cli.Result two = cli.ok("create", "echo-box", "--count", "2");
+        assertEquals(2, two.out().lines().count(), two.toString());
+        String third = cli.ok("create", "echo-box", "--new").out().strip();
+        assertEquals(3, cli.boxIds().size());
+        assertTrue(cli.boxIds().contains(third));
+    }
+
+    @Test
+    void namespacesDoNotSeeEachOther() {
+        String a = cli.ok("-n", "/team-a/", "create", "echo-box").out().strip();
+        assertEquals(List.of(), cli.boxIds("-n", "/team-b/"));
+        Cli.Result other = cli.run("-n", "/team-b/", "terminate", a);
+        assertEquals(2, other.code(), other.toString());
+        assertEquals(List.of(a), cli.boxIds("-n", "/team-a/"));
+    }
+
+    @Test
+    void rsyncCopiesThroughThePinnedSsh() throws IOException {
+        cli.ok("create", "echo-box");
+        Path dir = Files.createDirectories(cli.root().resolve("upload"));
+        Files.writeString(dir.resolve("model.scad"), "cube(1);\n");
+        Cli.Result rsync = cli.run("rsync", "echo-box", "-a", dir + "/", ":models/");
+        assertEquals(0, rsync.code(), rsync.toString());
+        assertEquals("cube(1);\n", cli.ok("ssh", "echo-box", "--", "cat", "models/model.scad").out());
+    }
+
+    private boolean knownHostsMention(String id) {
+        return knownHosts().lines().anyMatch(l -> l.startsWith(id + " "));
+    }
+
+    private String knownHosts() {
+        try {
+            Path file = cli.configDir().resolve("known_hosts");
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
