@@ -1,0 +1,214 @@
+package io.cgrender.core.sync;
+
+import io.cgrender.core.CgrenderException;
+import io.cgrender.core.ssh.ExecResult;
+import io.cgrender.core.ssh.RemoteHost;
+import io.cgrender.core.ssh.Shell;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Mirrors a set of files into a directory on a box, sending only what changed.
+ * <p>
+ * The box keeps a content-hash manifest, {@code .cgrender-manifest}, in the directory: an append-only list of
+ * {@code <sha256> <size> <path>} lines (and {@code - <path>} for removals), the last line for a path winning. This
+ * client caches the manifest it last wrote, keyed by the manifest's own SHA-256, so an unchanged tree costs one
+ * short command; only new or changed files travel, and the manifest grows by the changed lines only. Files that left
+ * the set are removed from the box. The manifest is rewritten whole once it holds many stale lines.
+ */
+public final class FileSync {
+
+    static final String MANIFEST = ".cgrender-manifest";
+    private static final HexFormat HEX = HexFormat.of();
+
+    private final Path cacheDir;
+
+    /** @param cacheDir where this client remembers the boxes' manifests, e.g. {@code $XDG_STATE_HOME/cgrender/sync} */
+    public FileSync(Path cacheDir) {
+        this.cacheDir = cacheDir;
+    }
+
+    /** An entry of the manifest: a file's content hash and size. */
+    record Entry(String sha256, long size) {
+    }
+
+    /**
+     * Makes {@code remoteDir} (relative to the login home, or absolute) hold exactly {@code files}.
+     */
+    public SyncResult sync(RemoteHost host, String remoteDir, List<SyncFile> files, Duration timeout) {
+        Map<String, SyncFile> byRemote = new LinkedHashMap<>();
+        Map<String, Entry> wanted = new LinkedHashMap<>();
+        for (SyncFile f : files) {
+            if (byRemote.put(f.remote(), f) != null) {
+                throw new IllegalArgumentException("two files map to " + f.remote());
+            }
+            wanted.put(f.remote(), hash(f.local()));
+        }
+        String dir = Shell.quote(remoteDir);
+        String manifestDigest = exec(host, "mkdir -p " + dir + " && cd " + dir + " && { sha256sum " + MANIFEST
+                + " 2>/dev/null || echo none; }", timeout).stdout().trim().split("\\s+")[0];
+        Path cache = cacheFile(host.id(), remoteDir);
+        String manifestText = cachedManifest(cache, manifestDigest)
+                .orElseGet(() -> manifestDigest.equals("none") ? "" : exec(host, "cat " + dir + "/" + MANIFEST,
+                        timeout).stdout());
+        Map<String, Entry> present = parse(manifestText);
+
+        StringBuilder delta = new StringBuilder();
+        long bytes = 0;
+        int sent = 0;
+        int unchanged = 0;
+        for (Map.Entry<String, Entry> e : wanted.entrySet()) {
+            if (e.getValue().equals(present.get(e.getKey()))) {
+                unchanged++;
+                continue;
+            }
+            host.upload(byRemote.get(e.getKey()).local(), remoteDir + "/" + e.getKey());
+            bytes += e.getValue().size();
+            sent++;
+            delta.append(e.getValue().sha256()).append(' ').append(e.getValue().size()).append(' ')
+                    .append(e.getKey()).append('\n');
+        }
+        List<String> stale = new ArrayList<>();
+        for (String path : present.keySet()) {
+            if (!wanted.containsKey(path)) {
+                stale.add(path);
+                delta.append("- ").append(path).append('\n');
+            }
+        }
+        if (!stale.isEmpty()) {
+            List<String> rm = new ArrayList<>(List.of("rm", "-f", "--"));
+            stale.forEach(p -> rm.add(remoteDir + "/" + p));
+            exec(host, Shell.join(rm), timeout);
+        }
+        if (delta.length() > 0) {
+            String newText;
+            byte[] payload;
+            String op;
+            if (lineCount(manifestText) + lineCount(delta) > 4L * Math.max(16, wanted.size())) {
+                newText = render(wanted);
+                payload = newText.getBytes(StandardCharsets.UTF_8);
+                op = " > ";
+            } else {
+                newText = manifestText + delta;
+                payload = delta.toString().getBytes(StandardCharsets.UTF_8);
+                op = " >> ";
+            }
+            ExecResult r = host.exec("cat" + op + dir + "/" + MANIFEST, timeout, new ByteArrayInputStream(payload),
+                    OutputStream.nullOutputStream(), OutputStream.nullOutputStream());
+            if (!r.succeeded()) {
+                throw new CgrenderException("cannot update the file manifest in " + remoteDir + " on " + host.id()
+                        + " (exit " + r.exitCode() + ")");
+            }
+            bytes += payload.length;
+            remember(cache, newText);
+        } else if (!manifestDigest.equals("none")) {
+            remember(cache, manifestText);
+        }
+        return new SyncResult(sent, bytes, unchanged, stale.size());
+    }
+
+    private static ExecResult exec(RemoteHost host, String command, Duration timeout) {
+        ExecResult r = host.exec(command, timeout);
+        if (!r.succeeded()) {
+            throw new CgrenderException("file sync on " + host.id() + " failed (exit " + r.exitCode() + "): "
+                    + r.stderr().strip());
+        }
+        return r;
+    }
+
+    static Map<String, Entry> parse(String manifest) {
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        for (String line : manifest.split("\n")) {
+            if (line.startsWith("- ")) {
+                entries.remove(line.substring(2));
+                continue;
+            }
+            String[] f = line.split(" ", 3);
+            if (f.length == 3 && f[0].length() == 64) {
+                try {
+                    entries.put(f[2], new Entry(f[0], Long.parseLong(f[1])));
+                } catch (NumberFormatException ignored) {
+                    // a torn line from an interrupted append: the file will simply be sent again
+                }
+            }
+        }
+        return entries;
+    }
+
+    private static String render(Map<String, Entry> entries) {
+        StringBuilder out = new StringBuilder();
+        entries.forEach((path, e) -> out.append(e.sha256()).append(' ').append(e.size()).append(' ').append(path)
+                .append('\n'));
+        return out.toString();
+    }
+
+    private static long lineCount(CharSequence text) {
+        return text.chars().filter(c -> c == '\n').count();
+    }
+
+    static Entry hash(Path file) {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256())) {
+            long size = in.transferTo(OutputStream.nullOutputStream());
+            return new Entry(HEX.formatHex(((DigestInputStream) in).getMessageDigest().digest()), size);
+        } catch (IOException e) {
+            throw new CgrenderException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Path cacheFile(String hostId, String remoteDir) {
+        return cacheDir.resolve(hostId).resolve(HEX.formatHex(sha256().digest(
+                remoteDir.getBytes(StandardCharsets.UTF_8))));
+    }
+
+    private static Optional<String> cachedManifest(Path cache, String remoteDigest) {
+        try {
+            if (!Files.exists(cache)) {
+                return Optional.empty();
+            }
+            String text = Files.readString(cache);
+            return digest(text).equals(remoteDigest) ? Optional.of(text) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static void remember(Path cache, String manifestText) {
+        try {
+            Files.createDirectories(cache.getParent());
+            Path tmp = Files.createTempFile(cache.getParent(), "manifest", ".tmp");
+            Files.writeString(tmp, manifestText);
+            Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            // only a cache: the next sync reads the manifest from the box instead
+        }
+    }
+
+    private static String digest(String text) {
+        return HEX.formatHex(sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
