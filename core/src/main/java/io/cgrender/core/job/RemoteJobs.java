@@ -1,0 +1,170 @@
+package io.cgrender.core.job;
+
+import io.cgrender.core.CgrenderException;
+import io.cgrender.core.ssh.ExecResult;
+import io.cgrender.core.ssh.RemoteHost;
+import io.cgrender.core.ssh.Shell;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Detached jobs on one box. A job lives in {@code ~/.cgrender/jobs/<id>/} on the box: {@code command.sh} (what
+ * to run), {@code run.sh} (the wrapper), {@code pid} (while running), {@code status} and {@code log}. Started under
+ * {@code setsid} with every stream redirected, a job survives the SSH session that started it; any later client
+ * can follow its log or read its status.
+ */
+public final class RemoteJobs {
+
+    /** Where jobs live, relative to the box's home. */
+    public static final String JOBS_DIR = ".cgrender/jobs";
+
+    private static final String RUN_SCRIPT = loadRunScript();
+
+    private final RemoteHost host;
+    private final Duration commandTimeout;
+
+    public RemoteJobs(RemoteHost host, Duration commandTimeout) {
+        this.host = host;
+        this.commandTimeout = commandTimeout;
+    }
+
+    public static String jobDir(String id) {
+        return JOBS_DIR + "/" + id;
+    }
+
+    /** Writes the job's scripts and starts it detached; returns once the job has recorded that it runs. */
+    public void start(JobSpec spec) {
+        String dir = jobDir(spec.id());
+        String q = Shell.quote(dir);
+        String script = "set -e; mkdir -p " + q + "; cd " + q + "; cat > command.sh; "
+                + "printf '%s' " + Shell.quote(RUN_SCRIPT) + " > run.sh; "
+                + "setsid nohup bash \"$HOME/" + dir + "/run.sh\" \"$HOME/" + dir + "\" "
+                + Shell.quote(spec.workdir()) + " " + spec.after().word() + " > /dev/null 2>&1 < /dev/null & "
+                + "for i in $(seq 200); do [ -f status ] && exit 0; sleep 0.02; done; "
+                + "echo 'job did not start within 4s' >&2; exit 1";
+        ExecResult r = host.exec(script, commandTimeout,
+                new ByteArrayInputStream(spec.command().getBytes(StandardCharsets.UTF_8)),
+                OutputStream.nullOutputStream(), OutputStream.nullOutputStream());
+        if (!r.succeeded()) {
+            throw new CgrenderException("could not start job " + spec.id() + " on " + host.id() + " (exit "
+                    + r.exitCode() + ")");
+        }
+    }
+
+    /** The job's status as its status file says, {@link JobStatus.Stage#LOST} if it died without ending. */
+    public JobStatus status(String id) {
+        String q = Shell.quote(jobDir(id));
+        ExecResult r = host.exec("cd " + q + " 2>/dev/null || { echo stage=unknown; exit 0; }; cat status 2>/dev/null;"
+                + " if [ -f pid ] && ! kill -0 \"$(cat pid)\" 2>/dev/null; then echo dead=1; fi", commandTimeout);
+        return parseStatus(r.stdout());
+    }
+
+    static JobStatus parseStatus(String text) {
+        Map<String, String> fields = new HashMap<>();
+        for (String line : text.split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                fields.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
+            }
+        }
+        JobStatus.Stage stage;
+        try {
+            stage = JobStatus.Stage.valueOf(fields.getOrDefault("stage", "unknown").toUpperCase());
+        } catch (IllegalArgumentException e) {
+            stage = JobStatus.Stage.UNKNOWN;
+        }
+        if (stage == JobStatus.Stage.RUNNING && fields.containsKey("dead")) {
+            stage = JobStatus.Stage.LOST;
+        }
+        return new JobStatus(stage, integer(fields.get("exit")), instant(fields.get("started")),
+                instant(fields.get("ended")));
+    }
+
+    /**
+     * Streams the job's log from byte {@code offset} into {@code out} until the job ends (or at once, if it has),
+     * and returns the offset reached.
+     */
+    public long follow(String id, long offset, OutputStream out, Duration timeout) {
+        String q = Shell.quote(jobDir(id));
+        String from = "+" + (offset + 1);
+        CountingStream counting = new CountingStream(out);
+        ExecResult r = host.exec("cd " + q + " || exit 3; touch log; pid=$(cat pid 2>/dev/null); "
+                + "if [ -n \"$pid\" ] && kill -0 \"$pid\" 2>/dev/null; then exec tail -c " + from
+                + " -s 0.1 --pid=\"$pid\" -F log 2>/dev/null; else exec tail -c " + from + " log; fi",
+                timeout, null, counting, OutputStream.nullOutputStream());
+        if (r.exitCode() == 3) {
+            throw new CgrenderException("no job " + id + " on box " + host.id());
+        }
+        return offset + counting.count;
+    }
+
+    /** Asks the job to stop (SIGTERM to its process group); it records itself as cancelled. */
+    public void cancel(String id) {
+        String q = Shell.quote(jobDir(id));
+        host.exec("cd " + q + " && [ -f pid ] && kill -TERM -- -\"$(cat pid)\" 2>/dev/null; true", commandTimeout);
+    }
+
+    private static Optional<Integer> integer(String s) {
+        try {
+            return s == null || s.isEmpty() ? Optional.empty() : Optional.of(Integer.parseInt(s));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<Instant> instant(String s) {
+        try {
+            return s == null || s.isEmpty() ? Optional.empty() : Optional.of(Instant.parse(s));
+        } catch (java.time.format.DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String loadRunScript() {
+        try (InputStream in = RemoteJobs.class.getResourceAsStream("run.sh")) {
+            if (in == null) {
+                throw new IllegalStateException("run.sh missing from the class path");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Passes bytes through and counts them. */
+    private static final class CountingStream extends OutputStream {
+        private final OutputStream out;
+        private long count;
+
+        CountingStream(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
+        }
+    }
+}
