@@ -41,9 +41,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The local cloud: a box is a detached box-host process ({@link io.cgrender.local.host.BoxHost}) serving SSH on
@@ -261,12 +258,7 @@ public final class LocalCloud implements Cloud {
 
     private static boolean awaitExit(ProcessHandle process, Duration timeout) {
         try {
-            process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (ExecutionException e) {
-            return !process.isAlive();
+            return HostProcess.awaitExit(process, timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CgrenderException("interrupted while stopping the box host (pid " + process.pid() + ")", e);

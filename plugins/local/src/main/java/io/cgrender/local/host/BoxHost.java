@@ -234,7 +234,7 @@ public final class BoxHost {
                 Path pidFile = job.resolve("pid");
                 try {
                     long pid = Long.parseLong(Files.readString(pidFile).strip());
-                    if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && !HostProcess.isZombie(pid)) {
+                    if (HostProcess.isRunning(pid)) {
                         live.add(pid);
                     }
                 } catch (IOException | NumberFormatException e) {

@@ -8,9 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The processes running "on" a box: every process the box host starts carries {@code CGRENDER_BOX=<id>} in its
@@ -36,7 +33,7 @@ public final class BoxProcesses {
                 if (pid == self || !hasEntry(proc.resolve("environ"), entry)) {
                     continue;
                 }
-                ProcessHandle.of(pid).filter(ProcessHandle::isAlive).ifPresent(found::add);
+                ProcessHandle.of(pid).filter(p -> HostProcess.isRunning(p.pid())).ifPresent(found::add);
             }
         } catch (IOException e) {
             // no /proc: nothing can be found this way
@@ -56,22 +53,15 @@ public final class BoxProcesses {
         }
         processes.forEach(ProcessHandle::destroy);
         long deadline = System.nanoTime() + grace.toNanos();
-        for (ProcessHandle p : processes) {
-            long left = deadline - System.nanoTime();
-            if (left > 0) {
-                try {
-                    p.onExit().get(left, TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                } catch (ExecutionException | TimeoutException e) {
-                    // still alive: killed below
-                }
+        try {
+            for (ProcessHandle p : processes) {
+                HostProcess.awaitExit(p, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         // Processes started meanwhile (a shell forking as it dies) are caught by the second look.
-        List<ProcessHandle> survivors = new ArrayList<>(of(boxId));
-        survivors.forEach(ProcessHandle::destroyForcibly);
+        of(boxId).forEach(ProcessHandle::destroyForcibly);
         return processes.size();
     }
 

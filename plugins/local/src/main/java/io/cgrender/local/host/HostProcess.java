@@ -31,7 +31,7 @@ public record HostProcess(long pid, Instant startedAt) {
     /** The handle of this very process, if it is still alive (not a zombie, not a recycled pid). */
     public Optional<ProcessHandle> handle() {
         Optional<ProcessHandle> handle = ProcessHandle.of(pid);
-        if (handle.isEmpty() || !handle.get().isAlive() || isZombie(pid)) {
+        if (handle.isEmpty() || !isRunning(pid)) {
             return Optional.empty();
         }
         Optional<Instant> start = handle.get().info().startInstant();
@@ -46,10 +46,32 @@ public record HostProcess(long pid, Instant startedAt) {
     }
 
     /**
+     * Waits until {@code process} has exited, at most {@code timeout}. Polls: {@link ProcessHandle#onExit()} of a
+     * process that is not our child waits until it is reaped, which an init that reaps lazily delays by seconds.
+     *
+     * @return whether it exited in time
+     */
+    public static boolean awaitExit(ProcessHandle process, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (isRunning(process.pid())) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
+    }
+
+    /** Whether {@code pid} names a process that has not exited (a zombie has). */
+    public static boolean isRunning(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && !isZombie(pid);
+    }
+
+    /**
      * A process that exited but was not reaped yet (its parent is gone and nobody waits for it) still has a pid;
      * it is dead for our purposes.
      */
-    static boolean isZombie(long pid) {
+    private static boolean isZombie(long pid) {
         Path stat = Path.of("/proc", Long.toString(pid), "stat");
         try {
             String text = Files.readString(stat);
