@@ -2,6 +2,7 @@ package io.cgrender.local.host;
 
 import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
+import org.apache.sshd.server.Signal;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
 import org.slf4j.Logger;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,8 +28,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>
  * Each process leads its own process group ({@code setsid}); if the channel closes before the command finished
  * (the client gave up or disconnected) the whole group is killed: SIGTERM, then SIGKILL. Detached jobs start their
- * own sessions and so survive that, as they would with OpenSSH. As with OpenSSH, the exit status is sent once the
- * command exited <em>and</em> its output streams reached end of file.
+ * own sessions and so survive that, as they would with OpenSSH. Signals the client sends ({@code signal} channel
+ * requests) go to the whole group too. As with OpenSSH, the exit status is sent once the command exited <em>and</em>
+ * its output streams reached end of file.
  */
 final class ProcessCommand implements Command {
 
@@ -97,6 +100,14 @@ final class ProcessCommand implements Command {
             }
         });
         process = builder.start();
+        // "signal" channel requests (a client ending a command that ran out of time) go to the whole group.
+        env.addSignalListener((ch, signal) -> {
+            if (!finished && signal != Signal.WINCH) {
+                LOG.info("#{} client sent SIG{}", number, signal.name());
+                long pid = process.pid();
+                inBackground(() -> signalGroup(pid, signal.name()));
+            }
+        });
         LOG.info("#{} started pid {}{}: {}", number, process.pid(), pty ? " (pty)" : "",
                 command == null ? "shell" : abbreviate(command));
 
@@ -166,12 +177,25 @@ final class ProcessCommand implements Command {
             return;
         }
         LOG.info("#{} channel closed while running: killing process group {}", number, p.pid());
-        signalGroup(p.pid(), "TERM");
-        scheduler.schedule(() -> {
-            if (!finished) {
-                signalGroup(p.pid(), "KILL");
-            }
-        }, KILL_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        inBackground(() -> signalGroup(p.pid(), "TERM"));
+        try {
+            scheduler.schedule(() -> {
+                if (!finished) {
+                    signalGroup(p.pid(), "KILL");
+                }
+            }, KILL_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // the host is shutting down and kills every process of the box anyway
+        }
+    }
+
+    /** Off the SSH I/O threads; inline when the host is shutting down. */
+    private void inBackground(Runnable task) {
+        try {
+            scheduler.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run();
+        }
     }
 
     /** Signals the process group led by {@code pid}; {@code kill(1)} because Java cannot address groups. */
