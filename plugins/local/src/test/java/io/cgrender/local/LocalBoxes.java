@@ -126,18 +126,32 @@ final class LocalBoxes implements AutoCloseable {
     }
 
     List<String> sshCommand(Machine machine, String command) throws IOException {
+        return sshCommand(machine, List.of(), command);
+    }
+
+    /** {@code ssh [extra options] user@host [command]}: no command opens a shell. */
+    List<String> sshCommand(Machine machine, List<String> extraOptions, String commandOrNull) throws IOException {
         MachineAccess access = pin(machine);
         List<String> argv = new ArrayList<>(List.of("ssh", "-F", "/dev/null", "-i", key.privateKeyFile().toString(),
                 "-p", Integer.toString(access.endpoint().port())));
         argv.addAll(clientOptions(machine.id()));
+        argv.addAll(extraOptions);
         argv.add(access.endpoint().user() + "@" + access.endpoint().host());
-        argv.add(command);
+        if (commandOrNull != null) {
+            argv.add(commandOrNull);
+        }
         return argv;
     }
 
     /** Runs {@code command} on the box with system ssh; fails the test if it does not finish in 30 s. */
     ExecResult ssh(Machine machine, String command) throws IOException, InterruptedException {
         return run(sshCommand(machine, command), null);
+    }
+
+    /** Runs system ssh with {@code extraOptions}, feeding it {@code stdin}. */
+    ExecResult ssh(Machine machine, List<String> extraOptions, String commandOrNull, String stdin)
+            throws IOException, InterruptedException {
+        return run(sshCommand(machine, extraOptions, commandOrNull), stdin);
     }
 
     /** Runs an sftp batch against the box with system sftp. */

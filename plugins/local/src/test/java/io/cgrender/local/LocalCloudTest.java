@@ -5,11 +5,16 @@ import io.cgrender.core.cloud.Cloud;
 import io.cgrender.core.cloud.CloudContext;
 import io.cgrender.core.cloud.Eventually;
 import io.cgrender.core.cloud.Machine;
+import io.cgrender.core.cloud.MachineAccess;
 import io.cgrender.core.cloud.MachineFilter;
 import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.config.Settings;
 import io.cgrender.core.ssh.ExecResult;
 import io.cgrender.core.ssh.KeyFiles;
+import io.cgrender.core.ssh.MinaSshConnector;
+import io.cgrender.core.ssh.RemoteHost;
+import io.cgrender.core.ssh.SshConnector;
+import io.cgrender.core.ssh.SshTarget;
 import io.cgrender.core.ui.Console;
 import io.cgrender.core.ui.Progress;
 import io.cgrender.local.host.BoxDir;
@@ -102,6 +107,38 @@ class LocalCloudTest {
         assertEquals(7, result.exitCode());
         assertEquals(home + "\n" + home + "\n" + machine.id() + "\n", result.stdout());
         assertEquals("oops\n", result.stderr());
+    }
+
+    @Test
+    void shellWithoutCommandRunsALoginShellAndPtyRequestsGetATerminal() throws Exception {
+        Machine machine = boxes.launchRunning();
+        Path home = boxes.box(machine.id()).home();
+
+        ExecResult shell = boxes.ssh(machine, List.of("-T"), null, "echo \"shell $0\"; pwd; exit 4\n");
+        assertEquals(4, shell.exitCode(), shell.stderr());
+        assertEquals("shell bash\n" + home + "\n", shell.stdout());
+
+        ExecResult pty = boxes.ssh(machine, List.of("-tt"), "tty; exit 5", null);
+        assertEquals(5, pty.exitCode(), pty.stderr());
+        assertTrue(pty.stdout().startsWith("/dev/pts/"), "a pty was requested: " + pty.stdout());
+    }
+
+    @Test
+    void aCommandTheClientGivesUpOnIsEndedOnTheBox() {
+        Machine machine = boxes.launchRunning();
+        MachineAccess access = boxes.cloud.accessFor(machine);
+        try (SshConnector connector = new MinaSshConnector(boxes.knownHosts)) {
+            RemoteHost host = connector.connect(new SshTarget(machine.id(), access.endpoint(), boxes.key.keyPair(),
+                    () -> access.hostKeys().trustedFingerprints(machine, LocalBoxes.GONE, Progress.NONE)),
+                    LocalBoxes.GONE, Progress.NONE);
+            assertEquals("ok\n", host.exec("echo ok", LocalBoxes.GONE).stdout());
+
+            assertThrows(CgrenderException.class, () -> host.exec("sleep 300", Duration.ofSeconds(1)));
+
+            Eventually.await(LocalBoxes.GONE, "the timed-out command no longer runs on the box",
+                    () -> BoxProcesses.of(machine.id()).isEmpty());
+            assertEquals("still usable\n", host.exec("echo still usable", LocalBoxes.GONE).stdout());
+        }
     }
 
     @Test
@@ -273,6 +310,22 @@ class LocalCloudTest {
         assertTrue(failure.getMessage().contains(machine.id()), failure.getMessage());
         assertTrue(failure.getMessage().contains("BoxHost"), "names the log's complaint: " + failure.getMessage());
         assertEquals(MachineState.DEAD, boxes.cloud.find(machine.id()).orElseThrow().state());
+    }
+
+    @Test
+    void hostJvmOptionsComeFromTheConfiguration() throws Exception {
+        Path conf = Files.writeString(temp.resolve("test.conf"),
+                "cgrender.local.host-jvm-options = [\"-Xmx64m\", \"-Dcgrender.test.marker=configured\"]\n");
+        Settings settings = Settings.load(boxes.dirs, Optional.of(conf), Map.of(), Map.of());
+        Cloud configured = new LocalCloudProvider().open(new CloudContext(settings, boxes.dirs, boxes.namespace,
+                Console.silent()));
+        Machine machine = configured.launch(boxes.spec("configured", Duration.ofMinutes(10), LONG));
+        boxes.adopt(machine.id());
+        configured.awaitRunning(machine.id(), LocalBoxes.RUNNING, Progress.NONE);
+
+        List<String> arguments = List.of(boxes.host(machine.id()).info().arguments().orElseThrow());
+        assertTrue(arguments.contains("-Dcgrender.test.marker=configured"), arguments.toString());
+        assertTrue(arguments.contains("-Xmx64m"), arguments.toString());
     }
 
     @Test
