@@ -384,7 +384,8 @@ public final class LocalCloud implements Cloud {
 
     private static CgrenderException hostDied(BoxDir box) {
         List<String> tail = tail(box.hostLog(), 8);
-        return new CgrenderException("the box host of local box " + box.id() + " exited before it was running"
+        return new CgrenderException("the box host of local box " + box.id() + " is dead (it exited or was killed);"
+                + " terminate the box (cgrender terminate " + box.id() + ") or start it again"
                 + (tail.isEmpty() ? " (its log " + box.hostLog() + " is empty)"
                 : "; last lines of " + box.hostLog() + ":\n  " + String.join("\n  ", tail)));
     }
