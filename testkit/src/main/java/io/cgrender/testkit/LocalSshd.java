@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -182,6 +181,21 @@ public final class LocalSshd implements AutoCloseable {
             launch(port);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot replace the host key of sshd", e);
+        }
+    }
+
+    /** Stops the server and every session it started, keeping its keys and port for {@link #restart()}. */
+    public synchronized void stop() {
+        stopProcess();
+    }
+
+    /** Starts a stopped server again on the same port with the same host key, like a rebooted machine. */
+    public synchronized void restart() {
+        stopProcess();
+        try {
+            launch(port);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restart sshd", e);
         }
     }
 
@@ -351,24 +365,51 @@ public final class LocalSshd implements AutoCloseable {
         }
     }
 
-    /** Ends sshd and its sessions (SIGTERM, then SIGKILL), waiting a bounded time for each. */
+    /** Ends sshd and its sessions (SIGTERM, then SIGKILL), polling a bounded time for them to go. */
     private static void kill(Process process) {
         List<ProcessHandle> family = new ArrayList<>(process.descendants().toList());
         family.add(process.toHandle());
         family.forEach(ProcessHandle::destroy);
-        long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
-        for (ProcessHandle handle : family) {
-            long left = deadline - System.nanoTime();
+        if (!awaitGone(family, STOP_TIMEOUT)) {
+            family.forEach(ProcessHandle::destroyForcibly);
+            awaitGone(family, STOP_TIMEOUT);
+        }
+    }
+
+    /**
+     * Polls rather than waiting on {@link ProcessHandle#onExit()}, which for processes that are not our children
+     * (sshd's sessions) is itself a slow poll.
+     */
+    private static boolean awaitGone(List<ProcessHandle> processes, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (processes.stream().anyMatch(LocalSshd::isRunning)) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
             try {
-                handle.onExit().get(Math.max(1, left), TimeUnit.NANOSECONDS);
-            } catch (Exception notYet) {
-                handle.destroyForcibly();
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
             }
         }
+        return true;
+    }
+
+    /**
+     * Alive and not a zombie. A session whose sshd parent died is reparented to init, which in some containers reaps
+     * it late; {@link ProcessHandle#isAlive()} counts it alive until then.
+     */
+    private static boolean isRunning(ProcessHandle process) {
+        if (!process.isAlive()) {
+            return false;
+        }
         try {
-            process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            int end = stat.lastIndexOf(')');
+            return end < 0 || end + 2 >= stat.length() || stat.charAt(end + 2) != 'Z';
+        } catch (IOException | RuntimeException e) {
+            return process.isAlive(); // no /proc: trust the JDK
         }
     }
 

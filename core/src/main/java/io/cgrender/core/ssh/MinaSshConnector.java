@@ -13,6 +13,7 @@ import org.apache.sshd.client.future.ConnectFuture;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.future.CancelOption;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
+import org.apache.sshd.common.session.helpers.MissingAttachedSessionException;
 import org.apache.sshd.core.CoreModuleProperties;
 
 import java.io.IOException;
@@ -118,15 +119,19 @@ public final class MinaSshConnector implements SshConnector {
         hostKeys.prepare();
         SshClient sshClient = client();
         String stage = "waiting for SSH on " + target.alias() + " (" + where + ")";
+        String lastSeen = "no answer";
         while (true) {
             try {
                 return openOnce(sshClient, target, hostKeys, deadline);
             } catch (NotYet notYet) {
+                if (notYet.getMessage() != null) {
+                    lastSeen = notYet.getMessage();
+                }
                 if (deadline.isPast()) {
                     throw new CgrenderException("cannot reach " + target.alias() + " over SSH at " + where
-                            + " within " + timeout.toSeconds() + "s (last seen: " + notYet.getMessage() + ")");
+                            + " within " + timeout.toSeconds() + "s (last seen: " + lastSeen + ")");
                 }
-                progress.waiting(stage, deadline.elapsed(), timeout, notYet.getMessage());
+                progress.waiting(stage, deadline.elapsed(), timeout, lastSeen);
                 pause(deadline.cap(RETRY_INTERVAL), stage);
             }
         }
@@ -147,7 +152,8 @@ public final class MinaSshConnector implements SshConnector {
                     attempt.asContext(), null);
             if (!connecting.await(deadline.cap(TCP_CONNECT_LIMIT), CancelOption.CANCEL_ON_TIMEOUT,
                     CancelOption.CANCEL_ON_INTERRUPT)) {
-                throw new NotYet("no answer from " + endpoint.address());
+                // cut short by the overall deadline, this attempt saw nothing worth reporting
+                throw new NotYet(deadline.isPast() ? null : "no answer from " + endpoint.address());
             }
             if (connecting.getException() != null) {
                 throw connectFailure(connecting.getException(), target);
@@ -253,7 +259,19 @@ public final class MinaSshConnector implements SshConnector {
         }
         Throwable root = failure;
         while (root.getCause() != null && root.getCause() != root) {
+            if (root instanceof MissingAttachedSessionException) {
+                break;
+            }
             root = root.getCause();
+        }
+        if (root instanceof MissingAttachedSessionException) {
+            return "the connection closed before the SSH handshake";
+        }
+        if (root instanceof java.nio.file.NoSuchFileException missing) {
+            return "no such file: " + missing.getFile();
+        }
+        if (root instanceof java.nio.file.AccessDeniedException denied) {
+            return "permission denied: " + denied.getFile();
         }
         String message = root.getMessage();
         if (message == null || message.isBlank()) {
@@ -261,6 +279,9 @@ public final class MinaSshConnector implements SshConnector {
         }
         if (root instanceof java.io.EOFException || message == null || message.isBlank()) {
             return root instanceof java.io.EOFException ? "connection closed" : root.getClass().getSimpleName();
+        }
+        if (message.equalsIgnoreCase("broken pipe")) {
+            return "the server closed the connection (broken pipe)";
         }
         return message.substring(0, 1).toLowerCase(Locale.ROOT) + message.substring(1);
     }
@@ -276,6 +297,7 @@ public final class MinaSshConnector implements SshConnector {
 
     /** The machine is not answering SSH yet; worth another attempt while time is left. */
     private static final class NotYet extends RuntimeException {
+        /** @param message what was seen, or {@code null} if nothing worth reporting */
         NotYet(String message) {
             super(message, null, false, false);
         }

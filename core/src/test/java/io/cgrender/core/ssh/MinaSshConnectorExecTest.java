@@ -149,18 +149,20 @@ class MinaSshConnectorExecTest extends SshTestBase {
     @Test
     void aLostConnectionDuringACommandIsAFailureNotAnExitCode() throws Exception {
         RemoteHost host = connect();
-        Path started = tmp.resolve("started");
+        Path pidFile = tmp.resolve("pid");
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
-            Future<ExecResult> running = pool.submit(
-                    () -> host.exec("touch " + sh(started) + "; sleep 30", TIMEOUT));
-            assertTrue(Poll.until(Duration.ofSeconds(10), () -> Files.exists(started)));
+            Future<ExecResult> running = pool.submit(() -> host.exec("echo $$ > " + sh(pidFile + ".tmp") + "; mv "
+                    + sh(pidFile + ".tmp") + " " + sh(pidFile) + "; while :; do echo tick; sleep 0.1; done", TIMEOUT));
+            assertTrue(Poll.until(Duration.ofSeconds(10), () -> Files.exists(pidFile)));
 
             host.close();
 
             Exception e = assertThrows(Exception.class, () -> running.get(10, TimeUnit.SECONDS));
             assertTrue(e.getCause() instanceof CgrenderException, String.valueOf(e.getCause()));
             assertTrue(e.getCause().getMessage().contains("without an exit status"), e.getCause().getMessage());
+            assertTrue(e.getCause().getMessage().contains("connection was lost"), e.getCause().getMessage());
+            assertGone(Long.parseLong(Files.readString(pidFile).trim()));
         } finally {
             pool.shutdownNow();
         }
