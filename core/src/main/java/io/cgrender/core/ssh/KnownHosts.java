@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.ListIterator;
 import java.util.Locale;
 
 /**
@@ -53,23 +54,47 @@ public final class KnownHosts {
         requireAlias(alias);
         String keyLine = KeyFiles.publicKeyLine(key);
         update(lines -> {
-            lines.removeIf(line -> {
-                Entry e = Entry.parse(line);
-                return e != null && e.names(alias);
-            });
+            withoutAlias(lines, alias);
             lines.add(alias + " " + keyLine);
         });
     }
 
-    /** Forgets {@code alias}; forgetting an alias that is not pinned does nothing. */
+    /**
+     * Forgets {@code alias}; forgetting an alias that is not pinned does nothing. A line that also names other hosts
+     * keeps them.
+     */
     public void remove(String alias) {
         if (!isPinned(alias)) {
             return;
         }
-        update(lines -> lines.removeIf(line -> {
+        update(lines -> withoutAlias(lines, alias));
+    }
+
+    /** Drops {@code alias} from every plain line naming it: the whole line, or just its name if others share it. */
+    private static void withoutAlias(List<String> lines, String alias) {
+        for (ListIterator<String> it = lines.listIterator(); it.hasNext(); ) {
+            String line = it.next();
             Entry e = Entry.parse(line);
-            return e != null && e.names(alias);
-        }));
+            if (e == null || !e.names(alias)) {
+                continue;
+            }
+            String trimmed = line.trim();
+            int end = 0;
+            while (!Character.isWhitespace(trimmed.charAt(end))) {
+                end++; // a parsed entry has three fields, so whitespace follows the names
+            }
+            List<String> others = new ArrayList<>();
+            for (String name : trimmed.substring(0, end).split(",")) {
+                if (!name.equalsIgnoreCase(alias)) {
+                    others.add(name);
+                }
+            }
+            if (others.isEmpty()) {
+                it.remove();
+            } else {
+                it.set(String.join(",", others) + trimmed.substring(end));
+            }
+        }
     }
 
     private interface Edit {

@@ -1,0 +1,139 @@
+package io.cgrender.core.ssh;
+
+import io.cgrender.core.ui.Progress;
+import io.cgrender.testkit.OsCommand;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class KnownHostsTest extends SshTestBase {
+
+    private static final Duration TOOL = Duration.ofSeconds(20);
+
+    @Test
+    void pinReplaceAndRemoveKeepEveryoneElsesLines() throws IOException {
+        Path file = tmp.resolve("known_hosts");
+        String other = line(newKey());
+        List<String> foreign = List.of(
+                "# pinned by hand",
+                "github.com " + other,
+                "|1|F1E1KeoE/eEWhi10WpGv4OdiO6Y=|3988QV0VE8wmZL7suNrYQLITLCg= " + other,
+                "@cert-authority *.example.com " + other,
+                "[10.0.0.1]:2222,10.0.0.1 " + other + " a comment",
+                "");
+        Files.write(file, foreign);
+        KnownHosts knownHosts = new KnownHosts(file);
+        PublicKey first = newKey();
+        PublicKey second = newKey();
+
+        knownHosts.pin("i-0abc", first);
+        assertEquals(with(foreign, "i-0abc " + line(first)), Files.readAllLines(file));
+        assertEquals(List.of(line(first)), knownHosts.keysFor("i-0abc"));
+
+        knownHosts.pin("i-0abc", second);
+        assertEquals(with(foreign, "i-0abc " + line(second)), Files.readAllLines(file));
+        assertEquals(List.of(line(second)), knownHosts.keysFor("i-0abc"));
+
+        knownHosts.pin("i-0def", first);
+        knownHosts.remove("i-0abc");
+        assertFalse(knownHosts.isPinned("i-0abc"));
+        assertEquals(with(foreign, "i-0def " + line(first)), Files.readAllLines(file));
+
+        knownHosts.remove("i-0abc");
+        assertEquals(with(foreign, "i-0def " + line(first)), Files.readAllLines(file));
+    }
+
+    @Test
+    void aLineSharedWithOtherNamesKeepsThem() throws IOException {
+        Path file = tmp.resolve("known_hosts");
+        String key = line(newKey());
+        Files.write(file, List.of("web.example.com,i-0abc,10.1.2.3 " + key + " shared"));
+        KnownHosts knownHosts = new KnownHosts(file);
+
+        assertTrue(knownHosts.isPinned("i-0abc"));
+        knownHosts.remove("i-0abc");
+
+        assertEquals(List.of("web.example.com,10.1.2.3 " + key + " shared"), Files.readAllLines(file));
+        assertFalse(knownHosts.isPinned("i-0abc"));
+        assertTrue(knownHosts.isPinned("web.example.com"));
+    }
+
+    @Test
+    void systemSshTrustsTheKeyOurConnectorPinned() throws IOException {
+        assumeSshClient();
+        connector.connect(target(ALIAS), TIMEOUT, Progress.NONE);
+        connector.disconnect(ALIAS);
+
+        OsCommand.Result ssh = systemSsh(knownHosts.file(), writeClientKey(), "echo", "hello");
+
+        assertEquals(0, ssh.exitCode(), ssh.toString());
+        assertEquals("hello\n", ssh.stdout());
+    }
+
+    @Test
+    void systemSshRefusesTheServerWhenAnotherKeyIsPinned() throws IOException {
+        assumeSshClient();
+        knownHosts.pin(ALIAS, newKey());
+        Path marker = tmp.resolve("marker");
+
+        OsCommand.Result ssh = systemSsh(knownHosts.file(), writeClientKey(), "touch", marker.toString());
+
+        assertNotEquals(0, ssh.exitCode(), ssh.toString());
+        assertTrue(ssh.stderr().contains("Host key verification failed"), ssh.stderr());
+        assertFalse(Files.exists(marker));
+    }
+
+    private OsCommand.Result systemSsh(Path knownHostsFile, Path identity, String... command) {
+        List<String> argv = new ArrayList<>(List.of("ssh", "-F", "/dev/null",
+                "-o", "UserKnownHostsFile=" + knownHostsFile,
+                "-o", "GlobalKnownHostsFile=/dev/null",
+                "-o", "HostKeyAlias=" + ALIAS,
+                "-o", "StrictHostKeyChecking=yes",
+                "-o", "BatchMode=yes",
+                "-o", "IdentitiesOnly=yes",
+                "-o", "IdentityAgent=none",
+                "-i", identity.toString(),
+                "-p", Integer.toString(sshd.port()),
+                "-l", sshd.user(),
+                "127.0.0.1"));
+        argv.addAll(List.of(command));
+        return OsCommand.run(TOOL, argv);
+    }
+
+    private Path writeClientKey() throws IOException {
+        Path key = tmp.resolve("keys/id_ed25519");
+        KeyFiles.write(clientKey, key, "test");
+        return key;
+    }
+
+    private static void assumeSshClient() {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/ssh")),
+                "the OpenSSH client (/usr/bin/ssh) is not installed");
+    }
+
+    private static PublicKey newKey() {
+        return KeyFiles.generateEd25519().getPublic();
+    }
+
+    private static String line(PublicKey key) {
+        return KeyFiles.publicKeyLine(key);
+    }
+
+    private static List<String> with(List<String> lines, String added) {
+        List<String> result = new ArrayList<>(lines);
+        result.add(added);
+        return result;
+    }
+}

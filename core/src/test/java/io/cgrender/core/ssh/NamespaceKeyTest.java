@@ -1,0 +1,100 @@
+package io.cgrender.core.ssh;
+
+import io.cgrender.core.CgrenderException;
+import io.cgrender.core.ns.Namespace;
+import io.cgrender.core.ui.Progress;
+import io.cgrender.testkit.LocalSshd;
+import io.cgrender.testkit.OsCommand;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class NamespaceKeyTest {
+
+    private static final Namespace NAMESPACE = Namespace.parse("/alice/renders/", "alice");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void createdOnFirstUseReadableOnlyByItsOwner() throws IOException {
+        Path keys = tmp.resolve("config/keys");
+
+        NamespaceKey key = NamespaceKey.loadOrCreate(keys, NAMESPACE);
+
+        assertEquals(keys.resolve(NAMESPACE.encoded()), key.privateKeyFile());
+        assertEquals("rw-------", mode(key.privateKeyFile()));
+        assertEquals("rwx------", mode(keys));
+        assertTrue(key.publicKeyLine().startsWith("ssh-ed25519 "), key.publicKeyLine());
+        assertEquals(key.publicKeyLine(), fields(Files.readString(KeyFiles.publicKeyFile(key.privateKeyFile()))));
+    }
+
+    @Test
+    void theSecondLoadReusesTheKey() {
+        Path keys = tmp.resolve("keys");
+        NamespaceKey first = NamespaceKey.loadOrCreate(keys, NAMESPACE);
+
+        NamespaceKey second = NamespaceKey.loadOrCreate(keys, NAMESPACE);
+
+        assertEquals(first.publicKeyLine(), second.publicKeyLine());
+        assertEquals(first.fingerprint(), second.fingerprint());
+    }
+
+    @Test
+    void openSshReadsTheKeyFile() {
+        LocalSshd.assumeAvailable();
+        NamespaceKey key = NamespaceKey.loadOrCreate(tmp.resolve("keys"), NAMESPACE);
+
+        OsCommand.Result derived = OsCommand.run(Duration.ofSeconds(20), "ssh-keygen", "-y", "-f",
+                key.privateKeyFile().toString()).requireSuccess();
+
+        assertEquals(key.publicKeyLine(), fields(derived.stdout()));
+    }
+
+    @Test
+    void aServerThatHoldsThePublicHalfLetsTheKeyIn() {
+        NamespaceKey key = NamespaceKey.loadOrCreate(tmp.resolve("keys"), NAMESPACE);
+        try (LocalSshd box = LocalSshd.start();
+             MinaSshConnector connector = new MinaSshConnector(new KnownHosts(tmp.resolve("known_hosts")))) {
+            box.authorize(key.publicKeyLine());
+            HostKeyFingerprint hostKey = HostKeyFingerprint.parse(box.hostKeyFingerprint());
+            SshTarget target = new SshTarget("l-1", new io.cgrender.core.cloud.SshEndpoint(LocalSshd.HOST,
+                    box.port(), box.user()), key.keyPair(), () -> java.util.Set.of(hostKey));
+
+            RemoteHost host = connector.connect(target, Duration.ofSeconds(20), Progress.NONE);
+
+            assertEquals(0, host.exec("true", Duration.ofSeconds(20)).exitCode());
+        }
+    }
+
+    @Test
+    void aKeyOthersCanReadIsRefusedWithTheFix() throws IOException {
+        Path keys = tmp.resolve("keys");
+        NamespaceKey key = NamespaceKey.loadOrCreate(keys, NAMESPACE);
+        Files.setPosixFilePermissions(key.privateKeyFile(), PosixFilePermissions.fromString("rw-r-----"));
+
+        CgrenderException e = assertThrows(CgrenderException.class, () -> NamespaceKey.loadOrCreate(keys, NAMESPACE));
+
+        assertTrue(e.getMessage().contains("chmod 600 " + key.privateKeyFile()), e.getMessage());
+        assertTrue(e.getMessage().contains("rw-r-----"), e.getMessage());
+    }
+
+    private static String mode(Path path) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
+    }
+
+    /** "type base64" of an OpenSSH public key line, without its comment. */
+    private static String fields(String publicKeyLine) {
+        String[] parts = publicKeyLine.trim().split("\\s+");
+        return parts[0] + " " + parts[1];
+    }
+}

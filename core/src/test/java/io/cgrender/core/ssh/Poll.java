@@ -1,0 +1,28 @@
+package io.cgrender.core.ssh;
+
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+/** Bounded polling for conditions no event announces (a remote process ending, a file appearing). */
+final class Poll {
+
+    private Poll() {
+    }
+
+    /** Whether {@code condition} became true within {@code timeout}, checked every 20 ms. */
+    static boolean until(Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
+    }
+
+    /** {@code value} quoted for a POSIX shell. */
+    static String sh(Object value) {
+        return "'" + value.toString().replace("'", "'\\''") + "'";
+    }
+}

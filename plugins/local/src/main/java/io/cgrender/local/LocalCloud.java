@@ -1,0 +1,415 @@
+package io.cgrender.local;
+
+import io.cgrender.core.CgrenderException;
+import io.cgrender.core.cloud.Cloud;
+import io.cgrender.core.cloud.CloudContext;
+import io.cgrender.core.cloud.HostKeySource;
+import io.cgrender.core.cloud.ImageSupport;
+import io.cgrender.core.cloud.LaunchSpec;
+import io.cgrender.core.cloud.Machine;
+import io.cgrender.core.cloud.MachineAccess;
+import io.cgrender.core.cloud.MachineFilter;
+import io.cgrender.core.cloud.MachineState;
+import io.cgrender.core.cloud.SshEndpoint;
+import io.cgrender.core.ns.Tags;
+import io.cgrender.core.ssh.HostKeyFingerprint;
+import io.cgrender.core.ssh.KeyFiles;
+import io.cgrender.core.ui.Progress;
+import io.cgrender.core.ui.Wait;
+import io.cgrender.local.host.BoxDir;
+import io.cgrender.local.host.BoxProcesses;
+import io.cgrender.local.host.BoxState;
+import io.cgrender.local.host.FileTrees;
+import io.cgrender.local.host.HostProcess;
+import io.cgrender.local.host.StateFile;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The local cloud: a box is a detached box-host process ({@link io.cgrender.local.host.BoxHost}) serving SSH on
+ * 127.0.0.1, plus a directory under {@code $XDG_STATE_HOME/cgrender/local/boxes/} (see {@link BoxDir}). Nothing
+ * is kept in memory between calls: every call reads the box's state file, so any number of cgrender processes
+ * can share the boxes.
+ * <p>
+ * A box whose state says it runs but whose host process is gone (or whose pid now belongs to another process) is
+ * {@link MachineState#DEAD}; {@link #start} revives it, {@link #terminate} removes it.
+ */
+public final class LocalCloud implements Cloud {
+
+    static final String NAME = "local";
+    private static final String LOOPBACK = "127.0.0.1";
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** A new box whose launcher died before it spawned the host is dead after this long. */
+    private static final Duration SPAWN_GRACE = Duration.ofMinutes(1);
+    /** How long a host gets to exit after SIGTERM before SIGKILL. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    /** How long the processes of a box get to exit after SIGTERM before SIGKILL. */
+    private static final Duration PROCESS_GRACE = Duration.ofSeconds(3);
+    private static final Duration POLL = Duration.ofMillis(100);
+
+    private final Path boxesDir;
+    private final HostLauncher launcher;
+    private final LocalImages images;
+
+    LocalCloud(CloudContext context) {
+        this.boxesDir = context.dirs().state().resolve("local").resolve("boxes");
+        this.launcher = new HostLauncher(context.settings());
+        this.images = new LocalImages(this, context.dirs().data().resolve("local").resolve("images"));
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    // ---------------------------------------------------------------- launch and wait
+
+    @Override
+    public Machine launch(LaunchSpec spec) {
+        KeyFiles.parsePublicKeyLine(spec.authorizedKey());
+        requirePositive(spec.idleTimeout(), "idle timeout");
+        requirePositive(spec.maxLifetime(), "max lifetime");
+        Optional<LocalImages.Stored> image = spec.image().map(id -> images.require(id, spec.namespace()));
+
+        BoxDir box = createBoxDir();
+        try {
+            Files.createDirectory(box.home());
+            KeyFiles.write(KeyFiles.generateEd25519(), box.hostKey(), "cgrender local box " + box.id());
+            Files.createFile(box.authorizedKeys(), PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(box.authorizedKeys(), spec.authorizedKey().strip() + "\n");
+            Instant now = Instant.now();
+            Instant expiresAt = now.plus(spec.maxLifetime());
+            Map<String, String> tags = new LinkedHashMap<>(spec.tags());
+            tags.put(Tags.EXPIRES_AT, expiresAt.toString());
+            StateFile.create(box, new BoxState(box.id(), spec.namespace().toString(), spec.role(),
+                    MachineState.PENDING, now, Optional.empty(), 0, spec.idleTimeout(), expiresAt,
+                    spec.image(), tags));
+            if (image.isPresent()) {
+                FileTrees.copy(image.get().home(), box.home(), Set.of());
+            }
+            // Spawned under the state lock, so nobody ever sees a pending box without its host process.
+            BoxState state = StateFile.update(box, s -> s.pending(launcher.spawn(box)))
+                    .orElseThrow(() -> gone(box.id()));
+            return toMachine(state);
+        } catch (IOException | RuntimeException e) {
+            CgrenderException failure = e instanceof CgrenderException ce ? ce
+                    : new CgrenderException("cannot launch a local box: " + e.getMessage() + " (in " + boxesDir + ")",
+                    e);
+            try {
+                terminate(box.id(), STOP_GRACE, Progress.NONE);
+            } catch (RuntimeException cleanup) {
+                failure.addSuppressed(cleanup);
+            }
+            throw failure;
+        }
+    }
+
+    @Override
+    public Machine awaitRunning(String id, Duration timeout, Progress progress) {
+        BoxDir box = requireBox(id);
+        return Wait.until("waiting for local box " + id + " to run", timeout, POLL, progress, () -> {
+            BoxState state = StateFile.read(box).orElseThrow(() -> new CgrenderException("local box " + id
+                    + " disappeared while starting (terminated meanwhile?); see: cgrender list"));
+            MachineState observed = observe(state);
+            return switch (observed) {
+                case RUNNING -> Wait.Poll.ready(toMachine(state));
+                case PENDING -> Wait.Poll.notYet("pending");
+                case DEAD -> throw hostDied(box);
+                case STOPPING, STOPPED -> throw new CgrenderException("local box " + id + " is " + observed.label()
+                        + "; start it with: cgrender start " + id);
+                case TERMINATED -> throw new CgrenderException("local box " + id + " was terminated while starting"
+                        + " (see its host.log in " + box.root() + " if it still exists)");
+            };
+        });
+    }
+
+    // ---------------------------------------------------------------- describe
+
+    @Override
+    public List<Machine> describe(MachineFilter filter) {
+        String namespace = filter.namespace().toString();
+        List<Machine> machines = new ArrayList<>();
+        for (BoxState state : allStates()) {
+            if (state.namespace().equals(namespace) && filter.role().map(state.role()::equals).orElse(true)) {
+                Machine machine = toMachine(state);
+                if (machine.state() != MachineState.TERMINATED) {
+                    machines.add(machine);
+                }
+            }
+        }
+        machines.sort(Comparator.comparing(Machine::launchedAt).thenComparing(Machine::id));
+        return machines;
+    }
+
+    @Override
+    public Optional<Machine> find(String id) {
+        if (id == null || !BoxDir.ID.matcher(id).matches()) {
+            return Optional.empty();
+        }
+        return StateFile.read(BoxDir.of(boxesDir, id)).map(this::toMachine)
+                .filter(m -> m.state() != MachineState.TERMINATED);
+    }
+
+    @Override
+    public void tag(String id, Map<String, String> tags) {
+        BoxDir box = requireBox(id);
+        BoxState after = StateFile.update(box, s -> s.state() == MachineState.TERMINATED ? s : s.withTags(tags))
+                .orElseThrow(() -> unknown(id));
+        if (after.state() == MachineState.TERMINATED) {
+            throw unknown(id);
+        }
+    }
+
+    // ---------------------------------------------------------------- stop, start, terminate
+
+    @Override
+    public void stop(String id, Duration timeout, Progress progress) {
+        BoxDir box = requireBox(id);
+        BoxState before = StateFile.update(box, s -> s.state().isLive() ? s.withState(MachineState.STOPPING) : s)
+                .orElseThrow(() -> unknown(id));
+        if (before.state() == MachineState.TERMINATED) {
+            throw unknown(id);
+        }
+        endHost(before, timeout, progress);
+        BoxProcesses.killAll(id, PROCESS_GRACE);
+        StateFile.update(box, s -> s.state() == MachineState.TERMINATED ? s : s.withoutHost(MachineState.STOPPED));
+    }
+
+    @Override
+    public void start(String id, Duration timeout, Progress progress) {
+        BoxDir box = requireBox(id);
+        BoxState current = requireState(box);
+        if (observe(current) == MachineState.STOPPING) {
+            endHost(current, timeout, progress);
+        }
+        if (!Instant.now().isBefore(current.expiresAt())) {
+            throw new CgrenderException("local box " + id + " reached its max lifetime at " + current.expiresAt()
+                    + " and cannot start again; terminate it (cgrender terminate " + id + ") and create a new one");
+        }
+        if (observe(current) == MachineState.DEAD) {
+            // A host that died may have left the box's processes behind.
+            BoxProcesses.killAll(id, PROCESS_GRACE);
+        }
+        // Checked and spawned under the state lock: of several concurrent starts, exactly one spawns a host.
+        StateFile.update(box, s -> {
+            MachineState observed = observe(s);
+            return observed == MachineState.STOPPED || observed == MachineState.DEAD ? s.pending(launcher.spawn(box)) : s;
+        }).orElseThrow(() -> unknown(id));
+        awaitRunning(id, timeout, progress);
+    }
+
+    @Override
+    public void terminate(String id, Duration timeout, Progress progress) {
+        if (id == null || !BoxDir.ID.matcher(id).matches()) {
+            throw new CgrenderException("'" + id + "' is not a local box id (they look like l-0123456789ab;"
+                    + " see: cgrender list)");
+        }
+        BoxDir box = BoxDir.of(boxesDir, id);
+        if (!Files.exists(box.root())) {
+            return;
+        }
+        Optional<BoxState> before = StateFile.update(box, s -> s.withState(MachineState.TERMINATED));
+        before.ifPresent(state -> endHost(state, timeout, progress));
+        BoxProcesses.killAll(id, PROCESS_GRACE);
+        try {
+            FileTrees.delete(box.root());
+        } catch (IOException e) {
+            throw new CgrenderException("cannot delete local box " + id + ": " + e.getMessage()
+                    + "; its host is stopped, remove it by hand: rm -rf " + box.root(), e);
+        }
+    }
+
+    /** Ends the host process {@code state} names, if it still runs: SIGTERM, then SIGKILL after a grace period. */
+    private void endHost(BoxState state, Duration timeout, Progress progress) {
+        Optional<ProcessHandle> host = state.host().flatMap(HostProcess::handle);
+        if (host.isEmpty()) {
+            return;
+        }
+        progress.step("stopping the box host of " + state.id() + " (pid " + host.get().pid() + ")");
+        host.get().destroy();
+        Duration grace = timeout.compareTo(STOP_GRACE) < 0 ? timeout : STOP_GRACE;
+        if (awaitExit(host.get(), grace)) {
+            return;
+        }
+        host.get().destroyForcibly();
+        if (!awaitExit(host.get(), Duration.ofSeconds(5))) {
+            throw new CgrenderException("the box host of local box " + state.id() + " (pid " + host.get().pid()
+                    + ") does not exit even after SIGKILL; check it with: ps -p " + host.get().pid());
+        }
+    }
+
+    private static boolean awaitExit(ProcessHandle process, Duration timeout) {
+        try {
+            return HostProcess.awaitExit(process, timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CgrenderException("interrupted while stopping the box host (pid " + process.pid() + ")", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- access and images
+
+    @Override
+    public MachineAccess accessFor(Machine machine) {
+        BoxDir box = requireBox(machine.id());
+        BoxState state = requireState(box);
+        MachineState observed = observe(state);
+        if (observed != MachineState.RUNNING) {
+            throw new CgrenderException("local box " + machine.id() + " is " + observed.label() + ", not running;"
+                    + (observed == MachineState.PENDING ? " wait for it to run"
+                    : " start it with: cgrender start " + machine.id()));
+        }
+        String user = state.tags().getOrDefault(Tags.LOGIN_USER, System.getProperty("user.name"));
+        HostKeySource hostKeys = (m, timeout, progress) -> Set.of(hostKeyFingerprint(m.id()));
+        return new MachineAccess(new SshEndpoint(LOOPBACK, state.port(), user), hostKeys);
+    }
+
+    /**
+     * The fingerprint of the host key this cloud generated for box {@code id}: read from the box's own files,
+     * never from what a server presents.
+     */
+    HostKeyFingerprint hostKeyFingerprint(String id) {
+        BoxDir box = requireBox(id);
+        try {
+            return HostKeyFingerprint.ofPublicKeyLine(Files.readString(box.hostKeyPub()));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new CgrenderException("cannot read the host key of local box " + id + " (" + box.hostKeyPub()
+                    + "): " + e.getMessage() + "; terminate the box and create a new one", e);
+        }
+    }
+
+    @Override
+    public Optional<ImageSupport> images() {
+        return Optional.of(images);
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /** The directory of an existing, not terminated box. */
+    BoxDir requireBox(String id) {
+        if (id == null || !BoxDir.ID.matcher(id).matches()) {
+            throw unknown(id);
+        }
+        BoxDir box = BoxDir.of(boxesDir, id);
+        requireState(box);
+        return box;
+    }
+
+    BoxState requireState(BoxDir box) {
+        return StateFile.read(box).filter(s -> s.state() != MachineState.TERMINATED)
+                .orElseThrow(() -> unknown(box.id()));
+    }
+
+    /** What a state file's box really is now: a recorded state checked against its host process. */
+    static MachineState observe(BoxState state) {
+        boolean hostAlive = state.host().map(HostProcess::isAlive).orElse(false);
+        return switch (state.state()) {
+            case PENDING -> hostAlive
+                    || (state.host().isEmpty() && Instant.now().isBefore(state.launchedAt().plus(SPAWN_GRACE)))
+                    ? MachineState.PENDING : MachineState.DEAD;
+            case RUNNING -> hostAlive ? MachineState.RUNNING : MachineState.DEAD;
+            case STOPPING -> hostAlive ? MachineState.STOPPING : MachineState.STOPPED;
+            case STOPPED, TERMINATED, DEAD -> state.state();
+        };
+    }
+
+    private Machine toMachine(BoxState state) {
+        MachineState observed = observe(state);
+        Optional<String> address = observed == MachineState.RUNNING
+                ? Optional.of(new SshEndpoint(LOOPBACK, state.port(), "-").address()) : Optional.empty();
+        return new Machine(state.id(), observed, state.tags(), state.launchedAt(), address);
+    }
+
+    private List<BoxState> allStates() {
+        List<BoxState> states = new ArrayList<>();
+        if (!Files.isDirectory(boxesDir)) {
+            return states;
+        }
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(boxesDir, "l-*")) {
+            for (Path dir : dirs) {
+                try {
+                    StateFile.read(new BoxDir(dir)).ifPresent(states::add);
+                } catch (UncheckedIOException e) {
+                    // a corrupt or half-deleted box: it cannot be described; terminate by id still removes it
+                }
+            }
+        } catch (IOException e) {
+            throw new CgrenderException("cannot list local boxes in " + boxesDir + ": " + e.getMessage(), e);
+        }
+        return states;
+    }
+
+    private BoxDir createBoxDir() {
+        try {
+            Files.createDirectories(boxesDir);
+            while (true) {
+                BoxDir box = BoxDir.of(boxesDir, randomId("l-"));
+                try {
+                    Files.createDirectory(box.root(), PosixFilePermissions.asFileAttribute(
+                            PosixFilePermissions.fromString("rwx------")));
+                    return box;
+                } catch (FileAlreadyExistsException taken) {
+                    // 48 random bits collided: draw again
+                }
+            }
+        } catch (IOException e) {
+            throw new CgrenderException("cannot create a box directory in " + boxesDir + ": " + e.getMessage()
+                    + " (check XDG_STATE_HOME and free space)", e);
+        }
+    }
+
+    static String randomId(String prefix) {
+        byte[] bytes = new byte[6];
+        RANDOM.nextBytes(bytes);
+        return prefix + HexFormat.of().formatHex(bytes);
+    }
+
+    private static CgrenderException hostDied(BoxDir box) {
+        List<String> tail = tail(box.hostLog(), 8);
+        return new CgrenderException("the box host of local box " + box.id() + " is dead (it exited or was killed);"
+                + " terminate the box (cgrender terminate " + box.id() + ") or start it again"
+                + (tail.isEmpty() ? " (its log " + box.hostLog() + " is empty)"
+                : "; last lines of " + box.hostLog() + ":\n  " + String.join("\n  ", tail)));
+    }
+
+    private static List<String> tail(Path file, int lines) {
+        try {
+            List<String> all = Files.readAllLines(file);
+            return all.subList(Math.max(0, all.size() - lines), all.size());
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static CgrenderException unknown(String id) {
+        return new CgrenderException("no local box " + id + " (see: cgrender list)");
+    }
+
+    private static CgrenderException gone(String id) {
+        return new CgrenderException("local box " + id + " disappeared while launching (terminated meanwhile?)");
+    }
+
+    private static void requirePositive(Duration d, String what) {
+        if (d == null || d.isZero() || d.isNegative()) {
+            throw new CgrenderException("the " + what + " of a local box must be positive, not " + d);
+        }
+    }
+}

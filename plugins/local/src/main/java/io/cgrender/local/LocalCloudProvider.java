@@ -1,0 +1,24 @@
+package io.cgrender.local;
+
+import io.cgrender.core.cloud.Cloud;
+import io.cgrender.core.cloud.CloudContext;
+import io.cgrender.core.cloud.CloudProvider;
+
+/** The embedded default cloud: boxes are SSH server processes on this machine (see {@link LocalCloud}). */
+public final class LocalCloudProvider implements CloudProvider {
+
+    @Override
+    public String name() {
+        return LocalCloud.NAME;
+    }
+
+    @Override
+    public String description() {
+        return "boxes on this machine: each one a local SSH server process on 127.0.0.1 (no account needed)";
+    }
+
+    @Override
+    public Cloud open(CloudContext context) {
+        return new LocalCloud(context);
+    }
+}

@@ -1,0 +1,290 @@
+package io.cgrender.local.host;
+
+import io.cgrender.core.cloud.MachineState;
+import io.cgrender.core.ssh.KeyFiles;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.file.nativefs.NativeFileSystemFactory;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionListener;
+import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The process that <em>is</em> a local box: an SSH server on 127.0.0.1 (MINA SSHD) serving exec, shell and SFTP in
+ * the box's home, started detached by the local cloud with the box directory as its only argument.
+ * <p>
+ * It watches itself, with no client needed: it ends the box (marks it terminated, kills its processes, deletes its
+ * directory) when it has been idle for the box's idle timeout — no SSH session and no running job — or when the
+ * box's max lifetime has passed, whatever it is doing. It exits at once if its directory disappears or the state
+ * file hands the box to someone else. On SIGTERM (how the cloud stops a box) it closes the server, kills the box's
+ * processes and exits, leaving the directory.
+ */
+public final class BoxHost {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BoxHost.class);
+    private static final Duration TICK = Duration.ofMillis(500);
+    private static final Duration KILL_GRACE = Duration.ofSeconds(3);
+    private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    private final BoxDir box;
+    private final HostProcess self = HostProcess.current();
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "box-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
+    private final CountDownLatch exited = new CountDownLatch(1);
+    private SshServer server;
+    private Instant lastBusy = Instant.now();
+    /** Why the host is going away: decides what the shutdown hook does to the state file and the directory. */
+    private volatile Ending ending = Ending.SIGNALLED;
+
+    private enum Ending {
+        /** SIGTERM or SIGINT from outside: the box is stopped, its directory kept. */
+        SIGNALLED,
+        /** The watchdog ended the box: it is terminated and its directory deleted. */
+        TERMINATED,
+        /** The directory vanished or the box belongs to another host: touch nothing. */
+        ABANDONED
+    }
+
+    private BoxHost(BoxDir box) {
+        this.box = box;
+    }
+
+    public static void main(String[] args) {
+        if (args.length != 1) {
+            System.err.println("usage: BoxHost BOX_DIR");
+            System.exit(2);
+        }
+        BoxHost host = new BoxHost(new BoxDir(Path.of(args[0]).toAbsolutePath()));
+        try {
+            host.run();
+        } catch (Exception e) {
+            LOG.error("box host failed: {}", e.toString(), e);
+            // Leave the state as it is: a pending box whose host died shows as dead, with this log to explain.
+            host.ending = Ending.ABANDONED;
+            System.exit(1);
+        }
+    }
+
+    private void run() throws Exception {
+        BoxState state = StateFile.update(box, s -> s.state() == MachineState.PENDING ? s.pending(self) : s)
+                .orElseThrow(() -> new IllegalStateException("no state file in " + box.root()));
+        if (state.state() != MachineState.PENDING || !state.isServedBy(self)) {
+            LOG.info("box {} is {}, not pending: not starting", box.id(), state.state().label());
+            return;
+        }
+        LOG.info("box {} starting (pid {}, idle timeout {}, expires at {})", box.id(), self.pid(),
+                state.idleTimeout(), state.expiresAt());
+        Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "box-shutdown"));
+
+        server = createServer(state);
+        server.start();
+        int port = server.getPort();
+        BoxState running = StateFile.update(box, s -> s.state() == MachineState.PENDING && s.isServedBy(self)
+                ? s.running(self, port) : s).orElse(null);
+        if (running == null || running.state() != MachineState.RUNNING || !running.isServedBy(self)) {
+            LOG.info("box {} was stopped or removed while starting", box.id());
+            ending = Ending.ABANDONED;
+            System.exit(0);
+        }
+        LOG.info("box {} listening on 127.0.0.1:{}", box.id(), port);
+
+        lastBusy = Instant.now();
+        scheduler.scheduleWithFixedDelay(() -> watch(running), TICK.toMillis(), TICK.toMillis(),
+                TimeUnit.MILLISECONDS);
+        exited.await();
+    }
+
+    private SshServer createServer(BoxState state) throws IOException {
+        List<PublicKey> authorized = readAuthorizedKeys();
+        SshServer sshd = SshServer.setUpDefaultServer();
+        sshd.setHost("127.0.0.1");
+        sshd.setPort(0);
+        sshd.setKeyPairProvider(KeyPairProvider.wrap(KeyFiles.read(box.hostKey())));
+        sshd.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
+        // Any user name: the login user in the tags (e.g. ubuntu) means nothing on this machine.
+        sshd.setPublickeyAuthenticator((user, key, session) ->
+                authorized.stream().anyMatch(k -> KeyUtils.compareKeys(k, key)));
+        sshd.setPasswordAuthenticator(null);
+        sshd.setKeyboardInteractiveAuthenticator(null);
+        sshd.setGSSAuthenticator(null);
+        sshd.setHostBasedAuthenticator(null);
+        // Like OpenSSH: a quiet session stays open. The watchdog and max lifetime bound the box instead.
+        CoreModuleProperties.IDLE_TIMEOUT.set(sshd, Duration.ZERO);
+
+        Map<String, String> environment = commandEnvironment(state);
+        sshd.setCommandFactory((channel, command) -> new ProcessCommand(box, environment, command, scheduler));
+        sshd.setShellFactory(channel -> new ProcessCommand(box, environment, null, scheduler));
+        sshd.setFileSystemFactory(NativeFileSystemFactory.INSTANCE);
+        sshd.setSubsystemFactories(List.of(new HomeSftpSubsystemFactory(box.home())));
+        sshd.addSessionListener(new SessionListener() {
+            @Override
+            public void sessionEvent(Session session, Event event) {
+                if (event == Event.Authenticated) {
+                    LOG.info("session from {} authenticated as '{}'", session.getRemoteAddress(),
+                            session.getUsername());
+                }
+            }
+
+            @Override
+            public void sessionClosed(Session session) {
+                LOG.info("session from {} closed", session.getRemoteAddress());
+            }
+        });
+        return sshd;
+    }
+
+    private List<PublicKey> readAuthorizedKeys() throws IOException {
+        List<PublicKey> keys = new ArrayList<>();
+        for (String line : Files.readAllLines(box.authorizedKeys())) {
+            if (!line.isBlank() && !line.strip().startsWith("#")) {
+                keys.add(KeyFiles.parsePublicKeyLine(line));
+            }
+        }
+        if (keys.isEmpty()) {
+            throw new IOException("no key in " + box.authorizedKeys() + ": nobody could log in");
+        }
+        return keys;
+    }
+
+    /** What every process on the box starts with: a clean login-like environment, HOME being the box's home. */
+    private Map<String, String> commandEnvironment(BoxState state) {
+        Map<String, String> env = new LinkedHashMap<>();
+        String user = System.getProperty("user.name");
+        env.put("HOME", box.home().toString());
+        env.put("USER", user);
+        env.put("LOGNAME", user);
+        env.put("SHELL", "/bin/bash");
+        env.put("PATH", Optional.ofNullable(System.getenv("PATH")).orElse(DEFAULT_PATH));
+        env.put("LANG", Optional.ofNullable(System.getenv("LANG")).orElse("C.UTF-8"));
+        Optional.ofNullable(System.getenv("TZ")).ifPresent(tz -> env.put("TZ", tz));
+        env.put(BoxDir.BOX_ENV, state.id());
+        return env;
+    }
+
+    // ---------------------------------------------------------------- watchdog
+
+    private void watch(BoxState started) {
+        try {
+            Optional<BoxState> current = Files.isDirectory(box.root()) ? StateFile.read(box) : Optional.empty();
+            if (current.isEmpty()) {
+                LOG.info("box directory {} is gone: exiting", box.root());
+                exit(Ending.ABANDONED);
+                return;
+            }
+            BoxState state = current.get();
+            if (state.state() != MachineState.RUNNING || !state.isServedBy(self)) {
+                LOG.info("box {} is now {} (pid {}): exiting", box.id(), state.state().label(),
+                        state.host().map(h -> Long.toString(h.pid())).orElse("none"));
+                exit(Ending.ABANDONED);
+                return;
+            }
+            Instant now = Instant.now();
+            if (!now.isBefore(started.expiresAt())) {
+                LOG.info("box {} reached its max lifetime (expired at {}): terminating", box.id(),
+                        started.expiresAt());
+                exit(Ending.TERMINATED);
+                return;
+            }
+            int sessions = server.getActiveSessions().size();
+            List<Long> jobs = runningJobs();
+            if (sessions > 0 || !jobs.isEmpty()) {
+                lastBusy = now;
+            } else if (!now.isBefore(lastBusy.plus(started.idleTimeout()))) {
+                LOG.info("box {} idle since {} (no session, no job for {}): terminating", box.id(), lastBusy,
+                        started.idleTimeout());
+                exit(Ending.TERMINATED);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("watchdog check failed: {}", e.toString());
+        }
+    }
+
+    /** The pids of running jobs: live pids named by {@code home/.cgrender/jobs/<job>/pid} files. */
+    private List<Long> runningJobs() {
+        List<Long> live = new ArrayList<>();
+        if (!Files.isDirectory(box.jobsDir())) {
+            return live;
+        }
+        try (DirectoryStream<Path> jobs = Files.newDirectoryStream(box.jobsDir())) {
+            for (Path job : jobs) {
+                Path pidFile = job.resolve("pid");
+                try {
+                    long pid = Long.parseLong(Files.readString(pidFile).strip());
+                    if (HostProcess.isRunning(pid)) {
+                        live.add(pid);
+                    }
+                } catch (IOException | NumberFormatException e) {
+                    // no pid file (yet), or not a number: not a running job
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot list {}: {}", box.jobsDir(), e.toString());
+        }
+        return live;
+    }
+
+    private void exit(Ending why) {
+        ending = why;
+        if (why == Ending.TERMINATED) {
+            // Mark it first, so that nobody hands out the box while it goes.
+            StateFile.update(box, s -> s.withoutHost(MachineState.TERMINATED));
+        }
+        System.exit(0);
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    /** The shutdown hook: runs on System.exit and on SIGTERM/SIGINT. */
+    private void shutdown() {
+        Ending why = ending;
+        LOG.info("box {} shutting down ({})", box.id(), why.name().toLowerCase());
+        scheduler.shutdownNow();
+        if (server != null) {
+            try {
+                server.stop(true);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("closing the SSH server: {}", e.toString());
+            }
+        }
+        int killed = BoxProcesses.killAll(box.id(), KILL_GRACE);
+        if (killed > 0) {
+            LOG.info("ended {} process(es) of box {}", killed, box.id());
+        }
+        try {
+            switch (why) {
+                case SIGNALLED -> StateFile.update(box, s -> s.state().isLive() && s.isServedBy(self)
+                        ? s.withoutHost(MachineState.STOPPED) : s);
+                case TERMINATED -> FileTrees.delete(box.root());
+                case ABANDONED -> {
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cleaning up box {}: {}", box.id(), e.toString());
+        }
+        exited.countDown();
+    }
+}

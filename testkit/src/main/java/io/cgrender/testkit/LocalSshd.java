@@ -1,0 +1,457 @@
+package io.cgrender.testkit;
+
+import org.junit.jupiter.api.Assumptions;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Debian's OpenSSH {@code sshd}, started as the current user on a free 127.0.0.1 port with its own generated
+ * ed25519 host key, public-key authentication only (keys from a file the test fills with {@link #authorize}) and
+ * the {@code internal-sftp} subsystem. Everything it uses lives in one temporary directory that {@link #close()}
+ * deletes.
+ * <p>
+ * Tests that start one are skipped (JUnit assumption) where {@code /usr/sbin/sshd} is not installed. A JVM shutdown
+ * hook kills any server a test forgot to close.
+ */
+public final class LocalSshd implements AutoCloseable {
+
+    public static final Path SSHD = Path.of("/usr/sbin/sshd");
+    public static final String HOST = "127.0.0.1";
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(15);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(30);
+    private static final int BIND_ATTEMPTS = 5;
+    private static final Set<LocalSshd> RUNNING = ConcurrentHashMap.newKeySet();
+    private static final Pattern OPENSSH_VERSION = Pattern.compile("OpenSSH_(\\d+)\\.(\\d+)");
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(LocalSshd::kill),
+                "local-sshd-reaper"));
+    }
+
+    private final Path dir;
+    private final Path hostKey;
+    private final Path authorizedKeys;
+    private final Path config;
+    private final Path log;
+    private int port;
+    private Process process;
+    private int hostKeyGeneration;
+
+    private LocalSshd(Path dir) {
+        this.dir = dir;
+        this.hostKey = dir.resolve("ssh_host_ed25519_key");
+        this.authorizedKeys = dir.resolve("authorized_keys");
+        this.config = dir.resolve("sshd_config");
+        this.log = dir.resolve("sshd.log");
+    }
+
+    /** Skips the calling test, with the reason, unless OpenSSH's server and {@code ssh-keygen} are installed. */
+    public static void assumeAvailable() {
+        Assumptions.assumeTrue(Files.isExecutable(SSHD), SSHD + " is not installed (Debian package openssh-server):"
+                + " skipping a test that needs a real OpenSSH server");
+        Assumptions.assumeTrue(onPath("ssh-keygen"), "ssh-keygen is not installed (Debian package openssh-client):"
+                + " skipping a test that needs a real OpenSSH server");
+    }
+
+    /** Starts a server on a free port; skips the calling test if OpenSSH is not installed. */
+    public static LocalSshd start() {
+        return start(0);
+    }
+
+    /**
+     * Starts a server on {@code port}, or on a free port if {@code port} is 0; skips the calling test if OpenSSH is
+     * not installed.
+     */
+    public static LocalSshd start(int port) {
+        assumeAvailable();
+        LocalSshd sshd;
+        try {
+            Path dir = Files.createTempDirectory("cgrender-sshd-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            sshd = new LocalSshd(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a directory for sshd", e);
+        }
+        RUNNING.add(sshd);
+        try {
+            sshd.generateHostKey();
+            Files.createFile(sshd.authorizedKeys,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            ensurePrivilegeSeparationDirectory();
+            sshd.launch(port);
+            return sshd;
+        } catch (IOException | RuntimeException e) {
+            try {
+                sshd.close();
+            } catch (RuntimeException closeFailure) {
+                e.addSuppressed(closeFailure);
+            }
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException("cannot start sshd: " + io.getMessage(), io);
+            }
+            throw (RuntimeException) e;
+        }
+    }
+
+    public String host() {
+        return HOST;
+    }
+
+    public synchronized int port() {
+        return port;
+    }
+
+    /** The user sshd lets log in: the one running the tests. */
+    public String user() {
+        return System.getProperty("user.name");
+    }
+
+    /** The temporary directory holding the server's config, keys and log. */
+    public Path dir() {
+        return dir;
+    }
+
+    public Path authorizedKeysFile() {
+        return authorizedKeys;
+    }
+
+    /** Lets the holder of this OpenSSH public key ({@code "ssh-ed25519 AAAA… [comment]"}) log in. */
+    public void authorize(String publicKeyLine) {
+        try {
+            Files.writeString(authorizedKeys, publicKeyLine.trim() + "\n", StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + authorizedKeys, e);
+        }
+    }
+
+    /** The host key's public line without comment, {@code "ssh-ed25519 AAAA…"}, as a known_hosts entry holds it. */
+    public synchronized String hostKeyLine() {
+        try {
+            String[] fields = Files.readString(publicKey(hostKey)).trim().split("\\s+");
+            return fields[0] + " " + fields[1];
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the host key of sshd", e);
+        }
+    }
+
+    /** The host key's fingerprint as {@code ssh-keygen -lf} prints it: {@code SHA256:…}. */
+    public synchronized String hostKeyFingerprint() {
+        String out = OsCommand.run(TOOL_TIMEOUT, "ssh-keygen", "-l", "-E", "sha256", "-f", publicKey(hostKey)
+                .toString()).requireSuccess().stdout().trim();
+        String[] fields = out.split("\\s+");
+        if (fields.length < 2 || !fields[1].startsWith("SHA256:")) {
+            throw new IllegalStateException("unexpected ssh-keygen -lf output: " + out);
+        }
+        return fields[1];
+    }
+
+    /**
+     * Simulates a rebuilt machine at the same address: stops the server (ending every session), generates a new host
+     * key and starts again on the same port.
+     */
+    public synchronized void replaceHostKey() {
+        stopProcess();
+        try {
+            Files.deleteIfExists(hostKey);
+            Files.deleteIfExists(publicKey(hostKey));
+            generateHostKey();
+            launch(port);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot replace the host key of sshd", e);
+        }
+    }
+
+    /** Stops the server and every session it started, keeping its keys and port for {@link #restart()}. */
+    public synchronized void stop() {
+        stopProcess();
+    }
+
+    /** Starts a stopped server again on the same port with the same host key, like a rebooted machine. */
+    public synchronized void restart() {
+        stopProcess();
+        try {
+            launch(port);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restart sshd", e);
+        }
+    }
+
+    /** What sshd has logged so far (it runs with {@code -e}); for diagnostics and assertions. */
+    public String log() {
+        try {
+            return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + log, e);
+        }
+    }
+
+    public synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** Kills the server and every session it started, waits for them (bounded), and deletes its directory. */
+    @Override
+    public synchronized void close() {
+        try {
+            stopProcess();
+        } finally {
+            RUNNING.remove(this);
+            deleteTree(dir);
+        }
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private void generateHostKey() {
+        hostKeyGeneration++;
+        OsCommand.run(TOOL_TIMEOUT, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
+                "cgrender-local-sshd-" + hostKeyGeneration, "-f", hostKey.toString()).requireSuccess();
+    }
+
+    /** Starts sshd on {@code requestedPort} (0: a free one, retried on a lost race) and waits until it answers. */
+    private void launch(int requestedPort) throws IOException {
+        int attempts = requestedPort == 0 ? BIND_ATTEMPTS : 1;
+        String failure = "";
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            port = requestedPort == 0 ? FreePort.find() : requestedPort;
+            writeConfig();
+            long logStart = Files.exists(log) ? Files.size(log) : 0;
+            process = new ProcessBuilder(SSHD.toString(), "-D", "-e", "-f", config.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
+            failure = awaitReady(logStart);
+            if (failure.isEmpty()) {
+                return;
+            }
+            stopProcess();
+            if (!failure.contains("Address already in use")) {
+                break;
+            }
+        }
+        throw new IllegalStateException("sshd did not start on " + HOST + ":" + port + ": " + failure);
+    }
+
+    /** Polls until sshd sends its SSH banner; returns "" when ready, else what went wrong (with its log). */
+    private String awaitReady(long logStart) {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            if (!process.isAlive()) {
+                return "it exited with " + process.exitValue() + "; its log says: " + logSince(logStart);
+            }
+            if (answersWithBanner()) {
+                return "";
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "interrupted while waiting for it";
+            }
+        }
+        return "no SSH banner within " + READY_TIMEOUT.toSeconds() + "s; its log says: " + logSince(logStart);
+    }
+
+    private boolean answersWithBanner() {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getByName(HOST), port), 500);
+            socket.setSoTimeout(2000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.US_ASCII));
+            String line = in.readLine();
+            return line != null && line.startsWith("SSH-2.0-");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private String logSince(long offset) {
+        String all = log();
+        return all.length() > offset ? all.substring((int) offset).trim() : "(nothing)";
+    }
+
+    private void writeConfig() throws IOException {
+        List<String> lines = new ArrayList<>(List.of(
+                "# generated by cgrender's test kit",
+                "Port " + port,
+                "ListenAddress " + HOST,
+                "HostKey " + hostKey,
+                "PidFile " + dir.resolve("sshd.pid"),
+                "AuthorizedKeysFile " + authorizedKeys,
+                "AuthenticationMethods publickey",
+                "PubkeyAuthentication yes",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "PermitRootLogin prohibit-password",
+                "StrictModes no",
+                "UsePAM no",
+                "UseDNS no",
+                "PrintMotd no",
+                "PrintLastLog no",
+                "X11Forwarding no",
+                "LoginGraceTime 30",
+                "MaxStartups 100:30:200",
+                "MaxSessions 64",
+                "LogLevel VERBOSE",
+                "Subsystem sftp internal-sftp"));
+        if (opensshAtLeast(9, 8)) {
+            // 9.8 penalises sources whose connections fail; tests make such connections on purpose.
+            lines.add("PerSourcePenalties no");
+        }
+        Files.write(config, lines, StandardCharsets.UTF_8);
+    }
+
+    private static boolean opensshAtLeast(int major, int minor) {
+        // sshd -V exists since 9.2; older servers print their version in the usage text of an unknown option.
+        OsCommand.Result version = OsCommand.run(TOOL_TIMEOUT, SSHD.toString(), "-V");
+        Matcher m = OPENSSH_VERSION.matcher(version.stderr() + version.stdout());
+        if (!m.find()) {
+            return false;
+        }
+        int foundMajor = Integer.parseInt(m.group(1));
+        int foundMinor = Integer.parseInt(m.group(2));
+        return foundMajor > major || (foundMajor == major && foundMinor >= minor);
+    }
+
+    /** sshd running as root refuses to start without its privilege separation directory. */
+    private static void ensurePrivilegeSeparationDirectory() {
+        Path privsep = Path.of("/run/sshd");
+        if (Files.isDirectory(privsep)) {
+            return;
+        }
+        try {
+            Files.createDirectories(privsep,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        } catch (IOException | UnsupportedOperationException e) {
+            // Only root needs it, and only root can create it: a non-root sshd starts without it.
+        }
+    }
+
+    private void stopProcess() {
+        if (process != null) {
+            kill(process);
+            process = null;
+        }
+    }
+
+    private static void kill(LocalSshd sshd) {
+        Process p = sshd.process;
+        if (p != null) {
+            kill(p);
+        }
+    }
+
+    /** Ends sshd and its sessions (SIGTERM, then SIGKILL), polling a bounded time for them to go. */
+    private static void kill(Process process) {
+        List<ProcessHandle> family = new ArrayList<>(process.descendants().toList());
+        family.add(process.toHandle());
+        family.forEach(ProcessHandle::destroy);
+        if (!awaitGone(family, STOP_TIMEOUT)) {
+            family.forEach(ProcessHandle::destroyForcibly);
+            awaitGone(family, STOP_TIMEOUT);
+        }
+    }
+
+    /**
+     * Polls rather than waiting on {@link ProcessHandle#onExit()}, which for processes that are not our children
+     * (sshd's sessions) is itself a slow poll.
+     */
+    private static boolean awaitGone(List<ProcessHandle> processes, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (processes.stream().anyMatch(LocalSshd::isRunning)) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Alive and not a zombie. A session whose sshd parent died is reparented to init, which in some containers reaps
+     * it late; {@link ProcessHandle#isAlive()} counts it alive until then.
+     */
+    private static boolean isRunning(ProcessHandle process) {
+        if (!process.isAlive()) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            int end = stat.lastIndexOf(')');
+            return end < 0 || end + 2 >= stat.length() || stat.charAt(end + 2) != 'Z';
+        } catch (IOException | RuntimeException e) {
+            return process.isAlive(); // no /proc: trust the JDK
+        }
+    }
+
+    private static Path publicKey(Path privateKey) {
+        return privateKey.resolveSibling(privateKey.getFileName() + ".pub");
+    }
+
+    private static boolean onPath(String program) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        for (String entry : path.split(":")) {
+            if (!entry.isEmpty() && Files.isExecutable(Path.of(entry, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                    Files.deleteIfExists(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + root, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "sshd on " + HOST + ":" + port + " (" + dir + ")";
+    }
+}
