@@ -18,6 +18,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,6 +44,7 @@ public final class LocalSshd implements AutoCloseable {
     private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(30);
     private static final int BIND_ATTEMPTS = 5;
     private static final Set<LocalSshd> RUNNING = ConcurrentHashMap.newKeySet();
+    private static final String DEFAULT_KEY_TYPE = "ed25519";
     private static final Pattern OPENSSH_VERSION = Pattern.compile("OpenSSH_(\\d+)\\.(\\d+)");
 
     static {
@@ -51,7 +53,8 @@ public final class LocalSshd implements AutoCloseable {
     }
 
     private final Path dir;
-    private final Path hostKey;
+    /** Host key types ({@code ssh-keygen -t} names), the first being the one {@link #hostKeyLine()} reports. */
+    private final Set<String> hostKeyTypes = new LinkedHashSet<>(List.of(DEFAULT_KEY_TYPE));
     private final Path authorizedKeys;
     private final Path config;
     private final Path log;
@@ -61,7 +64,6 @@ public final class LocalSshd implements AutoCloseable {
 
     private LocalSshd(Path dir) {
         this.dir = dir;
-        this.hostKey = dir.resolve("ssh_host_ed25519_key");
         this.authorizedKeys = dir.resolve("authorized_keys");
         this.config = dir.resolve("sshd_config");
         this.log = dir.resolve("sshd.log");
@@ -96,7 +98,7 @@ public final class LocalSshd implements AutoCloseable {
         }
         RUNNING.add(sshd);
         try {
-            sshd.generateHostKey();
+            sshd.generateHostKey(DEFAULT_KEY_TYPE);
             Files.createFile(sshd.authorizedKeys,
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             ensurePrivilegeSeparationDirectory();
@@ -147,19 +149,29 @@ public final class LocalSshd implements AutoCloseable {
         }
     }
 
-    /** The host key's public line without comment, {@code "ssh-ed25519 AAAA…"}, as a known_hosts entry holds it. */
-    public synchronized String hostKeyLine() {
+    /** The ed25519 host key's public line without comment, {@code "ssh-ed25519 AAAA…"}, as known_hosts holds it. */
+    public String hostKeyLine() {
+        return hostKeyLine(DEFAULT_KEY_TYPE);
+    }
+
+    /** The public line of the host key of {@code type} ({@code ed25519}, {@code ecdsa}, {@code rsa}). */
+    public synchronized String hostKeyLine(String type) {
         try {
-            String[] fields = Files.readString(publicKey(hostKey)).trim().split("\\s+");
+            String[] fields = Files.readString(publicKey(hostKey(type))).trim().split("\\s+");
             return fields[0] + " " + fields[1];
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the host key of sshd", e);
+            throw new UncheckedIOException("cannot read the " + type + " host key of sshd", e);
         }
     }
 
-    /** The host key's fingerprint as {@code ssh-keygen -lf} prints it: {@code SHA256:…}. */
-    public synchronized String hostKeyFingerprint() {
-        String out = OsCommand.run(TOOL_TIMEOUT, "ssh-keygen", "-l", "-E", "sha256", "-f", publicKey(hostKey)
+    /** The ed25519 host key's fingerprint as {@code ssh-keygen -lf} prints it: {@code SHA256:…}. */
+    public String hostKeyFingerprint() {
+        return hostKeyFingerprint(DEFAULT_KEY_TYPE);
+    }
+
+    /** The fingerprint of the host key of {@code type}, as {@code ssh-keygen -lf} prints it. */
+    public synchronized String hostKeyFingerprint(String type) {
+        String out = OsCommand.run(TOOL_TIMEOUT, "ssh-keygen", "-l", "-E", "sha256", "-f", publicKey(hostKey(type))
                 .toString()).requireSuccess().stdout().trim();
         String[] fields = out.split("\\s+");
         if (fields.length < 2 || !fields[1].startsWith("SHA256:")) {
@@ -169,19 +181,33 @@ public final class LocalSshd implements AutoCloseable {
     }
 
     /**
-     * Simulates a rebuilt machine at the same address: stops the server (ending every session), generates a new host
-     * key and starts again on the same port.
+     * Simulates a rebuilt machine at the same address: stops the server (ending every session), generates new host
+     * keys and starts again on the same port.
      */
     public synchronized void replaceHostKey() {
         stopProcess();
         try {
-            Files.deleteIfExists(hostKey);
-            Files.deleteIfExists(publicKey(hostKey));
-            generateHostKey();
+            for (String type : hostKeyTypes) {
+                Files.deleteIfExists(hostKey(type));
+                Files.deleteIfExists(publicKey(hostKey(type)));
+                generateHostKey(type);
+            }
             launch(port);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot replace the host key of sshd", e);
         }
+    }
+
+    /**
+     * Gives the server another host key, of {@code type} ({@code ecdsa}, {@code rsa}), and restarts it: like a cloud
+     * machine, which has one of each. {@link #hostKeyLine()} still reports the ed25519 key.
+     */
+    public synchronized void addHostKey(String type) {
+        if (!hostKeyTypes.add(type)) {
+            return;
+        }
+        generateHostKey(type);
+        restart();
     }
 
     /** Stops the server and every session it started, keeping its keys and port for {@link #restart()}. */
@@ -225,10 +251,14 @@ public final class LocalSshd implements AutoCloseable {
 
     // ---------------------------------------------------------------- internals
 
-    private void generateHostKey() {
+    private void generateHostKey(String type) {
         hostKeyGeneration++;
-        OsCommand.run(TOOL_TIMEOUT, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
-                "cgrender-local-sshd-" + hostKeyGeneration, "-f", hostKey.toString()).requireSuccess();
+        OsCommand.run(TOOL_TIMEOUT, "ssh-keygen", "-q", "-t", type, "-N", "", "-C",
+                "cgrender-local-sshd-" + hostKeyGeneration, "-f", hostKey(type).toString()).requireSuccess();
+    }
+
+    private Path hostKey(String type) {
+        return dir.resolve("ssh_host_" + type + "_key");
     }
 
     /** Starts sshd on {@code requestedPort} (0: a free one, retried on a lost race) and waits until it answers. */
@@ -299,7 +329,6 @@ public final class LocalSshd implements AutoCloseable {
                 "# generated by cgrender's test kit",
                 "Port " + port,
                 "ListenAddress " + HOST,
-                "HostKey " + hostKey,
                 "PidFile " + dir.resolve("sshd.pid"),
                 "AuthorizedKeysFile " + authorizedKeys,
                 "AuthenticationMethods publickey",
@@ -318,6 +347,9 @@ public final class LocalSshd implements AutoCloseable {
                 "MaxSessions 64",
                 "LogLevel VERBOSE",
                 "Subsystem sftp internal-sftp"));
+        for (String type : hostKeyTypes) {
+            lines.add("HostKey " + hostKey(type));
+        }
         if (opensshAtLeast(9, 8)) {
             // 9.8 penalises sources whose connections fail; tests make such connections on purpose.
             lines.add("PerSourcePenalties no");

@@ -40,6 +40,20 @@ class LocalSshdTest {
     }
 
     @Test
+    void anotherHostKeyTypeCanBeAdded() {
+        try (LocalSshd sshd = LocalSshd.start()) {
+            String ed25519 = sshd.hostKeyLine();
+
+            sshd.addHostKey("ecdsa");
+
+            assertTrue(sshd.isRunning());
+            assertTrue(sshd.hostKeyLine("ecdsa").startsWith("ecdsa-sha2-nistp256 "), sshd.hostKeyLine("ecdsa"));
+            assertEquals(ed25519, sshd.hostKeyLine());
+            assertNotEquals(sshd.hostKeyFingerprint(), sshd.hostKeyFingerprint("ecdsa"));
+        }
+    }
+
+    @Test
     void stopAndRestartKeepTheKeyAndThePort() {
         try (LocalSshd sshd = LocalSshd.start()) {
             String key = sshd.hostKeyFingerprint();

@@ -14,6 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.ListIterator;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Pinned host keys in an OpenSSH {@code known_hosts} file, one entry per machine under its instance id as host
@@ -22,6 +25,8 @@ import java.util.Locale;
  * class did not write (comments, other hosts, hashed names) are kept as they are.
  */
 public final class KnownHosts {
+
+    private static final Map<Path, ReentrantLock> IN_PROCESS_LOCKS = new ConcurrentHashMap<>();
 
     private final Path file;
 
@@ -101,7 +106,15 @@ public final class KnownHosts {
         void apply(List<String> lines);
     }
 
+    /**
+     * Read-modify-write under two locks: a file lock against other processes, and (because a JVM cannot hold two
+     * overlapping file locks; the second throws) an in-process lock against other threads, e.g. several boxes
+     * pinning their keys at once.
+     */
     private void update(Edit edit) {
+        ReentrantLock inProcess = IN_PROCESS_LOCKS.computeIfAbsent(file.toAbsolutePath().normalize(),
+                p -> new ReentrantLock());
+        inProcess.lock();
         try {
             Files.createDirectories(file.getParent());
             Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
@@ -115,6 +128,8 @@ public final class KnownHosts {
             }
         } catch (IOException e) {
             throw new CgrenderException("cannot update " + file + ": " + e.getMessage(), e);
+        } finally {
+            inProcess.unlock();
         }
     }
 

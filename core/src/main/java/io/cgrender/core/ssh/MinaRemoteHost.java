@@ -189,12 +189,13 @@ final class MinaRemoteHost implements RemoteHost {
     @Override
     public void upload(Path localFile, String remotePath) {
         requireOpen("upload " + remotePath);
-        try (SftpClient sftp = SftpClientFactory.instance().createSftpClient(session)) {
+        try (InputStream in = Files.newInputStream(localFile);
+             SftpClient sftp = SftpClientFactory.instance().createSftpClient(session)) {
             String parent = parentOf(remotePath);
             if (parent != null) {
                 makeDirectories(sftp, parent);
             }
-            try (InputStream in = Files.newInputStream(localFile); OutputStream out = sftp.write(remotePath)) {
+            try (OutputStream out = sftp.write(remotePath)) {
                 in.transferTo(out);
             }
             int mode = modeOf(localFile);

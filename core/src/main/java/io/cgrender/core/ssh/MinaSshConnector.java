@@ -174,6 +174,11 @@ public final class MinaSshConnector implements SshConnector {
                 throw new NotYet(firstNonEmpty(attempt.lastProblem(), describe(auth.getException()),
                         "connection closed before the key exchange"));
             }
+            if (!session.isOpen()) {
+                // not a refusal (that leaves the session open): the connection went away, e.g. sshd restarting
+                throw new NotYet(firstNonEmpty(attempt.lastProblem(), describe(auth.getException()),
+                        "connection closed during authentication"));
+            }
             throw new CgrenderException("cannot log in to " + target.alias() + " as " + where + ": the server did not"
                     + " accept the key " + KeyFiles.fingerprint(target.identity().getPublic()) + " ("
                     + firstNonEmpty(describe(auth.getException()), attempt.lastProblem(), "authentication failed")

@@ -23,8 +23,11 @@ public interface RemoteHost extends AutoCloseable {
      *
      * @param stdin fed to the command, or {@code null} for none
      * @return the exit code, with empty {@code stdout}/{@code stderr}
-     * @throws io.cgrender.core.CgrenderException if the command does not finish within {@code timeout} (its
-     *                                            channel is closed, which ends it), or the session fails
+     * @throws io.cgrender.core.CgrenderException if the command does not finish within {@code timeout} (it is sent
+     *                                            SIGTERM, then SIGKILL, and its channel is closed; OpenSSH refuses
+     *                                            signals to root logins, where only a command that writes output
+     *                                            is sure to end), if it ends without an exit status (killed by a
+     *                                            signal, connection lost), or if writing its output fails
      */
     ExecResult exec(String command, Duration timeout, InputStream stdin, OutputStream stdout, OutputStream stderr);
 

@@ -124,6 +124,32 @@ class HostKeyVerificationTest extends SshTestBase {
     }
 
     @Test
+    void aMachineWithSeveralHostKeysIsAskedForThePinnedOne() {
+        try (LocalSshd cloudLike = LocalSshd.start()) {
+            cloudLike.authorize(KeyFiles.publicKeyLine(clientKey.getPublic()));
+            cloudLike.addHostKey("ecdsa");
+            HostKeyFingerprint ed25519 = HostKeyFingerprint.parse(cloudLike.hostKeyFingerprint("ed25519"));
+            HostKeyFingerprint ecdsa = HostKeyFingerprint.parse(cloudLike.hostKeyFingerprint("ecdsa"));
+            Supplier<Set<HostKeyFingerprint>> notAsked = () -> {
+                throw new AssertionError("the cloud is asked although a key is pinned");
+            };
+
+            // The cloud vouches for both (as cloud-init does): ed25519 is asked for and pinned.
+            assertEquals(0, connector.connect(target("m-1", cloudLike.port(), clientKey, () -> Set.of(ed25519, ecdsa)),
+                    TIMEOUT, Progress.NONE).exec("true", TIMEOUT).exitCode());
+            assertEquals(java.util.List.of(cloudLike.hostKeyLine("ed25519")), knownHosts.keysFor("m-1"));
+
+            // Whatever type is pinned is the one asked for, although the client would prefer another.
+            for (String type : java.util.List.of("ecdsa", "ed25519")) {
+                String alias = "m-" + type;
+                knownHosts.pin(alias, KeyFiles.parsePublicKeyLine(cloudLike.hostKeyLine(type)));
+                assertEquals(0, connector.connect(target(alias, cloudLike.port(), clientKey, notAsked), TIMEOUT,
+                        Progress.NONE).exec("true", TIMEOUT).exitCode(), type);
+            }
+        }
+    }
+
+    @Test
     void whenTheCloudCannotSayTheConnectFailsWithItsReasonAndPinsNothing() {
         Supplier<Set<HostKeyFingerprint>> failing = () -> {
             throw new CgrenderException("no host key fingerprints in the console output of " + ALIAS + " yet");

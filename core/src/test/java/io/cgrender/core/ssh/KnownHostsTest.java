@@ -71,6 +71,38 @@ class KnownHostsTest extends SshTestBase {
     }
 
     @Test
+    void concurrentPinsFromOneProcessAreAllKept() throws Exception {
+        KnownHosts knownHosts = new KnownHosts(tmp.resolve("known_hosts"));
+        int count = 8;
+        List<PublicKey> keys = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            keys.add(newKey());
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(count);
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        try {
+            List<java.util.concurrent.Future<?>> pins = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                int n = i;
+                pins.add(pool.submit(() -> {
+                    start.await();
+                    knownHosts.pin("i-" + n, keys.get(n));
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (java.util.concurrent.Future<?> pin : pins) {
+                pin.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (int i = 0; i < count; i++) {
+            assertEquals(List.of(line(keys.get(i))), knownHosts.keysFor("i-" + i));
+        }
+    }
+
+    @Test
     void systemSshTrustsTheKeyOurConnectorPinned() throws IOException {
         assumeSshClient();
         connector.connect(target(ALIAS), TIMEOUT, Progress.NONE);
