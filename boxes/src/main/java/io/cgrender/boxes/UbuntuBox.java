@@ -5,6 +5,7 @@ import io.cgrender.core.box.MachineSpec;
 import io.cgrender.core.box.PackageManagerBox;
 import io.cgrender.core.ssh.ExecResult;
 import io.cgrender.core.ssh.RemoteHost;
+import io.cgrender.core.ui.Heartbeat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -72,8 +73,8 @@ public abstract class UbuntuBox extends PackageManagerBox {
         }
         console().status("installing " + String.join(" ", toInstall));
         Tail tail = new Tail(console().isVerbose() ? console().err() : null);
-        ExecResult result = host.exec(sudo + APT + " install -y " + String.join(" ", toInstall),
-                commandTimeout(), null, tail, tail);
+        ExecResult result = aptGet(host, sudo + APT + " install -y " + String.join(" ", toInstall),
+                "installing packages", tail);
         if (!result.succeeded()) {
             String output = tail.text();
             throw new CgrenderException("apt-get install failed (exit " + result.exitCode() + ")"
@@ -122,7 +123,7 @@ public abstract class UbuntuBox extends PackageManagerBox {
         console().status("updating package lists");
         for (int attempt = 1; ; attempt++) {
             Tail tail = new Tail(console().isVerbose() ? console().err() : null);
-            ExecResult result = host.exec(sudo + APT + " update", commandTimeout(), null, tail, tail);
+            ExecResult result = aptGet(host, sudo + APT + " update", "updating package lists", tail);
             if (result.succeeded()) {
                 return;
             }
@@ -131,6 +132,13 @@ public abstract class UbuntuBox extends PackageManagerBox {
                         + "); last lines of its output:\n" + indent(tail.lastLines(TAIL_LINES)));
             }
             console().warn("apt-get update failed (exit " + result.exitCode() + "); retrying once");
+        }
+    }
+
+    /** Runs an apt-get command, showing its latest output line as progress while it runs. */
+    private ExecResult aptGet(RemoteHost host, String command, String stage, Tail tail) {
+        try (Heartbeat ignored = Heartbeat.start(console().progress(), stage, commandTimeout(), tail::lastLine)) {
+            return host.exec(command, commandTimeout(), null, tail, tail);
         }
     }
 
@@ -203,6 +211,13 @@ public abstract class UbuntuBox extends PackageManagerBox {
         synchronized String text() {
             flushPending();
             return text.toString();
+        }
+
+        /** The last complete line so far, shortened for a progress line. */
+        synchronized String lastLine() {
+            String done = text.toString().stripTrailing();
+            String line = done.substring(done.lastIndexOf('\n') + 1).strip();
+            return line.length() <= 80 ? line : line.substring(0, 77) + "...";
         }
 
         synchronized List<String> lastLines(int n) {
