@@ -11,11 +11,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -288,6 +286,20 @@ class ScadDependencyScannerTest {
         ScadDependencies deps = scan("proj/m.scad", "proj");
         assertEquals(List.of("src/m.scad", "src/BOSL2/std.scad", "src/BOSL2/more.scad"), uploads(deps));
         assertEquals(tree.path("ext/BOSL2/more.scad"), deps.files().get(2).path());
+    }
+
+    @Test
+    void theBracketExampleUsesEveryKindOfReference() {
+        Path dir = Tree.EXAMPLES.resolve("multi");
+        ScadDependencies deps = new ScadDependencyScanner(List.of(), dir).scan(Path.of("bracket.scad"));
+        assertEquals(List.of("bracket.scad", "lib/params.scad", "lib/shapes.scad", "lib/geometry/rounding.scad",
+                "assets/logo.svg"), deps.displayPaths());
+        assertEquals(List.of(Kind.MODEL, Kind.INCLUDE, Kind.USE, Kind.INCLUDE, Kind.IMPORT),
+                deps.files().stream().map(ScadFile::kind).collect(Collectors.toList()));
+        assertEquals(List.of("src/bracket.scad", "src/lib/params.scad", "src/lib/shapes.scad",
+                "src/lib/geometry/rounding.scad", "src/assets/logo.svg"), uploads(deps));
+        assertEquals("lib/shapes.scad:32", deps.files().get(4).declaredAt().orElseThrow().toString());
+        assertTrue(deps.warnings().isEmpty(), deps.warnings().toString());
     }
 
     @Test

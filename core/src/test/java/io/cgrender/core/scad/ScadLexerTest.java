@@ -1,6 +1,5 @@
 package io.cgrender.core.scad;
 
-import io.cgrender.core.scad.ScadFile.Kind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -9,9 +9,17 @@ import java.nio.file.Path;
 /** A directory tree of test files below a base directory, written one line at a time. */
 final class Tree {
 
-    /** A valid ASCII STL: one triangle. */
-    static final String STL = "solid t\nfacet normal 0 0 1\nouter loop\nvertex 0 0 0\nvertex 1 0 0\nvertex 0 1 0\n"
-            + "endloop\nendfacet\nendsolid t\n";
+    /** The repository's example models (tests run in the core module's directory). */
+    static final Path EXAMPLES = Path.of(System.getProperty("basedir", System.getProperty("user.dir")))
+            .resolve("../examples/models").toAbsolutePath().normalize();
+
+    /** A valid, closed ASCII STL: a unit tetrahedron. */
+    static final String STL = "solid t\n"
+            + facet("0 0 -1", "0 0 0", "0 1 0", "1 0 0")
+            + facet("0 -1 0", "0 0 0", "1 0 0", "0 0 1")
+            + facet("-1 0 0", "0 0 0", "0 0 1", "0 1 0")
+            + facet("0.57735 0.57735 0.57735", "1 0 0", "0 1 0", "0 0 1")
+            + "endsolid t\n";
     /** A valid DXF: a closed triangle (unit size). */
     static final String DXF = "0\nSECTION\n2\nENTITIES\n"
             + line(0, 0, 1, 0) + line(1, 0, 0, 1) + line(0, 1, 0, 0) + "0\nENDSEC\n0\nEOF\n";
@@ -50,6 +58,11 @@ final class Tree {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static String facet(String normal, String a, String b, String c) {
+        return "facet normal " + normal + "\nouter loop\nvertex " + a + "\nvertex " + b + "\nvertex " + c
+                + "\nendloop\nendfacet\n";
     }
 
     private static String line(int x1, int y1, int x2, int y2) {
