@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 /** The real {@code openscad} binary as a test oracle: what it renders and which files {@code -d} says it read. */
 final class OpenScad {
 
-    private static final String BINARY = "openscad";
+    /** {@code -Dcgrender.openscad=/path/to/openscad} picks another binary (or, pointing nowhere, skips). */
+    private static final String BINARY = System.getProperty("cgrender.openscad", "openscad");
     private static final long TIMEOUT_SECONDS = 120;
     private static Boolean available;
 
@@ -28,8 +29,9 @@ final class OpenScad {
         if (available == null) {
             available = probe();
         }
-        Assumptions.assumeTrue(available, "openscad is not installed (apt-get install openscad); skipping the oracle"
-                + " test that compares the scanner with OpenSCAD's own -d output");
+        Assumptions.assumeTrue(available, "'" + BINARY + " --version' does not run: OpenSCAD is not installed"
+                + " (apt-get install openscad); skipping the oracle test that compares the scanner with OpenSCAD's"
+                + " own -d output");
     }
 
     private static boolean probe() {
