@@ -8,7 +8,6 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -93,7 +92,7 @@ public final class ScadDependencyScanner {
         if (!layout.startsWith(modelDir)) {
             for (Path lib : libraryLayout) {
                 if (layout.startsWith(lib) && !layout.equals(lib)) {
-                    return slashes(lib.relativize(layout));
+                    return UploadLayout.slashes(lib.relativize(layout));
                 }
             }
         }
@@ -108,44 +107,17 @@ public final class ScadDependencyScanner {
     /** Relative to the current directory, or absolute when the two share nothing but {@code /}. */
     private String fromCurrentDir(Path path) {
         if (path.startsWith(currentDir)) {
-            String relative = slashes(currentDir.relativize(path));
+            String relative = UploadLayout.slashes(currentDir.relativize(path));
             return relative.isEmpty() ? "." : relative;
         }
-        if (commonAncestor(currentDir, path).getNameCount() == 0) {
+        if (UploadLayout.commonAncestor(currentDir, path).getNameCount() == 0) {
             return path.toString();
         }
-        return slashes(currentDir.relativize(path));
-    }
-
-    static String slashes(Path relative) {
-        if (relative.getNameCount() == 1 && relative.toString().isEmpty()) {
-            return "";
-        }
-        StringBuilder text = new StringBuilder();
-        for (Path name : relative) {
-            if (text.length() > 0) {
-                text.append('/');
-            }
-            text.append(name);
-        }
-        return text.toString();
-    }
-
-    static Path commonAncestor(Path a, Path b) {
-        Path common = a.getRoot();
-        int n = Math.min(a.getNameCount(), b.getNameCount());
-        for (int i = 0; i < n && a.getName(i).equals(b.getName(i)); i++) {
-            common = common.resolve(a.getName(i));
-        }
-        return common;
+        return UploadLayout.slashes(currentDir.relativize(path));
     }
 
     /** The file module (root model or used file) whose directory import()/surface() resolve from. */
     private record Module(Path clientDir, Path layoutDir) {
-    }
-
-    /** A reference whose path climbs with {@code ../} from {@code base} up to {@code top}. */
-    private record Climb(Path base, Path top) {
     }
 
     private record Visit(Path layout, Path moduleDir) {
@@ -185,7 +157,7 @@ public final class ScadDependencyScanner {
         private final List<Path> includeStack = new ArrayList<>();
         private final Map<String, ScadWarning> warnings = new LinkedHashMap<>();
         private final Map<String, MissingScadDependencyException.Missing> missing = new LinkedHashMap<>();
-        private final Set<Climb> climbs = new LinkedHashSet<>();
+        private final Set<UploadLayout.Climb> climbs = new LinkedHashSet<>();
         private final Set<Path> requiredDirs = new LinkedHashSet<>();
         private final boolean[] libraryHit = new boolean[libraryDirs.size()];
         private Module rootModule;
@@ -401,7 +373,7 @@ public final class ScadDependencyScanner {
                 }
             }
             if (!top.equals(base)) {
-                climbs.add(new Climb(base, top));
+                climbs.add(new UploadLayout.Climb(base, top));
             }
         }
 
@@ -476,47 +448,23 @@ public final class ScadDependencyScanner {
             }
         }
 
-        /** Works out the roots, then places every file. */
+        /** Places every file in the upload layout. */
         private ScadDependencies layout() {
             Path modelLayout = nodes.values().iterator().next().layout;
-            List<Path> roots = new ArrayList<>();
-            roots.add(modelLayout.getParent());
+            List<Path> usedLibraries = new ArrayList<>();
             for (int i = 0; i < libraryHit.length; i++) {
                 if (libraryHit[i]) {
-                    roots.add(libraryLayout.get(i));
+                    usedLibraries.add(libraryLayout.get(i));
                 }
             }
-            boolean changed = true;
-            while (changed) {
-                changed = dropNested(roots);
-                for (Climb climb : climbs) {
-                    changed |= cover(roots, climb.base(), climb.top(), modelLayout);
-                }
-                for (Node node : nodes.values()) {
-                    changed |= cover(roots, node.layout.getParent(), node.layout.getParent(), modelLayout);
-                }
-                for (Path dir : requiredDirs) {
-                    changed |= cover(roots, dir, dir, modelLayout);
-                }
-            }
-
-            Path project = containing(roots, modelLayout);
-            List<Path> libraryRoots = new ArrayList<>(roots);
-            libraryRoots.remove(project);
-            libraryRoots.sort(Comparator.comparingInt(this::firstLibraryIndex));
-            Map<Path, String> names = new LinkedHashMap<>();
-            names.put(project, ScadDependencies.PROJECT_ROOT);
-            for (int i = 0; i < libraryRoots.size(); i++) {
-                names.put(libraryRoots.get(i), "lib/" + i);
-            }
-
+            UploadLayout layout = new UploadLayout(modelLayout, usedLibraries, nodes.keySet(), climbs, requiredDirs);
             List<ScadFile> files = new ArrayList<>();
             Set<Path> filledDirs = new HashSet<>();
             for (Node node : nodes.values()) {
-                Path root = containing(roots, node.layout);
-                files.add(new ScadFile(node.real, node.kind, Optional.ofNullable(node.declaredAt), names.get(root),
-                        slashes(root.relativize(node.layout)), displayFile(node.layout, modelLayout.getParent()),
-                        node.absolute));
+                files.add(new ScadFile(node.real, node.kind, Optional.ofNullable(node.declaredAt),
+                        layout.rootName(node.layout), layout.relative(node.layout),
+                        displayFile(node.layout, modelLayout.getParent()), node.absolute));
+                Path root = layout.rootOf(node.layout);
                 for (Path dir = node.layout.getParent(); dir != null && dir.startsWith(root); dir = dir.getParent()) {
                     if (!filledDirs.add(dir)) {
                         break;
@@ -524,83 +472,17 @@ public final class ScadDependencyScanner {
                 }
             }
             List<String> boxLibraryPath = new ArrayList<>();
-            for (int i = 0; i < libraryHit.length; i++) {
-                if (libraryHit[i]) {
-                    boxLibraryPath.add(boxPath(roots, names, libraryLayout.get(i)));
-                }
+            for (Path library : usedLibraries) {
+                boxLibraryPath.add(layout.boxPath(library));
             }
             List<String> directories = new ArrayList<>();
             for (Path dir : requiredDirs) {
                 if (!filledDirs.contains(dir)) {
-                    directories.add(boxPath(roots, names, dir));
+                    directories.add(layout.boxPath(dir));
                 }
             }
-            List<ScadDependencies.UploadRoot> uploadRoots = new ArrayList<>();
-            names.forEach((dir, name) -> uploadRoots.add(new ScadDependencies.UploadRoot(name, dir)));
-            return new ScadDependencies(files, new ArrayList<>(warnings.values()), uploadRoots,
-                    boxPath(roots, names, modelLayout), boxLibraryPath, directories);
-        }
-
-        private String boxPath(List<Path> roots, Map<Path, String> names, Path layout) {
-            Path root = containing(roots, layout);
-            String relative = slashes(root.relativize(layout));
-            return relative.isEmpty() ? names.get(root) : names.get(root) + "/" + relative;
-        }
-
-        private int firstLibraryIndex(Path root) {
-            for (int i = 0; i < libraryHit.length; i++) {
-                if (libraryHit[i] && libraryLayout.get(i).startsWith(root)) {
-                    return i;
-                }
-            }
-            return Integer.MAX_VALUE;
-        }
-
-        /**
-         * Makes the root holding {@code base} also hold {@code top} (an ancestor of {@code base}); a directory in no
-         * root at all (an absolute reference) widens the project root to take it in.
-         */
-        private boolean cover(List<Path> roots, Path base, Path top, Path modelLayout) {
-            int index = indexContaining(roots, base);
-            if (index < 0) {
-                index = indexContaining(roots, modelLayout);
-                roots.set(index, commonAncestor(roots.get(index), top));
-                return true;
-            }
-            if (!top.startsWith(roots.get(index))) {
-                roots.set(index, top);
-                return true;
-            }
-            return false;
-        }
-
-        /** Removes roots that lie inside (or equal) another root. */
-        private boolean dropNested(List<Path> roots) {
-            boolean changed = false;
-            for (int i = 0; i < roots.size(); i++) {
-                for (int j = 0; j < roots.size(); j++) {
-                    if (i != j && roots.get(i).startsWith(roots.get(j))) {
-                        roots.remove(i);
-                        i = -1;
-                        changed = true;
-                        break;
-                    }
-                }
-            }
-            return changed;
-        }
-
-        private Path containing(List<Path> roots, Path path) {
-            return roots.get(indexContaining(roots, path));
-        }
-
-        private int indexContaining(List<Path> roots, Path path) {
-            for (int i = 0; i < roots.size(); i++) {
-                if (path.startsWith(roots.get(i))) {
-                    return i;
-                }
-            }
-            return -1;
+            return new ScadDependencies(files, new ArrayList<>(warnings.values()), layout.uploadRoots(),
+                    layout.boxPath(modelLayout), boxLibraryPath, directories);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.cgrender.core.scad;
 
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -36,7 +37,7 @@ public record ScadFile(Path path, Kind kind, Optional<SourceLocation> declaredAt
 
         /** The keyword as written in OpenSCAD. */
         public String keyword() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
