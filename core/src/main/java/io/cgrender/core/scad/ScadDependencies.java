@@ -96,7 +96,11 @@ public final class ScadDependencies {
         return boxLibraryPath;
     }
 
-    /** {@link #boxLibraryPath()} joined with {@code :}: the value of {@code OPENSCADPATH} on the box. */
+    /**
+     * {@link #boxLibraryPath()} joined with {@code :}: the value of {@code OPENSCADPATH} on the box. When it is empty,
+     * leave {@code OPENSCADPATH} unset there rather than set it empty: OpenSCAD reads an empty entry as the current
+     * directory.
+     */
     public String boxOpenScadPath() {
         return String.join(":", boxLibraryPath);
     }

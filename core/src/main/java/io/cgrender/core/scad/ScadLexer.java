@@ -18,7 +18,8 @@ import java.util.List;
  *   <li>Inside {@code <…>} a tab, CR or newline is skipped (flex's default rule echoes it), and for {@code include}
  *       the name is the last directory part ending in {@code /} seen plus the last file part seen; a comment marker
  *       there is part of the name. There are no escapes; the name ends at the first {@code >}.</li>
- *   <li>Strings: {@code \"} and {@code \\} do not end a string; {@code \n \t \r \\ \" \xHH \\uHHHH \UHHHHHH}
+ *   <li>Strings: {@code \"} and {@code \\} do not end a string; {@code \n \t \r \\ \" \xHH}, backslash-u with
+ *       4 hex digits and {@code \UHHHHHH}
  *       are decoded; a backslash before anything else is dropped; a raw CR or LF inside a string is dropped.</li>
  *   <li>Comments: {@code //} up to the next LF; {@code /*} up to the next {@code *}{@code /}, not nested.</li>
  * </ul>

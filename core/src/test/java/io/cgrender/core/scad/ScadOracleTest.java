@@ -161,6 +161,10 @@ class ScadOracleTest {
         assertFalse(render.log().contains("WARNING") || render.log().contains("ERROR"), render.log());
         assertTrue(deps.displayPaths().contains("BOSL/internal/more.scad"), deps.displayPaths().toString());
         assertTrue(deps.displayPaths().contains("../shared/mesh.stl"), deps.displayPaths().toString());
+        boolean mcad = Files.isRegularFile(MCAD_UNITS);
+        assertEquals(mcad, deps.displayPaths().contains("MCAD/units.scad"), deps.displayPaths().toString());
+        assertEquals(mcad ? "lib/0:lib/1:lib/2" : "lib/0:lib/1", deps.boxOpenScadPath());
+        assertEquals("src/proj/main.scad", deps.boxModelPath());
     }
 
     @Test
@@ -194,7 +198,7 @@ class ScadOracleTest {
             Files.createDirectories(box.resolve(dir));
         }
         OpenScad.Render remote = OpenScad.render(box, deps.boxModelPath(), out.resolve("box.stl"),
-                deps.boxOpenScadPath(), home);
+                deps.boxLibraryPath().isEmpty() ? null : deps.boxOpenScadPath(), home);
         Set<Path> uploaded = deps.files().stream().map(f -> box.resolve(f.uploadPath()))
                 .collect(Collectors.toCollection(TreeSet::new));
         assertEquals(uploaded, new TreeSet<>(remote.dependencies()), remote.log());
