@@ -3,12 +3,17 @@ package io.cgrender.cli;
 import io.cgrender.cli.commands.CompletionCommand;
 import io.cgrender.cli.commands.CreateCommand;
 import io.cgrender.cli.commands.DeleteImageCommand;
+import io.cgrender.cli.commands.FetchCommand;
 import io.cgrender.cli.commands.ImageCommand;
+import io.cgrender.cli.commands.JobsCommand;
 import io.cgrender.cli.commands.ListCommand;
 import io.cgrender.cli.commands.ListImagesCommand;
 import io.cgrender.cli.commands.ListRolesCommand;
+import io.cgrender.cli.commands.LogsCommand;
 import io.cgrender.cli.commands.RecreateCommand;
+import io.cgrender.cli.commands.RenderCommand;
 import io.cgrender.cli.commands.RsyncCommand;
+import io.cgrender.cli.commands.RunCommand;
 import io.cgrender.cli.commands.ShowCommand;
 import io.cgrender.cli.commands.SshCommand;
 import io.cgrender.cli.commands.StartCommand;
@@ -47,6 +52,11 @@ import java.nio.file.Path;
                 RecreateCommand.class,
                 ListImagesCommand.class,
                 DeleteImageCommand.class,
+                RenderCommand.class,
+                RunCommand.class,
+                JobsCommand.class,
+                LogsCommand.class,
+                FetchCommand.class,
                 CompletionCommand.class,
         })
 public final class CgrenderCommand implements Runnable {

@@ -4,6 +4,7 @@ import io.cgrender.core.box.BoxResolver;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.ns.Tags;
+import io.cgrender.core.ui.Durations;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +28,7 @@ public final class MachineViews {
         Table table = new Table("ID", "ROLE", "ORDINAL", "STATE", "STAGE", "ADDRESS", "UPTIME");
         for (Machine m : machines) {
             table.row(m.id(), m.role(), ordinalRef(m), m.state().label(), m.tags().getOrDefault(Tags.STAGE, "-"),
-                    address(m) == null ? "-" : address(m), uptime(m) == null ? "-" : human(uptime(m)));
+                    address(m) == null ? "-" : address(m), uptime(m) == null ? "-" : Durations.human(uptime(m)));
         }
         return table;
     }
@@ -62,19 +63,5 @@ public final class MachineViews {
 
     private Duration uptime(Machine m) {
         return m.state() == MachineState.RUNNING ? Duration.between(m.launchedAt(), now) : null;
-    }
-
-    public static String human(Duration d) {
-        long s = Math.max(0, d.toSeconds());
-        if (s < 60) {
-            return s + "s";
-        }
-        if (s < 3600) {
-            return (s / 60) + "m" + (s % 60 > 0 ? (s % 60) + "s" : "");
-        }
-        if (s < 86400) {
-            return (s / 3600) + "h" + ((s % 3600) / 60 > 0 ? ((s % 3600) / 60) + "m" : "");
-        }
-        return (s / 86400) + "d" + ((s % 86400) / 3600 > 0 ? ((s % 86400) / 3600) + "h" : "");
     }
 }

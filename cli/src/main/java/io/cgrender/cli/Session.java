@@ -1,5 +1,6 @@
 package io.cgrender.cli;
 
+import io.cgrender.core.box.Box;
 import io.cgrender.core.box.BoxEnvironment;
 import io.cgrender.core.box.BoxResolver;
 import io.cgrender.core.box.Roles;
@@ -10,11 +11,17 @@ import io.cgrender.core.cloud.ImageSupport;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.config.Dirs;
 import io.cgrender.core.config.Settings;
+import io.cgrender.core.job.JobRecords;
 import io.cgrender.core.ns.Namespace;
+import io.cgrender.core.render.DirectoryResultStore;
+import io.cgrender.core.render.Renderer;
+import io.cgrender.core.render.ResultStore;
 import io.cgrender.core.ssh.KnownHosts;
 import io.cgrender.core.ssh.MinaSshConnector;
 import io.cgrender.core.ssh.NamespaceKey;
 import io.cgrender.core.ssh.SshConnector;
+import io.cgrender.core.sync.FileHashes;
+import io.cgrender.core.sync.FileSync;
 import io.cgrender.core.ui.Console;
 import io.cgrender.core.CgrenderException;
 
@@ -40,6 +47,7 @@ public final class Session implements AutoCloseable {
     private KnownHosts knownHosts;
     private NamespaceKey key;
     private SshConnector ssh;
+    private final FileHashes hashes = new FileHashes();
 
     public Session(GlobalOptions options, Invocation invocation, Console console) {
         this.options = options;
@@ -130,6 +138,31 @@ public final class Session implements AutoCloseable {
 
     public BoxEnvironment environment() {
         return new BoxEnvironment(cloud(), namespace(), key(), knownHosts(), ssh(), settings(), console);
+    }
+
+    /** The jobs started from this client. */
+    public JobRecords jobRecords() {
+        return new JobRecords(dirs.state().resolve("jobs"));
+    }
+
+    /** Where render results are kept: the cloud's own store, or a directory under the data home. */
+    public ResultStore resultStore() {
+        return new DirectoryResultStore(dirs.data().resolve("results"));
+    }
+
+    /** Renders with {@code box} (the render role's box), in this session's environment. */
+    public Renderer renderer(Box box) {
+        return new Renderer(environment(), box, resultStore(), jobRecords(), fileSync(), hashes,
+                new Renderer.OpenScadVersions(dirs.state().resolve("openscad-version")), cwd());
+    }
+
+    public FileSync fileSync() {
+        return new FileSync(dirs.state().resolve("sync"), hashes);
+    }
+
+    /** The directory relative paths on the command line are relative to. */
+    public Path cwd() {
+        return Path.of(invocation.env().getOrDefault("PWD", System.getProperty("user.dir")));
     }
 
     /** Resolves BOX (ROLE, ROLE#ORDINAL or id) in the namespace. */

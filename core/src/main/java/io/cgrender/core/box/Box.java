@@ -1,12 +1,14 @@
 package io.cgrender.core.box;
 
 import io.cgrender.core.CgrenderException;
+import io.cgrender.core.cloud.Cloud;
 import io.cgrender.core.cloud.Image;
 import io.cgrender.core.cloud.ImageSupport;
 import io.cgrender.core.cloud.LaunchSpec;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.cloud.MachineFilter;
 import io.cgrender.core.cloud.MachineState;
+import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.step.Step;
@@ -91,12 +93,7 @@ public abstract class Box {
      */
     public final Ensured ensure(BoxEnvironment env, CreateOptions options) {
         bind(env);
-        List<Machine> mine = env.cloud().describe(MachineFilter.of(env.namespace(), role()));
-        Optional<Machine> candidate = mine.stream()
-                .filter(m -> m.stage().orElse(null) == Tags.Stage.READY)
-                .filter(m -> m.state() == MachineState.RUNNING || m.state() == MachineState.STOPPED)
-                .min(Comparator.comparing((Machine m) -> m.state() != MachineState.RUNNING)
-                        .thenComparing(Machine::launchedAt));
+        Optional<Machine> candidate = reusable(env.cloud(), env.namespace());
         if (candidate.isEmpty()) {
             return new Ensured(create(env, options.withCount(1)).get(0), false);
         }
@@ -108,6 +105,18 @@ public abstract class Box {
         machine = env.cloud().awaitRunning(machine.id(), timeout("running"), env.console().progress());
         connect(env, machine);
         return new Ensured(machine, true);
+    }
+
+    /**
+     * The box {@link #ensure} would reuse: the oldest ready box of this role in {@code namespace}, a running one
+     * before a stopped one. Launches nothing.
+     */
+    public final Optional<Machine> reusable(Cloud cloud, Namespace namespace) {
+        return cloud.describe(MachineFilter.of(namespace, role())).stream()
+                .filter(m -> m.stage().orElse(null) == Tags.Stage.READY)
+                .filter(m -> m.state() == MachineState.RUNNING || m.state() == MachineState.STOPPED)
+                .min(Comparator.comparing((Machine m) -> m.state() != MachineState.RUNNING)
+                        .thenComparing(Machine::launchedAt));
     }
 
     /** Creates a box from the newest image of this role, skipping setup. */

@@ -25,8 +25,18 @@ import java.util.Optional;
  */
 public final class RemoteJobs {
 
-    /** Where jobs live, relative to the box's home. */
+    /** Where jobs' input files are synced to, one directory per project, relative to the box's home. */
+    public static final String WORK_ROOT = ".cgrender/work";
+
+    /** Where jobs live, relative to the box's home. A live pid in {@code <job>/pid} means the box is busy. */
     public static final String JOBS_DIR = ".cgrender/jobs";
+
+    /**
+     * Written by a job that ended with {@code --after stop|terminate} (relative to the box's home): the box's
+     * watchdog stops or terminates the box once no job runs and no SSH session is open (the client may still be
+     * fetching results).
+     */
+    public static final String AFTER_JOB_FILE = ".cgrender/after-job";
 
     private static final String RUN_SCRIPT = loadRunScript();
 
@@ -106,6 +116,15 @@ public final class RemoteJobs {
             throw new CgrenderException("no job " + id + " on box " + host.id());
         }
         return offset + counting.count;
+    }
+
+    /** Writes the job's log as it is now, without waiting for more. */
+    public void printLog(String id, OutputStream out) {
+        ExecResult r = host.exec("cat " + Shell.quote(jobDir(id)) + "/log", commandTimeout, null, out,
+                OutputStream.nullOutputStream());
+        if (!r.succeeded()) {
+            throw new CgrenderException("no log of job " + id + " on box " + host.id());
+        }
     }
 
     /** Asks the job to stop (SIGTERM to its process group); it records itself as cancelled. */

@@ -7,15 +7,11 @@ import io.cgrender.core.ssh.Shell;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -39,10 +35,15 @@ public final class FileSync {
     private static final HexFormat HEX = HexFormat.of();
 
     private final Path cacheDir;
+    private final FileHashes hashes;
 
-    /** @param cacheDir where this client remembers the boxes' manifests, e.g. {@code $XDG_STATE_HOME/cgrender/sync} */
-    public FileSync(Path cacheDir) {
+    /**
+     * @param cacheDir where this client remembers the boxes' manifests, e.g. {@code $XDG_STATE_HOME/cgrender/sync}
+     * @param hashes   the process's file hashes (shared with whoever else hashes the same files)
+     */
+    public FileSync(Path cacheDir, FileHashes hashes) {
         this.cacheDir = cacheDir;
+        this.hashes = hashes;
     }
 
     /** An entry of the manifest: a file's content hash and size. */
@@ -59,7 +60,8 @@ public final class FileSync {
             if (byRemote.put(f.remote(), f) != null) {
                 throw new IllegalArgumentException("two files map to " + f.remote());
             }
-            wanted.put(f.remote(), hash(f.local()));
+            FileHashes.Hash hash = hashes.of(f.local());
+            wanted.put(f.remote(), new Entry(hash.sha256(), hash.size()));
         }
         String dir = Shell.quote(remoteDir);
         String manifestDigest = exec(host, "mkdir -p " + dir + " && cd " + dir + " && { sha256sum " + MANIFEST
@@ -163,17 +165,8 @@ public final class FileSync {
         return text.chars().filter(c -> c == '\n').count();
     }
 
-    static Entry hash(Path file) {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256())) {
-            long size = in.transferTo(OutputStream.nullOutputStream());
-            return new Entry(HEX.formatHex(((DigestInputStream) in).getMessageDigest().digest()), size);
-        } catch (IOException e) {
-            throw new CgrenderException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-    }
-
     private Path cacheFile(String hostId, String remoteDir) {
-        return cacheDir.resolve(hostId).resolve(HEX.formatHex(sha256().digest(
+        return cacheDir.resolve(hostId).resolve(HEX.formatHex(FileHashes.sha256().digest(
                 remoteDir.getBytes(StandardCharsets.UTF_8))));
     }
 
@@ -201,14 +194,6 @@ public final class FileSync {
     }
 
     private static String digest(String text) {
-        return HEX.formatHex(sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return HEX.formatHex(FileHashes.sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -28,16 +28,12 @@ final class ConsoleProgress implements Progress {
             return;
         }
         lastPrinted = elapsed;
-        console.status("… " + stage + " (" + seconds(elapsed) + " of at most " + seconds(timeout) + ")"
-                + (detail == null || detail.isEmpty() ? "" : ": " + detail));
+        console.status("… " + stage + " (" + Durations.human(elapsed) + "; gives up after "
+                + Durations.human(timeout) + ")" + (detail == null || detail.isEmpty() ? "" : ": " + detail));
     }
 
     @Override
     public void step(String message) {
         console.status(message);
-    }
-
-    private static String seconds(Duration d) {
-        return d.toSeconds() + "s";
     }
 }

@@ -28,8 +28,8 @@ class ProgressTest {
         progress.waiting("waiting for l-1 to run", Duration.ofSeconds(13), timeout, "still pending");
         String[] lines = err.toString().split("\n");
         assertEquals(2, lines.length, err.toString());
-        assertEquals("… waiting for l-1 to run (2s of at most 120s): pending", lines[0]);
-        assertEquals("… waiting for l-1 to run (13s of at most 120s): still pending", lines[1]);
+        assertEquals("… waiting for l-1 to run (2s; gives up after 2m): pending", lines[0]);
+        assertEquals("… waiting for l-1 to run (13s; gives up after 2m): still pending", lines[1]);
     }
 
     @Test

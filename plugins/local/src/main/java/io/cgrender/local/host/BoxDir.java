@@ -1,5 +1,7 @@
 package io.cgrender.local.host;
 
+import io.cgrender.core.job.RemoteJobs;
+
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 
@@ -59,8 +61,13 @@ public record BoxDir(Path root) {
         return root.resolve("host.log");
     }
 
-    /** Where running jobs leave {@code <job>/pid} files (the job contract). */
+    /** Where running jobs leave {@code <job>/pid} files (the job contract, {@link RemoteJobs#JOBS_DIR}). */
     public Path jobsDir() {
-        return home().resolve(".cgrender").resolve("jobs");
+        return home().resolve(RemoteJobs.JOBS_DIR);
+    }
+
+    /** What the last job asked the box to do when it ended ({@link RemoteJobs#AFTER_JOB_FILE}). */
+    public Path afterJobFile() {
+        return home().resolve(RemoteJobs.AFTER_JOB_FILE);
     }
 }

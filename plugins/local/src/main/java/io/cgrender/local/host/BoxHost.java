@@ -63,6 +63,8 @@ public final class BoxHost {
     private enum Ending {
         /** SIGTERM or SIGINT from outside: the box is stopped, its directory kept. */
         SIGNALLED,
+        /** A job ended asking for the box to stop ({@code --after stop}): stopped, directory kept. */
+        STOPPED,
         /** The watchdog ended the box: it is terminated and its directory deleted. */
         TERMINATED,
         /** The directory vanished or the box belongs to another host: touch nothing. */
@@ -211,6 +213,10 @@ public final class BoxHost {
             }
             int sessions = server.getActiveSessions().size();
             List<Long> jobs = runningJobs();
+            if (sessions == 0 && jobs.isEmpty() && Files.exists(box.afterJobFile())) {
+                afterJob();
+                return;
+            }
             if (sessions > 0 || !jobs.isEmpty()) {
                 lastBusy = now;
             } else if (!now.isBefore(lastBusy.plus(started.idleTimeout()))) {
@@ -220,6 +226,29 @@ public final class BoxHost {
             }
         } catch (RuntimeException e) {
             LOG.warn("watchdog check failed: {}", e.toString());
+        }
+    }
+
+    /** Carries out what the last job asked for ({@code --after stop|terminate}), once nobody is attached. */
+    private void afterJob() {
+        String request;
+        try {
+            request = Files.readString(box.afterJobFile()).strip();
+            Files.deleteIfExists(box.afterJobFile());
+        } catch (IOException e) {
+            LOG.warn("cannot read {}: {}", box.afterJobFile(), e.toString());
+            return;
+        }
+        switch (request) {
+            case "stop" -> {
+                LOG.info("box {}: the last job asked to stop the box", box.id());
+                exit(Ending.STOPPED);
+            }
+            case "terminate" -> {
+                LOG.info("box {}: the last job asked to terminate the box", box.id());
+                exit(Ending.TERMINATED);
+            }
+            default -> LOG.warn("ignoring unknown after-job request '{}'", request);
         }
     }
 
@@ -276,7 +305,7 @@ public final class BoxHost {
         }
         try {
             switch (why) {
-                case SIGNALLED -> StateFile.update(box, s -> s.state().isLive() && s.isServedBy(self)
+                case SIGNALLED, STOPPED -> StateFile.update(box, s -> s.state().isLive() && s.isServedBy(self)
                         ? s.withoutHost(MachineState.STOPPED) : s);
                 case TERMINATED -> FileTrees.delete(box.root());
                 case ABANDONED -> {

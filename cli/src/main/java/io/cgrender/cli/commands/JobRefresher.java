@@ -1,0 +1,53 @@
+package io.cgrender.cli.commands;
+
+import io.cgrender.cli.Session;
+import io.cgrender.core.CgrenderException;
+import io.cgrender.core.cloud.Machine;
+import io.cgrender.core.cloud.MachineState;
+import io.cgrender.core.job.JobRecord;
+import io.cgrender.core.job.JobStatus;
+import io.cgrender.core.job.RemoteJobs;
+import io.cgrender.core.ssh.RemoteHost;
+
+import java.util.Optional;
+
+/** Reaches the box a recorded job runs on, and asks it how the job is doing. */
+final class JobRefresher {
+
+    private final Session session;
+
+    JobRefresher(Session session) {
+        this.session = session;
+    }
+
+    /** The session to the job's box, or an error saying why there is none. */
+    RemoteHost hostOf(JobRecord job) {
+        if (!job.cloud().equals(session.cloud().name())) {
+            throw new io.cgrender.core.UsageException("job " + job.id() + " ran on the " + job.cloud() + " cloud; add"
+                    + " --cloud " + job.cloud());
+        }
+        Optional<Machine> box = session.cloud().find(job.boxId());
+        if (box.isEmpty()) {
+            throw new CgrenderException("the box " + job.boxId() + " of job " + job.id() + " is gone");
+        }
+        if (box.get().state() != MachineState.RUNNING) {
+            throw new CgrenderException("the box " + job.boxId() + " of job " + job.id() + " is "
+                    + box.get().state().label() + (box.get().state() == MachineState.STOPPED
+                    ? "; start it with: cgrender start " + job.boxId() : ""));
+        }
+        return session.environment().connect(box.get());
+    }
+
+    /** The record with the stage the box reports now; unchanged when the box cannot be asked. */
+    JobRecord refresh(JobRecord job) {
+        try {
+            JobStatus status = new RemoteJobs(hostOf(job), session.settings().timeout("command")).status(job.id());
+            JobRecord updated = job.withStage(status.stage());
+            session.jobRecords().save(updated);
+            return updated;
+        } catch (CgrenderException e) {
+            session.console().verbose("cannot ask about job " + job.id() + ": " + e.getMessage());
+            return job;
+        }
+    }
+}

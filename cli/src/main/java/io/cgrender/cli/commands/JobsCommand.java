@@ -1,0 +1,49 @@
+package io.cgrender.cli.commands;
+
+import io.cgrender.cli.AbstractCommand;
+import io.cgrender.cli.Json;
+import io.cgrender.cli.Session;
+import io.cgrender.cli.Table;
+import io.cgrender.core.job.JobRecord;
+import io.cgrender.core.job.JobStatus;
+import io.cgrender.core.ui.Durations;
+import picocli.CommandLine.Command;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+@Command(name = "jobs", description = "List the jobs started from here in this namespace, newest first.")
+public final class JobsCommand extends AbstractCommand {
+
+    @Override
+    protected int execute(Session session) {
+        String namespace = session.namespace().toString();
+        List<JobRecord> jobs = session.jobRecords().all().stream()
+                .filter(j -> j.namespace().equals(namespace))
+                .map(j -> j.stage() == JobStatus.Stage.RUNNING ? new JobRefresher(session).refresh(j) : j)
+                .toList();
+        Instant now = Instant.now();
+        if (session.options().json()) {
+            session.console().out().println(Json.write(jobs.stream().map(j -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("id", j.id());
+                m.put("kind", j.kind());
+                m.put("box", j.boxId());
+                m.put("role", j.role());
+                m.put("title", j.title());
+                m.put("stage", j.stage().word());
+                m.put("created_at", j.createdAt().toString());
+                return (Object) m;
+            }).toList()));
+            return 0;
+        }
+        Table table = new Table("ID", "KIND", "BOX", "WHAT", "STAGE", "AGE");
+        jobs.forEach(j -> table.row(j.id(), j.kind(), j.boxId(), j.title(), j.stage().word(),
+                Durations.human(Duration.between(j.createdAt(), now))));
+        table.print(session.console().out());
+        return 0;
+    }
+}

@@ -1,0 +1,125 @@
+package io.cgrender.cli.commands;
+
+import io.cgrender.cli.AbstractCommand;
+import io.cgrender.cli.Session;
+import io.cgrender.core.UsageException;
+import io.cgrender.core.box.Box;
+import io.cgrender.core.job.After;
+import io.cgrender.core.render.ParameterSets;
+import io.cgrender.core.render.RenderFormat;
+import io.cgrender.core.render.RenderPlan;
+import io.cgrender.core.render.RenderRequest;
+import io.cgrender.core.render.Renderer;
+import io.cgrender.core.scad.ScadLibraryPath;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+@Command(name = "render", description = {
+        "Render OpenSCAD models on a box: reuse or create one, upload exactly the files each model needs, render,",
+        "and bring the results back next to the model (or into -o DIR). Prints the files written.",
+        "A result rendered before from the same inputs is copied from the result store without rendering."})
+public final class RenderCommand extends AbstractCommand {
+
+    @Parameters(paramLabel = "MODEL.scad", arity = "1..*", description = "The models to render.")
+    List<Path> models;
+
+    @Option(names = {"-o", "--output-dir"}, paramLabel = "DIR", description = "Write the results here.")
+    Path outputDir;
+
+    @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", defaultValue = "stl",
+            description = "stl (default), 3mf, off, amf, dxf, svg, png or csg.")
+    String format;
+
+    @Option(names = "-D", paramLabel = "NAME=VALUE", description = "Set a variable, as openscad -D does.")
+    List<String> defines = new ArrayList<>();
+
+    @Option(names = {"-p", "--parameters"}, paramLabel = "FILE.json", description = "Customizer parameter file.")
+    Path parameterFile;
+
+    @Option(names = {"-P", "--parameter-set"}, paramLabel = "SET", description = "Render this parameter set.")
+    List<String> sets = new ArrayList<>();
+
+    @Option(names = "--all-sets", description = "Render every set of the parameter file, in parallel on the box.")
+    boolean allSets;
+
+    @Option(names = "--preview", description = "Also make a PNG image of each result.")
+    boolean preview;
+
+    @Option(names = "--detach", description = "Return once the render runs; follow it with cgrender logs JOB -f.")
+    boolean detach;
+
+    @Option(names = "--after", paramLabel = "WHAT", defaultValue = "keep",
+            description = "What the box does when the render ends: keep (default; it ends itself when idle),"
+                    + " stop or terminate. Done by the box itself, also when this client is gone.")
+    String after;
+
+    @Option(names = "--no-cache", description = "Render even if the result store has the result.")
+    boolean noCache;
+
+    @Option(names = "--role", paramLabel = "ROLE", description = "Render on a box of this role"
+            + " (default: cgrender.render.role, openscad-ubuntu-box).")
+    String role;
+
+    @Option(names = "--dry-run", description = "Print the box that would be used and every file that would be"
+            + " uploaded; launch nothing.")
+    boolean dryRun;
+
+    @Option(names = "--cancel-on-interrupt", description = "On Ctrl-C, cancel the render instead of leaving it"
+            + " running on the box.")
+    boolean cancelOnInterrupt;
+
+    @Override
+    protected int execute(Session session) {
+        RenderRequest request = request(session);
+        RenderPlan plan = RenderPlan.of(request, session.namespace(), session.cwd());
+        plan.models().forEach(m -> m.dependencies().warnings()
+                .forEach(w -> session.console().warn(w.toString())));
+        String renderRole = role != null ? role : session.settings().string("cgrender.render.role");
+        Box box = session.roles().get(renderRole).newBox();
+        if (dryRun) {
+            session.console().out().println("box: " + box.reusable(session.cloud(), session.namespace())
+                    .map(m -> m.id() + " (" + renderRole + ", " + m.state().label() + ")")
+                    .orElse("a new " + renderRole + " box on the " + session.cloud().name() + " cloud in "
+                            + session.namespace()));
+            plan.uploadListing().forEach(session.console().out()::println);
+            return 0;
+        }
+        Renderer.Outcome outcome = session.renderer(box).render(plan, detach, cancelOnInterrupt);
+        outcome.jobId().filter(id -> detach).ifPresent(session.console().out()::println);
+        for (Path written : outcome.written()) {
+            session.console().out().println(display(session.cwd(), written));
+        }
+        return outcome.exitCode();
+    }
+
+    private RenderRequest request(Session session) {
+        RenderFormat fmt = RenderFormat.parse(format);
+        After afterJob = After.parse(after);
+        Optional<ParameterSets> params = Optional.ofNullable(parameterFile)
+                .map(p -> ParameterSets.read(session.cwd().resolve(p)));
+        if (allSets && !sets.isEmpty()) {
+            throw new UsageException("give either -P SET or --all-sets, not both");
+        }
+        if (allSets && params.isEmpty()) {
+            throw new UsageException("--all-sets needs a parameter file: add -p FILE.json");
+        }
+        List<String> chosen = allSets ? params.get().names() : sets;
+        List<Path> libraryDirs = ScadLibraryPath.of(session.invocation().env(), session.cwd(),
+                session.settings().config().getStringList("cgrender.render.library-dirs").stream()
+                        .map(d -> session.cwd().resolve(d)).toList());
+        return new RenderRequest(models, Optional.ofNullable(outputDir), fmt, defines, params, chosen, preview,
+                afterJob, !noCache, libraryDirs);
+    }
+
+    static String display(Path cwd, Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        Path base = cwd.toAbsolutePath().normalize();
+        return abs.startsWith(base) ? base.relativize(abs).toString() : abs.toString();
+    }
+}

@@ -1,0 +1,106 @@
+package io.cgrender.core.job;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * What this client remembers of a job it started, so that {@code jobs}, {@code logs} and {@code fetch} work from any
+ * later process: where it runs, what it is, which outputs to bring back where, and how to show box paths in its log.
+ *
+ * @param id          the job id
+ * @param kind        {@code render} or {@code run}
+ * @param cloud       the cloud the box is on
+ * @param namespace   the box's namespace
+ * @param boxId       the box
+ * @param role        the box's role
+ * @param title       a short description, e.g. the model names
+ * @param createdAt   when the job was started
+ * @param stage       the last stage this client saw
+ * @param outputs     the files to fetch when the job succeeded
+ * @param pathMap     box path prefix → local path prefix, to show logs with the user's own file names
+ */
+public record JobRecord(String id, String kind, String cloud, String namespace, String boxId, String role,
+                        String title, Instant createdAt, JobStatus.Stage stage, List<Output> outputs,
+                        Map<String, String> pathMap) {
+
+    public JobRecord {
+        outputs = List.copyOf(outputs);
+        pathMap = Map.copyOf(new LinkedHashMap<>(pathMap));
+    }
+
+    /**
+     * One file a job produces.
+     *
+     * @param remote   its path on the box, relative to the box's home
+     * @param local    where it goes here
+     * @param exitFile a file on the box holding the exit code of the command that makes it (relative to home);
+     *                 the output is fetched only when that code is 0
+     * @param cacheKey  the result-store key it is filed under once fetched, if any
+     * @param cacheName its file name within that stored result
+     */
+    public record Output(String remote, Path local, String exitFile, Optional<String> cacheKey, String cacheName) {
+    }
+
+    public JobRecord withStage(JobStatus.Stage newStage) {
+        return new JobRecord(id, kind, cloud, namespace, boxId, role, title, createdAt, newStage, outputs, pathMap);
+    }
+
+    Properties toProperties() {
+        Properties p = new Properties();
+        p.setProperty("id", id);
+        p.setProperty("kind", kind);
+        p.setProperty("cloud", cloud);
+        p.setProperty("namespace", namespace);
+        p.setProperty("box", boxId);
+        p.setProperty("role", role);
+        p.setProperty("title", title);
+        p.setProperty("created", createdAt.toString());
+        p.setProperty("stage", stage.word());
+        for (int i = 0; i < outputs.size(); i++) {
+            Output o = outputs.get(i);
+            String prefix = "output." + i;
+            p.setProperty(prefix + ".remote", o.remote());
+            p.setProperty(prefix + ".local", o.local().toString());
+            p.setProperty(prefix + ".exit-file", o.exitFile());
+            o.cacheKey().ifPresent(k -> p.setProperty(prefix + ".cache-key", k));
+            p.setProperty(prefix + ".cache-name", o.cacheName());
+        }
+        int i = 0;
+        for (Map.Entry<String, String> e : pathMap.entrySet()) {
+            p.setProperty("path." + i + ".box", e.getKey());
+            p.setProperty("path." + i + ".local", e.getValue());
+            i++;
+        }
+        return p;
+    }
+
+    static JobRecord fromProperties(Properties p) {
+        List<Output> outputs = new ArrayList<>();
+        for (int i = 0; p.containsKey("output." + i + ".remote"); i++) {
+            outputs.add(new Output(p.getProperty("output." + i + ".remote"),
+                    Path.of(p.getProperty("output." + i + ".local")),
+                    p.getProperty("output." + i + ".exit-file"),
+                    Optional.ofNullable(p.getProperty("output." + i + ".cache-key")),
+                    p.getProperty("output." + i + ".cache-name", "")));
+        }
+        Map<String, String> pathMap = new LinkedHashMap<>();
+        for (int i = 0; p.containsKey("path." + i + ".box"); i++) {
+            pathMap.put(p.getProperty("path." + i + ".box"), p.getProperty("path." + i + ".local"));
+        }
+        JobStatus.Stage stage;
+        try {
+            stage = JobStatus.Stage.valueOf(p.getProperty("stage", "unknown").toUpperCase());
+        } catch (IllegalArgumentException e) {
+            stage = JobStatus.Stage.UNKNOWN;
+        }
+        return new JobRecord(p.getProperty("id"), p.getProperty("kind"), p.getProperty("cloud"),
+                p.getProperty("namespace"), p.getProperty("box"), p.getProperty("role"), p.getProperty("title"),
+                Instant.parse(p.getProperty("created")), stage, outputs, pathMap);
+    }
+}

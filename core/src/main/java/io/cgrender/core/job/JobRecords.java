@@ -1,0 +1,94 @@
+package io.cgrender.core.job;
+
+import io.cgrender.core.CgrenderException;
+import io.cgrender.core.UsageException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * The jobs this client started, one directory each under {@code $XDG_STATE_HOME/cgrender/jobs/<id>/}: the record
+ * ({@code job.properties}) and, once fetched, the job's log ({@code log}).
+ */
+public final class JobRecords {
+
+    private final Path dir;
+
+    /** @param dir normally {@code $XDG_STATE_HOME/cgrender/jobs} */
+    public JobRecords(Path dir) {
+        this.dir = dir;
+    }
+
+    public void save(JobRecord record) {
+        Path file = dir.resolve(record.id()).resolve("job.properties");
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = Files.createTempFile(file.getParent(), "job", ".tmp");
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                record.toProperties().store(out, "cgrender job");
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new CgrenderException("cannot save the record of job " + record.id() + " in " + file + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The record of {@code id}, or a one-line error naming how to find job ids. */
+    public JobRecord get(String id) {
+        if (!JobIds.isJobId(id)) {
+            throw new UsageException("'" + id + "' is not a job id (they look like j-20261125-014503-3f2a); see:"
+                    + " cgrender jobs");
+        }
+        Path file = dir.resolve(id).resolve("job.properties");
+        if (!Files.exists(file)) {
+            throw new UsageException("no job " + id + " was started from here (records are in " + dir + ");"
+                    + " see: cgrender jobs");
+        }
+        return read(file);
+    }
+
+    /** All records, newest first. */
+    public List<JobRecord> all() {
+        List<JobRecord> records = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return records;
+        }
+        try (DirectoryStream<Path> jobs = Files.newDirectoryStream(dir)) {
+            for (Path job : jobs) {
+                Path file = job.resolve("job.properties");
+                if (Files.exists(file)) {
+                    records.add(read(file));
+                }
+            }
+        } catch (IOException e) {
+            throw new CgrenderException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        records.sort(Comparator.comparing(JobRecord::createdAt).reversed());
+        return records;
+    }
+
+    /** Where the job's log is kept here once fetched. */
+    public Path logFile(String id) {
+        return dir.resolve(id).resolve("log");
+    }
+
+    private static JobRecord read(Path file) {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+            return JobRecord.fromProperties(p);
+        } catch (IOException | RuntimeException e) {
+            throw new CgrenderException("cannot read job record " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.cgrender.core.job;
+
+import io.cgrender.core.CgrenderException;
+import io.cgrender.core.box.Box;
+import io.cgrender.core.box.BoxEnvironment;
+import io.cgrender.core.box.CreateOptions;
+import io.cgrender.core.cloud.Machine;
+import io.cgrender.core.ssh.RemoteHost;
+import io.cgrender.core.ssh.Shell;
+import io.cgrender.core.sync.FileSync;
+import io.cgrender.core.sync.SyncFile;
+import io.cgrender.core.sync.SyncResult;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * {@code cgrender run}: a one-off command on a box of any role, as a detached job. The work directory's files, if
+ * one is given, are synced to the box first (incrementally) and the command runs there; its output streams back and
+ * its exit code becomes the client's.
+ */
+public final class JobRunner {
+
+    private final BoxEnvironment env;
+    private final JobRecords records;
+    private final FileSync sync;
+
+    public JobRunner(BoxEnvironment env, JobRecords records, FileSync sync) {
+        this.env = env;
+        this.records = records;
+        this.sync = sync;
+    }
+
+    /**
+     * Runs {@code command} (words, quoted for the shell) on the box of {@code box}'s role, reused or created.
+     *
+     * @return the command's exit code, or 0 when detached
+     */
+    public int run(Box box, Optional<Path> workdir, List<String> command, After after, boolean detach,
+                   boolean cancelOnInterrupt) {
+        if (command.isEmpty()) {
+            throw new io.cgrender.core.UsageException("no command to run; put it after --, e.g. cgrender run "
+                    + box.role() + " -- make all");
+        }
+        workdir.ifPresent(JobRunner::requireDirectory);
+        Machine machine = box.ensure(env, CreateOptions.defaults()).machine();
+        RemoteHost host = env.connect(machine);
+        String remoteDir = ".";
+        Map<String, String> pathMap = Map.of();
+        if (workdir.isPresent()) {
+            Path dir = workdir.get().toAbsolutePath().normalize();
+            remoteDir = RemoteJobs.WORK_ROOT + "/" + key(env.namespace() + "\n" + dir);
+            SyncResult r = sync.sync(host, remoteDir, files(dir), env.settings().timeout("command"));
+            env.console().verbose("synced " + dir + " to " + machine.id() + ": " + r.filesSent() + " file(s), "
+                    + r.bytesSent() + " bytes sent; " + r.filesUnchanged() + " unchanged");
+            String boxHome = host.exec("echo \"$HOME\"", env.settings().timeout("command")).stdout().strip();
+            pathMap = Map.of(boxHome + "/" + remoteDir + "/", dir + "/");
+        }
+        String jobId = JobIds.next();
+        String title = String.join(" ", command);
+        JobRecord record = new JobRecord(jobId, "run", env.cloud().name(), env.namespace().toString(), machine.id(),
+                box.role(), title.length() <= 60 ? title : title.substring(0, 57) + "...", Instant.now(),
+                JobStatus.Stage.RUNNING, List.of(), pathMap);
+        records.save(record);
+        RemoteJobs jobs = new RemoteJobs(host, env.settings().timeout("command"));
+        jobs.start(new JobSpec(jobId, remoteDir, Shell.join(command), after));
+        env.console().status("running on " + machine.id() + " as job " + jobId);
+        if (detach) {
+            env.console().status("detached; follow it with: cgrender logs " + jobId + " -f");
+            env.console().out().println(jobId);
+            return 0;
+        }
+        JobFollower.follow(jobs, record, env.console().out(), env.console(), cancelOnInterrupt,
+                env.settings().timeout("job"));
+        JobStatus status = jobs.status(jobId);
+        records.save(record.withStage(status.stage()));
+        return status.exitCode().orElse(1);
+    }
+
+    private static List<SyncFile> files(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            return walk.filter(Files::isRegularFile)
+                    .filter(p -> !dir.relativize(p).toString().startsWith(".git/"))
+                    .map(p -> new SyncFile(p, dir.relativize(p).toString().replace('\\', '/')))
+                    .toList();
+        } catch (IOException e) {
+            throw new CgrenderException("cannot read " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void requireDirectory(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new io.cgrender.core.UsageException("--workdir " + dir + " is not a directory");
+        }
+    }
+
+    private static String key(String text) {
+        return HexFormat.of().formatHex(io.cgrender.core.sync.FileHashes.sha256digest(
+                text.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
+    }
+}

@@ -1,0 +1,261 @@
+package io.cgrender.core.render;
+
+import io.cgrender.core.CgrenderException;
+import io.cgrender.core.box.Box;
+import io.cgrender.core.box.BoxEnvironment;
+import io.cgrender.core.box.CreateOptions;
+import io.cgrender.core.cloud.Machine;
+import io.cgrender.core.job.JobFollower;
+import io.cgrender.core.job.JobIds;
+import io.cgrender.core.job.JobRecord;
+import io.cgrender.core.job.JobRecords;
+import io.cgrender.core.job.JobSpec;
+import io.cgrender.core.job.JobStatus;
+import io.cgrender.core.job.RemoteJobs;
+import io.cgrender.core.ssh.ExecResult;
+import io.cgrender.core.ssh.RemoteHost;
+import io.cgrender.core.sync.FileHashes;
+import io.cgrender.core.sync.FileSync;
+import io.cgrender.core.sync.SyncResult;
+import io.cgrender.core.ui.Console;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Runs a {@link RenderPlan}: results the store already has are copied without rendering; for the rest a box of the
+ * render role is reused or created, exactly the needed files are synced to it, and one detached job renders them
+ * (surviving a dropped connection). While attached, the job's log streams with the user's own file names; when it
+ * ends, the outputs are downloaded atomically and filed in the result store.
+ */
+public final class Renderer {
+
+    /** How a render ended. {@code exitCode} is the command's: 0 when every target rendered. */
+    public record Outcome(Optional<String> jobId, List<Path> written, int exitCode, boolean fromCache) {
+    }
+
+    private final BoxEnvironment env;
+    private final Box box;
+    private final ResultStore store;
+    private final JobRecords records;
+    private final FileSync sync;
+    private final FileHashes hashes;
+    private final OpenScadVersions versions;
+    private final Path cwd;
+
+    public Renderer(BoxEnvironment env, Box box, ResultStore store, JobRecords records, FileSync sync,
+                    FileHashes hashes, OpenScadVersions versions, Path cwd) {
+        this.env = env;
+        this.box = box;
+        this.store = store;
+        this.records = records;
+        this.sync = sync;
+        this.hashes = hashes;
+        this.versions = versions;
+        this.cwd = cwd;
+    }
+
+    /**
+     * Renders {@code plan}.
+     *
+     * @param detach            return once the job runs, printing how to follow it
+     * @param cancelOnInterrupt on Ctrl-C, cancel the job instead of leaving it running
+     */
+    public Outcome render(RenderPlan plan, boolean detach, boolean cancelOnInterrupt) {
+        Console console = env.console();
+        boolean useCache = plan.request().useCache();
+        List<Path> written = new ArrayList<>();
+        List<RenderPlan.Target> pending = plan.targets();
+        Optional<String> assumed = versions.get(env.cloud().name(), box.role());
+        if (useCache && assumed.isPresent()) {
+            pending = fromStore(plan, pending, assumed.get(), written);
+        }
+        if (pending.isEmpty()) {
+            return new Outcome(Optional.empty(), written, 0, true);
+        }
+
+        Machine machine = box.ensure(env, CreateOptions.defaults()).machine();
+        RemoteHost host = env.connect(machine);
+        BoxFacts facts = BoxFacts.of(host, env.settings().timeout("command"));
+        versions.put(env.cloud().name(), box.role(), facts.openscadVersion());
+        if (useCache && !assumed.equals(Optional.of(facts.openscadVersion()))) {
+            pending = fromStore(plan, pending, facts.openscadVersion(), written);
+            if (pending.isEmpty()) {
+                return new Outcome(Optional.empty(), written, 0, true);
+            }
+        }
+        RenderPlan work = plan.only(pending);
+        for (RenderPlan.ModelInputs m : work.models()) {
+            SyncResult r = sync.sync(host, m.workdir(), m.files(), env.settings().timeout("command"));
+            console.verbose("synced " + m.displayName() + " to " + machine.id() + ": " + r.filesSent() + " file(s), "
+                    + r.bytesSent() + " bytes sent; " + r.filesUnchanged() + " unchanged; " + r.filesRemoved()
+                    + " removed");
+        }
+
+        String jobId = JobIds.next();
+        String jobDir = RemoteJobs.jobDir(jobId);
+        List<JobRecord.Output> outputs = new ArrayList<>();
+        for (RenderPlan.Target t : work.targets()) {
+            String base = jobDir + "/out/" + t.remoteName();
+            Optional<String> key = useCache
+                    ? Optional.of(plan.cacheKey(t, hashes, box.role(), facts.openscadVersion())) : Optional.empty();
+            outputs.add(new JobRecord.Output(base + "." + plan.request().format().extension(), t.output(),
+                    base + ".exit", key, OUTPUT));
+            t.preview().ifPresent(p -> outputs.add(new JobRecord.Output(base + ".png", p, base + ".exit", key,
+                    PREVIEW)));
+        }
+        String title = String.join(", ", work.models().stream().map(RenderPlan.ModelInputs::displayName).toList());
+        JobRecord record = new JobRecord(jobId, "render", env.cloud().name(), env.namespace().toString(),
+                machine.id(), box.role(), title, Instant.now(), JobStatus.Stage.RUNNING, outputs,
+                work.pathMap(facts.home(), cwd));
+        records.save(record);
+        RemoteJobs jobs = new RemoteJobs(host, env.settings().timeout("command"));
+        jobs.start(new JobSpec(jobId, ".", work.script(jobDir + "/out"), plan.request().after()));
+        console.status("rendering " + title + " on " + machine.id() + " as job " + jobId);
+        if (detach) {
+            console.status("detached; follow it with: cgrender logs " + jobId + " -f; get the results with:"
+                    + " cgrender fetch " + jobId);
+            return new Outcome(Optional.of(jobId), written, 0, false);
+        }
+        return attach(record, host, cancelOnInterrupt, written);
+    }
+
+    /**
+     * Follows a job's log until it ends, then downloads its outputs (and its log) and files them in the store. Used
+     * right after starting a render, and by {@code cgrender fetch} later.
+     */
+    public Outcome attach(JobRecord record, RemoteHost host, boolean cancelOnInterrupt, List<Path> alreadyWritten) {
+        RemoteJobs jobs = new RemoteJobs(host, env.settings().timeout("command"));
+        JobFollower.follow(jobs, record, env.console().err(), env.console(), cancelOnInterrupt,
+                env.settings().timeout("job"));
+        return collect(record, host, jobs, alreadyWritten);
+    }
+
+    private Outcome collect(JobRecord record, RemoteHost host, RemoteJobs jobs, List<Path> alreadyWritten) {
+        Console console = env.console();
+        JobStatus status = jobs.status(record.id());
+        records.save(record.withStage(status.stage()));
+        if (!status.stage().ended()) {
+            throw new CgrenderException("job " + record.id() + " is still " + status.stage().word() + " on "
+                    + record.boxId() + "; follow it with: cgrender logs " + record.id() + " -f");
+        }
+        Path localLog = records.logFile(record.id());
+        host.download(RemoteJobs.jobDir(record.id()) + "/log", localLog);
+        Map<String, Integer> exits = exitCodes(host, record);
+        List<Path> written = new ArrayList<>(alreadyWritten);
+        Map<String, Map<String, Path>> toStore = new LinkedHashMap<>();
+        boolean allOk = status.stage() == JobStatus.Stage.SUCCEEDED;
+        for (JobRecord.Output o : record.outputs()) {
+            Integer code = exits.get(o.exitFile());
+            if (code == null || code != 0) {
+                allOk = false;
+                continue;
+            }
+            host.download(o.remote(), o.local());
+            written.add(o.local());
+            o.cacheKey().ifPresent(k -> toStore.computeIfAbsent(k, x -> new LinkedHashMap<>())
+                    .put(o.cacheName(), o.local()));
+        }
+        toStore.forEach(store::put);
+        if (!allOk) {
+            console.status("render failed (" + status.stage().word() + status.exitCode().map(c -> ", exit " + c)
+                    .orElse("") + "); its log is in " + localLog);
+            return new Outcome(Optional.of(record.id()), written, 1, false);
+        }
+        console.verbose("render log: " + localLog);
+        return new Outcome(Optional.of(record.id()), written, 0, false);
+    }
+
+    /** Each output's exit code, read in one command. */
+    private Map<String, Integer> exitCodes(RemoteHost host, JobRecord record) {
+        List<String> files = record.outputs().stream().map(JobRecord.Output::exitFile).distinct().toList();
+        StringBuilder cmd = new StringBuilder("for f in");
+        files.forEach(f -> cmd.append(' ').append(io.cgrender.core.ssh.Shell.quote(f)));
+        cmd.append("; do printf '%s %s\\n' \"$f\" \"$(cat \"$f\" 2>/dev/null)\"; done");
+        ExecResult r = host.exec(cmd.toString(), env.settings().timeout("command"));
+        Map<String, Integer> codes = new LinkedHashMap<>();
+        for (String line : r.stdout().split("\n")) {
+            int space = line.lastIndexOf(' ');
+            if (space > 0) {
+                try {
+                    codes.put(line.substring(0, space), Integer.parseInt(line.substring(space + 1).trim()));
+                } catch (NumberFormatException e) {
+                    // no exit file: the target did not finish
+                }
+            }
+        }
+        return codes;
+    }
+
+    /** Copies what the store has; returns the targets it did not have. */
+    private List<RenderPlan.Target> fromStore(RenderPlan plan, List<RenderPlan.Target> targets, String version,
+                                              List<Path> written) {
+        List<RenderPlan.Target> missing = new ArrayList<>();
+        for (RenderPlan.Target t : targets) {
+            String key = plan.cacheKey(t, hashes, box.role(), version);
+            Map<String, Path> files = new LinkedHashMap<>();
+            files.put(OUTPUT, t.output());
+            t.preview().ifPresent(p -> files.put(PREVIEW, p));
+            if (store.fetch(key, files)) {
+                env.console().status("cache hit: " + t.label() + " rendered before with the same inputs; copied the"
+                        + " stored result (--no-cache renders again)");
+                written.addAll(files.values());
+            } else {
+                missing.add(t);
+            }
+        }
+        return missing;
+    }
+
+    static final String OUTPUT = "output";
+    static final String PREVIEW = "preview.png";
+
+    /** What the render needs to know of the box. */
+    private record BoxFacts(String home, String openscadVersion) {
+        static BoxFacts of(RemoteHost host, Duration timeout) {
+            ExecResult r = host.exec("echo \"$HOME\"; openscad --version 2>&1 | tail -n 1", timeout);
+            String[] lines = r.stdout().strip().split("\n");
+            if (lines.length < 2 || !lines[1].contains("OpenSCAD")) {
+                throw new CgrenderException("the box " + host.id() + " has no working openscad ("
+                        + String.join(" ", lines).strip() + "); recreate it with: cgrender terminate "
+                        + host.id() + " && cgrender create openscad-ubuntu-box");
+            }
+            return new BoxFacts(lines[0].strip(), lines[1].strip());
+        }
+    }
+
+    /** Remembers, per cloud and role, which OpenSCAD version the boxes have, so the cache can answer before a box. */
+    public static final class OpenScadVersions {
+        private final Path dir;
+
+        public OpenScadVersions(Path dir) {
+            this.dir = dir;
+        }
+
+        Optional<String> get(String cloud, String role) {
+            try {
+                Path file = dir.resolve(cloud + "-" + role);
+                return Files.exists(file) ? Optional.of(Files.readString(file).strip()) : Optional.empty();
+            } catch (IOException e) {
+                return Optional.empty();
+            }
+        }
+
+        void put(String cloud, String role, String version) {
+            try {
+                Files.createDirectories(dir);
+                Files.writeString(dir.resolve(cloud + "-" + role), version + "\n");
+            } catch (IOException e) {
+                // only an optimisation: the next render asks the box again
+            }
+        }
+    }
+}

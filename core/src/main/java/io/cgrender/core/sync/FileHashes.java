@@ -1,0 +1,69 @@
+package io.cgrender.core.sync;
+
+import io.cgrender.core.CgrenderException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * SHA-256 of files, each read once per process: the render cache key and the sync manifest need the same hashes.
+ * A file whose size or modification time changed since it was hashed is read again.
+ */
+public final class FileHashes {
+
+    /** A file's content hash and size. */
+    public record Hash(String sha256, long size) {
+    }
+
+    private record Seen(long size, long modified, Hash hash) {
+    }
+
+    private final Map<Path, Seen> seen = new ConcurrentHashMap<>();
+
+    public Hash of(Path file) {
+        try {
+            BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
+            long modified = attrs.lastModifiedTime().toMillis();
+            Seen known = seen.get(file);
+            if (known != null && known.size == attrs.size() && known.modified == modified) {
+                return known.hash;
+            }
+            Hash hash = read(file);
+            seen.put(file, new Seen(attrs.size(), modified, hash));
+            return hash;
+        } catch (IOException e) {
+            throw new CgrenderException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Hash read(Path file) throws IOException {
+        MessageDigest digest = sha256();
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+            long size = in.transferTo(OutputStream.nullOutputStream());
+            return new Hash(HexFormat.of().formatHex(digest.digest()), size);
+        }
+    }
+
+    /** SHA-256 of {@code bytes}. */
+    public static byte[] sha256digest(byte[] bytes) {
+        return sha256().digest(bytes);
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every Java runtime", e);
+        }
+    }
+}
