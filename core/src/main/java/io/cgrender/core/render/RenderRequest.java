@@ -17,7 +17,8 @@ import java.util.Optional;
  * @param sets         the sets to render ({@code -P}, or all of the file's with {@code --all-sets}); empty: none
  * @param preview      also produce a PNG image of each result
  * @param after        what the box does when the render job ends
- * @param useCache     look results up in (and store them to) the result store
+ * @param useCache     look results up in the result store first ({@code --no-cache}: no); results are stored
+ *                     either way
  * @param libraryDirs  configured library directories, searched after {@code OPENSCADPATH}
  */
 public record RenderRequest(List<Path> models, Optional<Path> outputDir, RenderFormat format, List<String> defines,

@@ -105,8 +105,8 @@ public final class Renderer {
         List<JobRecord.Output> outputs = new ArrayList<>();
         for (RenderPlan.Target t : work.targets()) {
             String base = jobDir + "/out/" + t.remoteName();
-            Optional<String> key = useCache
-                    ? Optional.of(plan.cacheKey(t, hashes, box.role(), facts.openscadVersion())) : Optional.empty();
+            // Stored even with --no-cache: a fresh render refreshes the stored result.
+            Optional<String> key = Optional.of(plan.cacheKey(t, hashes, box.role(), facts.openscadVersion()));
             outputs.add(new JobRecord.Output(base + "." + plan.request().format().extension(), t.output(),
                     base + ".exit", key, OUTPUT));
             t.preview().ifPresent(p -> outputs.add(new JobRecord.Output(base + ".png", p, base + ".exit", key,
