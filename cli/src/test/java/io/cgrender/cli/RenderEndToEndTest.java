@@ -89,6 +89,23 @@ class RenderEndToEndTest {
     }
 
     @Test
+    void boxesSpreadsTheParameterSetsOverSeveralBoxes() throws IOException {
+        Path out = cli.root().resolve("out-two-boxes");
+        Cli.Result r = cli.ok("render", "multi/bracket.scad", "-p", "multi/bracket.json", "--all-sets", "--boxes", "2",
+                "-o", out.toString(), "--no-cache");
+        Matcher jobs = Pattern.compile("on (l-[0-9a-f]{12}) as job").matcher(r.err());
+        java.util.Set<String> boxes = new java.util.HashSet<>();
+        while (jobs.find()) {
+            boxes.add(jobs.group(1));
+        }
+        assertEquals(2, boxes.size(), "two jobs on two boxes: " + r);
+        for (String set : List.of("small", "medium", "large", "plain")) {
+            assertTrue(Files.readString(out.resolve("bracket-" + set + ".stl")).startsWith("solid"), set);
+        }
+        assertEquals(4, r.out().lines().count(), r.toString());
+    }
+
+    @Test
     void aChangedIncludeMissesTheCache() throws IOException {
         Path copy = cli.root().resolve("multi-copy");
         copyTree(project.resolve("multi"), copy);
@@ -140,6 +157,7 @@ class RenderEndToEndTest {
         assertBad(cli.run("render", "multi/bracket.scad", "--all-sets"), "--all-sets needs a parameter file");
         assertBad(cli.run("render", "tiny/cube.scad", "-o", file.toString()), "is not writable");
         assertBad(cli.run("render", "tiny/cube.scad", "--after", "sleep"), "--after takes keep, stop or terminate");
+        assertBad(cli.run("render", "tiny/cube.scad", "--boxes", "0"), "--boxes must be at least 1");
     }
 
     @Test

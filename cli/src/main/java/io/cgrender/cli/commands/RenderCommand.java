@@ -66,6 +66,10 @@ public final class RenderCommand extends AbstractCommand {
             + " (default: cgrender.render.role, openscad-ubuntu-box).")
     String role;
 
+    @Option(names = "--boxes", paramLabel = "K", defaultValue = "1",
+            description = "Spread the renders (e.g. --all-sets) over K boxes, reused or created; default 1.")
+    int boxes;
+
     @Option(names = "--dry-run", description = "Print the box that would be used and every file that would be"
             + " uploaded; launch nothing.")
     boolean dryRun;
@@ -90,8 +94,10 @@ public final class RenderCommand extends AbstractCommand {
             plan.uploadListing().forEach(session.console().out()::println);
             return 0;
         }
-        Renderer.Outcome outcome = session.renderer(box).render(plan, detach, cancelOnInterrupt);
-        outcome.jobId().filter(id -> detach).ifPresent(session.console().out()::println);
+        Renderer.Outcome outcome = session.renderer(box).render(plan, boxes, detach, cancelOnInterrupt);
+        if (detach) {
+            outcome.jobIds().forEach(session.console().out()::println);
+        }
         for (Path written : outcome.written()) {
             session.console().out().println(display(session.cwd(), written));
         }
@@ -99,6 +105,9 @@ public final class RenderCommand extends AbstractCommand {
     }
 
     private RenderRequest request(Session session) {
+        if (boxes < 1) {
+            throw new UsageException("--boxes must be at least 1, not " + boxes);
+        }
         RenderFormat fmt = RenderFormat.parse(format);
         After afterJob = After.parse(after);
         Optional<ParameterSets> params = Optional.ofNullable(parameterFile)

@@ -97,14 +97,26 @@ public abstract class Box {
         if (candidate.isEmpty()) {
             return new Ensured(create(env, options.withCount(1)).get(0), false);
         }
-        Machine machine = candidate.get();
-        if (machine.state() == MachineState.STOPPED) {
-            env.console().status("starting stopped box " + machine.id() + " (" + role() + ")");
-            env.cloud().start(machine.id(), timeout("state-change"), env.console().progress());
+        return new Ensured(reuse(env, candidate.get()), true);
+    }
+
+    /**
+     * {@code count} ready boxes of this role: the ready ones the namespace has (oldest and running first, stopped
+     * ones started), and new ones for the rest.
+     */
+    public final List<Machine> ensure(BoxEnvironment env, int count) {
+        bind(env);
+        List<Machine> ready = new ArrayList<>();
+        for (Machine candidate : reusableBoxes(env.cloud(), env.namespace())) {
+            if (ready.size() == count) {
+                break;
+            }
+            ready.add(reuse(env, candidate));
         }
-        machine = env.cloud().awaitRunning(machine.id(), timeout("running"), env.console().progress());
-        connect(env, machine);
-        return new Ensured(machine, true);
+        if (ready.size() < count) {
+            ready.addAll(create(env, CreateOptions.defaults().withCount(count - ready.size())));
+        }
+        return ready;
     }
 
     /**
@@ -112,11 +124,26 @@ public abstract class Box {
      * before a stopped one. Launches nothing.
      */
     public final Optional<Machine> reusable(Cloud cloud, Namespace namespace) {
+        return reusableBoxes(cloud, namespace).stream().findFirst();
+    }
+
+    private List<Machine> reusableBoxes(Cloud cloud, Namespace namespace) {
         return cloud.describe(MachineFilter.of(namespace, role())).stream()
                 .filter(m -> m.stage().orElse(null) == Tags.Stage.READY)
                 .filter(m -> m.state() == MachineState.RUNNING || m.state() == MachineState.STOPPED)
-                .min(Comparator.comparing((Machine m) -> m.state() != MachineState.RUNNING)
-                        .thenComparing(Machine::launchedAt));
+                .sorted(Comparator.comparing((Machine m) -> m.state() != MachineState.RUNNING)
+                        .thenComparing(Machine::launchedAt))
+                .toList();
+    }
+
+    private Machine reuse(BoxEnvironment env, Machine machine) {
+        if (machine.state() == MachineState.STOPPED) {
+            env.console().status("starting stopped box " + machine.id() + " (" + role() + ")");
+            env.cloud().start(machine.id(), timeout("state-change"), env.console().progress());
+        }
+        Machine running = env.cloud().awaitRunning(machine.id(), timeout("running"), env.console().progress());
+        connect(env, running);
+        return running;
     }
 
     /** Creates a box from the newest image of this role, skipping setup. */

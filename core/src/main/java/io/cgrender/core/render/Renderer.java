@@ -29,6 +29,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Runs a {@link RenderPlan}: results the store already has are copied without rendering; for the rest a box of the
@@ -39,7 +43,7 @@ import java.util.Optional;
 public final class Renderer {
 
     /** How a render ended. {@code exitCode} is the command's: 0 when every target rendered. */
-    public record Outcome(Optional<String> jobId, List<Path> written, int exitCode, boolean fromCache) {
+    public record Outcome(List<String> jobIds, List<Path> written, int exitCode, boolean fromCache) {
     }
 
     private final BoxEnvironment env;
@@ -66,40 +70,74 @@ public final class Renderer {
     /**
      * Renders {@code plan}.
      *
-     * @param detach            return once the job runs, printing how to follow it
-     * @param cancelOnInterrupt on Ctrl-C, cancel the job instead of leaving it running
+     * @param boxes             spread the targets over this many boxes (one job each)
+     * @param detach            return once the jobs run, printing how to follow them
+     * @param cancelOnInterrupt on Ctrl-C, cancel the jobs instead of leaving them running
      */
-    public Outcome render(RenderPlan plan, boolean detach, boolean cancelOnInterrupt) {
-        Console console = env.console();
-        boolean useCache = plan.request().useCache();
+    public Outcome render(RenderPlan plan, int boxes, boolean detach, boolean cancelOnInterrupt) {
         List<Path> written = new ArrayList<>();
         List<RenderPlan.Target> pending = plan.targets();
         Optional<String> assumed = versions.get(env.cloud().name(), box.role());
-        if (useCache && assumed.isPresent()) {
+        if (plan.request().useCache() && assumed.isPresent()) {
             pending = fromStore(plan, pending, assumed.get(), written);
         }
         if (pending.isEmpty()) {
-            return new Outcome(Optional.empty(), written, 0, true);
+            return new Outcome(List.of(), written, 0, true);
         }
+        List<Machine> machines = boxes == 1 ? List.of(box.ensure(env, CreateOptions.defaults()).machine())
+                : box.ensure(env, Math.min(boxes, pending.size()));
+        List<List<RenderPlan.Target>> groups = partition(pending, machines.size());
+        List<Started> started = new ArrayList<>();
+        for (int i = 0; i < machines.size(); i++) {
+            start(plan, groups.get(i), machines.get(i), assumed, written).ifPresent(started::add);
+        }
+        List<String> jobIds = started.stream().map(j -> j.record.id()).toList();
+        if (started.isEmpty()) {
+            return new Outcome(jobIds, written, 0, true);
+        }
+        if (detach) {
+            for (String id : jobIds) {
+                env.console().status("detached; follow it with: cgrender logs " + id + " -f; get the results with:"
+                        + " cgrender fetch " + id);
+            }
+            return new Outcome(jobIds, written, 0, false);
+        }
+        List<Outcome> outcomes = attachAll(started, cancelOnInterrupt, written);
+        List<Path> all = new ArrayList<>(written);
+        int exit = 0;
+        for (Outcome o : outcomes) {
+            all.addAll(o.written());
+            exit = Math.max(exit, o.exitCode());
+        }
+        return new Outcome(jobIds, all, exit, false);
+    }
 
-        Machine machine = box.ensure(env, CreateOptions.defaults()).machine();
+    /** A job started on a box. */
+    private record Started(JobRecord record, RemoteHost host) {
+    }
+
+    /**
+     * Syncs one group of targets to {@code machine} and starts their job; empty when the store turned out to have
+     * them all (the box's OpenSCAD version differed from the one assumed).
+     */
+    private Optional<Started> start(RenderPlan plan, List<RenderPlan.Target> targets, Machine machine,
+                                     Optional<String> assumed, List<Path> written) {
         RemoteHost host = env.connect(machine);
         BoxFacts facts = BoxFacts.of(host, env.settings().timeout("command"));
         versions.put(env.cloud().name(), box.role(), facts.openscadVersion());
-        if (useCache && !assumed.equals(Optional.of(facts.openscadVersion()))) {
-            pending = fromStore(plan, pending, facts.openscadVersion(), written);
-            if (pending.isEmpty()) {
-                return new Outcome(Optional.empty(), written, 0, true);
+        if (plan.request().useCache() && !assumed.equals(Optional.of(facts.openscadVersion()))) {
+            targets = fromStore(plan, targets, facts.openscadVersion(), written);
+            if (targets.isEmpty()) {
+                return Optional.empty();
             }
         }
-        RenderPlan work = plan.only(pending);
+        RenderPlan work = plan.only(targets);
         for (RenderPlan.ModelInputs m : work.models()) {
             SyncResult r = sync.sync(host, m.workdir(), m.files(), env.settings().timeout("command"));
-            console.verbose("synced " + m.displayName() + " to " + machine.id() + ": " + r.filesSent() + " file(s), "
-                    + r.bytesSent() + " bytes sent; " + r.filesUnchanged() + " unchanged; " + r.filesRemoved()
-                    + " removed");
+            env.console().verbose("synced " + m.displayName() + " to " + machine.id() + ": " + r.filesSent()
+                    + " file(s), " + r.bytesSent() + " bytes sent; " + r.filesUnchanged() + " unchanged; "
+                    + r.filesRemoved() + " removed");
         }
-
         String jobId = JobIds.next();
         String jobDir = RemoteJobs.jobDir(jobId);
         List<JobRecord.Output> outputs = new ArrayList<>();
@@ -112,20 +150,58 @@ public final class Renderer {
             t.preview().ifPresent(p -> outputs.add(new JobRecord.Output(base + ".png", p, base + ".exit", key,
                     PREVIEW)));
         }
-        String title = String.join(", ", work.models().stream().map(RenderPlan.ModelInputs::displayName).toList());
+        String title = String.join(", ", work.targets().stream().map(RenderPlan.Target::label).toList());
         JobRecord record = new JobRecord(jobId, "render", env.cloud().name(), env.namespace().toString(),
                 machine.id(), box.role(), title, Instant.now(), JobStatus.Stage.RUNNING, outputs,
                 work.pathMap(facts.home(), cwd));
         records.save(record);
-        RemoteJobs jobs = new RemoteJobs(host, env.settings().timeout("command"));
-        jobs.start(new JobSpec(jobId, ".", work.script(jobDir + "/out"), plan.request().after()));
-        console.status("rendering " + title + " on " + machine.id() + " as job " + jobId);
-        if (detach) {
-            console.status("detached; follow it with: cgrender logs " + jobId + " -f; get the results with:"
-                    + " cgrender fetch " + jobId);
-            return new Outcome(Optional.of(jobId), written, 0, false);
+        new RemoteJobs(host, env.settings().timeout("command"))
+                .start(new JobSpec(jobId, ".", work.script(jobDir + "/out"), plan.request().after()));
+        env.console().status("rendering " + title + " on " + machine.id() + " as job " + jobId);
+        return Optional.of(new Started(record, host));
+    }
+
+    /** Follows every job at once (one thread each beyond the first) and collects each when it ends. */
+    private List<Outcome> attachAll(List<Started> started, boolean cancelOnInterrupt, List<Path> written) {
+        if (started.size() == 1) {
+            return List.of(attach(started.get(0).record, started.get(0).host, cancelOnInterrupt, List.of()));
         }
-        return attach(record, host, cancelOnInterrupt, written);
+        ExecutorService followers = Executors.newFixedThreadPool(started.size(), r -> {
+            Thread t = new Thread(r, "cgrender-follow");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<Outcome>> futures = new ArrayList<>();
+            for (Started s : started) {
+                futures.add(followers.submit(() -> attach(s.record, s.host, cancelOnInterrupt, List.of())));
+            }
+            List<Outcome> outcomes = new ArrayList<>();
+            for (Future<Outcome> f : futures) {
+                outcomes.add(f.get());
+            }
+            return outcomes;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CgrenderException("interrupted while following the render jobs", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r
+                    : new CgrenderException(e.getCause().getMessage(), e.getCause());
+        } finally {
+            followers.shutdownNow();
+        }
+    }
+
+    /** Deals {@code targets} round-robin into {@code n} groups. */
+    static <T> List<List<T>> partition(List<T> targets, int n) {
+        List<List<T>> groups = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            groups.add(new ArrayList<>());
+        }
+        for (int i = 0; i < targets.size(); i++) {
+            groups.get(i % n).add(targets.get(i));
+        }
+        return groups;
     }
 
     /**
@@ -168,10 +244,10 @@ public final class Renderer {
         if (!allOk) {
             console.status("render failed (" + status.stage().word() + status.exitCode().map(c -> ", exit " + c)
                     .orElse("") + "); its log is in " + localLog);
-            return new Outcome(Optional.of(record.id()), written, 1, false);
+            return new Outcome(List.of(record.id()), written, 1, false);
         }
         console.verbose("render log: " + localLog);
-        return new Outcome(Optional.of(record.id()), written, 0, false);
+        return new Outcome(List.of(record.id()), written, 0, false);
     }
 
     /** Each output's exit code, read in one command. */
