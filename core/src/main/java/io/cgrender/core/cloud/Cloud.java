@@ -47,6 +47,11 @@ public interface Cloud extends AutoCloseable {
     /** Image support, where the cloud has it. */
     Optional<ImageSupport> images();
 
+    /** Finding and removing what a namespace left behind, where the cloud supports it. */
+    default Optional<GarbageCollection> garbage() {
+        return Optional.empty();
+    }
+
     @Override
     default void close() {
     }
