@@ -58,15 +58,21 @@ public final class LocalSshd implements AutoCloseable {
     private final Path authorizedKeys;
     private final Path config;
     private final Path log;
+    /** The only user allowed in, or null for the user running the tests (and anyone else sshd knows). */
+    private final String loginUser;
+    /** sshd's AuthorizedKeysFile: {@link #authorizedKeys} unless a login user brings their own. */
+    private final String authorizedKeysSetting;
     private int port;
     private Process process;
     private int hostKeyGeneration;
 
-    private LocalSshd(Path dir) {
+    private LocalSshd(Path dir, String loginUser, String authorizedKeysFile) {
         this.dir = dir;
         this.authorizedKeys = dir.resolve("authorized_keys");
         this.config = dir.resolve("sshd_config");
         this.log = dir.resolve("sshd.log");
+        this.loginUser = loginUser;
+        this.authorizedKeysSetting = authorizedKeysFile == null ? authorizedKeys.toString() : authorizedKeysFile;
     }
 
     /** Skips the calling test, with the reason, unless OpenSSH's server and {@code ssh-keygen} are installed. */
@@ -87,12 +93,26 @@ public final class LocalSshd implements AutoCloseable {
      * not installed.
      */
     public static LocalSshd start(int port) {
+        return start(port, null, null);
+    }
+
+    /**
+     * Starts a server on a free port that lets only {@code loginUser} (an existing local user) log in, with the keys
+     * in {@code authorizedKeysFile} (sshd's {@code AuthorizedKeysFile} syntax, e.g. {@code .ssh/authorized_keys}
+     * below the user's home, which the user must be able to read). sshd must run as root for this, as on any real
+     * machine. Skips the calling test if OpenSSH is not installed.
+     */
+    public static LocalSshd startFor(String loginUser, String authorizedKeysFile) {
+        return start(0, loginUser, authorizedKeysFile);
+    }
+
+    private static LocalSshd start(int port, String loginUser, String authorizedKeysFile) {
         assumeAvailable();
         LocalSshd sshd;
         try {
             Path dir = Files.createTempDirectory("cgrender-sshd-",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            sshd = new LocalSshd(dir);
+            sshd = new LocalSshd(dir, loginUser, authorizedKeysFile);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a directory for sshd", e);
         }
@@ -125,9 +145,9 @@ public final class LocalSshd implements AutoCloseable {
         return port;
     }
 
-    /** The user sshd lets log in: the one running the tests. */
+    /** The user sshd lets log in: the one given to {@link #startFor}, else the one running the tests. */
     public String user() {
-        return System.getProperty("user.name");
+        return loginUser != null ? loginUser : System.getProperty("user.name");
     }
 
     /** The temporary directory holding the server's config, keys and log. */
@@ -213,6 +233,19 @@ public final class LocalSshd implements AutoCloseable {
     /** Stops the server and every session it started, keeping its keys and port for {@link #restart()}. */
     public synchronized void stop() {
         stopProcess();
+    }
+
+    /**
+     * Starts the server again on a new free port with the same host keys, like a cloud machine that was stopped and
+     * started (it keeps its disk and keys, but gets a new address).
+     */
+    public synchronized void restartOnNewPort() {
+        stopProcess();
+        try {
+            launch(0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restart sshd", e);
+        }
     }
 
     /** Starts a stopped server again on the same port with the same host key, like a rebooted machine. */
@@ -330,7 +363,7 @@ public final class LocalSshd implements AutoCloseable {
                 "Port " + port,
                 "ListenAddress " + HOST,
                 "PidFile " + dir.resolve("sshd.pid"),
-                "AuthorizedKeysFile " + authorizedKeys,
+                "AuthorizedKeysFile " + authorizedKeysSetting,
                 "AuthenticationMethods publickey",
                 "PubkeyAuthentication yes",
                 "PasswordAuthentication no",
@@ -349,6 +382,9 @@ public final class LocalSshd implements AutoCloseable {
                 "Subsystem sftp internal-sftp"));
         for (String type : hostKeyTypes) {
             lines.add("HostKey " + hostKey(type));
+        }
+        if (loginUser != null) {
+            lines.add("AllowUsers " + loginUser);
         }
         if (opensshAtLeast(9, 8)) {
             // 9.8 penalises sources whose connections fail; tests make such connections on purpose.

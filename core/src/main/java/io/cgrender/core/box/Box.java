@@ -1,11 +1,13 @@
 package io.cgrender.core.box;
 
 import io.cgrender.core.CgrenderException;
+import io.cgrender.core.UsageException;
 import io.cgrender.core.cloud.Cloud;
 import io.cgrender.core.cloud.Image;
 import io.cgrender.core.cloud.ImageSupport;
 import io.cgrender.core.cloud.LaunchSpec;
 import io.cgrender.core.cloud.Machine;
+import io.cgrender.core.cloud.MachineAdoption;
 import io.cgrender.core.cloud.MachineFilter;
 import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.ns.Namespace;
@@ -89,6 +91,31 @@ public abstract class Box {
     }
 
     /**
+     * Takes an existing machine that cgrender did not launch (e.g. an EC2 instance made by hand) into the namespace
+     * as a box of this role: tags it, starts it if it is stopped, verifies its host key, runs {@link #setup} (which
+     * is idempotent) and marks it ready. A failed adoption hands the machine back untouched but for cgrender's tags;
+     * it is never terminated. Adopted boxes carry no expiry: they are not disposable.
+     */
+    public final Machine adopt(BoxEnvironment env, String machineId, CreateOptions options) {
+        bind(env);
+        MachineAdoption adoption = env.cloud().adoption().orElseThrow(() -> new UsageException("the "
+                + env.cloud().name() + " cloud cannot adopt existing machines; --instance-id needs --cloud ec2"));
+        Launch launch = new Launch(env, options, 0);
+        new StepRunner(env.console(), options.keepOnError()).execute(runner -> {
+            List<Step<Launch>> steps = new ArrayList<>(createSteps(false, options.saveImage()));
+            steps.set(0, new AdoptStep(adoption, machineId));
+            try {
+                runner.run(launch, steps);
+            } catch (Exception e) {
+                onFailure(Optional.ofNullable(launch.machine), e);
+                throw e;
+            }
+            return null;
+        });
+        return launch.machine;
+    }
+
+    /**
      * Reuses the oldest ready box of this role in the namespace (starting it if it is stopped), or creates one.
      */
     public final Ensured ensure(BoxEnvironment env, CreateOptions options) {
@@ -128,10 +155,13 @@ public abstract class Box {
     }
 
     private List<Machine> reusableBoxes(Cloud cloud, Namespace namespace) {
+        Optional<String> primary = environment == null ? Optional.empty()
+                : environment.settings().primaryBox(namespace);
         return cloud.describe(MachineFilter.of(namespace, role())).stream()
                 .filter(m -> m.stage().orElse(null) == Tags.Stage.READY)
                 .filter(m -> m.state() == MachineState.RUNNING || m.state() == MachineState.STOPPED)
-                .sorted(Comparator.comparing((Machine m) -> m.state() != MachineState.RUNNING)
+                .sorted(Comparator.comparing((Machine m) -> !primary.map(m.id()::equals).orElse(false))
+                        .thenComparing((Machine m) -> m.state() != MachineState.RUNNING)
                         .thenComparing(Machine::launchedAt))
                 .toList();
     }
@@ -323,6 +353,54 @@ public abstract class Box {
         public List<String> leftovers(Launch l) {
             return l.machine == null ? List.of()
                     : List.of("box " + l.machine.id() + " (" + role() + ", " + l.env.cloud().name() + " cloud)");
+        }
+    }
+
+    /** Adoption's first step instead of {@link LaunchStep}: the machine exists; on failure it is handed back. */
+    private final class AdoptStep implements Step<Launch> {
+        private final MachineAdoption adoption;
+        private final String machineId;
+
+        AdoptStep(MachineAdoption adoption, String machineId) {
+            this.adoption = adoption;
+            this.machineId = machineId;
+        }
+
+        @Override
+        public String name() {
+            return "adopt";
+        }
+
+        @Override
+        public void run(Launch l) {
+            BoxEnvironment env = l.env;
+            MachineSpec spec = machineSpec();
+            Map<String, String> tags = new java.util.LinkedHashMap<>(Tags.forNewBox(env.namespace(), role(),
+                    spec.adminUser(), 0, Instant.now()));
+            tags.remove(Tags.EXPIRES_AT);
+            LaunchSpec adopt = new LaunchSpec(env.namespace(), role(), spec, tags, env.key().publicKeyLine(),
+                    env.settings().idleTimeout(), env.settings().maxLifetime(), Optional.empty(),
+                    Optional.empty(), false);
+            l.machine = adoption.adopt(machineId, adopt, timeout("state-change"), env.console().progress());
+            env.console().status("adopted " + l.machine.id() + " as a box of " + role() + " in " + env.namespace());
+            onLaunched(l.machine);
+        }
+
+        @Override
+        public void cleanup(Launch l, io.cgrender.core.step.Outcome outcome) {
+            if (outcome.succeeded() || l.machine == null) {
+                return;
+            }
+            l.env.console().status("handing " + l.machine.id() + " back (" + outcome.name().toLowerCase()
+                    + "): its cgrender tags are removed, the machine itself is left as it is");
+            l.env.ssh().disconnect(l.machine.id());
+            adoption.release(l.machine.id());
+        }
+
+        @Override
+        public List<String> leftovers(Launch l) {
+            return l.machine == null ? List.of()
+                    : List.of("adopted box " + l.machine.id() + " (" + role() + ", still tagged)");
         }
     }
 

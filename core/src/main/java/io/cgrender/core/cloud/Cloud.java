@@ -52,6 +52,11 @@ public interface Cloud extends AutoCloseable {
         return Optional.empty();
     }
 
+    /** Adopting machines cgrender did not launch, where the cloud supports it. */
+    default Optional<MachineAdoption> adoption() {
+        return Optional.empty();
+    }
+
     @Override
     default void close() {
     }

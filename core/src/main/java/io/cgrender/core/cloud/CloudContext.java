@@ -5,6 +5,22 @@ import io.cgrender.core.config.Settings;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ui.Console;
 
-/** What a provider gets to open a {@link Cloud}: configuration, state directories, the namespace and the console. */
-public record CloudContext(Settings settings, Dirs dirs, Namespace namespace, Console console) {
+import java.util.Map;
+
+/**
+ * What a provider gets to open a {@link Cloud}: configuration, state directories, the namespace, the console and
+ * the environment of the invocation (a provider reads credentials and the like from {@code env}, never from
+ * {@link System#getenv()}, so that an in-process invocation with its own environment is honoured).
+ */
+public record CloudContext(Settings settings, Dirs dirs, Namespace namespace, Console console,
+                           Map<String, String> env) {
+
+    public CloudContext {
+        env = Map.copyOf(env);
+    }
+
+    /** A context with this process's environment. */
+    public CloudContext(Settings settings, Dirs dirs, Namespace namespace, Console console) {
+        this(settings, dirs, namespace, console, System.getenv());
+    }
 }

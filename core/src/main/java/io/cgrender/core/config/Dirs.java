@@ -42,6 +42,11 @@ public record Dirs(Path config, Path data, Path state) {
         return config.resolve("cgrender.conf");
     }
 
+    /** What {@code create --save-defaults / --set-primary} saved; read below {@link #userConfigFile()}. */
+    public Path savedDefaultsFile() {
+        return config.resolve("defaults.conf");
+    }
+
     public Path knownHosts() {
         return config.resolve("known_hosts");
     }

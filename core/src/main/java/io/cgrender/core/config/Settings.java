@@ -5,19 +5,23 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.cgrender.core.UsageException;
+import io.cgrender.core.ns.Namespace;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 
 /**
- * cgrender's configuration, layered from weakest to strongest: every module's {@code reference.conf}, the user
+ * cgrender's configuration, layered from weakest to strongest: every module's {@code reference.conf}, the defaults
+ * cgrender saved for the user ({@code $XDG_CONFIG_HOME/cgrender/defaults.conf}, see {@link SavedDefaults}), the user
  * file {@code $XDG_CONFIG_HOME/cgrender/cgrender.conf}, a file given with {@code -c}, the environment
  * ({@code CGRENDER_NAMESPACE}, {@code CGRENDER_CLOUD}, and Typesafe Config's {@code CONFIG_FORCE_*}), and
  * finally command-line options. Unknown keys and values of the wrong type are refused with the file and line.
@@ -44,12 +48,13 @@ public final class Settings {
                                 Map<String, Object> overrides) {
         ClassLoader loader = Settings.class.getClassLoader();
         Config reference = ConfigFactory.defaultReference(loader);
+        Config saved = parseFile(dirs.savedDefaultsFile(), false);
         Config user = parseFile(dirs.userConfigFile(), false);
         Config extra = extraFile.map(file -> parseFile(file, true)).orElse(ConfigFactory.empty());
         Config fromEnv = environment(env);
         Config fromOptions = ConfigFactory.parseMap(overrides, "command-line option");
 
-        for (Config layer : new Config[] {user, extra, fromEnv}) {
+        for (Config layer : new Config[] {saved, user, extra, fromEnv}) {
             rejectUnknownKeys(layer, reference);
         }
         Config merged = fromOptions
@@ -57,6 +62,7 @@ public final class Settings {
                 .withFallback(ConfigFactory.systemEnvironmentOverrides())
                 .withFallback(extra)
                 .withFallback(user)
+                .withFallback(saved)
                 .withFallback(reference)
                 .resolve();
         try {
@@ -111,6 +117,18 @@ public final class Settings {
         return duration(ROOT + ".timeouts." + name);
     }
 
+    /** The primary box of {@code namespace} ({@code cgrender.primary}), which render and run use first. */
+    public Optional<String> primaryBox(Namespace namespace) {
+        String path = ConfigUtil.joinPath(ROOT, "primary", namespace.toString());
+        return config.hasPath(path) ? Optional.of(config.getString(path)).filter(s -> !s.isBlank()) : Optional.empty();
+    }
+
+    /** A saved default for new boxes of {@code role} ({@code cgrender.roles."ROLE".NAME}), if there is one. */
+    public Optional<String> roleDefault(String role, String name) {
+        String path = ConfigUtil.joinPath(ROOT, "roles", role, name);
+        return config.hasPath(path) ? Optional.of(config.getValue(path).unwrapped().toString()) : Optional.empty();
+    }
+
     private static Config parseFile(Path file, boolean mustExist) {
         if (!Files.exists(file)) {
             if (mustExist) {
@@ -157,9 +175,9 @@ public final class Settings {
 
     /** A section declared in reference.conf as an empty object takes any keys (e.g. per-role defaults). */
     private static boolean underOpenSection(Config reference, String path) {
-        String parent = path;
-        while (parent.contains(".")) {
-            parent = parent.substring(0, parent.lastIndexOf('.'));
+        List<String> elements = ConfigUtil.splitPath(path);
+        for (int n = elements.size() - 1; n >= 1; n--) {
+            String parent = ConfigUtil.joinPath(elements.subList(0, n));
             if (reference.hasPath(parent) && reference.getValue(parent).valueType() == ConfigValueType.OBJECT
                     && ((ConfigObject) reference.getValue(parent)).isEmpty()) {
                 return true;
@@ -169,9 +187,11 @@ public final class Settings {
     }
 
     private static String knownKeysNear(Config reference, String path) {
-        String parent = path.contains(".") ? path.substring(0, path.lastIndexOf('.')) : ROOT;
-        while (!reference.hasPath(parent) && parent.contains(".")) {
-            parent = parent.substring(0, parent.lastIndexOf('.'));
+        List<String> elements = ConfigUtil.splitPath(path);
+        int n = Math.max(1, elements.size() - 1);
+        String parent = ConfigUtil.joinPath(elements.subList(0, n));
+        while (!reference.hasPath(parent) && n > 1) {
+            parent = ConfigUtil.joinPath(elements.subList(0, --n));
         }
         TreeSet<String> keys = new TreeSet<>();
         if (reference.hasPath(parent) && reference.getValue(parent).valueType() == ConfigValueType.OBJECT) {

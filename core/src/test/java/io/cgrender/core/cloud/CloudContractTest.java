@@ -91,6 +91,11 @@ public abstract class CloudContractTest {
         return Settings.defaults();
     }
 
+    /** The environment the cloud is opened with (credentials, regions). The default is this process's. */
+    protected Map<String, String> environment() {
+        return System.getenv();
+    }
+
     /** Wraps the opened cloud, e.g. to substitute how machines are reached. The default is the cloud itself. */
     protected Cloud decorate(Cloud opened) {
         return opened;
@@ -129,7 +134,7 @@ public abstract class CloudContractTest {
         String suffix = HexFormat.of().formatHex(random);
         namespace = Namespace.parse("/contract-" + suffix + "/", null);
         otherNamespace = Namespace.parse("/contract-" + suffix + "/other/", null);
-        cloud = decorate(openCloud(new CloudContext(settings(), dirs, namespace, Console.silent())));
+        cloud = decorate(openCloud(new CloudContext(settings(), dirs, namespace, Console.silent(), environment())));
         key = NamespaceKey.loadOrCreate(dirs.keys(), namespace);
         knownHosts = new KnownHosts(dirs.knownHosts());
         ssh = new MinaSshConnector(knownHosts);

@@ -1,0 +1,302 @@
+package io.cgrender.ec2;
+
+import io.cgrender.core.CgrenderException;
+import io.cgrender.core.UsageException;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.InstanceProfileCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.profiles.Profile;
+import software.amazon.awssdk.profiles.ProfileFile;
+import software.amazon.awssdk.profiles.ProfileProperty;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ssm.SsmClient;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+
+/**
+ * The AWS clients of one EC2 cloud: one per service, built once when the cloud opens and closed with it, all sharing
+ * one HTTP client with bounded timeouts (so an unreachable endpoint fails after
+ * {@code cgrender.aws.timeouts.api-call} instead of hanging).
+ * <p>
+ * Region and credentials follow the AWS conventions, read from the invocation's environment (not the JVM's), with
+ * the region and profile of the command line or config first:
+ * <ul>
+ *   <li>region: {@code --region} / {@code cgrender.aws.region}, {@code AWS_REGION}, {@code AWS_DEFAULT_REGION}, the
+ *       profile's {@code region} in {@code ~/.aws/config} ({@code AWS_CONFIG_FILE});</li>
+ *   <li>credentials: with {@code --profile} / {@code cgrender.aws.profile}, that profile only; otherwise
+ *       {@code AWS_ACCESS_KEY_ID} + {@code AWS_SECRET_ACCESS_KEY} (+ {@code AWS_SESSION_TOKEN}), the profile
+ *       {@code AWS_PROFILE} or {@code default} of {@code ~/.aws/credentials} ({@code AWS_SHARED_CREDENTIALS_FILE})
+ *       and {@code ~/.aws/config}, a container's credentials, an instance's role (unless
+ *       {@code AWS_EC2_METADATA_DISABLED=true}).</li>
+ * </ul>
+ * Missing ones are refused when the cloud opens, naming what to set, before anything is launched.
+ */
+final class AwsClients implements AutoCloseable {
+
+    private final Region region;
+    private final Optional<URI> endpoint;
+    private final Ec2Settings settings;
+    private final Ec2Client ec2;
+    private final SsmClient ssm;
+    private final SdkHttpClient http;
+
+    AwsClients(Ec2Settings settings, Region region, Ec2Client ec2, SsmClient ssm, SdkHttpClient http) {
+        this.settings = settings;
+        this.region = region;
+        this.endpoint = settings.endpoint();
+        this.ec2 = ec2;
+        this.ssm = ssm;
+        this.http = http;
+    }
+
+    /** Resolves region and credentials from {@code settings} and {@code env} and builds the clients. */
+    static AwsClients open(Ec2Settings configured, Map<String, String> env) {
+        Ec2Settings settings = configured.endpoint().isPresent() ? configured
+                : withEndpoint(configured, env.get("AWS_ENDPOINT_URL"));
+        ProfileFiles profiles = ProfileFiles.of(env);
+        String profileName = settings.profile().or(() -> nonBlank(env.get("AWS_PROFILE"))).orElse("default");
+        Region region = region(settings, env, profiles, profileName);
+        AwsCredentialsProvider credentials = credentials(settings, env, profiles, profileName);
+        SdkHttpClient http = UrlConnectionHttpClient.builder()
+                .connectionTimeout(settings.connectTimeout())
+                .socketTimeout(settings.apiCallAttemptTimeout())
+                .build();
+        ClientOverrideConfiguration overrides = ClientOverrideConfiguration.builder()
+                .apiCallTimeout(settings.apiCallTimeout())
+                .apiCallAttemptTimeout(settings.apiCallAttemptTimeout())
+                .build();
+        var ec2 = Ec2Client.builder().region(region).credentialsProvider(credentials).httpClient(http)
+                .overrideConfiguration(overrides);
+        var ssm = SsmClient.builder().region(region).credentialsProvider(credentials).httpClient(http)
+                .overrideConfiguration(overrides);
+        settings.endpoint().ifPresent(uri -> {
+            ec2.endpointOverride(uri);
+            ssm.endpointOverride(uri);
+        });
+        return new AwsClients(settings, region, ec2.build(), ssm.build(), http);
+    }
+
+    Region region() {
+        return region;
+    }
+
+    Ec2Client ec2() {
+        return ec2;
+    }
+
+    SsmClient ssm() {
+        return ssm;
+    }
+
+    /** "EC2 in us-east-1" or "EC2 in us-east-1 at http://127.0.0.1:5000", for messages. */
+    String where() {
+        return "EC2 in " + region.id() + endpoint.map(uri -> " at " + uri).orElse("");
+    }
+
+    /** Runs one API call, turning SDK failures into messages that say what was being done and what to check. */
+    <T> T call(String doing, Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (SdkException e) {
+            throw explain(doing, e);
+        }
+    }
+
+    /** The explanation of an SDK failure that happened while {@code doing} something. */
+    CgrenderException explain(String doing, SdkException e) {
+        return AwsErrors.explain(doing, e, this, settings);
+    }
+
+    /** As {@link #call(String, Supplier)}, for calls whose answer is not needed. */
+    void run(String doing, Runnable call) {
+        call(doing, () -> {
+            call.run();
+            return null;
+        });
+    }
+
+    @Override
+    public void close() {
+        RuntimeException failure = null;
+        for (AutoCloseable c : new AutoCloseable[] {ec2, ssm, http}) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new CgrenderException("cannot close the AWS clients: " + e.getMessage(), e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    // ---------------------------------------------------------------- region and credentials
+
+    private static Region region(Ec2Settings settings, Map<String, String> env, ProfileFiles profiles,
+                                 String profileName) {
+        String name;
+        String from;
+        if (settings.region().isPresent()) {
+            name = settings.region().get();
+            from = "--region / cgrender.aws.region";
+        } else if (nonBlank(env.get("AWS_REGION")).isPresent()) {
+            name = env.get("AWS_REGION").strip();
+            from = "AWS_REGION";
+        } else if (nonBlank(env.get("AWS_DEFAULT_REGION")).isPresent()) {
+            name = env.get("AWS_DEFAULT_REGION").strip();
+            from = "AWS_DEFAULT_REGION";
+        } else {
+            Optional<String> fromProfile = profiles.file().profile(profileName)
+                    .flatMap(p -> p.property(ProfileProperty.REGION));
+            if (fromProfile.isEmpty()) {
+                throw new UsageException("no AWS region: pass --region (e.g. --region us-east-1), set AWS_REGION,"
+                        + " put cgrender.aws.region in " + "$XDG_CONFIG_HOME/cgrender/cgrender.conf, or set region"
+                        + " for profile '" + profileName + "' in " + profiles.config() + " (aws configure)");
+            }
+            name = fromProfile.get().strip();
+            from = "profile '" + profileName + "' in " + profiles.config();
+        }
+        Region region = Region.of(name);
+        if (!Region.regions().contains(region)) {
+            TreeSet<String> known = new TreeSet<>();
+            Region.regions().stream().map(Region::id).filter(id -> !id.contains("global") && !id.startsWith("aws-"))
+                    .forEach(known::add);
+            throw new UsageException("unknown AWS region '" + name + "' (from " + from + "); known regions: "
+                    + String.join(", ", known));
+        }
+        return region;
+    }
+
+    private static AwsCredentialsProvider credentials(Ec2Settings settings, Map<String, String> env,
+                                                      ProfileFiles profiles, String profileName) {
+        if (settings.profile().isPresent()) {
+            return profile(profiles, profileName, "--profile / cgrender.aws.profile")
+                    .orElseThrow(() -> new UsageException("AWS profile '" + profileName + "' (from --profile /"
+                            + " cgrender.aws.profile) is not in " + profiles.credentials() + " or " + profiles.config()
+                            + profiles.known()));
+        }
+        Optional<String> keyId = nonBlank(env.get("AWS_ACCESS_KEY_ID"));
+        Optional<String> secret = nonBlank(env.get("AWS_SECRET_ACCESS_KEY"));
+        if (keyId.isPresent() != secret.isPresent()) {
+            throw new UsageException((keyId.isPresent() ? "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not"
+                    : "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not") + "; set both, or neither to use a"
+                    + " profile of " + profiles.credentials());
+        }
+        if (keyId.isPresent()) {
+            Optional<String> token = nonBlank(env.get("AWS_SESSION_TOKEN"));
+            return StaticCredentialsProvider.create(token
+                    .<software.amazon.awssdk.auth.credentials.AwsCredentials>map(t ->
+                            AwsSessionCredentials.create(keyId.get(), secret.get(), t))
+                    .orElseGet(() -> AwsBasicCredentials.create(keyId.get(), secret.get())));
+        }
+        boolean namedProfile = nonBlank(env.get("AWS_PROFILE")).isPresent();
+        Optional<AwsCredentialsProvider> fromProfile = profile(profiles, profileName, "AWS_PROFILE");
+        if (fromProfile.isPresent()) {
+            return fromProfile.get();
+        }
+        if (namedProfile) {
+            throw new UsageException("AWS profile '" + profileName + "' (from AWS_PROFILE) is not in "
+                    + profiles.credentials() + " or " + profiles.config() + profiles.known());
+        }
+        List<AwsCredentialsProvider> others = new ArrayList<>();
+        if (env.containsKey("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+                || env.containsKey("AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
+            others.add(ContainerCredentialsProvider.builder().build());
+        }
+        if (!"true".equalsIgnoreCase(env.getOrDefault("AWS_EC2_METADATA_DISABLED", "").strip())) {
+            others.add(InstanceProfileCredentialsProvider.builder().build());
+        }
+        for (AwsCredentialsProvider provider : others) {
+            try {
+                provider.resolveCredentials();
+                return provider;
+            } catch (SdkException unavailable) {
+                // not in a container / not on an instance with a role: try the next
+            }
+        }
+        throw new UsageException("no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or put them in "
+                + profiles.credentials() + " (aws configure) and pick a profile with --profile or AWS_PROFILE");
+    }
+
+    /** Credentials of {@code name} from the profile files, checked now so that a broken profile fails early. */
+    private static Optional<AwsCredentialsProvider> profile(ProfileFiles profiles, String name, String from) {
+        Optional<Profile> profile = profiles.file().profile(name);
+        if (profile.isEmpty()) {
+            return Optional.empty();
+        }
+        ProfileCredentialsProvider provider = ProfileCredentialsProvider.builder()
+                .profileFile(profiles.file()).profileName(name).build();
+        try {
+            provider.resolveCredentials();
+        } catch (SdkException | IllegalStateException e) {
+            throw new UsageException("AWS profile '" + name + "' (from " + from + ") has no usable credentials: "
+                    + firstLine(e.getMessage()) + "; check " + profiles.credentials() + " and " + profiles.config());
+        }
+        return Optional.of(provider);
+    }
+
+    private static Ec2Settings withEndpoint(Ec2Settings s, String endpoint) {
+        if (endpoint == null || endpoint.isBlank()) {
+            return s;
+        }
+        return s.withEndpoint(Ec2Settings.endpoint(endpoint, "AWS_ENDPOINT_URL"));
+    }
+
+    private static Optional<String> nonBlank(String s) {
+        return s == null || s.isBlank() ? Optional.empty() : Optional.of(s.strip());
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /** ~/.aws/credentials and ~/.aws/config as the invocation's environment names them. */
+    private record ProfileFiles(Path credentials, Path config, ProfileFile file) {
+
+        static ProfileFiles of(Map<String, String> env) {
+            Path home = Path.of(nonBlank(env.get("HOME")).orElse(System.getProperty("user.home")));
+            Path credentials = nonBlank(env.get("AWS_SHARED_CREDENTIALS_FILE")).map(Path::of)
+                    .orElse(home.resolve(".aws/credentials"));
+            Path config = nonBlank(env.get("AWS_CONFIG_FILE")).map(Path::of).orElse(home.resolve(".aws/config"));
+            ProfileFile.Aggregator aggregator = ProfileFile.aggregator();
+            if (Files.isRegularFile(config)) {
+                aggregator.addFile(ProfileFile.builder().content(config).type(ProfileFile.Type.CONFIGURATION).build());
+            }
+            if (Files.isRegularFile(credentials)) {
+                aggregator.addFile(ProfileFile.builder().content(credentials).type(ProfileFile.Type.CREDENTIALS)
+                        .build());
+            }
+            return new ProfileFiles(credentials, config, aggregator.build());
+        }
+
+        String known() {
+            return file.profiles().isEmpty() ? " (there are no profiles)"
+                    : "; known profiles: " + String.join(", ", new TreeSet<>(file.profiles().keySet()));
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.cgrender.ec2;
+
+import io.cgrender.core.CgrenderException;
+import io.cgrender.core.UsageException;
+import io.cgrender.core.cloud.HostKeySource;
+import io.cgrender.core.cloud.Machine;
+import io.cgrender.core.ssh.HostKeyFingerprint;
+import io.cgrender.core.ui.Progress;
+import io.cgrender.core.ui.Wait;
+
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The host keys EC2 vouches for: a key the user pinned in {@code cgrender.ec2.host-keys} if there is one, otherwise
+ * the fingerprints cloud-init printed on the instance's console, polled until they appear. Never "whatever the server
+ * presents": with neither within the timeout, it fails and says how to pin a key.
+ */
+final class ConsoleHostKeySource implements HostKeySource {
+
+    private final AwsClients aws;
+    private final InstanceAccess access;
+    private final Ec2Settings settings;
+
+    ConsoleHostKeySource(AwsClients aws, InstanceAccess access, Ec2Settings settings) {
+        this.aws = aws;
+        this.access = access;
+        this.settings = settings;
+    }
+
+    @Override
+    public Set<HostKeyFingerprint> trustedFingerprints(Machine machine, Duration timeout, Progress progress) {
+        List<String> pinned = settings.hostKeys().get(machine.id());
+        if (pinned != null) {
+            return pinnedFingerprints(machine.id(), pinned);
+        }
+        String id = machine.id();
+        String stage = "waiting for the SSH host key fingerprints of " + id + " on its console (cloud-init prints"
+                + " them once sshd is set up)";
+        try {
+            return Wait.until(stage, timeout, settings.pollInterval(), progress, () -> {
+                String console = aws.call("reading the console output of " + id,
+                        () -> access.consoleOutput(aws.ec2(), id));
+                Set<HostKeyFingerprint> found = ConsoleHostKeys.parse(console);
+                if (!found.isEmpty()) {
+                    return Wait.Poll.ready(found);
+                }
+                return Wait.Poll.notYet(console.isBlank() ? "no console output yet"
+                        : "no " + ConsoleHostKeys.FINGERPRINTS + " block yet");
+            });
+        } catch (CgrenderException e) {
+            if (Thread.currentThread().isInterrupted() || !e.getMessage().startsWith("timed out")) {
+                throw e;
+            }
+            throw new CgrenderException("no SSH host key of " + id + " is known: its console showed no '-----BEGIN "
+                    + ConsoleHostKeys.FINGERPRINTS + "-----' block within " + timeout.toSeconds() + "s, so there is"
+                    + " nothing to check the key it presents against, and cgrender never trusts a key just because a"
+                    + " server presents it. If the instance was not set up by cloud-init or its console was"
+                    + " overwritten, pin its key: get the fingerprint out of band (on the instance: ssh-keygen -lf"
+                    + " /etc/ssh/ssh_host_ed25519_key.pub) and add cgrender.ec2.host-keys { \"" + id
+                    + "\" = \"SHA256:…\" } to $XDG_CONFIG_HOME/cgrender/cgrender.conf", e);
+        }
+    }
+
+    private static Set<HostKeyFingerprint> pinnedFingerprints(String id, List<String> pinned) {
+        Set<HostKeyFingerprint> fingerprints = new LinkedHashSet<>();
+        for (String entry : pinned) {
+            String text = entry.strip();
+            try {
+                fingerprints.add(text.startsWith("SHA256:") ? HostKeyFingerprint.parse(text)
+                        : HostKeyFingerprint.ofPublicKeyLine(text));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("bad configuration: cgrender.ec2.host-keys.\"" + id + "\" holds '" + text
+                        + "', which is neither an OpenSSH public key line nor a SHA256:… fingerprint");
+            }
+        }
+        return fingerprints;
+    }
+}

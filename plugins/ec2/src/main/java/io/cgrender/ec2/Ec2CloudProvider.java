@@ -1,0 +1,52 @@
+package io.cgrender.ec2;
+
+import io.cgrender.core.UsageException;
+import io.cgrender.core.cloud.Cloud;
+import io.cgrender.core.cloud.CloudContext;
+import io.cgrender.core.cloud.CloudProvider;
+
+import java.util.ServiceLoader;
+import java.util.TreeSet;
+
+/**
+ * Boxes on Amazon EC2 ({@code --cloud ec2}). Opening checks the configuration, the region and the credentials and
+ * builds the AWS clients; it calls no AWS API, so it launches nothing and costs nothing.
+ */
+public final class Ec2CloudProvider implements CloudProvider {
+
+    @Override
+    public String name() {
+        return Ec2Cloud.NAME;
+    }
+
+    @Override
+    public String description() {
+        return "Amazon EC2 instances (AWS credentials and region from the usual places, --region, --profile)";
+    }
+
+    @Override
+    public Cloud open(CloudContext context) {
+        Ec2Settings settings = Ec2Settings.from(context.settings());
+        InstanceAccess access = access(settings);
+        AwsClients aws = AwsClients.open(settings, context.env());
+        return new Ec2Cloud(context, settings, aws, access);
+    }
+
+    /** The configured way of reaching instances: the default, or a plugin found by name. */
+    static InstanceAccess access(Ec2Settings settings) {
+        if (settings.access().equals(DefaultInstanceAccess.NAME)) {
+            return new DefaultInstanceAccess(settings.address(), settings.sshPort());
+        }
+        TreeSet<String> known = new TreeSet<>();
+        known.add(DefaultInstanceAccess.NAME);
+        for (InstanceAccess candidate : ServiceLoader.load(InstanceAccess.class,
+                Ec2CloudProvider.class.getClassLoader())) {
+            if (candidate.name().equals(settings.access())) {
+                return candidate;
+            }
+            known.add(candidate.name());
+        }
+        throw new UsageException("unknown cgrender.ec2.access '" + settings.access() + "'; known: "
+                + String.join(", ", known));
+    }
+}

@@ -1,0 +1,109 @@
+package io.cgrender.ec2;
+
+import io.cgrender.core.cloud.Garbage;
+import io.cgrender.core.cloud.GarbageCollection;
+import io.cgrender.core.cloud.Image;
+import io.cgrender.core.cloud.Machine;
+import io.cgrender.core.cloud.MachineFilter;
+import io.cgrender.core.ns.Namespace;
+import io.cgrender.core.ns.Tags;
+import io.cgrender.core.ui.Progress;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.KeyPairInfo;
+import software.amazon.awssdk.services.ec2.model.SecurityGroup;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What a namespace left behind on EC2, found by the namespace tag: boxes past their {@code cgrender:expires-at}
+ * (their watchdog should have ended them: the instance was stopped, or its watchdog never ran), images of roles that
+ * no longer exist, and the namespace's key pairs and security groups that no remaining box uses. Boxes come first in
+ * the list, so that removing in order frees the key pairs and groups they held.
+ */
+final class Ec2Garbage implements GarbageCollection {
+
+    static final String BOX = "box";
+    static final String IMAGE = "image";
+    static final String KEY_PAIR = "key pair";
+    static final String SECURITY_GROUP = "security group";
+
+    private final Ec2Cloud cloud;
+
+    Ec2Garbage(Ec2Cloud cloud) {
+        this.cloud = cloud;
+    }
+
+    @Override
+    public List<Garbage> find(Namespace namespace, Set<String> knownRoles, Instant now) {
+        List<Garbage> garbage = new ArrayList<>();
+        Set<String> expired = new HashSet<>();
+        for (Machine m : cloud.describe(MachineFilter.of(namespace))) {
+            String expiresAt = m.tags().get(Tags.EXPIRES_AT);
+            if (expiresAt != null && expiredBy(expiresAt, now)) {
+                expired.add(m.id());
+                garbage.add(new Garbage(BOX, m.id(), "expired at " + expiresAt + " (" + m.role() + ", "
+                        + m.state().label() + ")"));
+            }
+        }
+        for (Image image : cloud.ec2Images().list(namespace, null)) {
+            if (!knownRoles.contains(image.role())) {
+                garbage.add(new Garbage(IMAGE, image.id(), "role '" + image.role() + "' is unknown (generation "
+                        + image.generation() + ")"));
+            }
+        }
+        List<Instance> users = liveInstances().stream().filter(i -> !expired.contains(i.instanceId())).toList();
+        AwsClients aws = cloud.aws();
+        Filter ours = Filter.builder().name("tag:" + Tags.NAMESPACE).values(namespace.toString()).build();
+        for (KeyPairInfo key : aws.call("listing the key pairs of " + namespace,
+                () -> aws.ec2().describeKeyPairs(r -> r.filters(ours)).keyPairs())) {
+            if (users.stream().noneMatch(i -> key.keyName().equals(i.keyName()))) {
+                garbage.add(new Garbage(KEY_PAIR, key.keyName(), "no box uses it"));
+            }
+        }
+        for (SecurityGroup group : aws.call("listing the security groups of " + namespace,
+                () -> aws.ec2().describeSecurityGroupsPaginator(r -> r.filters(ours)).securityGroups().stream()
+                        .toList())) {
+            if (users.stream().noneMatch(i -> i.securityGroups().stream()
+                    .anyMatch(g -> group.groupId().equals(g.groupId())))) {
+                garbage.add(new Garbage(SECURITY_GROUP, group.groupId(), "no box uses it (" + group.groupName()
+                        + ")"));
+            }
+        }
+        return garbage;
+    }
+
+    @Override
+    public void remove(Garbage garbage) {
+        var timeout = cloud.context().settings().timeout("state-change");
+        switch (garbage.kind()) {
+            case BOX -> cloud.terminate(garbage.id(), timeout, Progress.NONE);
+            case IMAGE -> cloud.ec2Images().delete(garbage.id());
+            case KEY_PAIR -> cloud.keyPairs().delete(garbage.id());
+            case SECURITY_GROUP -> cloud.securityGroups().delete(garbage.id(), timeout);
+            default -> throw new IllegalArgumentException("not EC2 garbage: " + garbage);
+        }
+    }
+
+    /** Every instance of the account and region that is not terminated: any of them may use a key pair or group. */
+    private List<Instance> liveInstances() {
+        AwsClients aws = cloud.aws();
+        return aws.call("listing instances", () -> aws.ec2().describeInstancesPaginator(r -> r.filters(
+                        Filter.builder().name("instance-state-name")
+                                .values("pending", "running", "shutting-down", "stopping", "stopped").build()))
+                .reservations().stream().flatMap(r -> r.instances().stream()).toList());
+    }
+
+    private static boolean expiredBy(String expiresAt, Instant now) {
+        try {
+            return !now.isBefore(Instant.parse(expiresAt));
+        } catch (DateTimeParseException e) {
+            return false;
+        }
+    }
+}

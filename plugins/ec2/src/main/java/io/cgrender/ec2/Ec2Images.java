@@ -1,0 +1,189 @@
+package io.cgrender.ec2;
+
+import io.cgrender.core.CgrenderException;
+import io.cgrender.core.UsageException;
+import io.cgrender.core.cloud.ImageSupport;
+import io.cgrender.core.cloud.Machine;
+import io.cgrender.core.ns.Namespace;
+import io.cgrender.core.ns.Tags;
+import io.cgrender.core.ui.Progress;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.ec2.model.DescribeImagesRequest;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.Image;
+import software.amazon.awssdk.services.ec2.model.ResourceType;
+import software.amazon.awssdk.services.ec2.model.Tag;
+import software.amazon.awssdk.services.ec2.model.TagSpecification;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Images of boxes as AMIs of this account, tagged with the namespace, role and generation (their snapshots carry the
+ * same tags). Taken without a reboot, so the box and its SSH sessions go on: the disk is crash-consistent, as after
+ * a power cut, which journaling file systems recover from. Deleting an image deletes its snapshots too.
+ */
+final class Ec2Images implements ImageSupport {
+
+    private final Ec2Cloud cloud;
+
+    Ec2Images(Ec2Cloud cloud) {
+        this.cloud = cloud;
+    }
+
+    private AwsClients aws() {
+        return cloud.aws();
+    }
+
+    @Override
+    public io.cgrender.core.cloud.Image create(Machine machine, Map<String, String> tags, Duration timeout,
+                                               Progress progress) {
+        cloud.require(machine.id());
+        String name = amiName(tags, machine.id());
+        String imageId = aws().call("creating an image of " + machine.id(), () -> aws().ec2().createImage(r -> r
+                .instanceId(machine.id())
+                .name(name)
+                .description("cgrender image of " + machine.id() + " (" + tags.getOrDefault(Tags.ROLE, "?") + ")")
+                .noReboot(true)
+                .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.IMAGE)
+                        .tags(Ec2Cloud.toTags(tags)).build())).imageId());
+        try {
+            cloud.waitFor("waiting for image " + imageId + " of " + machine.id() + " to be available", timeout,
+                    progress, o -> cloud.waiter().waitUntilImageAvailable(DescribeImagesRequest.builder().imageIds(imageId).build(), o));
+            Image image = describe(imageId).orElseThrow(() -> new CgrenderException("image " + imageId
+                    + " disappeared right after it was made"));
+            List<String> snapshots = snapshots(image);
+            if (!snapshots.isEmpty()) {
+                aws().run("tagging the snapshots of " + imageId, () -> aws().ec2().createTags(r -> r
+                        .resources(snapshots).tags(Ec2Cloud.toTags(tags))));
+            }
+            return toImage(image);
+        } catch (RuntimeException e) {
+            try {
+                delete(imageId);
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public List<io.cgrender.core.cloud.Image> list(Namespace namespace, String roleOrNull) {
+        List<Filter> filters = new ArrayList<>();
+        filters.add(Filter.builder().name("tag:" + Tags.NAMESPACE).values(namespace.toString()).build());
+        if (roleOrNull != null) {
+            filters.add(Filter.builder().name("tag:" + Tags.ROLE).values(roleOrNull).build());
+        }
+        return aws().call("listing the images of " + namespace, () -> aws().ec2()
+                        .describeImagesPaginator(r -> r.owners("self").filters(filters)).images().stream().toList())
+                .stream()
+                .filter(i -> !"deregistered".equals(i.stateAsString()))
+                .map(this::toImage)
+                .sorted(Comparator.comparingInt(io.cgrender.core.cloud.Image::generation).reversed()
+                        .thenComparing(io.cgrender.core.cloud.Image::createdAt, Comparator.reverseOrder()))
+                .toList();
+    }
+
+    @Override
+    public void delete(String imageId) {
+        Optional<Image> image = describe(imageId);
+        if (image.isEmpty()) {
+            return;
+        }
+        List<String> snapshots = snapshots(image.get());
+        try {
+            aws().ec2().deregisterImage(r -> r.imageId(imageId));
+        } catch (SdkException e) {
+            if (!AwsErrors.is(e, "InvalidAMIID.NotFound", "InvalidAMIID.Unavailable")) {
+                throw aws().explain("deregistering image " + imageId, e);
+            }
+        }
+        for (String snapshot : snapshots) {
+            try {
+                aws().ec2().deleteSnapshot(r -> r.snapshotId(snapshot));
+            } catch (SdkException e) {
+                if (!AwsErrors.is(e, "InvalidSnapshot.NotFound")) {
+                    throw aws().explain("deleting snapshot " + snapshot + " of image " + imageId, e);
+                }
+            }
+        }
+    }
+
+    /** A cgrender image of {@code namespace} and {@code role} to launch from; anything else is refused. */
+    Image require(String imageId, Namespace namespace, String role) {
+        Image image = describe(imageId).orElseThrow(() -> new UsageException("image " + imageId + " not found in "
+                + aws().region().id() + "; see: cgrender list-images " + role));
+        String owner = tag(image, Tags.NAMESPACE).orElse("");
+        if (!owner.equals(namespace.toString()) || !tag(image, Tags.ROLE).orElse("").equals(role)) {
+            throw new UsageException("image " + imageId + " is not an image of " + role + " in namespace " + namespace
+                    + "; see: cgrender list-images " + role);
+        }
+        return image;
+    }
+
+    Optional<Image> describe(String imageId) {
+        if (imageId == null || !imageId.matches("ami-[0-9a-f]{8,17}")) {
+            return Optional.empty();
+        }
+        try {
+            return aws().ec2().describeImages(r -> r.imageIds(imageId)).images().stream().findFirst();
+        } catch (SdkException e) {
+            if (AwsErrors.is(e, "InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable")) {
+                return Optional.empty();
+            }
+            throw aws().explain("looking up image " + imageId, e);
+        }
+    }
+
+    private static List<String> snapshots(Image image) {
+        List<String> ids = new ArrayList<>();
+        image.blockDeviceMappings().forEach(m -> {
+            if (m.ebs() != null && m.ebs().snapshotId() != null) {
+                ids.add(m.ebs().snapshotId());
+            }
+        });
+        return ids;
+    }
+
+    private io.cgrender.core.cloud.Image toImage(Image image) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        for (Tag t : image.tags()) {
+            tags.put(t.key(), t.value());
+        }
+        int generation;
+        try {
+            generation = Integer.parseInt(tags.getOrDefault(Tags.GENERATION, "0"));
+        } catch (NumberFormatException e) {
+            generation = 0;
+        }
+        Instant created;
+        try {
+            created = image.creationDate() == null ? Instant.EPOCH : Instant.parse(image.creationDate());
+        } catch (DateTimeParseException e) {
+            created = Instant.EPOCH;
+        }
+        return new io.cgrender.core.cloud.Image(image.imageId(), tags.getOrDefault(Tags.ROLE, ""), generation, created,
+                tags);
+    }
+
+    private static Optional<String> tag(Image image, String key) {
+        return image.tags().stream().filter(t -> key.equals(t.key())).map(Tag::value).findFirst();
+    }
+
+    /** AMI names are unique per account and region: 3-128 characters of letters, digits and ()[] ./-'@_. */
+    private static String amiName(Map<String, String> tags, String instanceId) {
+        String name = "cgrender" + tags.getOrDefault(Tags.NAMESPACE, "/").replace('/', '_')
+                + tags.getOrDefault(Tags.ROLE, "box") + "-gen" + tags.getOrDefault(Tags.GENERATION, "0") + "-"
+                + instanceId + "-" + Instant.now().getEpochSecond();
+        name = name.replaceAll("[^A-Za-z0-9()\\[\\] ./'@_-]", "_");
+        return name.length() <= 128 ? name : name.substring(name.length() - 128);
+    }
+}

@@ -1,0 +1,281 @@
+package io.cgrender.ec2;
+
+import io.cgrender.core.UsageException;
+import io.cgrender.core.cloud.LaunchSpec;
+import io.cgrender.core.ns.Tags;
+import io.cgrender.core.step.Outcome;
+import io.cgrender.core.step.Step;
+import io.cgrender.core.step.StepRunner;
+import io.cgrender.core.ui.Progress;
+import software.amazon.awssdk.services.ec2.model.BlockDeviceMapping;
+import software.amazon.awssdk.services.ec2.model.EbsBlockDevice;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.HttpTokensState;
+import software.amazon.awssdk.services.ec2.model.Image;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.InstanceMarketOptionsRequest;
+import software.amazon.awssdk.services.ec2.model.InstanceMetadataEndpointState;
+import software.amazon.awssdk.services.ec2.model.InstanceMetadataOptionsRequest;
+import software.amazon.awssdk.services.ec2.model.LocationType;
+import software.amazon.awssdk.services.ec2.model.MarketType;
+import software.amazon.awssdk.services.ec2.model.ResourceType;
+import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
+import software.amazon.awssdk.services.ec2.model.ShutdownBehavior;
+import software.amazon.awssdk.services.ec2.model.InstanceInterruptionBehavior;
+import software.amazon.awssdk.services.ec2.model.SpotInstanceType;
+import software.amazon.awssdk.services.ec2.model.TagSpecification;
+import software.amazon.awssdk.services.ec2.model.VolumeType;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * One {@code launch}: the steps between a {@link LaunchSpec} and an instance id, each with its cleanup (Packer's
+ * {@code step_run_source_instance} and friends, typed). The instance id is recorded the moment {@code RunInstances}
+ * answers; if anything fails, what this launch made is undone in reverse order — the instance (waiting until it is
+ * terminated), then the security group and key pair if this launch created them.
+ */
+final class Ec2Launch {
+
+    /** What a launch created besides the instance: the namespace's key pair and security group, on first use. */
+    record Created(Optional<String> keyName, Optional<String> groupId) {
+        boolean any() {
+            return keyName.isPresent() || groupId.isPresent();
+        }
+    }
+
+    private final Ec2Cloud cloud;
+    private final LaunchSpec spec;
+    private String instanceType;
+    private Image image;
+    private String imageSource;
+    private NamespaceKeyPair.Ensured keyPair;
+    private NamespaceSecurityGroup.Ensured securityGroup;
+    private Instance instance;
+
+    Ec2Launch(Ec2Cloud cloud, LaunchSpec spec) {
+        this.cloud = cloud;
+        this.spec = spec;
+    }
+
+    /** Runs the steps; returns the instance as RunInstances described it (pending). */
+    Instance run() {
+        new StepRunner(cloud.console(), false).execute(runner -> {
+            runner.run(this, List.of(new InstanceTypeStep(), new ImageStep(), new KeyPairStep(),
+                    new SecurityGroupStep(), new RunInstanceStep()));
+            return null;
+        });
+        return instance;
+    }
+
+    Created created() {
+        return new Created(
+                Optional.ofNullable(keyPair).filter(NamespaceKeyPair.Ensured::created).map(NamespaceKeyPair.Ensured::name),
+                Optional.ofNullable(securityGroup).filter(NamespaceSecurityGroup.Ensured::created)
+                        .map(NamespaceSecurityGroup.Ensured::groupId));
+    }
+
+    private AwsClients aws() {
+        return cloud.aws();
+    }
+
+    /** The role's instance type (or the one asked for), which the region must offer. */
+    private final class InstanceTypeStep implements Step<Ec2Launch> {
+        @Override
+        public String name() {
+            return "instance type";
+        }
+
+        @Override
+        public void run(Ec2Launch l) {
+            String from;
+            if (spec.instanceType().isPresent()) {
+                instanceType = spec.instanceType().get();
+                from = "--instance-type";
+            } else if (cloud.settings().roleDefault(spec.role(), "instance-type").isPresent()) {
+                instanceType = cloud.settings().roleDefault(spec.role(), "instance-type").get();
+                from = "cgrender.roles.\"" + spec.role() + "\".instance-type";
+            } else {
+                instanceType = spec.machine().recommendedInstanceType().orElseThrow(() -> new UsageException("role "
+                        + spec.role() + " recommends no instance type; pass --instance-type"));
+                from = "the role's recommendation";
+            }
+            boolean offered = !aws().call("checking instance type " + instanceType, () -> aws().ec2()
+                    .describeInstanceTypeOfferings(r -> r.locationType(LocationType.REGION).filters(
+                            Filter.builder().name("instance-type").values(instanceType).build()))
+                    .instanceTypeOfferings().isEmpty());
+            if (!offered) {
+                throw new UsageException("instance type '" + instanceType + "' (" + from + ") is not offered in "
+                        + aws().region().id() + "; see which are: aws ec2 describe-instance-type-offerings --region "
+                        + aws().region().id());
+            }
+        }
+    }
+
+    /** A cgrender image of the namespace (recreate), or the role's base image. */
+    private final class ImageStep implements Step<Ec2Launch> {
+        @Override
+        public String name() {
+            return "image";
+        }
+
+        @Override
+        public void run(Ec2Launch l) {
+            if (spec.image().isPresent()) {
+                image = cloud.ec2Images().require(spec.image().get(), spec.namespace(), spec.role());
+                imageSource = "image of " + spec.role();
+            } else {
+                BaseImages.BaseImage base = cloud.baseImages().resolve(spec.role(), spec.machine().os());
+                image = base.image();
+                imageSource = base.source();
+            }
+            cloud.console().verbose("launching from " + image.imageId() + " (" + image.name() + ", " + imageSource
+                    + ")");
+        }
+    }
+
+    private final class KeyPairStep implements Step<Ec2Launch> {
+        @Override
+        public String name() {
+            return "key pair";
+        }
+
+        @Override
+        public void run(Ec2Launch l) {
+            String keyFile = cloud.context().dirs().keys().resolve(spec.namespace().encoded()).toString();
+            keyPair = cloud.keyPairs().ensure(spec.namespace(), spec.authorizedKey(), keyFile);
+            if (keyPair.created()) {
+                cloud.console().verbose("imported key pair " + keyPair.name());
+            }
+        }
+
+        @Override
+        public void cleanup(Ec2Launch l, Outcome outcome) {
+            if (!outcome.succeeded() && keyPair != null && keyPair.created()) {
+                cloud.keyPairs().delete(keyPair.name());
+            }
+        }
+
+        @Override
+        public List<String> leftovers(Ec2Launch l) {
+            return keyPair != null && keyPair.created() ? List.of("key pair " + keyPair.name()) : List.of();
+        }
+    }
+
+    private final class SecurityGroupStep implements Step<Ec2Launch> {
+        @Override
+        public String name() {
+            return "security group";
+        }
+
+        @Override
+        public void run(Ec2Launch l) {
+            securityGroup = cloud.securityGroups().ensure(spec.namespace());
+            if (securityGroup.created()) {
+                cloud.console().verbose("created security group " + securityGroup.groupId());
+            }
+        }
+
+        @Override
+        public void cleanup(Ec2Launch l, Outcome outcome) {
+            if (!outcome.succeeded() && securityGroup != null && securityGroup.created()) {
+                cloud.securityGroups().delete(securityGroup.groupId(),
+                        cloud.context().settings().timeout("state-change"));
+            }
+        }
+
+        @Override
+        public List<String> leftovers(Ec2Launch l) {
+            return securityGroup != null && securityGroup.created()
+                    ? List.of("security group " + securityGroup.groupId()) : List.of();
+        }
+    }
+
+    private final class RunInstanceStep implements Step<Ec2Launch> {
+        @Override
+        public String name() {
+            return "run instance";
+        }
+
+        @Override
+        public void run(Ec2Launch l) {
+            Instant now = Instant.now();
+            Instant expiresAt = parse(spec.tags().get(Tags.EXPIRES_AT)).orElse(now.plus(spec.maxLifetime()));
+            Map<String, String> tags = new LinkedHashMap<>(spec.tags());
+            tags.put(Tags.EXPIRES_AT, expiresAt.toString());
+            tags.put(Ec2Cloud.LAUNCHED_AT, now.toString());
+            boolean spot = spec.spot() || cloud.settings().roleDefault(spec.role(), "spot").map(Boolean::parseBoolean)
+                    .orElse(false);
+            RunInstancesRequest.Builder request = RunInstancesRequest.builder()
+                    .imageId(image.imageId())
+                    .instanceType(instanceType)
+                    .minCount(1)
+                    .maxCount(1)
+                    .clientToken(UUID.randomUUID().toString())
+                    .keyName(keyPair.name())
+                    .securityGroupIds(securityGroup.groupId())
+                    .userData(UserData.encoded(spec, expiresAt))
+                    .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
+                    .metadataOptions(InstanceMetadataOptionsRequest.builder().httpTokens(HttpTokensState.REQUIRED)
+                            .httpEndpoint(InstanceMetadataEndpointState.ENABLED).build())
+                    .tagSpecifications(
+                            TagSpecification.builder().resourceType(ResourceType.INSTANCE)
+                                    .tags(Ec2Cloud.toTags(tags)).build(),
+                            TagSpecification.builder().resourceType(ResourceType.VOLUME)
+                                    .tags(Ec2Cloud.toTags(tags)).build());
+            rootVolume().ifPresent(request::blockDeviceMappings);
+            cloud.settings().subnet().ifPresent(request::subnetId);
+            if (spot) {
+                request.instanceMarketOptions(InstanceMarketOptionsRequest.builder().marketType(MarketType.SPOT)
+                        .spotOptions(o -> o.spotInstanceType(SpotInstanceType.ONE_TIME)
+                                .instanceInterruptionBehavior(InstanceInterruptionBehavior.TERMINATE))
+                        .build());
+            }
+            instance = aws().call("launching a " + instanceType + " instance of " + spec.role(),
+                    () -> aws().ec2().runInstances(request.build()).instances().get(0));
+        }
+
+        @Override
+        public void cleanup(Ec2Launch l, Outcome outcome) {
+            if (outcome.succeeded() || instance == null) {
+                return;
+            }
+            cloud.console().status("terminating EC2 instance " + instance.instanceId() + " ("
+                    + outcome.name().toLowerCase() + ")");
+            cloud.terminate(instance.instanceId(), cloud.context().settings().timeout("state-change"),
+                    Progress.NONE);
+        }
+
+        @Override
+        public List<String> leftovers(Ec2Launch l) {
+            return instance == null ? List.of() : List.of("EC2 instance " + instance.instanceId());
+        }
+    }
+
+    /** The root volume: the image's, at least as large as the role asks for, deleted with the instance. */
+    private Optional<BlockDeviceMapping> rootVolume() {
+        String device = image.rootDeviceName();
+        if (device == null) {
+            return Optional.empty();
+        }
+        int imageSize = image.blockDeviceMappings().stream()
+                .filter(m -> device.equals(m.deviceName()) && m.ebs() != null && m.ebs().volumeSize() != null)
+                .map(m -> m.ebs().volumeSize()).findFirst().orElse(0);
+        int size = Math.max(imageSize, spec.machine().diskGib());
+        return Optional.of(BlockDeviceMapping.builder().deviceName(device).ebs(EbsBlockDevice.builder()
+                .volumeSize(size).volumeType(VolumeType.GP3).deleteOnTermination(true).build()).build());
+    }
+
+    private static Optional<Instant> parse(String text) {
+        try {
+            return text == null ? Optional.empty() : Optional.of(Instant.parse(text));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+}

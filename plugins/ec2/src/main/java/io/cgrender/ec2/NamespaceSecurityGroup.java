@@ -1,0 +1,176 @@
+package io.cgrender.ec2;
+
+import io.cgrender.core.CgrenderException;
+import io.cgrender.core.UsageException;
+import io.cgrender.core.ns.Namespace;
+import io.cgrender.core.ns.Tags;
+import io.cgrender.core.ui.Progress;
+import io.cgrender.core.ui.Wait;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.IpPermission;
+import software.amazon.awssdk.services.ec2.model.IpRange;
+import software.amazon.awssdk.services.ec2.model.Ipv6Range;
+import software.amazon.awssdk.services.ec2.model.ResourceType;
+import software.amazon.awssdk.services.ec2.model.SecurityGroup;
+import software.amazon.awssdk.services.ec2.model.Tag;
+import software.amazon.awssdk.services.ec2.model.TagSpecification;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The namespace's security group, {@code cgrender_<encoded namespace>}, in the VPC the boxes run in: SSH (TCP on the
+ * SSH port) from the configured CIDRs or this machine's public address, nothing else. Shared by every box of the
+ * namespace; a missing rule (say, the caller's address changed) is added to it.
+ */
+final class NamespaceSecurityGroup {
+
+    private final AwsClients aws;
+    private final Ec2Settings settings;
+    private final CallerAddress caller;
+
+    NamespaceSecurityGroup(AwsClients aws, Ec2Settings settings) {
+        this.aws = aws;
+        this.settings = settings;
+        this.caller = new CallerAddress(settings.publicIpUrl(), settings.connectTimeout().plusSeconds(5));
+    }
+
+    static String name(Namespace namespace) {
+        return "cgrender" + namespace.encoded();
+    }
+
+    /** What {@link #ensure} found or made. */
+    record Ensured(String groupId, boolean created) {
+    }
+
+    Ensured ensure(Namespace namespace) {
+        String vpc = vpcId();
+        List<String> cidrs = cidrs();
+        String name = name(namespace);
+        Optional<SecurityGroup> existing = find(name, vpc);
+        boolean created = false;
+        String groupId;
+        if (existing.isPresent()) {
+            groupId = existing.get().groupId();
+        } else {
+            try {
+                groupId = aws.ec2().createSecurityGroup(r -> r.groupName(name).vpcId(vpc)
+                        .description("cgrender boxes of namespace " + namespace + ": SSH only")
+                        .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.SECURITY_GROUP)
+                                .tags(Tag.builder().key(Tags.NAMESPACE).value(namespace.toString()).build(),
+                                        Tag.builder().key(Tags.NAME).value(namespace + " (cgrender)").build())
+                                .build())).groupId();
+                created = true;
+            } catch (SdkException e) {
+                if (!AwsErrors.is(e, "InvalidGroup.Duplicate")) {
+                    throw aws.explain("creating security group " + name, e);
+                }
+                groupId = find(name, vpc).orElseThrow(() -> aws.explain("creating security group " + name, e))
+                        .groupId();
+            }
+        }
+        allowSsh(groupId, existing.map(NamespaceSecurityGroup::sshSources).orElse(Set.of()), cidrs);
+        return new Ensured(groupId, created);
+    }
+
+    /** Deletes the group, retrying while the network interfaces of just terminated instances still hold it. */
+    void delete(String groupId, Duration timeout) {
+        Wait.until("waiting to delete security group " + groupId, timeout, settings.pollInterval(), Progress.NONE,
+                () -> {
+                    try {
+                        aws.ec2().deleteSecurityGroup(r -> r.groupId(groupId));
+                        return Wait.Poll.ready(Boolean.TRUE);
+                    } catch (SdkException e) {
+                        if (AwsErrors.is(e, "InvalidGroup.NotFound")) {
+                            return Wait.Poll.ready(Boolean.TRUE);
+                        }
+                        if (AwsErrors.is(e, "DependencyViolation")) {
+                            return Wait.Poll.notYet("still in use");
+                        }
+                        throw aws.explain("deleting security group " + groupId, e);
+                    }
+                });
+    }
+
+    private Optional<SecurityGroup> find(String name, String vpc) {
+        return aws.call("looking up security group " + name, () -> aws.ec2().describeSecurityGroups(r -> r.filters(
+                Filter.builder().name("group-name").values(name).build(),
+                Filter.builder().name("vpc-id").values(vpc).build())).securityGroups().stream().findFirst());
+    }
+
+    private void allowSsh(String groupId, Set<String> present, List<String> cidrs) {
+        List<IpRange> v4 = new ArrayList<>();
+        List<Ipv6Range> v6 = new ArrayList<>();
+        for (String cidr : cidrs) {
+            if (present.contains(cidr)) {
+                continue;
+            }
+            if (cidr.contains(":")) {
+                v6.add(Ipv6Range.builder().cidrIpv6(cidr).description("cgrender SSH").build());
+            } else {
+                v4.add(IpRange.builder().cidrIp(cidr).description("cgrender SSH").build());
+            }
+        }
+        if (v4.isEmpty() && v6.isEmpty()) {
+            return;
+        }
+        IpPermission ssh = IpPermission.builder().ipProtocol("tcp").fromPort(settings.sshPort())
+                .toPort(settings.sshPort()).ipRanges(v4).ipv6Ranges(v6).build();
+        try {
+            aws.ec2().authorizeSecurityGroupIngress(r -> r.groupId(groupId).ipPermissions(ssh));
+        } catch (SdkException e) {
+            if (!AwsErrors.is(e, "InvalidPermission.Duplicate")) {
+                throw aws.explain("allowing SSH from " + String.join(", ", cidrs) + " in security group " + groupId, e);
+            }
+        }
+    }
+
+    private static Set<String> sshSources(SecurityGroup group) {
+        Set<String> sources = new HashSet<>();
+        for (IpPermission p : group.ipPermissions()) {
+            if ("tcp".equals(p.ipProtocol())) {
+                p.ipRanges().forEach(r -> sources.add(r.cidrIp()));
+                p.ipv6Ranges().forEach(r -> sources.add(r.cidrIpv6()));
+            }
+        }
+        return sources;
+    }
+
+    private List<String> cidrs() {
+        if (settings.sshCidrs().isEmpty()) {
+            return List.of(caller.cidr());
+        }
+        for (String cidr : settings.sshCidrs()) {
+            if (!cidr.matches("[0-9.]+/\\d{1,2}|[0-9a-fA-F:]+/\\d{1,3}")) {
+                throw new UsageException("bad configuration: cgrender.ec2.ssh-cidrs holds '" + cidr + "', which is not"
+                        + " a CIDR such as 203.0.113.7/32");
+            }
+        }
+        return settings.sshCidrs();
+    }
+
+    /** The VPC of the configured subnet, or the region's default VPC. */
+    private String vpcId() {
+        if (settings.subnet().isPresent()) {
+            String subnet = settings.subnet().get();
+            try {
+                return aws.ec2().describeSubnets(r -> r.subnetIds(subnet)).subnets().get(0).vpcId();
+            } catch (SdkException e) {
+                if (AwsErrors.is(e, "InvalidSubnetID.NotFound", "InvalidSubnetID.Malformed")) {
+                    throw new UsageException("subnet " + subnet + " (cgrender.ec2.subnet) does not exist in "
+                            + aws.region().id(), e);
+                }
+                throw aws.explain("looking up subnet " + subnet, e);
+            }
+        }
+        return aws.call("looking up the default VPC", () -> aws.ec2().describeVpcs(r -> r.filters(
+                        Filter.builder().name("is-default").values("true").build())).vpcs().stream().findFirst()
+                .orElseThrow(() -> new CgrenderException(aws.region().id() + " has no default VPC; name a subnet for"
+                        + " the boxes with cgrender.ec2.subnet")).vpcId());
+    }
+}

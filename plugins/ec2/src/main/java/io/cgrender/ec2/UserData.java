@@ -1,0 +1,82 @@
+package io.cgrender.ec2;
+
+import io.cgrender.core.cloud.LaunchSpec;
+import io.cgrender.core.job.RemoteJobs;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The user data of a new box: a script cloud-init runs once on first boot, installing the on-box watchdog
+ * ({@code watchdog.sh}, run by systemd on every boot) with the box's idle timeout, expiry and login user baked in.
+ * EC2 limits user data to 16 KB; this is about 5.
+ */
+final class UserData {
+
+    private static final String TEMPLATE = resource("user-data.sh");
+    private static final String WATCHDOG = resource("watchdog.sh");
+
+    private UserData() {
+    }
+
+    /** The script for a box launched from {@code spec}, expiring at {@code expiresAt}. */
+    static String script(LaunchSpec spec, Instant expiresAt) {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("@IDLE_SECONDS@", Long.toString(Math.max(1, spec.idleTimeout().toSeconds())));
+        values.put("@EXPIRES_AT_EPOCH@", Long.toString(expiresAt.getEpochSecond()));
+        values.put("@EXPIRES_AT_ISO@", expiresAt.toString());
+        values.put("@LOGIN_USER@", shellWord(spec.machine().adminUser()));
+        values.put("@JOBS_DIR@", RemoteJobs.JOBS_DIR);
+        values.put("@AFTER_JOB_FILE@", RemoteJobs.AFTER_JOB_FILE);
+        values.put("@ROLE@", shellWord(spec.role()));
+        values.put("@NAMESPACE@", spec.namespace().toString());
+        String watchdog = fill(WATCHDOG, values).stripTrailing();
+        values.put("@WATCHDOG@", watchdog);
+        return fill(TEMPLATE, values);
+    }
+
+    /** {@link #script} as RunInstances wants it: base64. */
+    static String encoded(LaunchSpec spec, Instant expiresAt) {
+        return Base64.getEncoder().encodeToString(script(spec, expiresAt).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The watchdog as it is installed on a box, for tests that run it. */
+    static String watchdog(LaunchSpec spec, Instant expiresAt) {
+        String script = script(spec, expiresAt);
+        int start = script.indexOf("<<'CGRENDER_WATCHDOG'\n") + "<<'CGRENDER_WATCHDOG'\n".length();
+        return script.substring(start, script.indexOf("\nCGRENDER_WATCHDOG\n", start)) + "\n";
+    }
+
+    private static String fill(String template, Map<String, String> values) {
+        String text = template;
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            text = text.replace(e.getKey(), e.getValue());
+        }
+        return text;
+    }
+
+    /** Role and user names are [a-z0-9._-]; anything else would be a bug, not something to quote. */
+    private static String shellWord(String word) {
+        if (!word.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("not a plain name: " + word);
+        }
+        return word;
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = UserData.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " missing from the class path");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

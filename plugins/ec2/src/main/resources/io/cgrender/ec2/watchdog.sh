@@ -1,0 +1,91 @@
+#!/bin/bash
+# cgrender's box watchdog, installed from the instance's user data and run by systemd (cgrender-watchdog.service).
+# It ends the box, with no client needed:
+#   - when the max lifetime has passed (at @EXPIRES_AT_ISO@), whatever the box is doing;
+#   - when the box has been idle for @IDLE_SECONDS@s: no SSH session and no running job (a live pid in
+#     ~/.cgrender/jobs/*/pid of the login user);
+#   - when the last job asked for it (~/.cgrender/after-job: stop or terminate), once no job runs and no SSH session
+#     is open, so the client can still fetch the results.
+# It ends the box with "shutdown -h now", which terminates it: cgrender launches its boxes with
+# InstanceInitiatedShutdownBehavior=terminate. An EC2 instance cannot stop itself without AWS credentials, so a
+# "stop" request ends the box the same way (see the README, "--after stop on EC2").
+# Every setting can be overridden from the environment (CGRENDER_*), which is how its tests run it; "--once" checks
+# once and exits instead of looping.
+set -u
+idle_seconds="${CGRENDER_IDLE_SECONDS:-@IDLE_SECONDS@}"
+expires_at="${CGRENDER_EXPIRES_AT:-@EXPIRES_AT_EPOCH@}"
+login_user="${CGRENDER_LOGIN_USER:-@LOGIN_USER@}"
+ssh_port="${CGRENDER_SSH_PORT:-22}"
+state_dir="${CGRENDER_STATE_DIR:-/var/lib/cgrender}"
+shutdown_command="${CGRENDER_SHUTDOWN:-shutdown -h now}"
+interval="${CGRENDER_INTERVAL:-30}"
+home="${CGRENDER_HOME:-$(getent passwd "$login_user" | cut -d: -f6)}"
+jobs_dir="$home/@JOBS_DIR@"
+after_file="$home/@AFTER_JOB_FILE@"
+
+log() {
+  echo "cgrender-watchdog: $*"
+  logger -t cgrender-watchdog -- "$*" 2>/dev/null || true
+}
+
+end_box() {
+  log "$1: shutting down, which terminates this box"
+  $shutdown_command
+  exit 0
+}
+
+ssh_sessions() {
+  ss -Htn state established "( sport = :$ssh_port )" 2>/dev/null | wc -l
+}
+
+running_jobs() {
+  local n=0 f pid
+  for f in "$jobs_dir"/*/pid; do
+    [ -f "$f" ] || continue
+    pid="$(cat "$f" 2>/dev/null)"
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      n=$((n + 1))
+    fi
+  done
+  echo "$n"
+}
+
+check() {
+  local now sessions jobs request last
+  now="$(date +%s)"
+  if [ "$now" -ge "$expires_at" ]; then
+    end_box "max lifetime reached (the box expired at @EXPIRES_AT_ISO@)"
+  fi
+  sessions="$(ssh_sessions)"
+  jobs="$(running_jobs)"
+  if [ "$sessions" -eq 0 ] && [ "$jobs" -eq 0 ] && [ -f "$after_file" ]; then
+    request="$(cat "$after_file" 2>/dev/null)"
+    rm -f "$after_file"
+    case "$request" in
+      terminate) end_box "the last job asked to terminate the box" ;;
+      stop) end_box "the last job asked to stop the box (an EC2 box cannot stop itself)" ;;
+      *) log "ignoring the unknown after-job request '$request'" ;;
+    esac
+  fi
+  if [ "$sessions" -gt 0 ] || [ "$jobs" -gt 0 ]; then
+    echo "$now" > "$state_dir/last-busy"
+  fi
+  last="$(cat "$state_dir/last-busy" 2>/dev/null || echo "$now")"
+  if [ $((now - last)) -ge "$idle_seconds" ]; then
+    end_box "idle for $((now - last))s (no SSH session and no running job for ${idle_seconds}s)"
+  fi
+}
+
+mkdir -p "$state_dir"
+if [ "${1:-}" = --once ]; then
+  [ -f "$state_dir/last-busy" ] || date +%s > "$state_dir/last-busy"
+  check
+  exit 0
+fi
+# A box that just (re)started is busy: the idle time counts from now.
+date +%s > "$state_dir/last-busy"
+log "watching: idle timeout ${idle_seconds}s, expires at @EXPIRES_AT_ISO@, jobs in $jobs_dir"
+while true; do
+  check
+  sleep "$interval"
+done
