@@ -1,0 +1,254 @@
+package io.cgrender.ec2.testkit;
+
+import io.cgrender.testkit.LocalSshd;
+import io.cgrender.testkit.OsCommand;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * What stands in for one moto instance: a dedicated local user with its own home directory (the instance's disk),
+ * a real OpenSSH {@code sshd} on 127.0.0.1 with its own host key that lets only that user in with the instance's key
+ * pair, and the console output cloud-init would print, carrying that sshd's real fingerprints.
+ * <p>
+ * A user per stand-in, because a box's jobs, work directories and after-job requests live under {@code $HOME}, and
+ * OpenSSH takes the home directory (and the working directory of every command) from the user database: only a user
+ * of its own gives each stand-in its own disk the way a real instance has one, with no change to what cgrender runs.
+ */
+final class Standin {
+
+    private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration PROCESS_GRACE = Duration.ofSeconds(5);
+
+    final String instanceId;
+    final String user;
+    final Path dir;
+    final Path home;
+    private final LocalSshd sshd;
+    private final String hostName;
+    private final String consoleFingerprint;
+    private final String consoleKeyLine;
+    /** The address moto gave the instance when the stand-in last (re)started: a new one means it was restarted. */
+    String address;
+
+    private Standin(String instanceId, String user, Path dir, Path home, LocalSshd sshd, String hostName,
+                    String consoleFingerprint, String consoleKeyLine) {
+        this.instanceId = instanceId;
+        this.user = user;
+        this.dir = dir;
+        this.home = home;
+        this.sshd = sshd;
+        this.hostName = hostName;
+        this.consoleFingerprint = consoleFingerprint;
+        this.consoleKeyLine = consoleKeyLine;
+    }
+
+    /**
+     * Creates the user and home, seeds the home from {@code seed} (an image's copy of another stand-in's home) and
+     * starts sshd.
+     *
+     * @param authorizedKey the public key of the instance's key pair, if it has one
+     * @param stranger      print another key's fingerprint on the console than sshd presents (an impostor)
+     */
+    static Standin create(String instanceId, Path root, Optional<String> authorizedKey, Optional<Path> seed,
+                          String privateIp, boolean stranger) {
+        String user = "cgr-" + instanceId.substring(2);
+        Path dir = root.resolve(instanceId);
+        Path home = dir.resolve("home");
+        List<Runnable> undo = new ArrayList<>();
+        try {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            undo.add(() -> deleteTree(dir));
+            OsCommand.run(TOOL_TIMEOUT, "useradd", "--no-create-home", "--home-dir", home.toString(),
+                    "--shell", "/bin/bash", "--user-group",
+                    // '*': no password can log in, but the account is not locked (sshd refuses locked accounts)
+                    "--password", "*", "--comment", "cgrender stand-in for " + instanceId, user)
+                    .requireSuccess();
+            undo.add(0, () -> deleteUser(user));
+            if (seed.isPresent()) {
+                OsCommand.run(TOOL_TIMEOUT, "cp", "-a", seed.get().toString(), home.toString()).requireSuccess();
+                Files.deleteIfExists(home.resolve(".ssh/authorized_keys"));
+            } else {
+                Files.createDirectory(home);
+            }
+            Path ssh = Files.createDirectories(home.resolve(".ssh"));
+            Files.writeString(ssh.resolve("authorized_keys"), authorizedKey.map(k -> k.strip() + "\n").orElse(""));
+            Files.setPosixFilePermissions(ssh.resolve("authorized_keys"), PosixFilePermissions.fromString("rw-------"));
+            Files.setPosixFilePermissions(ssh, PosixFilePermissions.fromString("rwx------"));
+            Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwx------"));
+            OsCommand.run(TOOL_TIMEOUT, "chown", "-R", user + ":" + user, home.toString()).requireSuccess();
+            LocalSshd sshd = LocalSshd.startFor(user, ".ssh/authorized_keys");
+            undo.add(0, sshd::close);
+            String hostName = "ip-" + privateIp.replace('.', '-');
+            String fingerprint;
+            String keyLine;
+            if (stranger) {
+                Path impostor = dir.resolve("impostor_ed25519_key");
+                OsCommand.run(TOOL_TIMEOUT, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", impostor.toString())
+                        .requireSuccess();
+                String[] line = Files.readString(impostor.resolveSibling("impostor_ed25519_key.pub")).split("\\s+");
+                keyLine = line[0] + " " + line[1];
+                fingerprint = OsCommand.run(TOOL_TIMEOUT, "ssh-keygen", "-l", "-E", "sha256", "-f",
+                        impostor + ".pub").requireSuccess().stdout().split("\\s+")[1];
+            } else {
+                keyLine = sshd.hostKeyLine();
+                fingerprint = sshd.hostKeyFingerprint();
+            }
+            return new Standin(instanceId, user, dir, home, sshd, hostName, fingerprint, keyLine);
+        } catch (IOException | RuntimeException e) {
+            RuntimeException failure = e instanceof RuntimeException r ? r
+                    : new UncheckedIOException("cannot create the stand-in of " + instanceId, (IOException) e);
+            for (Runnable step : undo) {
+                try {
+                    step.run();
+                } catch (RuntimeException cleanup) {
+                    failure.addSuppressed(cleanup);
+                }
+            }
+            throw failure;
+        }
+    }
+
+    int port() {
+        return sshd.port();
+    }
+
+    boolean isRunning() {
+        return sshd.isRunning();
+    }
+
+    /** What sshd logged: who logged in, what ran. */
+    String sshdLog() {
+        return sshd.log();
+    }
+
+    /** The instance stopped: sshd and every process of the user end, the disk stays. */
+    void stop() {
+        sshd.stop();
+        killProcesses(user);
+    }
+
+    /** The instance started again: same disk and host key, a new address. */
+    void restart() {
+        killProcesses(user);
+        sshd.restartOnNewPort();
+    }
+
+    /** A copy of the disk, for an image made of this instance. */
+    Path snapshot(Path into) {
+        OsCommand.run(TOOL_TIMEOUT, "cp", "-a", home.toString(), into.toString()).requireSuccess();
+        return into;
+    }
+
+    /**
+     * What cloud-init prints on an Ubuntu instance's console, with this stand-in's host key (or the impostor's): the
+     * fingerprint block through syslog, the key block as it is.
+     */
+    String console() {
+        String stamp = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("MMM d HH:mm:ss",
+                Locale.ROOT));
+        String prefix = "<14>" + stamp + " cloud-init: ";
+        StringBuilder out = new StringBuilder();
+        out.append("[    0.000000] Linux version 6.8.0-1018-aws (buildd@lcy02-amd64-046) #19-Ubuntu SMP\n");
+        out.append("[    9.314159] cloud-init[612]: Cloud-init v. 24.1.3-0ubuntu3.3 running 'init' at ")
+                .append(stamp).append(". Up 9.21 seconds.\n");
+        out.append("[   10.271828] cloud-init[612]: Generating public/private ed25519 key pair.\n");
+        out.append(prefix).append("#############################################################\n");
+        out.append(prefix).append("-----BEGIN SSH HOST KEY FINGERPRINTS-----\n");
+        out.append(prefix).append("256 ").append(consoleFingerprint).append(" root@").append(hostName)
+                .append(" (ED25519)\n");
+        out.append(prefix).append("-----END SSH HOST KEY FINGERPRINTS-----\n");
+        out.append(prefix).append("#############################################################\n");
+        out.append("-----BEGIN SSH HOST KEY KEYS-----\n");
+        out.append(consoleKeyLine).append(" root@").append(hostName).append('\n');
+        out.append("-----END SSH HOST KEY KEYS-----\n");
+        out.append("[   14.141421] cloud-init[1017]: Cloud-init v. 24.1.3-0ubuntu3.3 finished at ").append(stamp)
+                .append(". Datasource DataSourceEc2Local.  Up 14.12 seconds\n");
+        return out.toString().replace("\n", "\r\n");
+    }
+
+    /** Ends sshd and every process of the user, deletes the user and the disk. */
+    void close() {
+        List<RuntimeException> failures = new ArrayList<>();
+        for (Runnable step : List.<Runnable>of(sshd::close, () -> killProcesses(user), () -> deleteUser(user),
+                () -> deleteTree(dir))) {
+            try {
+                step.run();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        if (!failures.isEmpty()) {
+            RuntimeException first = failures.remove(0);
+            failures.forEach(first::addSuppressed);
+            throw first;
+        }
+    }
+
+    /** Ends the processes of {@code user} (a box's detached jobs outlive sshd), each by its pid. */
+    static void killProcesses(String user) {
+        List<ProcessHandle> theirs = processesOf(user);
+        theirs.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + PROCESS_GRACE.toNanos();
+        while (theirs.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        theirs.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    }
+
+    static List<ProcessHandle> processesOf(String user) {
+        return ProcessHandle.allProcesses().filter(p -> p.info().user().map(user::equals).orElse(false)).toList();
+    }
+
+    static boolean userExists(String user) {
+        return OsCommand.run(TOOL_TIMEOUT, "id", "-u", user).exitCode() == 0;
+    }
+
+    private static void deleteUser(String user) {
+        if (!userExists(user)) {
+            return;
+        }
+        OsCommand.Result r = OsCommand.run(TOOL_TIMEOUT, "userdel", user);
+        if (r.exitCode() != 0 && userExists(user)) {
+            killProcesses(user);
+            OsCommand.run(TOOL_TIMEOUT, "userdel", user).requireSuccess();
+        }
+    }
+
+    static void deleteTree(Path root) {
+        if (Files.exists(root)) {
+            OsCommand.run(TOOL_TIMEOUT, "rm", "-rf", "--one-file-system", root.toString()).requireSuccess();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "stand-in of " + instanceId + " (user " + user + ", sshd on 127.0.0.1:" + port() + ")";
+    }
+
+    static String read(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

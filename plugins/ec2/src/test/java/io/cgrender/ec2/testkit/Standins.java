@@ -1,0 +1,263 @@
+package io.cgrender.ec2.testkit;
+
+import io.cgrender.core.cloud.SshEndpoint;
+import org.junit.jupiter.api.Assumptions;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Ec2Exception;
+import software.amazon.awssdk.services.ec2.model.Image;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.InstanceStateName;
+import software.amazon.awssdk.services.ec2.model.KeyPairInfo;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The stand-ins of this JVM, one per moto instance ({@link Standin}), kept in step with moto each time cgrender
+ * asks how to reach an instance: a new running instance gets a stand-in (its home seeded from the image it was
+ * launched from, when that image was made of another stand-in), a stopped one loses its sshd and processes, a started
+ * one gets sshd back on a new port with the same host key, a terminated one is removed with its user and disk. An
+ * image made of an instance gets a copy of that stand-in's disk the first time it is seen.
+ * <p>
+ * One registry per JVM, because cgrender opens a new cloud (and a new {@link MotoStandins}) for every command while
+ * the instances live on in moto. Tests call {@link #closeAll()} when they are done (a shutdown hook does it too).
+ * Needs root (it creates users) and OpenSSH's sshd; {@link #assumeAvailable()} skips a test where they are missing.
+ */
+public final class Standins {
+
+    private static final Pattern CREATED_BY = Pattern.compile("CreateImage\\((i-[0-9a-f]+)\\)");
+    private static final Standins INSTANCE = new Standins();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(Standins::closeAll, "cgrender-standin-reaper"));
+    }
+
+    private final Map<String, Standin> byInstance = new LinkedHashMap<>();
+    private final Map<String, Path> imageDisks = new LinkedHashMap<>();
+    private Path root;
+    private boolean strangerNext;
+
+    private Standins() {
+    }
+
+    /** Skips the calling test unless stand-ins can be made here: root (for useradd) and OpenSSH's sshd. */
+    public static void assumeAvailable() {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "EC2 stand-ins create a local user"
+                + " per instance (useradd), which needs root: skipping a test that needs them (CI runs as root)");
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/useradd")), "useradd is not installed: skipping"
+                + " a test that needs EC2 stand-ins");
+        io.cgrender.testkit.LocalSshd.assumeAvailable();
+    }
+
+    /** The next stand-in made prints another key's fingerprint on its console than its sshd presents. */
+    public static synchronized void presentAStrangerKeyNext() {
+        INSTANCE.strangerNext = true;
+    }
+
+    /** The instance ids that have a stand-in now. */
+    public static synchronized Set<String> instanceIds() {
+        return Set.copyOf(INSTANCE.byInstance.keySet());
+    }
+
+    /** The home directory (disk) of an instance's stand-in. */
+    public static synchronized Optional<Path> home(String instanceId) {
+        return Optional.ofNullable(INSTANCE.byInstance.get(instanceId)).map(s -> s.home);
+    }
+
+    /** What the sshd of an instance's stand-in logged. */
+    public static synchronized String sshdLog(String instanceId) {
+        Standin s = INSTANCE.byInstance.get(instanceId);
+        return s == null ? "" : s.sshdLog();
+    }
+
+    /** The local user of an instance's stand-in (whether or not it exists now). */
+    public static String userOf(String instanceId) {
+        return "cgr-" + instanceId.substring(2);
+    }
+
+    /** Whether the local user of an instance's stand-in exists, or any process of it runs. */
+    public static boolean leftOver(String instanceId) {
+        String user = userOf(instanceId);
+        return Standin.userExists(user) || !Standin.processesOf(user).isEmpty();
+    }
+
+    /** Brings the stand-ins in step with moto now (as every access does). */
+    public static synchronized void sync(Ec2Client ec2) {
+        INSTANCE.syncWith(ec2);
+    }
+
+    /** Removes every stand-in (sshd, processes, user, disk) and every image disk. */
+    public static synchronized void closeAll() {
+        List<RuntimeException> failures = new ArrayList<>();
+        for (Standin s : List.copyOf(INSTANCE.byInstance.values())) {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        INSTANCE.byInstance.clear();
+        INSTANCE.imageDisks.clear();
+        INSTANCE.strangerNext = false;
+        if (INSTANCE.root != null) {
+            try {
+                Standin.deleteTree(INSTANCE.root);
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+            INSTANCE.root = null;
+        }
+        if (!failures.isEmpty()) {
+            RuntimeException first = failures.remove(0);
+            failures.forEach(first::addSuppressed);
+            throw first;
+        }
+    }
+
+    static synchronized SshEndpoint endpoint(Ec2Client ec2, Instance instance) {
+        INSTANCE.syncWith(ec2);
+        Standin standin = INSTANCE.ensure(ec2, instance);
+        return new SshEndpoint("127.0.0.1", standin.port(), standin.user);
+    }
+
+    static synchronized String console(Ec2Client ec2, String instanceId) {
+        // Asked of moto first, so an unknown id fails as it does on EC2; moto's own text is a fixed sample.
+        ec2.getConsoleOutput(r -> r.instanceId(instanceId));
+        INSTANCE.syncWith(ec2);
+        Standin standin = INSTANCE.byInstance.get(instanceId);
+        if (standin == null) {
+            Optional<Instance> instance = describe(ec2, instanceId);
+            if (instance.isEmpty() || instance.get().state().name() != InstanceStateName.RUNNING) {
+                return "";
+            }
+            standin = INSTANCE.ensure(ec2, instance.get());
+        }
+        return standin.console();
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private Standin ensure(Ec2Client ec2, Instance instance) {
+        Standin existing = byInstance.get(instance.instanceId());
+        if (existing != null) {
+            if (!existing.isRunning() && instance.state().name() == InstanceStateName.RUNNING) {
+                existing.restart();
+                existing.address = instance.publicIpAddress();
+            }
+            return existing;
+        }
+        Optional<String> key = Optional.ofNullable(instance.keyName()).flatMap(name -> publicKey(ec2, name));
+        Optional<Path> seed = Optional.ofNullable(imageDisks.get(instance.imageId()));
+        boolean stranger = strangerNext;
+        strangerNext = false;
+        Standin standin = Standin.create(instance.instanceId(), root(), key, seed,
+                Optional.ofNullable(instance.privateIpAddress()).orElse("10.0.0.1"), stranger);
+        standin.address = instance.publicIpAddress();
+        byInstance.put(instance.instanceId(), standin);
+        return standin;
+    }
+
+    private void syncWith(Ec2Client ec2) {
+        if (byInstance.isEmpty()) {
+            return;
+        }
+        Map<String, Instance> instances = new LinkedHashMap<>();
+        ec2.describeInstancesPaginator(r -> { }).reservations()
+                .forEach(r -> r.instances().forEach(i -> instances.put(i.instanceId(), i)));
+        snapshotNewImages(ec2);
+        for (Standin s : List.copyOf(byInstance.values())) {
+            Instance i = instances.get(s.instanceId);
+            InstanceStateName state = i == null ? InstanceStateName.TERMINATED : i.state().name();
+            switch (state) {
+                case TERMINATED, SHUTTING_DOWN -> {
+                    byInstance.remove(s.instanceId);
+                    s.close();
+                }
+                case STOPPING, STOPPED -> {
+                    if (s.isRunning()) {
+                        s.stop();
+                    }
+                }
+                case RUNNING -> {
+                    if (!s.isRunning() || !java.util.Objects.equals(s.address, i.publicIpAddress())) {
+                        s.restart();
+                        s.address = i.publicIpAddress();
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+    }
+
+    /** Copies the disk of the instance each new image of this account was made of. */
+    private void snapshotNewImages(Ec2Client ec2) {
+        for (Image image : ec2.describeImagesPaginator(r -> r.owners("self")).images()) {
+            if (imageDisks.containsKey(image.imageId())) {
+                continue;
+            }
+            String source = Optional.ofNullable(image.sourceInstanceId()).orElseGet(() -> createdBy(ec2, image));
+            Standin standin = source == null ? null : byInstance.get(source);
+            if (standin != null) {
+                imageDisks.put(image.imageId(), standin.snapshot(root().resolve(image.imageId())));
+            }
+        }
+    }
+
+    /** The instance an image was made of, from its snapshot's description ("Created by CreateImage(i-…) for …"). */
+    private static String createdBy(Ec2Client ec2, Image image) {
+        for (var mapping : image.blockDeviceMappings()) {
+            if (mapping.ebs() == null || mapping.ebs().snapshotId() == null) {
+                continue;
+            }
+            for (var snapshot : ec2.describeSnapshots(r -> r.snapshotIds(mapping.ebs().snapshotId())).snapshots()) {
+                Matcher m = CREATED_BY.matcher(String.valueOf(snapshot.description()));
+                if (m.find()) {
+                    return m.group(1);
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Optional<String> publicKey(Ec2Client ec2, String keyName) {
+        try {
+            return ec2.describeKeyPairs(r -> r.keyNames(keyName).includePublicKey(true)).keyPairs().stream()
+                    .map(KeyPairInfo::publicKey).filter(k -> k != null && !k.isBlank()).findFirst();
+        } catch (Ec2Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<Instance> describe(Ec2Client ec2, String id) {
+        try {
+            return ec2.describeInstances(r -> r.instanceIds(id)).reservations().stream()
+                    .flatMap(r -> r.instances().stream()).findFirst();
+        } catch (Ec2Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    private Path root() {
+        if (root == null) {
+            try {
+                root = Files.createTempDirectory("cgrender-standins-");
+                Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create a directory for EC2 stand-ins", e);
+            }
+        }
+        return root;
+    }
+}
