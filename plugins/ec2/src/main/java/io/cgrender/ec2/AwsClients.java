@@ -57,7 +57,7 @@ final class AwsClients implements AutoCloseable {
     private final SsmClient ssm;
     private final SdkHttpClient http;
 
-    AwsClients(Ec2Settings settings, Region region, Ec2Client ec2, SsmClient ssm, SdkHttpClient http) {
+    private AwsClients(Ec2Settings settings, Region region, Ec2Client ec2, SsmClient ssm, SdkHttpClient http) {
         this.settings = settings;
         this.region = region;
         this.endpoint = settings.endpoint();
@@ -91,6 +91,11 @@ final class AwsClients implements AutoCloseable {
             ssm.endpointOverride(uri);
         });
         return new AwsClients(settings, region, ec2.build(), ssm.build(), http);
+    }
+
+    /** These clients with {@code other} for EC2 (e.g. a wrapper that injects failures in tests); closes it too. */
+    AwsClients withEc2(Ec2Client other) {
+        return new AwsClients(settings, region, other, ssm, http);
     }
 
     Region region() {

@@ -63,7 +63,7 @@ final class Ec2Garbage implements GarbageCollection {
         for (KeyPairInfo key : aws.call("listing the key pairs of " + namespace,
                 () -> aws.ec2().describeKeyPairs(r -> r.filters(ours)).keyPairs())) {
             if (users.stream().noneMatch(i -> key.keyName().equals(i.keyName()))) {
-                garbage.add(new Garbage(KEY_PAIR, key.keyName(), "no box uses it"));
+                garbage.add(new Garbage(KEY_PAIR, key.keyName(), unused(expired)));
             }
         }
         for (SecurityGroup group : aws.call("listing the security groups of " + namespace,
@@ -71,7 +71,7 @@ final class Ec2Garbage implements GarbageCollection {
                         .toList())) {
             if (users.stream().noneMatch(i -> i.securityGroups().stream()
                     .anyMatch(g -> group.groupId().equals(g.groupId())))) {
-                garbage.add(new Garbage(SECURITY_GROUP, group.groupId(), "no box uses it (" + group.groupName()
+                garbage.add(new Garbage(SECURITY_GROUP, group.groupId(), unused(expired) + " (" + group.groupName()
                         + ")"));
             }
         }
@@ -97,6 +97,10 @@ final class Ec2Garbage implements GarbageCollection {
                         Filter.builder().name("instance-state-name")
                                 .values("pending", "running", "shutting-down", "stopping", "stopped").build()))
                 .reservations().stream().flatMap(r -> r.instances().stream()).toList());
+    }
+
+    private static String unused(Set<String> expired) {
+        return expired.isEmpty() ? "no box uses it" : "no box uses it once the expired ones are gone";
     }
 
     private static boolean expiredBy(String expiresAt, Instant now) {

@@ -1,0 +1,143 @@
+package io.cgrender.ec2;
+
+import io.cgrender.core.box.BoxEnvironment;
+import io.cgrender.core.box.MachineSpec;
+import io.cgrender.core.cloud.CloudContext;
+import io.cgrender.core.cloud.LaunchSpec;
+import io.cgrender.core.config.Dirs;
+import io.cgrender.core.config.Settings;
+import io.cgrender.core.ns.Namespace;
+import io.cgrender.core.ns.Tags;
+import io.cgrender.core.ssh.KnownHosts;
+import io.cgrender.core.ssh.MinaSshConnector;
+import io.cgrender.core.ssh.NamespaceKey;
+import io.cgrender.core.ui.Console;
+import io.cgrender.ec2.testkit.Ec2TestKit;
+import io.cgrender.ec2.testkit.Standins;
+import io.cgrender.testkit.MotoServer;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Instance;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * An EC2 cloud on moto with stand-ins, as a command would open it, plus a client of moto's own to look at the
+ * result. {@link #close()} terminates every instance left, removes the stand-ins and closes the clients.
+ */
+final class Ec2Fixture implements AutoCloseable {
+
+    final MotoServer moto;
+    final Dirs dirs;
+    final Ec2Client ec2;
+    final StringWriter err = new StringWriter();
+    final Console console = new Console(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), true);
+    private final Path temp;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    Ec2Fixture(Path temp) {
+        this.temp = temp;
+        this.moto = Ec2TestKit.freshMoto();
+        this.dirs = new Dirs(temp.resolve("config"), temp.resolve("data"), temp.resolve("state"));
+        this.ec2 = Ec2TestKit.client(moto);
+    }
+
+    Map<String, String> env() {
+        return Ec2TestKit.environment(temp.resolve("home"));
+    }
+
+    Settings settings(Map<String, Object> extra) {
+        Map<String, Object> config = new LinkedHashMap<>(Ec2TestKit.config(moto));
+        config.putAll(extra);
+        return Settings.load(dirs, Optional.empty(), env(), config);
+    }
+
+    /** The cloud as {@code cgrender} opens it, with {@code extra} configuration. */
+    Ec2Cloud cloud(Map<String, Object> extra) {
+        return cloud(extra, UnaryOperator.identity());
+    }
+
+    /** The cloud with its EC2 client replaced by {@code wrap(client)}, e.g. a Mockito mock that injects a failure. */
+    Ec2Cloud cloud(Map<String, Object> extra, UnaryOperator<Ec2Client> wrap) {
+        Settings settings = settings(extra);
+        CloudContext context = new CloudContext(settings, dirs, Namespace.parse("/fixture/", null), console, env());
+        Ec2Settings ec2Settings = Ec2Settings.from(settings);
+        AwsClients opened = AwsClients.open(ec2Settings, env());
+        Ec2Cloud cloud = new Ec2Cloud(context, ec2Settings, opened.withEc2(wrap.apply(opened.ec2())),
+                Ec2CloudProvider.access(ec2Settings));
+        closeables.add(cloud);
+        return cloud;
+    }
+
+    BoxEnvironment environment(Ec2Cloud cloud, Namespace ns) {
+        KnownHosts knownHosts = new KnownHosts(dirs.knownHosts());
+        MinaSshConnector ssh = new MinaSshConnector(knownHosts);
+        closeables.add(ssh);
+        return new BoxEnvironment(cloud, ns, key(ns), knownHosts, ssh, cloud.context().settings(), console);
+    }
+
+    NamespaceKey key(Namespace ns) {
+        return NamespaceKey.loadOrCreate(dirs.keys(), ns);
+    }
+
+    /** A launch spec for a small box of {@code role} in {@code ns}, expiring at {@code expiresAt}. */
+    LaunchSpec spec(Namespace ns, String role, Instant expiresAt) {
+        return new LaunchSpec(ns, role, MachineSpec.ubuntu(1, 1, 8, "t3.micro"),
+                Tags.forNewBox(ns, role, "ubuntu", 0, expiresAt), key(ns).publicKeyLine(), Duration.ofMinutes(30),
+                Duration.ofHours(1), Optional.empty(), Optional.empty(), false);
+    }
+
+    LaunchSpec spec(Namespace ns, String role) {
+        return spec(ns, role, Instant.now().plus(Duration.ofHours(1)));
+    }
+
+    Instance instance(String id) {
+        return ec2.describeInstances(r -> r.instanceIds(id)).reservations().get(0).instances().get(0);
+    }
+
+    String state(String id) {
+        return instance(id).state().nameAsString();
+    }
+
+    /** Instances that are not terminated. */
+    List<Instance> liveInstances() {
+        return ec2.describeInstancesPaginator(r -> { }).reservations().stream().flatMap(r -> r.instances().stream())
+                .filter(i -> !i.state().nameAsString().equals("terminated")).toList();
+    }
+
+    @Override
+    public void close() throws Exception {
+        Exception failure = null;
+        for (Instance i : liveInstances()) {
+            ec2.terminateInstances(r -> r.instanceIds(i.instanceId()));
+        }
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        try {
+            Standins.closeAll();
+        } finally {
+            ec2.close();
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}
