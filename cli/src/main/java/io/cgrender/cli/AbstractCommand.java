@@ -4,6 +4,7 @@ import io.cgrender.core.ui.Console;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -20,12 +21,20 @@ public abstract class AbstractCommand implements Callable<Integer> {
         CgrenderCommand root = (CgrenderCommand) spec.root().userObject();
         GlobalOptions options = root.options();
         Console console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(), options.verbose());
-        try (Session session = new Session(options, root.invocation(), console)) {
+        try (Session session = new Session(options, root.invocation(), console, configOverrides())) {
             return execute(session);
         } finally {
             console.out().flush();
             console.err().flush();
         }
+    }
+
+    /**
+     * Configuration this command's own options set, by full path (e.g. {@code create --ami} sets the role's image):
+     * they win over every file and the environment, like the global options.
+     */
+    protected Map<String, Object> configOverrides() {
+        return Map.of();
     }
 
     /** Does the command's work and returns its exit code. */

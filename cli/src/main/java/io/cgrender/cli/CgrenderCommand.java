@@ -71,12 +71,20 @@ public final class CgrenderCommand implements Runnable {
     String namespace;
 
     @Option(names = "--cloud", scope = ScopeType.INHERIT, paramLabel = "CLOUD",
-            description = "Cloud to use: local (default), or a provider plugin's name.")
+            description = "Cloud to use: local (default), ec2, or another provider plugin's name.")
     String cloud;
 
     @Option(names = {"-c", "--config"}, scope = ScopeType.INHERIT, paramLabel = "FILE",
             description = "Extra configuration file (HOCON), over $XDG_CONFIG_HOME/cgrender/cgrender.conf.")
     Path configFile;
+
+    @Option(names = "--region", scope = ScopeType.INHERIT, paramLabel = "REGION",
+            description = "AWS region of the ec2 cloud, e.g. eu-west-1 (default: $AWS_REGION, or the profile's).")
+    String region;
+
+    @Option(names = "--profile", scope = ScopeType.INHERIT, paramLabel = "PROFILE",
+            description = "AWS profile of ~/.aws/credentials and ~/.aws/config for the ec2 cloud (default: $AWS_PROFILE).")
+    String profile;
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
             description = "Show each step, command output and library warnings.")
@@ -94,7 +102,7 @@ public final class CgrenderCommand implements Runnable {
     }
 
     public GlobalOptions options() {
-        return new GlobalOptions(namespace, cloud, configFile, verbose, json);
+        return new GlobalOptions(namespace, cloud, configFile, verbose, json, region, profile);
     }
 
     @Override

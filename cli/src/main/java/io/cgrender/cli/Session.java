@@ -40,6 +40,7 @@ public final class Session implements AutoCloseable {
     private final Invocation invocation;
     private final Console console;
     private final Dirs dirs;
+    private final Map<String, Object> commandOverrides;
     private Settings settings;
     private Namespace namespace;
     private Roles roles;
@@ -50,9 +51,15 @@ public final class Session implements AutoCloseable {
     private final FileHashes hashes = new FileHashes();
 
     public Session(GlobalOptions options, Invocation invocation, Console console) {
+        this(options, invocation, console, Map.of());
+    }
+
+    /** @param commandOverrides configuration the command's own options set, by full path */
+    public Session(GlobalOptions options, Invocation invocation, Console console, Map<String, Object> commandOverrides) {
         this.options = options;
         this.invocation = invocation;
         this.console = console;
+        this.commandOverrides = Map.copyOf(commandOverrides);
         this.dirs = Dirs.from(invocation.env(), Path.of(invocation.env().getOrDefault("HOME",
                 System.getProperty("user.home"))));
     }
@@ -82,6 +89,13 @@ public final class Session implements AutoCloseable {
             if (options.cloud() != null) {
                 overrides.put(Settings.ROOT + ".cloud", options.cloud());
             }
+            if (options.region() != null) {
+                overrides.put(Settings.ROOT + ".aws.region", options.region());
+            }
+            if (options.profile() != null) {
+                overrides.put(Settings.ROOT + ".aws.profile", options.profile());
+            }
+            overrides.putAll(commandOverrides);
             settings = Settings.load(dirs, Optional.ofNullable(options.configFile()), invocation.env(), overrides);
         }
         return settings;
@@ -105,7 +119,8 @@ public final class Session implements AutoCloseable {
     public Cloud cloud() {
         if (cloud == null) {
             CloudProviders providers = CloudProviders.discover(Session.class.getClassLoader());
-            cloud = providers.get(settings().cloud()).open(new CloudContext(settings(), dirs, namespace(), console));
+            cloud = providers.get(settings().cloud()).open(new CloudContext(settings(), dirs, namespace(), console,
+                    invocation.env()));
         }
         return cloud;
     }

@@ -1,15 +1,22 @@
 package io.cgrender.cli.commands;
 
+import com.typesafe.config.ConfigUtil;
 import io.cgrender.cli.AbstractCommand;
 import io.cgrender.cli.Session;
+import io.cgrender.core.UsageException;
 import io.cgrender.core.box.Box;
 import io.cgrender.core.box.CreateOptions;
 import io.cgrender.core.cloud.Machine;
+import io.cgrender.core.config.SavedDefaults;
+import io.cgrender.core.config.Settings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 @Command(name = "create", description = {
@@ -33,31 +40,108 @@ public final class CreateCommand extends AbstractCommand {
     @Option(names = "--instance-type", paramLabel = "TYPE", description = "Instance type instead of the role's.")
     String instanceType;
 
+    @Option(names = "--ami", paramLabel = "AMI-ID", description = "EC2: start from this base image instead of the"
+            + " role's OS image (the SSM parameter, else the newest image of the OS's publisher).")
+    String ami;
+
     @Option(names = "--image", description = "Save an image of the box once it is set up.")
     boolean saveImage;
+
+    @Option(names = "--instance-id", paramLabel = "ID", description = "EC2: adopt this existing instance as the box"
+            + " (started if it is stopped, then set up) instead of launching one. It must belong to no other"
+            + " namespace, and accept the namespace's key.")
+    String instanceId;
+
+    @Option(names = "--save-defaults", description = "Remember this command's cloud, region, profile and namespace,"
+            + " and the role's --instance-type, --spot and --ami, as defaults for later commands (in"
+            + " $XDG_CONFIG_HOME/cgrender/defaults.conf).")
+    boolean saveDefaults;
+
+    @Option(names = "--set-primary", description = "Make the box the namespace's primary box: create and render use"
+            + " it before any other ready box of its role.")
+    boolean setPrimary;
 
     @Option(names = "--keep-on-error", description = "On failure, keep what was created and print its ids.")
     boolean keepOnError;
 
     @Override
+    protected Map<String, Object> configOverrides() {
+        return ami == null ? Map.of() : Map.of(roleKey("image"), ami);
+    }
+
+    @Override
     protected int execute(Session session) {
         if (count < 1) {
-            throw new io.cgrender.core.UsageException("--count must be at least 1, not " + count);
+            throw new UsageException("--count must be at least 1, not " + count);
+        }
+        if (setPrimary && count > 1) {
+            throw new UsageException("--set-primary names one box; it does not go with --count " + count);
+        }
+        if (instanceId != null && (count > 1 || alwaysNew || spot || instanceType != null || ami != null)) {
+            throw new UsageException("--instance-id adopts an existing instance: --count, --new, --spot,"
+                    + " --instance-type and --ami do not apply to it");
         }
         Box box = session.roles().get(role).newBox();
         CreateOptions options = new CreateOptions(count, keepOnError, Optional.ofNullable(instanceType), spot,
                 Optional.empty(), saveImage);
-        if (!alwaysNew && count == 1 && !saveImage) {
+        List<Machine> boxes;
+        if (instanceId != null) {
+            boxes = List.of(box.adopt(session.environment(), instanceId, options));
+        } else if (!alwaysNew && count == 1 && !saveImage) {
             Box.Ensured ensured = box.ensure(session.environment(), options);
             if (ensured.reused()) {
                 session.console().status("reusing ready box " + ensured.machine().id() + " (" + role
                         + "); pass --new for another one");
             }
-            session.console().out().println(ensured.machine().id());
-            return 0;
+            boxes = List.of(ensured.machine());
+        } else {
+            boxes = box.create(session.environment(), options);
         }
-        List<Machine> created = box.create(session.environment(), options);
-        created.forEach(m -> session.console().out().println(m.id()));
+        boxes.forEach(m -> session.console().out().println(m.id()));
+        save(session, boxes);
         return 0;
+    }
+
+    /** What --save-defaults and --set-primary ask to remember. */
+    private void save(Session session, List<Machine> boxes) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        if (saveDefaults) {
+            Settings settings = session.settings();
+            values.put(Settings.ROOT + ".cloud", settings.cloud());
+            if (session.options().namespace() != null) {
+                values.put(Settings.ROOT + ".namespace", session.options().namespace());
+            }
+            if (session.options().region() != null) {
+                values.put(Settings.ROOT + ".aws.region", session.options().region());
+            }
+            if (session.options().profile() != null) {
+                values.put(Settings.ROOT + ".aws.profile", session.options().profile());
+            }
+            if (instanceType != null) {
+                values.put(roleKey("instance-type"), instanceType);
+            }
+            if (spot) {
+                values.put(roleKey("spot"), true);
+            }
+            if (ami != null) {
+                values.put(roleKey("image"), ami);
+            }
+        }
+        if (setPrimary) {
+            values.put(ConfigUtil.joinPath(Settings.ROOT, "primary", session.namespace().toString()),
+                    boxes.get(0).id());
+        }
+        if (values.isEmpty()) {
+            return;
+        }
+        SavedDefaults saved = SavedDefaults.of(session.dirs());
+        saved.save(values);
+        List<String> what = new ArrayList<>();
+        values.forEach((k, v) -> what.add(k + " = " + v));
+        session.console().status("saved in " + saved.file() + ": " + String.join(", ", what));
+    }
+
+    private String roleKey(String name) {
+        return ConfigUtil.joinPath(Settings.ROOT, "roles", role, name);
     }
 }

@@ -56,7 +56,8 @@ public final class RenderCommand extends AbstractCommand {
 
     @Option(names = "--after", paramLabel = "WHAT", defaultValue = "keep",
             description = "What the box does when the render ends: keep (default; it ends itself when idle),"
-                    + " stop or terminate. Done by the box itself, also when this client is gone.")
+                    + " stop or terminate. Done by the box itself, also when this client is gone. On EC2 a box"
+                    + " cannot stop itself (shutting down terminates it): stop ends it like terminate.")
     String after;
 
     @Option(names = "--no-cache", description = "Render even if the result store has the result.")

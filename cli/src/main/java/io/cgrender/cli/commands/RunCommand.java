@@ -32,7 +32,8 @@ public final class RunCommand extends AbstractCommand {
     boolean detach;
 
     @Option(names = "--after", paramLabel = "WHAT", defaultValue = "keep",
-            description = "What the box does when the job ends: keep (default), stop or terminate.")
+            description = "What the box does when the job ends: keep (default), stop or terminate. On EC2 a box"
+                    + " cannot stop itself: stop ends it like terminate.")
     String after;
 
     @Option(names = "--cancel-on-interrupt", description = "On Ctrl-C, cancel the job instead of leaving it running.")

@@ -135,6 +135,15 @@ final class Standin {
         return sshd.log();
     }
 
+    /** The paths below the home, relative to it, sorted. */
+    List<String> homeFiles() {
+        try (var files = Files.walk(home)) {
+            return files.filter(p -> !p.equals(home)).map(p -> home.relativize(p).toString()).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The instance stopped: sshd and every process of the user end, the disk stays. */
     void stop() {
         sshd.stop();

@@ -45,6 +45,7 @@ public final class Standins {
 
     private final Map<String, Standin> byInstance = new LinkedHashMap<>();
     private final Map<String, Path> imageDisks = new LinkedHashMap<>();
+    private final Map<String, Remains> remains = new LinkedHashMap<>();
     private Path root;
     private boolean strangerNext;
 
@@ -58,6 +59,18 @@ public final class Standins {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/useradd")), "useradd is not installed: skipping"
                 + " a test that needs EC2 stand-ins");
         io.cgrender.testkit.LocalSshd.assumeAvailable();
+    }
+
+    /**
+     * What was left of a stand-in when its instance was terminated: its sshd's log (every login and session) and
+     * the files in its home (the instance's disk), so tests can tell what ran on an instance that is gone.
+     */
+    public record Remains(String sshdLog, List<String> homeFiles) {
+    }
+
+    /** The remains of the stand-in of a terminated instance, if it had one. */
+    public static synchronized Optional<Remains> remainsOf(String instanceId) {
+        return Optional.ofNullable(INSTANCE.remains.get(instanceId));
     }
 
     /** The next stand-in made prints another key's fingerprint on its console than its sshd presents. */
@@ -109,6 +122,7 @@ public final class Standins {
         }
         INSTANCE.byInstance.clear();
         INSTANCE.imageDisks.clear();
+        INSTANCE.remains.clear();
         INSTANCE.strangerNext = false;
         if (INSTANCE.root != null) {
             try {
@@ -182,6 +196,7 @@ public final class Standins {
             switch (state) {
                 case TERMINATED, SHUTTING_DOWN -> {
                     byInstance.remove(s.instanceId);
+                    remains.put(s.instanceId, new Remains(s.sshdLog(), s.homeFiles()));
                     s.close();
                 }
                 case STOPPING, STOPPED -> {

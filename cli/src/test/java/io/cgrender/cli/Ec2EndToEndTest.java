@@ -1,0 +1,297 @@
+package io.cgrender.cli;
+
+import io.cgrender.ec2.testkit.Ec2TestKit;
+import io.cgrender.ec2.testkit.Standins;
+import io.cgrender.testkit.FreePort;
+import io.cgrender.testkit.MotoServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.KeyPairInfo;
+import software.amazon.awssdk.services.ec2.model.Tag;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code cgrender --cloud ec2} as a user runs it, against moto with a real sshd stand-in for each instance: the only
+ * thing substituted is how an instance is reached ({@code cgrender.ec2.access = moto-standins}); tags, waiters, user
+ * data, key pairs, security groups, images and host-key verification are the real code paths.
+ */
+class Ec2EndToEndTest {
+
+    private static final Path EXAMPLES = Path.of("../examples/models").toAbsolutePath().normalize();
+
+    private MotoServer moto;
+    private Cli cli;
+    private Ec2Client ec2;
+
+    @BeforeEach
+    void start() throws IOException {
+        moto = Ec2TestKit.freshMoto();
+        cli = new Cli();
+        Ec2TestKit.environment(cli.root().resolve("home")).forEach((k, v) -> {
+            if (!k.equals("HOME") && !k.equals("PATH")) {
+                cli.env().put(k, v);
+            }
+        });
+        writeConfig(Ec2TestKit.hocon(moto) + "cgrender.box.idle-timeout = 20m\n");
+        ec2 = Ec2TestKit.client(moto);
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        try {
+            cli.close();
+            assertEquals(List.of(), live(), "every instance is terminated");
+        } finally {
+            Standins.closeAll();
+            ec2.close();
+        }
+    }
+
+    @Test
+    void openscadBoxCreatedTwiceIsOneInstanceThatRendersAModel() throws IOException {
+        Cli.Result first = cli.ok("create", "openscad-ubuntu-box");
+        String id = first.out().strip();
+        assertTrue(id.matches("i-[0-9a-f]{17}"), first.toString());
+        assertTrue(first.err().contains("launched box " + id + " (openscad-ubuntu-box) on the ec2 cloud"),
+                first.toString());
+        assertTrue(first.err().contains("ready to render with OpenSCAD version"), first.toString());
+
+        Cli.Result second = cli.ok("create", "openscad-ubuntu-box");
+        assertEquals(id, second.out().strip(), "the ready box is reused");
+        assertTrue(second.err().contains("reusing ready box " + id), second.toString());
+        assertEquals(List.of(id), live().stream().map(Instance::instanceId).toList(), "one instance in EC2");
+
+        Path project = cli.root().resolve("project");
+        Files.createDirectories(project.resolve("tiny"));
+        Files.copy(EXAMPLES.resolve("tiny/cube.scad"), project.resolve("tiny/cube.scad"));
+        cli.env().put("PWD", project.toString());
+        Cli.Result render = cli.ok("render", "tiny/cube.scad");
+        assertEquals("tiny/cube.stl\n", render.out(), render.toString());
+        assertTrue(render.err().contains("rendering tiny/cube.scad on " + id), render.toString());
+        assertTrue(Files.readString(project.resolve("tiny/cube.stl")).startsWith("solid"), "an ASCII STL");
+        assertTrue(Files.isDirectory(Standins.home(id).orElseThrow().resolve(".cgrender/jobs")),
+                "the job ran on the instance's stand-in");
+
+        String row = cli.ok("list").out().lines().filter(l -> l.startsWith(id)).findFirst().orElseThrow();
+        assertTrue(row.contains("openscad-ubuntu-box#0") && row.contains("running") && row.contains("ready")
+                && row.contains("127.0.0.1:"), row);
+
+        cli.ok("terminate", "openscad-ubuntu-box");
+        assertEquals("terminated", instance(id).state().nameAsString());
+        assertFalse(knownHosts().contains(id), "the host key pin is forgotten");
+    }
+
+    @Test
+    void aBoxLivesThroughStopStartImageRecreateAndTerminate() throws IOException {
+        String id = cli.ok("create", "echo-box").out().strip();
+        assertEquals("terminate", ec2.describeInstanceAttribute(r -> r.instanceId(id)
+                .attribute("instanceInitiatedShutdownBehavior")).instanceInitiatedShutdownBehavior().value());
+        String userData = new String(Base64.getDecoder().decode(ec2.describeInstanceAttribute(r -> r.instanceId(id)
+                .attribute("userData")).userData().value()), StandardCharsets.UTF_8);
+        assertTrue(userData.contains("cgrender-watchdog.service") && userData.contains("CGRENDER_IDLE_SECONDS:-1200"),
+                "the watchdog, with the configured idle timeout of 20m: " + userData);
+
+        assertEquals("setup\n", cli.ok("ssh", "echo-box", "--", "cat", "setup-runs").out());
+        Cli.Result show = cli.ok("show", "echo-box");
+        assertTrue(show.out().contains("host_key_fingerprints: SHA256:") && show.out().contains("HostKeyAlias=" + id),
+                show.toString());
+        String address = address(id);
+
+        cli.ok("stop", "echo-box");
+        assertEquals("stopped", instance(id).state().nameAsString());
+        assertTrue(cli.ok("list").out().lines().anyMatch(l -> l.startsWith(id) && l.contains("stopped")));
+        String pinned = knownHosts();
+        cli.ok("start", "echo-box");
+        assertNotEquals(address, address(id), "a started instance has a new address");
+        assertEquals(pinned, knownHosts(), "and the same host key");
+        assertEquals("setup\n", cli.ok("ssh", "echo-box", "--", "cat", "setup-runs").out(), "and the same disk");
+
+        Path upload = Files.createDirectories(cli.root().resolve("upload"));
+        Files.writeString(upload.resolve("model.scad"), "cube(1);\n");
+        Cli.Result rsync = cli.run("rsync", "echo-box", "-a", upload + "/", ":models/");
+        assertEquals(0, rsync.code(), "system ssh holds the instance to its pinned key: " + rsync);
+        assertEquals("cube(1);\n", cli.ok("ssh", "echo-box", "--", "cat", "models/model.scad").out());
+
+        String image = cli.ok("image", "echo-box").out().strip();
+        assertTrue(image.matches("ami-[0-9a-f]+"), image);
+        assertTrue(cli.ok("list-images").out().lines().anyMatch(l -> l.startsWith(image) && l.contains(" 1 ")));
+        Cli.Result recreated = cli.ok("recreate", "echo-box");
+        String copy = recreated.out().strip();
+        assertNotEquals(id, copy);
+        assertFalse(recreated.err().contains("setting up"), "no setup for a box from an image: " + recreated);
+        assertEquals(image, instance(copy).imageId());
+        assertEquals("setup\n", cli.ok("ssh", copy, "--", "cat", "setup-runs").out(), "the image's disk");
+
+        cli.ok("terminate", "echo-box#0");
+        cli.ok("terminate", copy);
+        assertEquals(List.of(), cli.boxIds());
+        cli.ok("delete-image", image);
+        assertEquals(List.of(), ec2.describeImages(r -> r.owners("self")).images());
+    }
+
+    @Test
+    void aHostKeyOnTheConsoleThatTheInstanceDoesNotPresentIsRefusedAndTheInstanceTerminated() {
+        Standins.presentAStrangerKeyNext();
+        Cli.Result r = cli.run("create", "echo-box");
+        assertEquals(1, r.code(), r.toString());
+        List<Instance> all = allInstances();
+        assertEquals(1, all.size());
+        String id = all.get(0).instanceId();
+        assertTrue(r.err().contains("refusing the host key of " + id) && r.err().contains("the cloud vouches only"
+                + " for SHA256:"), r.toString());
+        assertTrue(r.err().contains("terminating box " + id), r.toString());
+        assertEquals("terminated", all.get(0).state().nameAsString());
+        assertFalse(knownHosts().contains(id), "a refused key is never pinned");
+        Standins.sync(ec2);
+        Standins.Remains remains = Standins.remainsOf(id).orElseThrow();
+        assertFalse(remains.sshdLog().contains("Accepted publickey"), "nobody logged in: " + remains.sshdLog());
+        assertEquals(List.of(".ssh", ".ssh/authorized_keys"), remains.homeFiles(), "nothing ran there");
+    }
+
+    @Test
+    void namespacesNeverSeeEachOthersInstancesImagesOrKeyPairs() {
+        String a = cli.ok("-n", "/team-a/", "create", "echo-box").out().strip();
+        String image = cli.ok("-n", "/team-a/", "image", "echo-box").out().strip();
+        assertEquals(List.of(), cli.boxIds("-n", "/team-b/"));
+        assertEquals(1, cli.ok("-n", "/team-b/", "list-images").out().lines().count(), "the header only");
+        Cli.Result terminate = cli.run("-n", "/team-b/", "terminate", a);
+        assertEquals(2, terminate.code(), terminate.toString());
+        Cli.Result delete = cli.run("-n", "/team-b/", "delete-image", image);
+        assertEquals(2, delete.code(), delete.toString());
+
+        String b = cli.ok("-n", "/team-b/", "create", "echo-box").out().strip();
+        assertEquals(List.of(a), cli.boxIds("-n", "/team-a/"));
+        assertEquals(List.of(b), cli.boxIds("-n", "/team-b/"));
+        Map<String, KeyPairInfo> keys = ec2.describeKeyPairs(r -> r.includePublicKey(true)).keyPairs().stream()
+                .collect(Collectors.toMap(KeyPairInfo::keyName, k -> k));
+        assertEquals(java.util.Set.of("cgrender_team-a_", "cgrender_team-b_"), keys.keySet());
+        assertNotEquals(keys.get("cgrender_team-a_").publicKey(), keys.get("cgrender_team-b_").publicKey());
+        assertEquals("cgrender_team-b_", instance(b).keyName());
+        cli.ok("-n", "/team-a/", "delete-image", image);
+    }
+
+    @Test
+    void badInputIsRefusedWithExitTwoAndNothingLaunched() throws IOException {
+        refused(cli.run("--region", "us-east-9", "list"), "unknown AWS region 'us-east-9' (from --region");
+        refused(cli.run("create", "echo-box", "--instance-type", "zz9.mega"),
+                "instance type 'zz9.mega' (--instance-type) is not offered in us-east-1");
+        refused(cli.run("create", "echo-box", "--ami", "ami-0123456789abcdef0"),
+                "AMI ami-0123456789abcdef0 (from cgrender.roles.\"echo-box\".image (--ami)) not found");
+        refused(cli.run("create", "echo-box", "--instance-id", "i-0123456789abcdef0"),
+                "no EC2 instance i-0123456789abcdef0 in us-east-1");
+        refused(cli.run("create", "echo-box", "--instance-id", "i-0123456789abcdef0", "--count", "2"),
+                "--instance-id adopts an existing instance");
+
+        Map<String, String> saved = Map.copyOf(cli.env());
+        cli.env().remove("AWS_ACCESS_KEY_ID");
+        cli.env().remove("AWS_SECRET_ACCESS_KEY");
+        refused(cli.run("list"), "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+        cli.env().remove("AWS_REGION");
+        cli.env().putAll(Map.of("AWS_ACCESS_KEY_ID", saved.get("AWS_ACCESS_KEY_ID"),
+                "AWS_SECRET_ACCESS_KEY", saved.get("AWS_SECRET_ACCESS_KEY")));
+        refused(cli.run("list"), "no AWS region: pass --region");
+        cli.env().putAll(saved);
+
+        Path closed = Files.writeString(cli.root().resolve("closed.conf"), "cgrender.aws.endpoint = "
+                + "\"http://127.0.0.1:" + FreePort.find() + "\"\n");
+        Cli.Result unreachable = cli.run("-c", closed.toString(), "list");
+        assertEquals(1, unreachable.code(), unreachable.toString());
+        assertTrue(unreachable.err().startsWith("error: cannot reach EC2 in us-east-1 at http://127.0.0.1:"),
+                unreachable.toString());
+    }
+
+    @Test
+    void anInstanceOfAnotherNamespaceCannotBeAdopted() {
+        String theirs = cli.ok("-n", "/team-a/", "create", "echo-box").out().strip();
+        Cli.Result r = cli.run("-n", "/team-b/", "create", "echo-box", "--instance-id", theirs);
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().startsWith("error: EC2 instance " + theirs + " belongs to namespace /team-a/, not"
+                + " /team-b/"), r.toString());
+        assertEquals(List.of(theirs), cli.boxIds("-n", "/team-a/"), "untouched");
+    }
+
+    @Test
+    void anAdoptedInstanceIsSavedAsTheDefaultsPrimaryBox() throws IOException {
+        String older = cli.ok("create", "echo-box").out().strip();
+        String mine = ec2.runInstances(r -> r.imageId("ami-785db401").instanceType("t3.micro").minCount(1)
+                .maxCount(1).keyName("cgrender_tester_").tagSpecifications(t -> t.resourceType("instance")
+                        .tags(Tag.builder().key("Name").value("my box").build()))).instances().get(0).instanceId();
+        ec2.stopInstances(r -> r.instanceIds(mine));
+        writeConfig(Ec2TestKit.hocon(moto).replace("  cloud = ec2\n", ""));
+
+        Cli.Result adopt = cli.ok("--cloud", "ec2", "--region", "us-east-1", "create", "echo-box", "--instance-id",
+                mine, "--save-defaults", "--set-primary");
+        assertEquals(mine, adopt.out().strip(), adopt.toString());
+        assertTrue(adopt.err().contains("adopted " + mine + " as a box of echo-box in /tester/"), adopt.toString());
+        assertEquals("running", instance(mine).state().nameAsString(), "started");
+        String defaults = Files.readString(cli.configDir().resolve("defaults.conf"));
+        assertTrue(defaults.contains("cloud=ec2") || defaults.contains("cloud = ec2") || defaults.contains("\"cloud\""),
+                defaults);
+        assertTrue(defaults.contains("\"/tester/\"") && defaults.contains(mine), defaults);
+
+        Cli.Result reuse = cli.ok("create", "echo-box");
+        assertEquals(mine, reuse.out().strip(), "the saved cloud, and the primary box before the older one: " + reuse);
+        assertEquals(java.util.Set.of(older, mine), java.util.Set.copyOf(cli.boxIds()));
+        assertEquals("setup\n", cli.ok("ssh", mine, "--", "cat", "setup-runs").out(), "set up once");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void refused(Cli.Result r, String fragment) {
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().startsWith("error: "), r.toString());
+        assertTrue(r.err().lines().findFirst().orElse("").contains(fragment), "'" + fragment + "' missing: " + r);
+        assertEquals(List.of(), live(), "nothing launched");
+    }
+
+    private void writeConfig(String hocon) throws IOException {
+        Files.createDirectories(cli.configDir());
+        Files.writeString(cli.configDir().resolve("cgrender.conf"), hocon);
+    }
+
+    private List<Instance> allInstances() {
+        return ec2.describeInstancesPaginator(r -> { }).reservations().stream()
+                .flatMap(r -> r.instances().stream()).toList();
+    }
+
+    private List<Instance> live() {
+        return allInstances().stream().filter(i -> !i.state().nameAsString().equals("terminated")).toList();
+    }
+
+    private Instance instance(String id) {
+        return ec2.describeInstances(r -> r.instanceIds(id)).reservations().get(0).instances().get(0);
+    }
+
+    /** The address list shows for a box. */
+    private String address(String id) {
+        return cli.ok("list").out().lines().filter(l -> l.startsWith(id))
+                .flatMap(l -> Stream.of(l.split("\\s+"))).filter(w -> w.startsWith("127.0.0.1:"))
+                .findFirst().orElseThrow();
+    }
+
+    private String knownHosts() {
+        try {
+            Path file = cli.configDir().resolve("known_hosts");
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
