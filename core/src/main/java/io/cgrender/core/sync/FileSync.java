@@ -62,6 +62,10 @@ public final class FileSync {
             if (byRemote.put(f.remote(), f) != null) {
                 throw new IllegalArgumentException("two files map to " + f.remote());
             }
+            if (f.remote().equals(MANIFEST)) {
+                throw new IllegalArgumentException("cannot sync " + f.local() + ": the name " + MANIFEST
+                        + " is reserved for the sync manifest");
+            }
             FileHashes.Hash hash = hashes.of(f.local());
             wanted.put(f.remote(), new Entry(hash.sha256(), hash.size()));
         }

@@ -343,6 +343,17 @@ class FileSyncTest {
         assertFalse(Files.exists(remote), "nothing was created on the box");
     }
 
+    @Test
+    void aFileNamedLikeTheManifestIsRefused() throws IOException {
+        SyncFile impostor = file(MANIFEST, "a user's file that would be appended to\n");
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> sync(List.of(file("a.scad", "a\n"), impostor)));
+
+        assertTrue(e.getMessage().contains(MANIFEST), e.getMessage());
+        assertFalse(Files.exists(remote), "nothing was created on the box");
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private FileSync newSync() {
