@@ -29,7 +29,8 @@ import java.util.TreeSet;
  * {@code <sha256> <size> <path>} lines (and {@code - <path>} for removals), the last line for a path winning. This
  * client caches the manifest it last wrote, keyed by the manifest's own SHA-256, so an unchanged tree costs one
  * short command; only new or changed files travel, and the manifest grows by the changed lines only. Files that left
- * the set are removed from the box first, with the directories they leave empty. The manifest is rewritten whole once it holds many stale lines.
+ * the set are removed from the box first, with the directories they leave empty. The manifest is rewritten whole once
+ * it holds many stale lines.
  */
 public final class FileSync {
 
