@@ -48,7 +48,7 @@ public final class LoopbackBox implements AutoCloseable {
         this.connector = new MinaSshConnector(knownHosts);
     }
 
-    /** Starts the server (skipping the calling test where OpenSSH is missing); client state goes in {@code stateDir}. */
+    /** Starts the server (skipping the calling test without OpenSSH); client state goes in {@code stateDir}. */
     public static LoopbackBox start(Path stateDir) {
         LocalSshd sshd = LocalSshd.start();
         try {
