@@ -4,6 +4,7 @@ import io.cgrender.cli.commands.CompletionCommand;
 import io.cgrender.cli.commands.CreateCommand;
 import io.cgrender.cli.commands.DeleteImageCommand;
 import io.cgrender.cli.commands.FetchCommand;
+import io.cgrender.cli.commands.GcCommand;
 import io.cgrender.cli.commands.ImageCommand;
 import io.cgrender.cli.commands.JobsCommand;
 import io.cgrender.cli.commands.ListCommand;
@@ -57,6 +58,7 @@ import java.nio.file.Path;
                 JobsCommand.class,
                 LogsCommand.class,
                 FetchCommand.class,
+                GcCommand.class,
                 CompletionCommand.class,
         })
 public final class CgrenderCommand implements Runnable {

@@ -131,6 +131,26 @@ class LifecycleEndToEndTest {
         assertEquals("cube(1);\n", cli.ok("ssh", "echo-box", "--", "cat", "models/model.scad").out());
     }
 
+    @Test
+    void gcFindsAnExpiredStoppedBoxAndRemovesItOnlyWithYes() throws Exception {
+        Path conf = Files.writeString(cli.root().resolve("short.conf"), "cgrender.box.max-lifetime = 3s\n");
+        String id = cli.ok("-c", conf.toString(), "create", "echo-box").out().strip();
+        cli.ok("stop", id);
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(30);
+        Cli.Result listed = cli.ok("gc");
+        while (!listed.out().contains(id) && java.time.Instant.now().isBefore(deadline)) {
+            new java.util.concurrent.CountDownLatch(1).await(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+            listed = cli.ok("gc");
+        }
+        assertTrue(listed.out().lines().anyMatch(l -> l.startsWith("box") && l.contains(id) && l.contains("expired")),
+                listed.toString());
+        assertTrue(listed.err().contains("cgrender gc --yes"), listed.toString());
+        assertEquals(List.of(id), cli.boxIds(), "listing removes nothing");
+        Cli.Result removed = cli.ok("gc", "--yes");
+        assertTrue(removed.err().contains("removed box " + id), removed.toString());
+        assertEquals(List.of(), cli.boxIds());
+    }
+
     private boolean knownHostsMention(String id) {
         return knownHosts().lines().anyMatch(l -> l.startsWith(id + " "));
     }

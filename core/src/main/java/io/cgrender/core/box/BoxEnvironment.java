@@ -3,15 +3,16 @@ package io.cgrender.core.box;
 import io.cgrender.core.cloud.Cloud;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.cloud.MachineAccess;
-import io.cgrender.core.ssh.RemoteHost;
-import io.cgrender.core.ssh.SshTarget;
-import java.time.Duration;
 import io.cgrender.core.config.Settings;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ssh.KnownHosts;
 import io.cgrender.core.ssh.NamespaceKey;
+import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.ssh.SshConnector;
+import io.cgrender.core.ssh.SshTarget;
 import io.cgrender.core.ui.Console;
+
+import java.time.Duration;
 
 /**
  * Everything a box's lifecycle works with: the cloud, the namespace and its key, pinned host keys, the SSH

@@ -4,6 +4,7 @@ import io.cgrender.core.CgrenderException;
 import io.cgrender.core.cloud.Cloud;
 import io.cgrender.core.cloud.CloudContext;
 import io.cgrender.core.cloud.HostKeySource;
+import io.cgrender.core.cloud.GarbageCollection;
 import io.cgrender.core.cloud.ImageSupport;
 import io.cgrender.core.cloud.LaunchSpec;
 import io.cgrender.core.cloud.Machine;
@@ -67,11 +68,13 @@ public final class LocalCloud implements Cloud {
     private final Path boxesDir;
     private final HostLauncher launcher;
     private final LocalImages images;
+    private final LocalGarbage garbage;
 
     LocalCloud(CloudContext context) {
         this.boxesDir = context.dirs().state().resolve("local").resolve("boxes");
         this.launcher = new HostLauncher(context.settings());
         this.images = new LocalImages(this, context.dirs().data().resolve("local").resolve("images"));
+        this.garbage = new LocalGarbage(this, images, context.settings().timeout("state-change"));
     }
 
     @Override
@@ -299,6 +302,11 @@ public final class LocalCloud implements Cloud {
     @Override
     public Optional<ImageSupport> images() {
         return Optional.of(images);
+    }
+
+    @Override
+    public Optional<GarbageCollection> garbage() {
+        return Optional.of(garbage);
     }
 
     // ---------------------------------------------------------------- internals

@@ -16,6 +16,7 @@ import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.ssh.SshConnector;
 import io.cgrender.core.ssh.SshTarget;
 import io.cgrender.core.ui.Console;
+import io.cgrender.core.ns.Tags;
 import io.cgrender.core.ui.Progress;
 import io.cgrender.local.host.BoxDir;
 import io.cgrender.local.host.BoxProcesses;
@@ -34,10 +35,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -371,6 +374,32 @@ class LocalCloudTest {
             assertEquals("yes", Files.readString(copyHome.resolve("setup-done")));
             assertFalse(Files.exists(copyHome.resolve(".cgrender/jobs/old")));
             assertEquals(Optional.of(image.id()), boxes.state(copy.id()).image());
+        } finally {
+            boxes.cloud.images().orElseThrow().delete(image.id());
+        }
+    }
+
+    @Test
+    void garbageIsImagesOfUnknownRolesAndExpiredBoxesAndRemovingItTerminates() throws Exception {
+        var gc = boxes.cloud.garbage().orElseThrow();
+        Machine machine = boxes.launchRunning();
+        var image = boxes.cloud.images().orElseThrow().create(machine,
+                Map.of(Tags.ROLE, "test-box", Tags.NAMESPACE, machine.namespace().toString()), LocalBoxes.GONE,
+                Progress.NONE);
+        try {
+            Instant now = Instant.now();
+            assertEquals(List.of(), gc.find(machine.namespace(), Set.of("test-box"), now), "nothing yet");
+            var unknownRole = gc.find(machine.namespace(), Set.of("other-box"), now);
+            assertEquals(List.of("image " + image.id()), unknownRole.stream().map(g -> g.kind() + " " + g.id())
+                    .toList());
+            boxes.cloud.stop(machine.id(), LocalBoxes.GONE, Progress.NONE);
+            var expired = gc.find(machine.namespace(), Set.of("test-box"), now.plus(LONG).plusSeconds(60));
+            assertEquals(List.of("box " + machine.id()), expired.stream().map(g -> g.kind() + " " + g.id()).toList());
+            assertTrue(expired.get(0).reason().contains("expired at"), expired.toString());
+            gc.remove(expired.get(0));
+            assertEquals(Optional.empty(), boxes.cloud.find(machine.id()));
+            gc.remove(unknownRole.get(0));
+            assertEquals(List.of(), boxes.cloud.images().orElseThrow().list(machine.namespace(), null));
         } finally {
             boxes.cloud.images().orElseThrow().delete(image.id());
         }

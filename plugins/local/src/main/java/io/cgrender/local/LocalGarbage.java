@@ -1,0 +1,68 @@
+package io.cgrender.local;
+
+import io.cgrender.core.cloud.Garbage;
+import io.cgrender.core.cloud.GarbageCollection;
+import io.cgrender.core.cloud.Image;
+import io.cgrender.core.cloud.Machine;
+import io.cgrender.core.cloud.MachineFilter;
+import io.cgrender.core.ns.Namespace;
+import io.cgrender.core.ns.Tags;
+import io.cgrender.core.ui.Progress;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What a namespace left on the local cloud: boxes past their max lifetime that still exist (a stopped or dead box
+ * has no host to end it), and images of roles no longer on the class path.
+ */
+final class LocalGarbage implements GarbageCollection {
+
+    static final String BOX = "box";
+    static final String IMAGE = "image";
+
+    private final LocalCloud cloud;
+    private final LocalImages images;
+    private final Duration timeout;
+
+    LocalGarbage(LocalCloud cloud, LocalImages images, Duration timeout) {
+        this.cloud = cloud;
+        this.images = images;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public List<Garbage> find(Namespace namespace, Set<String> knownRoles, Instant now) {
+        List<Garbage> found = new ArrayList<>();
+        for (Machine m : cloud.describe(MachineFilter.of(namespace))) {
+            String expires = m.tags().get(Tags.EXPIRES_AT);
+            try {
+                if (expires != null && Instant.parse(expires).isBefore(now)) {
+                    found.add(new Garbage(BOX, m.id(), m.role() + ", " + m.state().label() + ", expired at "
+                            + expires));
+                }
+            } catch (DateTimeParseException e) {
+                found.add(new Garbage(BOX, m.id(), m.role() + ", unreadable expiry '" + expires + "'"));
+            }
+        }
+        for (Image image : images.list(namespace, null)) {
+            if (!knownRoles.contains(image.role())) {
+                found.add(new Garbage(IMAGE, image.id(), "role '" + image.role() + "' is unknown here"));
+            }
+        }
+        return found;
+    }
+
+    @Override
+    public void remove(Garbage garbage) {
+        switch (garbage.kind()) {
+            case BOX -> cloud.terminate(garbage.id(), timeout, Progress.NONE);
+            case IMAGE -> images.delete(garbage.id());
+            default -> throw new IllegalArgumentException("not local garbage: " + garbage);
+        }
+    }
+}
