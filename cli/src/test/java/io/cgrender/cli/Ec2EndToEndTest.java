@@ -252,6 +252,41 @@ class Ec2EndToEndTest {
         assertEquals("setup\n", cli.ok("ssh", mine, "--", "cat", "setup-runs").out(), "set up once");
     }
 
+    @Test
+    void gcListsAndThenRemovesWhatTheNamespaceLeftBehindAndNothingElse() {
+        String alive = cli.ok("create", "echo-box").out().strip();
+        String expired = cli.ok("create", "echo-box", "--new").out().strip();
+        String image = cli.ok("image", alive).out().strip();
+        String otherBox = cli.ok("-n", "/other/", "create", "echo-box").out().strip();
+        // What the watchdog never got to end (say, the box was stopped past its max lifetime), and a role now gone.
+        ec2.createTags(r -> r.resources(expired, otherBox).tags(Tag.builder().key("cgrender:expires-at")
+                .value("2020-01-01T00:00:00Z").build()));
+        ec2.createTags(r -> r.resources(image).tags(Tag.builder().key("cgrender:role").value("retired-box").build()));
+
+        Cli.Result listed = cli.ok("gc");
+        assertTrue(listed.out().lines().anyMatch(l -> l.startsWith("box") && l.contains(expired)
+                && l.contains("expired at 2020-01-01T00:00:00Z")), listed.toString());
+        assertTrue(listed.out().lines().anyMatch(l -> l.startsWith("image") && l.contains(image)
+                && l.contains("retired-box")), listed.toString());
+        assertEquals(3, listed.out().lines().count(), "the header and two items: " + listed);
+        assertTrue(listed.err().contains("remove them with: cgrender gc --yes"), listed.toString());
+        assertEquals("running", instance(expired).state().nameAsString(), "listing removes nothing");
+
+        cli.ok("gc", "--yes");
+        assertEquals("terminated", instance(expired).state().nameAsString());
+        assertEquals(List.of(), ec2.describeImages(r -> r.owners("self")).images());
+        assertEquals(List.of(alive), cli.boxIds());
+
+        cli.ok("terminate", alive);
+        Cli.Result unused = cli.ok("gc", "--yes");
+        assertTrue(unused.err().contains("removed key pair cgrender_tester_")
+                && unused.err().contains("removed security group sg-"), unused.toString());
+        assertEquals(List.of("cgrender_other_"), ec2.describeKeyPairs().keyPairs().stream()
+                .map(KeyPairInfo::keyName).toList(), "the other namespace keeps its key pair");
+        assertEquals("running", instance(otherBox).state().nameAsString(), "and its expired box");
+        assertTrue(cli.ok("gc").err().contains("nothing left behind in /tester/"));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private void refused(Cli.Result r, String fragment) {
