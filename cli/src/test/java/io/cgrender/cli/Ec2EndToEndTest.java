@@ -129,8 +129,14 @@ class Ec2EndToEndTest {
         assertEquals(0, rsync.code(), "system ssh holds the instance to its pinned key: " + rsync);
         assertEquals("cube(1);\n", cli.ok("ssh", "echo-box", "--", "cat", "models/model.scad").out());
 
+        Cli.Result job = cli.ok("run", "echo-box", "--", "sh", "-c", "echo from a job in $HOME");
+        assertTrue(job.out().contains("from a job in " + Standins.home(id).orElseThrow()), job.toString());
+
         String image = cli.ok("image", "echo-box").out().strip();
         assertTrue(image.matches("ami-[0-9a-f]+"), image);
+        assertTrue(ec2.describeImages(r -> r.imageIds(image)).images().get(0).tags().stream()
+                .anyMatch(t -> t.key().equals("cgrender:setup-hash") && t.value().matches("[0-9a-f]{16}")),
+                "the image carries its role, generation and setup hash");
         assertTrue(cli.ok("list-images").out().lines().anyMatch(l -> l.startsWith(image) && l.contains(" 1 ")));
         Cli.Result recreated = cli.ok("recreate", "echo-box");
         String copy = recreated.out().strip();

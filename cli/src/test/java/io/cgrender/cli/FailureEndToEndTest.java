@@ -88,7 +88,10 @@ class FailureEndToEndTest {
             state.load(in);
         }
         ProcessHandle host = ProcessHandle.of(Long.parseLong(state.getProperty("pid"))).orElseThrow();
-        assertTrue(host.info().commandLine().orElse("").contains("BoxHost"), "the state names the box host process");
+        // Read /proc directly: ProcessHandle.Info drops the arguments of a command line longer than a page, and the
+        // box host's class path (this JVM's, the EC2 SDK included) is longer than that.
+        String commandLine = Files.readString(Path.of("/proc", Long.toString(host.pid()), "cmdline"));
+        assertTrue(commandLine.contains("io.cgrender.local.host.BoxHost"), "the state names the box host process");
         host.destroyForcibly();
         host.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
 

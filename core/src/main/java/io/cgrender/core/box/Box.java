@@ -182,6 +182,12 @@ public abstract class Box {
                         + env.namespace() + "; make one with: cgrender image " + role()));
         env.console().status("recreating " + role() + " from image " + newest.id() + " (generation "
                 + newest.generation() + ")");
+        String madeBy = newest.tags().get(Tags.SETUP_HASH);
+        if (madeBy != null && !madeBy.equals(setupHash())) {
+            env.console().warn("image " + newest.id() + " was set up by another version of " + role() + " (setup "
+                    + madeBy + ", now " + setupHash() + "); make a fresh one with: cgrender create " + role()
+                    + " --new --image");
+        }
         return create(env, options.withCount(1).withImage(newest.id())).get(0);
     }
 
@@ -201,7 +207,8 @@ public abstract class Box {
                 Tags.NAMESPACE, env.namespace().toString(),
                 Tags.ROLE, role(),
                 Tags.GENERATION, Integer.toString(generation),
-                Tags.LOGIN_USER, machineSpec().adminUser());
+                Tags.LOGIN_USER, machineSpec().adminUser(),
+                Tags.SETUP_HASH, setupHash());
         String stage = machine.tags().getOrDefault(Tags.STAGE, Tags.Stage.READY.tagValue());
         env.cloud().tag(machine.id(), Map.of(Tags.STAGE, Tags.Stage.IMAGING.tagValue()));
         try {
@@ -211,6 +218,28 @@ public abstract class Box {
             return image;
         } finally {
             env.cloud().tag(machine.id(), Map.of(Tags.STAGE, stage));
+        }
+    }
+
+    /**
+     * A hash of this box's code: the class files of its class and of its superclasses up to {@link Box}. An image
+     * whose {@link Tags#SETUP_HASH} differs was set up by another version of the role.
+     */
+    public final String setupHash() {
+        try {
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            for (Class<?> c = getClass(); c != Box.class && c != null; c = c.getSuperclass()) {
+                String resource = "/" + c.getName().replace('.', '/') + ".class";
+                try (java.io.InputStream in = c.getResourceAsStream(resource)) {
+                    digest.update(c.getName().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    if (in != null) {
+                        digest.update(in.readAllBytes());
+                    }
+                }
+            }
+            return java.util.HexFormat.of().formatHex(digest.digest()).substring(0, 16);
+        } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot hash the class files of " + getClass().getName(), e);
         }
     }
 

@@ -21,6 +21,11 @@ public final class Tags {
     public static final String STAGE = PREFIX + "stage";
     /** The user to log in as (a box's admin user, e.g. {@code ubuntu}). */
     public static final String LOGIN_USER = PREFIX + "login-user";
+    /**
+     * On images: a hash of the box class (and its superclasses up to {@code Box}) that set the image up, so that an
+     * image made by an older setup can be told apart.
+     */
+    public static final String SETUP_HASH = PREFIX + "setup-hash";
     public static final String NAME = "Name";
 
     private Tags() {

@@ -35,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -69,6 +70,8 @@ final class Ec2Cloud implements Cloud {
     private final Ec2Images images;
     /** Key pair and security group that a launch of this process created, by the instance launched with them. */
     private final Map<String, Ec2Launch.Created> createdFor = new ConcurrentHashMap<>();
+    /** Instances this process launched: EC2 may not describe them for a moment after RunInstances. */
+    private final Set<String> launchedHere = ConcurrentHashMap.newKeySet();
 
     Ec2Cloud(CloudContext context, Ec2Settings settings, AwsClients aws, InstanceAccess access) {
         this.context = context;
@@ -130,6 +133,7 @@ final class Ec2Cloud implements Cloud {
     public Machine launch(LaunchSpec spec) {
         Ec2Launch launch = new Ec2Launch(this, spec);
         Instance instance = launch.run();
+        launchedHere.add(instance.instanceId());
         if (launch.created().any()) {
             createdFor.put(instance.instanceId(), launch.created());
         }
@@ -138,6 +142,11 @@ final class Ec2Cloud implements Cloud {
 
     @Override
     public Machine awaitRunning(String id, Duration timeout, Progress progress) {
+        if (launchedHere.contains(id) && instance(id).isEmpty()) {
+            // Eventual consistency: an instance just launched can be unknown to DescribeInstances for a moment.
+            waitFor("waiting for EC2 instance " + id + " to be known", timeout, progress,
+                    o -> waiter.waitUntilInstanceExists(byId(id), o));
+        }
         Instance instance = require(id);
         String state = instance.state().nameAsString();
         switch (state) {
