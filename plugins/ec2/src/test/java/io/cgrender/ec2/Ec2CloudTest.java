@@ -244,6 +244,42 @@ class Ec2CloudTest {
         assertTrue(fx.err.toString().contains("terminating box " + all.get(0).instanceId()), fx.err.toString());
     }
 
+    @Test
+    void aKeyPinnedInTheConfigurationWinsOverTheConsoleAndNoKeyAtAllIsExplained() {
+        Ec2Cloud cloud = fx.cloud(Map.of());
+        Standins.presentAStrangerKeyNext();
+        Machine impostor = cloud.awaitRunning(cloud.launch(fx.spec(NS, "probe-box")).id(), Duration.ofSeconds(30),
+                Progress.NONE);
+        BoxEnvironment env = fx.environment(cloud, NS);
+        assertThrows(io.cgrender.core.ssh.HostKeyRejectedException.class, () -> env.connect(impostor),
+                "the console vouches for another key");
+        String real = Standins.hostKeyLine(impostor.id());
+        Ec2Cloud pinned = fx.cloud(Map.of("cgrender.ec2.host-keys.\"" + impostor.id() + "\"", real));
+        BoxEnvironment pinnedEnv = fx.environment(pinned, NS);
+        assertEquals("ok\n", pinnedEnv.connect(impostor).exec("echo ok", Duration.ofSeconds(30)).stdout(),
+                "the key the user pinned wins");
+
+        Ec2Cloud quick = fx.cloud(Map.of("cgrender.timeouts.ssh", "2s"));
+        Standins.printNoHostKeysNext();
+        Machine silent = quick.awaitRunning(quick.launch(fx.spec(NS, "probe-box")).id(), Duration.ofSeconds(30),
+                Progress.NONE);
+        CgrenderException e = assertThrows(CgrenderException.class,
+                () -> fx.environment(quick, NS).connect(silent));
+        assertTrue(e.getMessage().startsWith("no SSH host key of " + silent.id() + " is known")
+                && e.getMessage().contains("cgrender.ec2.host-keys { \"" + silent.id() + "\""), e.getMessage());
+        assertTrue(Standins.sshdLog(silent.id()).lines().noneMatch(l -> l.contains("Accepted publickey")),
+                "never connected on trust");
+    }
+
+    @Test
+    void roleDefaultsChooseTheInstanceTypeAndSpot() {
+        Ec2Cloud cloud = fx.cloud(Map.of("cgrender.roles.\"probe-box\".instance-type", "c6i.large",
+                "cgrender.roles.\"probe-box\".spot", true));
+        Instance instance = fx.instance(cloud.launch(fx.spec(NS, "probe-box")).id());
+        assertEquals("c6i.large", instance.instanceTypeAsString());
+        assertEquals("spot", instance.instanceLifecycleAsString());
+    }
+
     // ---------------------------------------------------------------- gc
 
     @Test

@@ -40,11 +40,13 @@ final class Standin {
     private final String hostName;
     private final String consoleFingerprint;
     private final String consoleKeyLine;
+    private final boolean silent;
     /** The address moto gave the instance when the stand-in last (re)started: a new one means it was restarted. */
     String address;
 
     private Standin(String instanceId, String user, Path dir, Path home, LocalSshd sshd, String hostName,
-                    String consoleFingerprint, String consoleKeyLine) {
+                    String consoleFingerprint, String consoleKeyLine, boolean silent) {
+        this.silent = silent;
         this.instanceId = instanceId;
         this.user = user;
         this.dir = dir;
@@ -61,9 +63,10 @@ final class Standin {
      *
      * @param authorizedKey the public key of the instance's key pair, if it has one
      * @param stranger      print another key's fingerprint on the console than sshd presents (an impostor)
+     * @param silent        print no host keys on the console at all
      */
     static Standin create(String instanceId, Path root, Optional<String> authorizedKey, Optional<Path> seed,
-                          String privateIp, boolean stranger) {
+                          String privateIp, boolean stranger, boolean silent) {
         String user = "cgr-" + instanceId.substring(2);
         Path dir = root.resolve(instanceId);
         Path home = dir.resolve("home");
@@ -107,7 +110,7 @@ final class Standin {
                 keyLine = sshd.hostKeyLine();
                 fingerprint = sshd.hostKeyFingerprint();
             }
-            return new Standin(instanceId, user, dir, home, sshd, hostName, fingerprint, keyLine);
+            return new Standin(instanceId, user, dir, home, sshd, hostName, fingerprint, keyLine, silent);
         } catch (IOException | RuntimeException e) {
             RuntimeException failure = e instanceof RuntimeException r ? r
                     : new UncheckedIOException("cannot create the stand-in of " + instanceId, (IOException) e);
@@ -120,6 +123,10 @@ final class Standin {
             }
             throw failure;
         }
+    }
+
+    String hostKeyLine() {
+        return sshd.hostKeyLine();
     }
 
     int port() {
@@ -175,6 +182,9 @@ final class Standin {
         out.append("[    9.314159] cloud-init[612]: Cloud-init v. 24.1.3-0ubuntu3.3 running 'init' at ")
                 .append(stamp).append(". Up 9.21 seconds.\n");
         out.append("[   10.271828] cloud-init[612]: Generating public/private ed25519 key pair.\n");
+        if (silent) {
+            return out.toString().replace("\n", "\r\n");
+        }
         out.append(prefix).append("#############################################################\n");
         out.append(prefix).append("-----BEGIN SSH HOST KEY FINGERPRINTS-----\n");
         out.append(prefix).append("256 ").append(consoleFingerprint).append(" root@").append(hostName)

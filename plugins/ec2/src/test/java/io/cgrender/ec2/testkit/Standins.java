@@ -48,6 +48,7 @@ public final class Standins {
     private final Map<String, Remains> remains = new LinkedHashMap<>();
     private Path root;
     private boolean strangerNext;
+    private boolean silentNext;
 
     private Standins() {
     }
@@ -76,6 +77,20 @@ public final class Standins {
     /** The next stand-in made prints another key's fingerprint on its console than its sshd presents. */
     public static synchronized void presentAStrangerKeyNext() {
         INSTANCE.strangerNext = true;
+    }
+
+    /** The next stand-in made prints no host keys on its console (say, an instance cloud-init did not set up). */
+    public static synchronized void printNoHostKeysNext() {
+        INSTANCE.silentNext = true;
+    }
+
+    /** The public line of the host key the stand-in of an instance presents, {@code "ssh-ed25519 AAAA…"}. */
+    public static synchronized String hostKeyLine(String instanceId) {
+        Standin s = INSTANCE.byInstance.get(instanceId);
+        if (s == null) {
+            throw new IllegalStateException("no stand-in for " + instanceId);
+        }
+        return s.hostKeyLine();
     }
 
     /** The instance ids that have a stand-in now. */
@@ -124,6 +139,7 @@ public final class Standins {
         INSTANCE.imageDisks.clear();
         INSTANCE.remains.clear();
         INSTANCE.strangerNext = false;
+        INSTANCE.silentNext = false;
         if (INSTANCE.root != null) {
             try {
                 Standin.deleteTree(INSTANCE.root);
@@ -174,9 +190,11 @@ public final class Standins {
         Optional<String> key = Optional.ofNullable(instance.keyName()).flatMap(name -> publicKey(ec2, name));
         Optional<Path> seed = Optional.ofNullable(imageDisks.get(instance.imageId()));
         boolean stranger = strangerNext;
+        boolean silent = silentNext;
         strangerNext = false;
+        silentNext = false;
         Standin standin = Standin.create(instance.instanceId(), root(), key, seed,
-                Optional.ofNullable(instance.privateIpAddress()).orElse("10.0.0.1"), stranger);
+                Optional.ofNullable(instance.privateIpAddress()).orElse("10.0.0.1"), stranger, silent);
         standin.address = instance.publicIpAddress();
         byInstance.put(instance.instanceId(), standin);
         return standin;
