@@ -32,7 +32,8 @@ final class ConsoleHostKeys {
     private static final Pattern FINGERPRINT = Pattern.compile(
             "(?:^|\\s)\\d+\\s+(SHA256:[A-Za-z0-9+/]{43})=?(?:\\s|$)");
     private static final Pattern KEY_LINE = Pattern.compile(
-            "(?:^|\\s)((?:ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(?:256|384|521)|ssh-dss)\\s+[A-Za-z0-9+/]+={0,2})(?:\\s|$)");
+            "(?:^|\\s)((?:ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(?:256|384|521)|ssh-dss)\\s+[A-Za-z0-9+/]+={0,2})"
+                    + "(?:\\s|$)");
 
     private ConsoleHostKeys() {
     }

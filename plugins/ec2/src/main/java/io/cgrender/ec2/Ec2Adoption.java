@@ -88,7 +88,8 @@ final class Ec2Adoption implements MachineAdoption {
         String ourName = Ec2Cloud.tagValue(instance.get(), Tags.NAMESPACE).orElse("")
                 + Ec2Cloud.tagValue(instance.get(), Tags.ROLE).orElse("");
         List<Tag> ours = instance.get().tags().stream()
-                .filter(t -> t.key().startsWith(Tags.PREFIX) || (t.key().equals(Tags.NAME) && t.value().equals(ourName)))
+                .filter(t -> t.key().startsWith(Tags.PREFIX)
+                        || (t.key().equals(Tags.NAME) && t.value().equals(ourName)))
                 .map(t -> Tag.builder().key(t.key()).build())
                 .toList();
         if (ours.isEmpty()) {

@@ -56,7 +56,8 @@ final class Ec2Images implements ImageSupport {
                         .tags(Ec2Cloud.toTags(tags)).build())).imageId());
         try {
             cloud.waitFor("waiting for image " + imageId + " of " + machine.id() + " to be available", timeout,
-                    progress, o -> cloud.waiter().waitUntilImageAvailable(DescribeImagesRequest.builder().imageIds(imageId).build(), o));
+                    progress, o -> cloud.waiter().waitUntilImageAvailable(
+                            DescribeImagesRequest.builder().imageIds(imageId).build(), o));
             Image image = describe(imageId).orElseThrow(() -> new CgrenderException("image " + imageId
                     + " disappeared right after it was made"));
             List<String> snapshots = snapshots(image);

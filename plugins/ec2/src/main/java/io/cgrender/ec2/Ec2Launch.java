@@ -75,7 +75,8 @@ final class Ec2Launch {
 
     Created created() {
         return new Created(
-                Optional.ofNullable(keyPair).filter(NamespaceKeyPair.Ensured::created).map(NamespaceKeyPair.Ensured::name),
+                Optional.ofNullable(keyPair).filter(NamespaceKeyPair.Ensured::created)
+                        .map(NamespaceKeyPair.Ensured::name),
                 Optional.ofNullable(securityGroup).filter(NamespaceSecurityGroup.Ensured::created)
                         .map(NamespaceSecurityGroup.Ensured::groupId));
     }

@@ -61,7 +61,8 @@ final class NamespaceKeyPair {
         } catch (SdkException e) {
             if (AwsErrors.is(e, "InvalidKeyPair.Duplicate")) {
                 // Another cgrender imported it meanwhile: fine if it is our key.
-                requireSameKey(describe(name).orElseThrow(() -> aws.explain("importing key pair " + name, e)), publicKeyLine, keyFile);
+                KeyPairInfo theirs = describe(name).orElseThrow(() -> aws.explain("importing key pair " + name, e));
+                requireSameKey(theirs, publicKeyLine, keyFile);
                 return new Ensured(name, false);
             }
             throw aws.explain("importing key pair " + name, e);
@@ -105,7 +106,8 @@ final class NamespaceKeyPair {
         throw new CgrenderException("the EC2 key pair " + existing.keyName() + " in " + aws.region().id()
                 + " holds another key (fingerprint " + existing.keyFingerprint() + ") than this machine's key of the"
                 + " namespace, " + keyFile + " (" + HostKeyFingerprint.ofPublicKeyLine(publicKeyLine) + "): the"
-                + " namespace is used from another machine too. Copy that machine's key file (and its .pub) to " + keyFile
+                + " namespace is used from another machine too. Copy that machine's key file (and its .pub) to "
+                + keyFile
                 + ", or use another namespace (-n); if no box uses the key pair any more, delete it with: aws ec2"
                 + " delete-key-pair --key-name " + existing.keyName() + " --region " + aws.region().id());
     }
