@@ -78,7 +78,9 @@ class Ec2CloudTest {
 
     @AfterEach
     void stop() throws Exception {
-        fx.close();
+        if (fx != null) {
+            fx.close();
+        }
     }
 
     // ---------------------------------------------------------------- launch

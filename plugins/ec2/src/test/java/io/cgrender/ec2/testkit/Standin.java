@@ -29,6 +29,8 @@ import java.util.Optional;
  */
 final class Standin {
 
+    /** The comment (GECOS field) of every stand-in user, followed by the instance id. */
+    static final String COMMENT = "cgrender stand-in for ";
     private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration PROCESS_GRACE = Duration.ofSeconds(5);
 
@@ -78,7 +80,7 @@ final class Standin {
             OsCommand.run(TOOL_TIMEOUT, "useradd", "--no-create-home", "--home-dir", home.toString(),
                     "--shell", "/bin/bash", "--user-group",
                     // '*': no password can log in, but the account is not locked (sshd refuses locked accounts)
-                    "--password", "*", "--comment", "cgrender stand-in for " + instanceId, user)
+                    "--password", "*", "--comment", COMMENT + instanceId, user)
                     .requireSuccess();
             undo.add(0, () -> deleteUser(user));
             if (seed.isPresent()) {

@@ -264,6 +264,24 @@ public final class Standins {
         return null;
     }
 
+    /**
+     * Removes stand-in users a killed test JVM left behind: those the kit made (by their comment) whose home is gone
+     * and who run nothing.
+     */
+    private static void removeStaleUsers() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
+                String[] fields = line.split(":", -1);
+                if (fields.length >= 6 && fields[0].startsWith("cgr-") && fields[4].startsWith(Standin.COMMENT)
+                        && !Files.exists(Path.of(fields[5])) && Standin.processesOf(fields[0]).isEmpty()) {
+                    io.cgrender.testkit.OsCommand.run(java.time.Duration.ofSeconds(30), "userdel", fields[0]);
+                }
+            }
+        } catch (IOException e) {
+            // no /etc/passwd to read: nothing to sweep
+        }
+    }
+
     private static Optional<String> publicKey(Ec2Client ec2, String keyName) {
         try {
             return ec2.describeKeyPairs(r -> r.keyNames(keyName).includePublicKey(true)).keyPairs().stream()
@@ -284,6 +302,7 @@ public final class Standins {
 
     private Path root() {
         if (root == null) {
+            removeStaleUsers();
             try {
                 root = Files.createTempDirectory("cgrender-standins-");
                 Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
