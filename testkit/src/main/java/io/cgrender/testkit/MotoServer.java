@@ -71,10 +71,10 @@ public final class MotoServer implements AutoCloseable {
     /** Starts a server of the caller's own; skips the calling test if moto is not installed. */
     public static MotoServer start() {
         String python = findPython().orElse(null);
-        Assumptions.assumeTrue(python != null, "moto is not installed (pip install 'moto[server]'; see the"
-                + " README, Building and testing): skipping a test that needs an EC2-compatible server. Looked for a Python that can"
-                + " import moto.server: -Dcgrender.moto.python, $CGRENDER_MOTO_PYTHON, python3 on the PATH, pyenv's"
-                + " versions");
+        Assumptions.assumeTrue(python != null, "moto is not installed (pip install 'moto[server]'; see the README,"
+                + " Building and testing): skipping a test that needs an EC2-compatible server. Looked for a Python"
+                + " that can import moto.server: -Dcgrender.moto.python, $CGRENDER_MOTO_PYTHON, python3 on the PATH,"
+                + " pyenv's versions");
         try {
             MotoServer server = new MotoServer(Files.createTempFile("cgrender-moto-", ".log"));
             server.launch(python);
