@@ -1,6 +1,8 @@
 package io.cgrender.core.config;
 
+import com.typesafe.config.ConfigUtil;
 import io.cgrender.core.UsageException;
+import io.cgrender.core.ns.Namespace;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -105,5 +107,24 @@ class SettingsTest {
         UsageException syntax = assertThrows(UsageException.class,
                 () -> Settings.load(dirs(), Optional.of(broken), Map.of(), Map.of()));
         assertTrue(syntax.getMessage().contains("broken.conf"), syntax.getMessage());
+    }
+
+    @Test
+    void savedDefaultsSitBelowTheUserFileAndKeepWhatTheyHeld() throws IOException {
+        Namespace dotted = Namespace.parse("/team.a/", null);
+        SavedDefaults saved = SavedDefaults.of(dirs());
+        saved.save(Map.of("cgrender.box.idle-timeout", "9m", "cgrender.cloud", "saved-cloud"));
+        saved.save(Map.of(ConfigUtil.joinPath("cgrender", "primary", dotted.toString()), "i-1",
+                ConfigUtil.joinPath("cgrender", "roles", "render-box", "instance-type"), "c6i.4xlarge"));
+        Files.writeString(dirs().userConfigFile(), "cgrender.box.idle-timeout = 5m\n");
+
+        Settings s = Settings.load(dirs(), Optional.empty(), Map.of(), Map.of());
+
+        assertEquals(Duration.ofMinutes(5), s.idleTimeout(), "the user's own file wins");
+        assertEquals("saved-cloud", s.cloud(), "what was saved first is kept");
+        assertEquals(Optional.of("i-1"), s.primaryBox(dotted), "a namespace with a dot is one key");
+        assertEquals(Optional.empty(), s.primaryBox(Namespace.parse("/team/", null)));
+        assertEquals(Optional.of("c6i.4xlarge"), s.roleDefault("render-box", "instance-type"));
+        assertTrue(Files.readString(saved.file()).startsWith("# Saved by cgrender"));
     }
 }
