@@ -77,18 +77,18 @@ final class Standin {
             Files.createDirectories(dir);
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
             undo.add(() -> deleteTree(dir));
+            // The home exists before the user does: a user whose home is missing counts as stale (Standins).
+            Files.createDirectory(home);
+            if (seed.isPresent()) {
+                OsCommand.run(TOOL_TIMEOUT, "cp", "-a", seed.get() + "/.", home.toString()).requireSuccess();
+                Files.deleteIfExists(home.resolve(".ssh/authorized_keys"));
+            }
             OsCommand.run(TOOL_TIMEOUT, "useradd", "--no-create-home", "--home-dir", home.toString(),
                     "--shell", "/bin/bash", "--user-group",
                     // '*': no password can log in, but the account is not locked (sshd refuses locked accounts)
                     "--password", "*", "--comment", COMMENT + instanceId, user)
                     .requireSuccess();
             undo.add(0, () -> deleteUser(user));
-            if (seed.isPresent()) {
-                OsCommand.run(TOOL_TIMEOUT, "cp", "-a", seed.get().toString(), home.toString()).requireSuccess();
-                Files.deleteIfExists(home.resolve(".ssh/authorized_keys"));
-            } else {
-                Files.createDirectory(home);
-            }
             Path ssh = Files.createDirectories(home.resolve(".ssh"));
             Files.writeString(ssh.resolve("authorized_keys"), authorizedKey.map(k -> k.strip() + "\n").orElse(""));
             Files.setPosixFilePermissions(ssh.resolve("authorized_keys"), PosixFilePermissions.fromString("rw-------"));
