@@ -1,5 +1,6 @@
 package io.cgrender.cli;
 
+import io.cgrender.core.plugin.CommandContext;
 import io.cgrender.core.ui.Console;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -17,17 +18,27 @@ public abstract class AbstractCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() throws Exception {
+        return withSession(spec, context -> execute((Session) context));
+    }
+
+    /** Does the command's work and returns its exit code. */
+    protected abstract int execute(Session session) throws Exception;
+
+    /** Work done in a session. */
+    interface Work {
+        int run(CommandContext session) throws Exception;
+    }
+
+    /** Runs {@code work} in a session built from the global options of {@code spec}'s invocation, then closes it. */
+    static int withSession(CommandSpec spec, Work work) throws Exception {
         CgrenderCommand root = (CgrenderCommand) spec.root().userObject();
         GlobalOptions options = root.options();
         Console console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(), options.verbose());
-        try (Session session = new Session(options, root.invocation(), console)) {
-            return execute(session);
+        try (Session session = new Session(options, root.invocation(), root.plugins(), console)) {
+            return work.run(session);
         } finally {
             console.out().flush();
             console.err().flush();
         }
     }
-
-    /** Does the command's work and returns its exit code. */
-    protected abstract int execute(Session session) throws Exception;
 }
