@@ -111,7 +111,7 @@ public final class Session implements CommandContext, AutoCloseable {
     @Override
     public Roles roles() {
         if (roles == null) {
-            roles = Roles.discover(plugins);
+            roles = Roles.discover(plugins, Optional.of(dirs.state().resolve("role-index")));
         }
         return roles;
     }

@@ -4,12 +4,8 @@ import io.cgrender.core.CgrenderException;
 import io.cgrender.core.UsageException;
 import io.cgrender.core.plugin.PluginJar;
 import io.cgrender.core.plugin.Plugins;
-import io.github.classgraph.ClassGraph;
 import io.github.classgraph.ClassGraphException;
-import io.github.classgraph.ClassInfo;
-import io.github.classgraph.ScanResult;
 
-import java.io.File;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Modifier;
 import java.nio.file.Path;
@@ -19,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
@@ -29,7 +26,8 @@ import java.util.regex.Pattern;
  * it must: cgrender's own packages ({@code io.cgrender}) on its class path, the packages that jars on that class path
  * declare in a plugin manifest, and in each plugin jar only the packages its manifest declares. A class that cannot
  * be a role (abstract, no public no-arg constructor, fails to load) is skipped with a warning naming its jar and
- * class; two classes claiming one role name is an error naming both.
+ * class; two classes claiming one role name is an error naming both. What ClassGraph found is remembered per set of
+ * jars ({@link RoleIndex}), so that it only runs again when a jar changed.
  */
 public final class Roles {
 
@@ -61,8 +59,19 @@ public final class Roles {
         this.byName = Collections.unmodifiableMap(new TreeMap<>(byName));
     }
 
-    /** The roles on cgrender's class path and in {@code plugins}; problems are reported through the plugins. */
+    /** The roles on cgrender's class path and in {@code plugins}, scanning every time. */
     public static Roles discover(Plugins plugins) {
+        return discover(plugins, Optional.empty());
+    }
+
+    /**
+     * The roles on cgrender's class path and in {@code plugins}; problems are reported through the plugins.
+     *
+     * @param indexDir where to remember what ClassGraph found, per set of jars, so that it runs again only when a
+     *                 jar changes (see {@link RoleIndex}); empty to scan every time
+     */
+    public static Roles discover(Plugins plugins, Optional<Path> indexDir) {
+        RoleIndex index = new RoleIndex(indexDir);
         Discovery discovery = new Discovery(plugins);
         Map<Path, PluginJar> classPathPlugins = new HashMap<>();
         List<String> packages = new ArrayList<>(List.of(BUILT_IN_PACKAGE));
@@ -70,40 +79,22 @@ public final class Roles {
             classPathPlugins.put(jar.path().toAbsolutePath().normalize(), jar);
             packages.addAll(jar.packages());
         }
-        ClassGraph builtIn = scanner(packages).overrideClassLoaders(plugins.parent()).ignoreParentClassLoaders();
-        try (ScanResult scan = builtIn.scan()) {
-            for (ClassInfo found : scan.getClassesWithAnnotation(Role.class)) {
-                PluginJar jar = classPathPlugins.get(elementOf(found));
-                discovery.consider(found, jar == null ? Plugins.BUILT_IN : jar.path().toString(), plugins.parent());
-            }
+        for (RoleIndex.Candidate found : index.onClassPath(plugins.parent(), packages)) {
+            PluginJar jar = classPathPlugins.get(found.element());
+            discovery.consider(found.className(), jar == null ? Plugins.BUILT_IN : jar.path().toString(),
+                    plugins.parent());
         }
         for (Plugins.Loaded plugin : plugins.loaded()) {
             Path jar = plugin.jar().path();
-            ClassGraph scanner = scanner(plugin.jar().packages()).overrideClasspath(jar.toString());
-            try (ScanResult scan = scanner.scan()) {
-                for (ClassInfo found : scan.getClassesWithAnnotation(Role.class)) {
-                    discovery.consider(found, jar.toString(), plugin.loader());
+            try {
+                for (RoleIndex.Candidate found : index.inJar(jar, plugin.jar().packages())) {
+                    discovery.consider(found.className(), jar.toString(), plugin.loader());
                 }
             } catch (ClassGraphException e) {
                 plugins.warn("cannot scan plugin " + jar + " for roles: " + e.getMessage() + "; skipped");
             }
         }
         return discovery.roles();
-    }
-
-    private static ClassGraph scanner(List<String> packages) {
-        return new ClassGraph()
-                .acceptPackages(packages.toArray(String[]::new))
-                .enableClassInfo()
-                .enableAnnotationInfo()
-                .ignoreClassVisibility()
-                .disableModuleScanning()
-                .disableNestedJarScanning();
-    }
-
-    private static Path elementOf(ClassInfo found) {
-        File file = found.getClasspathElementFile();
-        return file == null ? Path.of("") : file.toPath().toAbsolutePath().normalize();
     }
 
     public RoleInfo get(String name) {
@@ -132,25 +123,25 @@ public final class Roles {
             this.plugins = plugins;
         }
 
-        void consider(ClassInfo found, String source, ClassLoader loader) {
-            String what = "role class " + found.getName() + " in " + source;
-            if (found.isInterfaceOrAnnotation()) {
-                plugins.warn(what + " is not a class; skipped");
-                return;
-            }
-            if (found.isAbstract()) {
-                plugins.warn(what + " is abstract; only concrete classes can be roles; skipped");
-                return;
-            }
+        void consider(String className, String source, ClassLoader loader) {
+            String what = "role class " + className + " in " + source;
             Class<?> type;
             try {
-                type = Class.forName(found.getName(), true, loader);
+                type = Class.forName(className, false, loader);
             } catch (ClassNotFoundException | LinkageError e) {
                 plugins.warn("cannot load " + what + ": " + Plugins.describe(e) + "; skipped");
                 return;
             }
             if (type.getClassLoader() != loader && loader != plugins.parent()) {
                 plugins.warn(what + " is also on cgrender's class path, which wins; the plugin's is skipped");
+                return;
+            }
+            if (type.isInterface()) {
+                plugins.warn(what + " is not a class; skipped");
+                return;
+            }
+            if (Modifier.isAbstract(type.getModifiers())) {
+                plugins.warn(what + " is abstract; only concrete classes can be roles; skipped");
                 return;
             }
             if (!Box.class.isAssignableFrom(type)) {
@@ -167,7 +158,19 @@ public final class Roles {
                 plugins.warn(what + " has no public no-arg constructor; skipped");
                 return;
             }
+            try {
+                Class.forName(className, true, loader);
+            } catch (LinkageError e) {
+                plugins.warn("cannot load " + what + ": " + Plugins.describe(e) + "; skipped");
+                return;
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException("loaded a moment ago: " + className, e);
+            }
             Role role = type.getAnnotation(Role.class);
+            if (role == null) {
+                plugins.warn(what + " has no @Role any more; skipped");
+                return;
+            }
             if (!ROLE_NAME.matcher(role.name()).matches()) {
                 plugins.warn(what + " names its role '" + role.name() + "'; a role name is lower-case letters and"
                         + " digits in words joined by '-'; skipped");

@@ -66,6 +66,32 @@ class PluginsTest {
     }
 
     @Test
+    void theRoleIndexRemembersAScanUntilTheJarChanges() throws Exception {
+        String pkg = "com.example.indexed";
+        Path jar = TestJar.plugin(pkg, "1.0")
+                .source(pkg + ".ABox", box(pkg, "ABox", "a-box"))
+                .source(pkg + ".BBox", box(pkg, "BBox", "b-box"))
+                .writeTo(dir.resolve("indexed.jar"));
+        Path index = dir.resolve("index");
+        assertEquals(List.of("a-box", "b-box"), List.copyOf(Roles.discover(load(jar), Optional.of(index)).all()
+                .keySet()));
+        List<Path> entries;
+        try (var files = Files.list(index)) {
+            entries = files.toList();
+        }
+        assertEquals(1, entries.size(), "one entry for the one plugin jar (the test class path has directories)");
+        // The entry is what discovery uses: one that lists only ABox hides BBox.
+        List<String> lines = Files.readAllLines(entries.get(0));
+        Files.write(entries.get(0), lines.stream().filter(l -> !l.startsWith(pkg + ".BBox")).toList());
+        assertEquals(List.of("a-box"), List.copyOf(Roles.discover(plugins, Optional.of(index)).all().keySet()));
+
+        plugins.close();
+        TestJar.plugin(pkg, "1.0").source(pkg + ".CBox", box(pkg, "CBox", "c-box")).writeTo(jar);
+        assertEquals(List.of("c-box"), List.copyOf(Roles.discover(load(jar), Optional.of(index)).all().keySet()),
+                "a rewritten jar is scanned again");
+    }
+
+    @Test
     void onlyDeclaredPackagesAreScanned() {
         Path jar = TestJar.plugin("com.example.declared", "1.0")
                 .source("com.example.declared.sub.Inside", box("com.example.declared.sub", "Inside", "inside-box"))
