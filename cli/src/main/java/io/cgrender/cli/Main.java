@@ -48,6 +48,10 @@ public final class Main {
             err.println("error: " + e.getMessage());
             err.flush();
             return USAGE;
+        } catch (CgrenderException e) {
+            err.println("error: " + e.getMessage());
+            err.flush();
+            return FAILURE;
         }
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();

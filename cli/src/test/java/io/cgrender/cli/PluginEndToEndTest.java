@@ -74,6 +74,25 @@ class PluginEndToEndTest {
     }
 
     @Test
+    void aPluginJarOnCgrendersOwnClassPathIsFoundToo() throws Exception {
+        Path jar = Files.copy(examplePlugin(), cli.root().resolve("in-lib.jar"));
+        Path out = cli.root().resolve("list-roles.out");
+        Path err = cli.root().resolve("list-roles.err");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path") + java.io.File.pathSeparator + jar,
+                Main.class.getName(), "list-roles")
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile());
+        pb.environment().putAll(cli.env());
+        Process process = pb.start();
+        assertTrue(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "list-roles ends");
+        String listed = Files.readString(out);
+        assertEquals(0, process.exitValue(), listed + Files.readString(err));
+        assertTrue(listed.lines().anyMatch(l -> l.startsWith(POVRAY) && l.endsWith(jar.toString())), listed);
+        assertEquals("", Files.readString(err));
+    }
+
+    @Test
     void pluginPathOptionAndEnvironmentVariableAddPlugins() throws IOException {
         Path jar = examplePlugin();
         assertTrue(cli.ok("--plugin-path", jar.toString(), "list-roles").out().contains(POVRAY));
@@ -135,6 +154,9 @@ class PluginEndToEndTest {
                         + "    if (who.isEmpty()) throw new io.cgrender.core.UsageException(\"--who is empty\");\n"
                         + "    context.console().out().println(\"hello \" + who + \" in \" + context.namespace()\n"
                         + "        + \" with \" + String.join(\",\", context.roles().all().keySet()));\n"
+                        + "    for (PluginCommand c : java.util.ServiceLoader.load(PluginCommand.class)) {\n"
+                        + "      context.console().out().println(\"context class loader finds \" + c.getClass());\n"
+                        + "    }\n"
                         + "    return 0;\n"
                         + "  }\n"
                         + "}\n")
@@ -159,8 +181,9 @@ class PluginEndToEndTest {
                 + " is named 'list', which cgrender already has; skipped\n";
 
         Cli.Result hello = cli.ok("-n", "/plugins/", "hello", "--who", "plugin user");
-        assertEquals("hello plugin user in /plugins/ with broken-apt-box,echo-box,openscad-ubuntu-box,slow-setup-box\n",
-                hello.out());
+        assertEquals("hello plugin user in /plugins/ with broken-apt-box,echo-box,openscad-ubuntu-box,slow-setup-box\n"
+                + "context class loader finds class " + pkg + ".HelloCommand\n"
+                + "context class loader finds class " + pkg + ".ListCommand\n", hello.out());
         assertEquals(clash, hello.err());
         assertTrue(cli.ok("--help").out().contains("Says hello from a plugin."));
         Cli.Result bad = cli.run("hello", "--who", "");
