@@ -4,19 +4,16 @@ import io.cgrender.core.CgrenderException;
 import io.cgrender.core.cloud.Cloud;
 import io.cgrender.core.cloud.Image;
 import io.cgrender.core.cloud.ImageSupport;
-import io.cgrender.core.cloud.LaunchSpec;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.cloud.MachineFilter;
 import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.ssh.RemoteHost;
-import io.cgrender.core.step.Step;
 import io.cgrender.core.step.StepRunner;
 import io.cgrender.core.ui.Console;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -71,13 +68,14 @@ public abstract class Box {
         bind(env);
         Optional<String> image = options.image();
         int generation = image.map(id -> imageGeneration(env, id)).orElse(0);
-        List<Launch> launches = new ArrayList<>();
+        CreateSteps steps = new CreateSteps(this);
+        List<CreateSteps.Launch> launches = new ArrayList<>();
         new StepRunner(env.console(), options.keepOnError()).execute(runner -> {
             for (int i = 0; i < options.count(); i++) {
-                Launch launch = new Launch(env, options, generation);
+                CreateSteps.Launch launch = new CreateSteps.Launch(env, options, generation);
                 launches.add(launch);
                 try {
-                    runner.run(launch, createSteps(image.isPresent(), options.saveImage()));
+                    runner.run(launch, steps.forLaunch(image.isPresent(), options.saveImage()));
                 } catch (Exception e) {
                     onFailure(Optional.ofNullable(launch.machine), e);
                     throw e;
@@ -240,11 +238,11 @@ public abstract class Box {
         return environment;
     }
 
-    private Duration timeout(String name) {
+    Duration timeout(String name) {
         return environment().settings().timeout(name);
     }
 
-    private ImageSupport images(BoxEnvironment env) {
+    ImageSupport images(BoxEnvironment env) {
         return env.cloud().images().orElseThrow(() -> new CgrenderException("the " + env.cloud().name()
                 + " cloud has no images"));
     }
@@ -256,157 +254,5 @@ public abstract class Box {
                 .map(Image::generation)
                 .orElseThrow(() -> new CgrenderException("image " + imageId + " of role " + role()
                         + " not found in namespace " + env.namespace() + "; see: cgrender list-images " + role()));
-    }
-
-    /** The state one box's creation shares between its steps. */
-    private static final class Launch {
-        final BoxEnvironment env;
-        final CreateOptions options;
-        final int generation;
-        Machine machine;
-        RemoteHost host;
-        Image image;
-
-        Launch(BoxEnvironment env, CreateOptions options, int generation) {
-            this.env = env;
-            this.options = options;
-            this.generation = generation;
-        }
-    }
-
-    private List<Step<Launch>> createSteps(boolean fromImage, boolean saveImage) {
-        List<Step<Launch>> steps = new ArrayList<>();
-        steps.add(new LaunchStep());
-        steps.add(new AwaitRunningStep());
-        steps.add(new ConnectStep());
-        if (!fromImage) {
-            steps.add(new SetupStep());
-        }
-        if (saveImage) {
-            steps.add(new SaveImageStep());
-        }
-        steps.add(new ReadyStep());
-        return steps;
-    }
-
-    private final class LaunchStep implements Step<Launch> {
-        @Override
-        public String name() {
-            return "launch";
-        }
-
-        @Override
-        public void run(Launch l) {
-            BoxEnvironment env = l.env;
-            MachineSpec spec = machineSpec();
-            Instant expiresAt = Instant.now().plus(env.settings().maxLifetime());
-            LaunchSpec launch = new LaunchSpec(env.namespace(), role(), spec,
-                    Tags.forNewBox(env.namespace(), role(), spec.adminUser(), l.generation, expiresAt),
-                    env.key().publicKeyLine(), env.settings().idleTimeout(), env.settings().maxLifetime(),
-                    l.options.image(), l.options.instanceType(), l.options.spot());
-            l.machine = env.cloud().launch(launch);
-            env.console().status("launched box " + l.machine.id() + " (" + role() + ") on the " + env.cloud().name()
-                    + " cloud in " + env.namespace());
-            onLaunched(l.machine);
-        }
-
-        @Override
-        public void cleanup(Launch l, io.cgrender.core.step.Outcome outcome) {
-            if (outcome.succeeded() || l.machine == null) {
-                return;
-            }
-            l.env.console().status("terminating box " + l.machine.id() + " (" + outcome.name().toLowerCase() + ")");
-            l.env.terminate(l.machine);
-        }
-
-        @Override
-        public List<String> leftovers(Launch l) {
-            return l.machine == null ? List.of()
-                    : List.of("box " + l.machine.id() + " (" + role() + ", " + l.env.cloud().name() + " cloud)");
-        }
-    }
-
-    private final class AwaitRunningStep implements Step<Launch> {
-        @Override
-        public String name() {
-            return "await-running";
-        }
-
-        @Override
-        public void run(Launch l) {
-            l.machine = l.env.cloud().awaitRunning(l.machine.id(), timeout("running"), l.env.console().progress());
-            onRunning(l.machine);
-        }
-    }
-
-    private final class ConnectStep implements Step<Launch> {
-        @Override
-        public String name() {
-            return "connect";
-        }
-
-        @Override
-        public void run(Launch l) {
-            l.host = connect(l.env, l.machine);
-        }
-    }
-
-    private final class SetupStep implements Step<Launch> {
-        @Override
-        public String name() {
-            return "setup";
-        }
-
-        @Override
-        public void run(Launch l) throws Exception {
-            l.env.cloud().tag(l.machine.id(), Map.of(Tags.STAGE, Tags.Stage.SETTING_UP.tagValue()));
-            l.env.console().status("setting up " + l.machine.id() + " as " + role());
-            try {
-                setup(l.host);
-            } catch (Exception e) {
-                l.env.cloud().tag(l.machine.id(), Map.of(Tags.STAGE, Tags.Stage.FAILED.tagValue()));
-                throw e;
-            }
-        }
-    }
-
-    private final class SaveImageStep implements Step<Launch> {
-        @Override
-        public String name() {
-            return "image";
-        }
-
-        @Override
-        public void run(Launch l) {
-            l.env.cloud().tag(l.machine.id(), Map.of(Tags.STAGE, Tags.Stage.READY.tagValue()));
-            l.image = image(l.env, l.env.cloud().find(l.machine.id()).orElse(l.machine));
-        }
-
-        @Override
-        public void cleanup(Launch l, io.cgrender.core.step.Outcome outcome) {
-            if (!outcome.succeeded() && l.image != null) {
-                images(l.env).delete(l.image.id());
-            }
-        }
-
-        @Override
-        public List<String> leftovers(Launch l) {
-            return l.image == null ? List.of() : List.of("image " + l.image.id() + " (" + role() + ")");
-        }
-    }
-
-    private final class ReadyStep implements Step<Launch> {
-        @Override
-        public String name() {
-            return "ready";
-        }
-
-        @Override
-        public void run(Launch l) {
-            l.env.cloud().tag(l.machine.id(), Map.of(Tags.STAGE, Tags.Stage.READY.tagValue()));
-            l.machine = l.env.cloud().find(l.machine.id()).orElse(l.machine);
-            onReady(l.machine, l.host);
-            l.env.console().status("box " + l.machine.id() + " (" + role() + ") is ready");
-        }
     }
 }

@@ -43,6 +43,20 @@ public final class JobRecords {
         }
     }
 
+    /**
+     * Records {@code record} (its id exists from now on) and starts its job; a job that could not start is recorded
+     * as failed.
+     */
+    public void start(JobRecord record, RemoteJobs jobs, JobSpec spec) {
+        save(record);
+        try {
+            jobs.start(spec);
+        } catch (RuntimeException e) {
+            save(record.withStage(JobStatus.Stage.FAILED));
+            throw e;
+        }
+    }
+
     /** The record of {@code id}, or a one-line error naming how to find job ids. */
     public JobRecord get(String id) {
         if (!JobIds.isJobId(id)) {

@@ -69,9 +69,8 @@ public final class JobRunner {
         JobRecord record = new JobRecord(jobId, "run", env.cloud().name(), env.namespace().toString(), machine.id(),
                 box.role(), title.length() <= 60 ? title : title.substring(0, 57) + "...", Instant.now(),
                 JobStatus.Stage.RUNNING, List.of(), pathMap);
-        records.save(record);
         RemoteJobs jobs = new RemoteJobs(host, env.settings().timeout("command"));
-        jobs.start(new JobSpec(jobId, remoteDir, Shell.join(command), after));
+        records.start(record, jobs, new JobSpec(jobId, remoteDir, Shell.join(command), after));
         env.console().status("running on " + machine.id() + " as job " + jobId);
         if (detach) {
             env.console().status("detached; follow it with: cgrender logs " + jobId + " -f");

@@ -154,9 +154,8 @@ public final class Renderer {
         JobRecord record = new JobRecord(jobId, "render", env.cloud().name(), env.namespace().toString(),
                 machine.id(), box.role(), title, Instant.now(), JobStatus.Stage.RUNNING, outputs,
                 work.pathMap(facts.home(), cwd));
-        records.save(record);
-        new RemoteJobs(host, env.settings().timeout("command"))
-                .start(new JobSpec(jobId, ".", work.script(jobDir + "/out"), plan.request().after()));
+        records.start(record, new RemoteJobs(host, env.settings().timeout("command")),
+                new JobSpec(jobId, ".", work.script(jobDir + "/out"), plan.request().after()));
         env.console().status("rendering " + title + " on " + machine.id() + " as job " + jobId);
         return Optional.of(new Started(record, host));
     }

@@ -8,38 +8,51 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * SHA-256 of files, each read once per process: the render cache key and the sync manifest need the same hashes.
- * A file whose size or modification time changed since it was hashed is read again.
+ * A file whose size or modification time changed since it was hashed is read again, and so is one modified shortly
+ * before it was hashed: a same-size edit within the file system's timestamp granularity (up to 2 s on some) would
+ * leave both alike (git's "racily clean" files).
  */
 public final class FileHashes {
+
+    /** Modification times this close to the hashing are not trusted to tell a later edit apart. */
+    private static final Duration RACY = Duration.ofSeconds(2);
 
     /** A file's content hash and size. */
     public record Hash(String sha256, long size) {
     }
 
-    private record Seen(long size, long modified, Hash hash) {
+    private record Seen(long size, FileTime modified, Hash hash) {
     }
 
     private final Map<Path, Seen> seen = new ConcurrentHashMap<>();
 
     public Hash of(Path file) {
         try {
+            Instant now = Instant.now();
             BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
-            long modified = attrs.lastModifiedTime().toMillis();
+            FileTime modified = attrs.lastModifiedTime();
             Seen known = seen.get(file);
-            if (known != null && known.size == attrs.size() && known.modified == modified) {
+            if (known != null && known.size == attrs.size() && known.modified.equals(modified)) {
                 return known.hash;
             }
             Hash hash = read(file);
-            seen.put(file, new Seen(attrs.size(), modified, hash));
+            if (modified.toInstant().isBefore(now.minus(RACY))) {
+                seen.put(file, new Seen(attrs.size(), modified, hash));
+            } else {
+                seen.remove(file);
+            }
             return hash;
         } catch (IOException e) {
             throw new CgrenderException("cannot read " + file + ": " + e.getMessage(), e);

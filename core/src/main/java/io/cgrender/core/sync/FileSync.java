@@ -19,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Mirrors a set of files into a directory on a box, sending only what changed.
@@ -27,7 +29,8 @@ import java.util.Optional;
  * {@code <sha256> <size> <path>} lines (and {@code - <path>} for removals), the last line for a path winning. This
  * client caches the manifest it last wrote, keyed by the manifest's own SHA-256, so an unchanged tree costs one
  * short command; only new or changed files travel, and the manifest grows by the changed lines only. Files that left
- * the set are removed from the box. The manifest is rewritten whole once it holds many stale lines.
+ * the set are removed from the box first, with the directories they leave empty. The manifest is rewritten whole once
+ * it holds many stale lines.
  */
 public final class FileSync {
 
@@ -60,6 +63,10 @@ public final class FileSync {
             if (byRemote.put(f.remote(), f) != null) {
                 throw new IllegalArgumentException("two files map to " + f.remote());
             }
+            if (f.remote().equals(MANIFEST)) {
+                throw new IllegalArgumentException("cannot sync " + f.local() + ": the name " + MANIFEST
+                        + " is reserved for the sync manifest");
+            }
             FileHashes.Hash hash = hashes.of(f.local());
             wanted.put(f.remote(), new Entry(hash.sha256(), hash.size()));
         }
@@ -73,6 +80,17 @@ public final class FileSync {
         Map<String, Entry> present = parse(manifestText);
 
         StringBuilder delta = new StringBuilder();
+        List<String> stale = new ArrayList<>();
+        for (String path : present.keySet()) {
+            if (!wanted.containsKey(path)) {
+                stale.add(path);
+                delta.append("- ").append(path).append('\n');
+            }
+        }
+        if (!stale.isEmpty()) {
+            // First, so that a file can take the place of a directory that held only stale files, and vice versa.
+            removeStale(host, dir, stale, timeout);
+        }
         long bytes = 0;
         int sent = 0;
         int unchanged = 0;
@@ -86,18 +104,6 @@ public final class FileSync {
             sent++;
             delta.append(e.getValue().sha256()).append(' ').append(e.getValue().size()).append(' ')
                     .append(e.getKey()).append('\n');
-        }
-        List<String> stale = new ArrayList<>();
-        for (String path : present.keySet()) {
-            if (!wanted.containsKey(path)) {
-                stale.add(path);
-                delta.append("- ").append(path).append('\n');
-            }
-        }
-        if (!stale.isEmpty()) {
-            List<String> rm = new ArrayList<>(List.of("rm", "-f", "--"));
-            stale.forEach(p -> rm.add(remoteDir + "/" + p));
-            exec(host, Shell.join(rm), timeout);
         }
         if (delta.length() > 0) {
             String newText;
@@ -124,6 +130,27 @@ public final class FileSync {
             remember(cache, manifestText);
         }
         return new SyncResult(sent, bytes, unchanged, stale.size());
+    }
+
+    /** Removes {@code stale} files from {@code dir} (quoted), and the directories that held only them. */
+    private static void removeStale(RemoteHost host, String dir, List<String> stale, Duration timeout) {
+        List<String> rm = new ArrayList<>(List.of("rm", "-f", "--"));
+        rm.addAll(stale);
+        Set<String> parents = new TreeSet<>();
+        for (String path : stale) {
+            int slash = path.lastIndexOf('/');
+            if (slash > 0) {
+                parents.add(path.substring(0, slash));
+            }
+        }
+        String command = "cd " + dir + " && " + Shell.join(rm);
+        if (!parents.isEmpty()) {
+            // -p climbs the relative path only, never above dir; a directory that still holds files stays.
+            List<String> rmdir = new ArrayList<>(List.of("rmdir", "-p", "--ignore-fail-on-non-empty", "--"));
+            rmdir.addAll(parents);
+            command += " && { " + Shell.join(rmdir) + " 2>/dev/null; true; }";
+        }
+        exec(host, command, timeout);
     }
 
     private static ExecResult exec(RemoteHost host, String command, Duration timeout) {

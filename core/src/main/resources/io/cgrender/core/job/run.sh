@@ -22,9 +22,18 @@ finish() {
   fi
   exit "$2"
 }
+child=
+cancelled() {
+  trap '' TERM INT HUP
+  # The whole job, also when only this wrapper was signalled (it leads the job's process group under setsid).
+  kill -TERM -- -$$ 2>/dev/null || { [ -n "$child" ] && kill -TERM "$child" 2>/dev/null; }
+  [ -n "$child" ] && wait "$child" 2>/dev/null
+  finish cancelled 143
+}
+# Before the pid is recorded: whoever reads it may signal at once.
+trap cancelled TERM INT HUP
 echo $$ > "$job/pid"
 write_status running
-trap 'kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; finish cancelled 143' TERM INT HUP
 ( cd "$HOME/$workdir" && exec bash "$job/command.sh" ) >> "$job/log" 2>&1 < /dev/null &
 child=$!
 wait "$child"

@@ -100,6 +100,7 @@ public final class BoxHost {
         }
         LOG.info("box {} starting (pid {}, idle timeout {}, expires at {})", box.id(), self.pid(),
                 state.idleTimeout(), state.expiresAt());
+        dropAfterJobRequest();
         Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "box-shutdown"));
 
         server = createServer(state);
@@ -249,6 +250,19 @@ public final class BoxHost {
                 exit(Ending.TERMINATED);
             }
             default -> LOG.warn("ignoring unknown after-job request '{}'", request);
+        }
+    }
+
+    /**
+     * A request found at start was made before the box last went down (a job the stop cancelled asks as it ends) or
+     * by the box an image was taken of: the box has stopped since, or is another box, so it no longer applies.
+     */
+    private void dropAfterJobRequest() throws IOException {
+        Path request = box.afterJobFile();
+        if (Files.exists(request)) {
+            LOG.info("box {}: dropping the after-job request '{}' made before this start", box.id(),
+                    Files.readString(request).strip());
+            Files.deleteIfExists(request);
         }
     }
 

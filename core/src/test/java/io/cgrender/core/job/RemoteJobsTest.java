@@ -1,0 +1,445 @@
+package io.cgrender.core.job;
+
+import io.cgrender.core.CgrenderException;
+import io.cgrender.core.cloud.Eventually;
+import io.cgrender.core.ssh.LoopbackBox;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link RemoteJobs} against a real OpenSSH server on this machine. The box is this machine, so the tests look at
+ * the job's files and processes directly. Jobs live in the login user's {@code ~/.cgrender/jobs/}; each test removes
+ * the jobs it started (and kills whatever they left running).
+ */
+class RemoteJobsTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    /** Waits (bounded: 30 s) until the file named by $1 exists in the work directory. */
+    private static final String AWAIT = "await() { for i in $(seq 1500); do [ -e \"$1\" ] && return 0; sleep 0.02;"
+            + " done; return 1; }\n";
+
+    @TempDir
+    static Path classDir;
+    private static LoopbackBox box;
+    private static boolean hadCgrenderDir;
+
+    private final List<String> started = new ArrayList<>();
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+    private String workdir;
+    private Path work;
+
+    @BeforeAll
+    static void startBox() {
+        box = LoopbackBox.start(classDir);
+        hadCgrenderDir = Files.exists(box.home().resolve(".cgrender"));
+    }
+
+    @AfterAll
+    static void stopBox() throws IOException {
+        if (box == null) {
+            return;
+        }
+        box.close();
+        if (!hadCgrenderDir) {
+            for (String dir : List.of(RemoteJobs.JOBS_DIR, ".cgrender")) {
+                try {
+                    Files.deleteIfExists(box.home().resolve(dir));
+                } catch (DirectoryNotEmptyException inUse) {
+                    // something else put files there meanwhile: leave it
+                }
+            }
+        }
+    }
+
+    @BeforeEach
+    void workDirectory() throws IOException {
+        workdir = box.newRemoteDir();
+        work = Files.createDirectories(box.local(workdir));
+    }
+
+    @AfterEach
+    void removeJobs() throws IOException {
+        pool.shutdownNow();
+        for (String id : started) {
+            Path dir = jobDir(id);
+            readPid(dir.resolve("pid")).ifPresent(pid -> kill("-" + pid));
+        }
+        try (var pidFiles = Files.list(work)) {
+            pidFiles.filter(p -> p.toString().endsWith(".pid")).forEach(p -> readPid(p).ifPresent(pid -> kill(
+                    Long.toString(pid))));
+        }
+        for (String id : started) {
+            LoopbackBox.deleteTree(jobDir(id));
+        }
+    }
+
+    // ---------------------------------------------------------------- start and status
+
+    @Test
+    void aStartedJobRunsRecordingItsStartThenItsEnd() throws IOException {
+        Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        String id = start(AWAIT + "await go");
+
+        JobStatus running = jobs().status(id);
+
+        assertEquals(JobStatus.Stage.RUNNING, running.stage());
+        Instant startedAt = running.startedAt().orElseThrow();
+        assertFalse(startedAt.isBefore(before) || startedAt.isAfter(Instant.now()), startedAt.toString());
+        assertEquals(Optional.empty(), running.exitCode());
+        assertEquals(Optional.empty(), running.endedAt());
+        long pid = readPid(jobDir(id).resolve("pid")).orElseThrow();
+        assertTrue(isRunning(pid), "the pid file names the running job");
+
+        Files.createFile(work.resolve("go"));
+        JobStatus ended = awaitEnd(id);
+
+        assertEquals(JobStatus.Stage.SUCCEEDED, ended.stage());
+        assertEquals(Optional.of(0), ended.exitCode());
+        assertEquals(Optional.of(startedAt), ended.startedAt());
+        assertFalse(ended.endedAt().orElseThrow().isBefore(startedAt));
+        assertFalse(Files.exists(jobDir(id).resolve("pid")), "an ended job leaves no pid file");
+        assertFalse(isRunning(pid));
+        assertFalse(Files.exists(box.home().resolve(RemoteJobs.AFTER_JOB_FILE)), "a KEEP job asks nothing of the box");
+    }
+
+    @Test
+    void aFailingJobRecordsItsExitCodeAndItsOutput() {
+        String id = start("echo to stdout\necho to stderr >&2\nexit 7");
+
+        JobStatus status = awaitEnd(id);
+
+        assertEquals(JobStatus.Stage.FAILED, status.stage());
+        assertEquals(Optional.of(7), status.exitCode());
+        assertEquals("to stdout\nto stderr\n", printLog(id));
+    }
+
+    @Test
+    void theCommandReachesTheBoxVerbatimAndRunsInTheWorkDirectory() {
+        String text = "it's \"quoted\" $HOME `date` \\ back\\slash ünïcödé";
+        String id = start("cat <<'END'\n" + text + "\nEND\npwd\n");
+
+        assertEquals(JobStatus.Stage.SUCCEEDED, awaitEnd(id).stage());
+        assertEquals(text + "\n" + work + "\n", printLog(id));
+    }
+
+    @Test
+    void aJobWhoseWorkDirectoryIsMissingFailsSayingSo() {
+        String id = JobIds.next();
+        started.add(id);
+        jobs().start(new JobSpec(id, workdir + "/missing", "echo never", After.KEEP));
+
+        JobStatus status = awaitEnd(id);
+
+        assertEquals(JobStatus.Stage.FAILED, status.stage());
+        assertEquals(Optional.of(1), status.exitCode());
+        String log = printLog(id);
+        assertTrue(log.contains(workdir + "/missing") && !log.contains("never"), log);
+    }
+
+    @Test
+    void aJobThatDiedWithoutEndingIsLost() {
+        String id = start("sleep 300");
+        long pid = readPid(jobDir(id).resolve("pid")).orElseThrow();
+
+        kill("-" + pid); // SIGKILL to its process group: nothing gets to record an end, as when a box reboots
+
+        assertEquals(JobStatus.Stage.LOST, awaitEnd(id).stage());
+        JobStatus lost = jobs().status(id);
+        assertEquals(Optional.empty(), lost.exitCode());
+        assertEquals(Optional.empty(), lost.endedAt());
+    }
+
+    @Test
+    void anUnknownJobIsUnknownAndHasNoLog() {
+        String id = "j-20000101-000000-0000";
+        RemoteJobs jobs = jobs();
+
+        assertEquals(JobStatus.Stage.UNKNOWN, jobs.status(id).stage());
+        CgrenderException follow = assertThrows(CgrenderException.class,
+                () -> jobs.follow(id, 0, OutputStream.nullOutputStream(), WAIT));
+        assertTrue(follow.getMessage().contains("no job " + id), follow.getMessage());
+        assertThrows(CgrenderException.class, () -> jobs.printLog(id, OutputStream.nullOutputStream()));
+        jobs.cancel(id); // nothing to cancel: no error
+        assertFalse(Files.exists(jobDir(id)), "asking created nothing");
+    }
+
+    // ---------------------------------------------------------------- follow and logs
+
+    @Test
+    void followStreamsTheLogAsItGrowsAndReturnsWhenTheJobEnds() throws Exception {
+        String id = start(AWAIT + "echo first\nawait go1\necho second\nawait go2\necho last");
+        Lines lines = new Lines();
+
+        Future<Long> following = pool.submit(() -> jobs().follow(id, 0, lines, WAIT));
+
+        lines.await("first\n");
+        assertFalse(following.isDone(), "still following while the job runs");
+        Files.createFile(work.resolve("go1"));
+        lines.await("first\nsecond\n");
+        assertFalse(following.isDone(), "still following while the job runs");
+        Files.createFile(work.resolve("go2"));
+        long offset = following.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        assertEquals("first\nsecond\nlast\n", lines.text());
+        assertEquals(Files.size(jobDir(id).resolve("log")), offset);
+        assertEquals(JobStatus.Stage.SUCCEEDED, jobs().status(id).stage(), "follow returns once the job ended");
+    }
+
+    @Test
+    void followFromAnOffsetSendsOnlyWhatComesAfterIt() throws Exception {
+        String id = start(AWAIT + "printf '12345\\n'\nawait go\nprintf '678\\n'");
+        lines(id).await("12345\n");
+        Lines rest = new Lines();
+
+        Future<Long> following = pool.submit(() -> jobs().follow(id, 6, rest, WAIT));
+        Files.createFile(work.resolve("go"));
+
+        assertEquals(10, following.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        assertEquals("678\n", rest.text());
+        Lines tail = new Lines();
+        assertEquals(10, jobs().follow(id, 6, tail, WAIT), "an ended job's log, at once");
+        assertEquals("678\n", tail.text());
+        assertEquals(10, jobs().follow(id, 10, new Lines(), WAIT));
+    }
+
+    @Test
+    void printLogShowsTheLogSoFarWithoutWaiting() {
+        String id = start(AWAIT + "echo so far\nawait go\necho more");
+        lines(id).await("so far\n");
+
+        long start = System.nanoTime();
+        String log = printLog(id);
+
+        assertEquals("so far\n", log);
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(5)) < 0);
+        assertEquals(JobStatus.Stage.RUNNING, jobs().status(id).stage());
+    }
+
+    // ---------------------------------------------------------------- cancel
+
+    @Test
+    void cancelEndsTheJobAndEverythingItStarted() throws IOException {
+        String id = start("sleep 300 & echo $! > child.pid\n"
+                + "bash -c 'sleep 300 & echo $! > grandchild.pid; wait' &\n"
+                + "wait");
+        long child = Eventually.value(WAIT, "the job's child started", () -> readPid(work.resolve("child.pid")));
+        long grandchild = Eventually.value(WAIT, "the job's grandchild started",
+                () -> readPid(work.resolve("grandchild.pid")));
+        long job = readPid(jobDir(id).resolve("pid")).orElseThrow();
+
+        jobs().cancel(id);
+
+        JobStatus status = awaitEnd(id);
+        assertEquals(JobStatus.Stage.CANCELLED, status.stage());
+        assertEquals(Optional.of(143), status.exitCode());
+        assertTrue(status.endedAt().isPresent());
+        Eventually.await(WAIT, "the job and all its processes are gone",
+                () -> !isRunning(job) && !isRunning(child) && !isRunning(grandchild));
+        assertFalse(Files.exists(jobDir(id).resolve("pid")));
+    }
+
+    @Test
+    void aJobCancelledAsSoonAsItStartedIsCancelled() {
+        for (int i = 0; i < 3; i++) {
+            String id = start("sleep 300");
+            jobs().cancel(id);
+
+            JobStatus status = awaitEnd(id);
+
+            assertEquals(JobStatus.Stage.CANCELLED, status.stage(), "attempt " + i + ": " + status);
+            assertEquals(Optional.of(143), status.exitCode(), "attempt " + i);
+        }
+    }
+
+    // ---------------------------------------------------------------- detached
+
+    @Test
+    void aJobOutlivesTheSessionTheClientAndTheServerThatStartedIt() throws Exception {
+        String id = start(AWAIT + "echo before\nawait go\necho after");
+        lines(id).await("before\n");
+        long pid = readPid(jobDir(id).resolve("pid")).orElseThrow();
+
+        box.disconnect();
+        box.newClient();
+        box.sshd().restart(); // kills the server and every process still under it
+
+        assertTrue(isRunning(pid), "the job runs on with no client and no session");
+        RemoteJobs later = jobs();
+        assertEquals(JobStatus.Stage.RUNNING, later.status(id).stage());
+        Lines lines = new Lines();
+        Future<Long> following = pool.submit(() -> later.follow(id, 0, lines, WAIT));
+        lines.await("before\n");
+        Files.createFile(work.resolve("go"));
+        following.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        assertEquals("before\nafter\n", lines.text());
+        JobStatus ended = later.status(id);
+        assertEquals(JobStatus.Stage.SUCCEEDED, ended.stage());
+        assertEquals(Optional.of(0), ended.exitCode());
+    }
+
+    // ---------------------------------------------------------------- the status file
+
+    @Test
+    void parseStatusReadsWhatTheWrapperWrites() {
+        JobStatus running = RemoteJobs.parseStatus("stage=running\nstarted=2026-11-25T01:02:03Z\nended=\nexit=\n");
+        assertEquals(new JobStatus(JobStatus.Stage.RUNNING, Optional.empty(),
+                Optional.of(Instant.parse("2026-11-25T01:02:03Z")), Optional.empty()), running);
+
+        JobStatus failed = RemoteJobs.parseStatus("stage=failed\r\nstarted=2026-11-25T01:02:03Z\r\n"
+                + "ended=2026-11-25T01:04:00Z\r\nexit=2\r\n");
+        assertEquals(new JobStatus(JobStatus.Stage.FAILED, Optional.of(2),
+                Optional.of(Instant.parse("2026-11-25T01:02:03Z")), Optional.of(Instant.parse("2026-11-25T01:04:00Z"))),
+                failed);
+    }
+
+    @Test
+    void parseStatusEdgeCases() {
+        assertEquals(JobStatus.Stage.LOST, RemoteJobs.parseStatus("stage=running\nexit=\ndead=1\n").stage(),
+                "running, but its process is gone");
+        assertEquals(JobStatus.Stage.SUCCEEDED, RemoteJobs.parseStatus("stage=succeeded\nexit=0\ndead=1\n").stage(),
+                "an ended job stays ended");
+        assertEquals(JobStatus.Stage.CANCELLED, RemoteJobs.parseStatus("stage=cancelled\nexit=143\n").stage());
+        JobStatus empty = RemoteJobs.parseStatus("");
+        assertEquals(new JobStatus(JobStatus.Stage.UNKNOWN, Optional.empty(), Optional.empty(), Optional.empty()),
+                empty);
+        assertEquals(JobStatus.Stage.UNKNOWN, RemoteJobs.parseStatus("stage=unknown\n").stage());
+        assertEquals(JobStatus.Stage.UNKNOWN, RemoteJobs.parseStatus("stage=exploded\n").stage());
+        assertEquals(JobStatus.Stage.UNKNOWN, RemoteJobs.parseStatus("stage=\n=x\nnonsense\n").stage());
+        JobStatus garbled = RemoteJobs.parseStatus("stage=failed\nexit=x1\nstarted=yesterday\nended=2026-13-01\n");
+        assertEquals(new JobStatus(JobStatus.Stage.FAILED, Optional.empty(), Optional.empty(), Optional.empty()),
+                garbled);
+        assertEquals(Optional.of(-1), RemoteJobs.parseStatus("stage=failed\nexit= -1 \n").exitCode());
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private RemoteJobs jobs() {
+        return new RemoteJobs(box.connect(), LoopbackBox.TIMEOUT);
+    }
+
+    private String start(String command) {
+        String id = JobIds.next();
+        while (started.contains(id)) {
+            id = JobIds.next();
+        }
+        started.add(id);
+        jobs().start(new JobSpec(id, workdir, command, After.KEEP));
+        return id;
+    }
+
+    private JobStatus awaitEnd(String id) {
+        RemoteJobs jobs = jobs();
+        return Eventually.value(WAIT, "job " + id + " ends", () -> {
+            JobStatus s = jobs.status(id);
+            return s.stage().ended() ? Optional.of(s) : Optional.empty();
+        });
+    }
+
+    private String printLog(String id) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        jobs().printLog(id, out);
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The job's log file as it grows, read here directly. */
+    private Lines lines(String id) {
+        return new Lines() {
+            @Override
+            String text() {
+                try {
+                    return Files.readString(jobDir(id).resolve("log"));
+                } catch (IOException e) {
+                    return "";
+                }
+            }
+        };
+    }
+
+    private static Path jobDir(String id) {
+        return box.home().resolve(RemoteJobs.jobDir(id));
+    }
+
+    private static Optional<Long> readPid(Path file) {
+        try {
+            String text = Files.readString(file).strip();
+            return text.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(text));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** SIGKILL to a pid, or to a process group given as "-pgid". */
+    private static void kill(String target) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-KILL", "--", target).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            assertTrue(kill.waitFor(10, TimeUnit.SECONDS));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Alive and not a zombie (an orphan's parent may reap it late). */
+    private static boolean isRunning(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** What a follow wrote, readable while it is still being written. */
+    private static class Lines extends OutputStream {
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+        @Override
+        public synchronized void write(int b) {
+            bytes.write(b);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            bytes.write(b, off, len);
+        }
+
+        synchronized String text() {
+            return bytes.toString(StandardCharsets.UTF_8);
+        }
+
+        void await(String expected) {
+            Eventually.await(WAIT, "the log reads '" + expected + "'", () -> text().equals(expected));
+        }
+    }
+}

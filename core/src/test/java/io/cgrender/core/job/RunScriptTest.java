@@ -1,0 +1,100 @@
+package io.cgrender.core.job;
+
+import io.cgrender.core.cloud.Eventually;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The job wrapper ({@code run.sh}) run directly here, for what is too quick to reach over SSH: a signal the moment
+ * the job has recorded its pid, sent to the wrapper alone.
+ */
+class RunScriptTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path home;
+    private final List<Process> wrappers = new ArrayList<>();
+
+    @AfterEach
+    void killLeftovers() {
+        for (Process p : wrappers) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aSignalAsSoonAsThePidIsRecordedCancelsTheJob() throws Exception {
+        Path script = home.resolve("run.sh");
+        try (InputStream in = RemoteJobs.class.getResourceAsStream("run.sh")) {
+            Files.write(script, in.readAllBytes());
+        }
+        Files.createDirectories(home.resolve("work"));
+        for (int attempt = 0; attempt < 20; attempt++) {
+            Path job = Files.createDirectories(home.resolve("job-" + attempt));
+            Files.writeString(job.resolve("command.sh"), "sleep 300 & echo $! > sleep.pid; wait\n");
+            // setsid, as RemoteJobs starts it: the wrapper leads the job's process group.
+            ProcessBuilder builder = new ProcessBuilder("setsid", "bash", script.toString(), job.toString(), "work",
+                    "keep")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true);
+            builder.environment().put("HOME", home.toString());
+            Process wrapper = builder.start();
+            wrappers.add(wrapper);
+            wrapper.getOutputStream().close();
+            Path pid = job.resolve("pid");
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!nonEmpty(pid) && System.nanoTime() - deadline < 0) {
+                Thread.onSpinWait();
+            }
+            assertTrue(nonEmpty(pid), "the wrapper records its pid");
+
+            wrapper.destroy(); // SIGTERM to the wrapper alone, as kill(1) sends
+
+            Eventually.await(WAIT, "the wrapper of attempt " + attempt + " exits", () -> !wrapper.isAlive());
+            String status = Files.exists(job.resolve("status")) ? Files.readString(job.resolve("status")) : "";
+            assertTrue(status.contains("stage=cancelled\n") && status.contains("exit=143\n"),
+                    "attempt " + attempt + ": " + (status.isEmpty() ? "no status" : status));
+            assertFalse(Files.exists(pid), "attempt " + attempt + ": an ended job leaves no pid file");
+            assertEquals(143, wrapper.exitValue());
+            Path sleepPid = home.resolve("work/sleep.pid");
+            if (Files.exists(sleepPid)) {
+                long sleep = Long.parseLong(Files.readString(sleepPid).strip());
+                Eventually.await(WAIT, "attempt " + attempt + ": the job's own processes end with it",
+                        () -> !isRunning(sleep));
+                Files.delete(sleepPid);
+            }
+        }
+    }
+
+    /** Alive and not a zombie (an orphan's parent may reap it late). */
+    private static boolean isRunning(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean nonEmpty(Path file) {
+        try {
+            return Files.size(file) > 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

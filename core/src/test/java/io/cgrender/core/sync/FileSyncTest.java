@@ -1,0 +1,478 @@
+package io.cgrender.core.sync;
+
+import io.cgrender.core.ssh.LoopbackBox;
+import io.cgrender.core.ssh.RemoteHost;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link FileSync} against a real OpenSSH server on this machine, so what arrived on the "box" is checked by reading
+ * its files directly. The client connects through a {@link CountingProxy}, which measures what really travels.
+ */
+class FileSyncTest {
+
+    private static final String MANIFEST = FileSync.MANIFEST;
+
+    @TempDir
+    static Path classDir;
+    private static LoopbackBox box;
+    private static CountingProxy proxy;
+
+    @TempDir
+    Path tmp;
+    private Path src;
+    private Path cache;
+    /** The sync directory on the box, relative to its home; its name has a space. */
+    private String remoteDir;
+    private Path remote;
+
+    @BeforeAll
+    static void startBox() {
+        box = LoopbackBox.start(classDir);
+        proxy = CountingProxy.start(box.sshd().port());
+    }
+
+    @AfterAll
+    static void stopBox() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (box != null) {
+            box.close();
+        }
+    }
+
+    @BeforeEach
+    void directories() throws IOException {
+        src = Files.createDirectories(tmp.resolve("src"));
+        cache = tmp.resolve("cache");
+        remoteDir = box.newRemoteDir() + "/work dir";
+        remote = box.local(remoteDir);
+    }
+
+    // ---------------------------------------------------------------- first and unchanged syncs
+
+    @Test
+    void firstSyncSendsEveryFileIntoTheSameLayout() throws IOException {
+        List<SyncFile> files = List.of(
+                file("main.scad", "include <lib/shapes.scad>\ncube(10);\n"),
+                file("lib/shapes.scad", "module ring() { circle(5); }\n"),
+                file("lib/deep/er/data.dat", randomBytes(70_000, 1)),
+                file("my models/a model.scad", "sphere(3);\n"),
+                file("empty.txt", new byte[0]));
+
+        SyncResult result = sync(files);
+
+        long sizes = 0;
+        for (SyncFile f : files) {
+            sizes += Files.size(f.local());
+        }
+        assertEquals(files.size(), result.filesSent());
+        assertEquals(0, result.filesUnchanged());
+        assertEquals(0, result.filesRemoved());
+        assertEquals(sizes + Files.size(remote.resolve(MANIFEST)), result.bytesSent(),
+                "the files and the new manifest");
+        assertEquals(localTree(files), boxTree());
+        assertEquals(manifestOf(files), boxManifest());
+    }
+
+    @Test
+    void anUnchangedTreeSendsNothing() throws IOException {
+        List<SyncFile> files = List.of(file("a.scad", "cube(1);\n"), file("sub/b.scad", "cube(2);\n"));
+        FileSync sync = newSync();
+        sync(sync, files);
+        String manifest = Files.readString(remote.resolve(MANIFEST));
+
+        SyncResult again = sync(sync, files);
+
+        assertEquals(new SyncResult(0, 0, 2, 0), again);
+        assertEquals(manifest, Files.readString(remote.resolve(MANIFEST)), "nothing appended");
+        assertEquals(localTree(files), boxTree());
+    }
+
+    /**
+     * The product target: in a 300-file, 50 MB tree, changing one file sends that file and little else. Also checks
+     * that with the client's cache an unchanged tree does not even read the manifest back.
+     */
+    @Test
+    void inALargeTreeOnlyTheChangedFileTravels() throws IOException {
+        List<SyncFile> files = largeTree(300, 50L << 20);
+        FileSync sync = newSync();
+        SyncResult first = sync(sync, files);
+        assertEquals(300, first.filesSent());
+        long manifestSize = Files.size(remote.resolve(MANIFEST));
+
+        long down = proxy.toClient();
+        long up = proxy.toServer();
+        assertEquals(new SyncResult(0, 0, 300, 0), sync(sync, files));
+        long unchangedDown = proxy.toClient() - down;
+        long unchangedUp = proxy.toServer() - up;
+        assertTrue(unchangedDown < manifestSize, "an unchanged sync reads " + unchangedDown
+                + " bytes, less than the " + manifestSize + "-byte manifest: the client's copy was used");
+
+        SyncFile touched = files.get(137);
+        byte[] changed = Files.readAllBytes(touched.local());
+        changed[changed.length / 2] ^= 0x5a;
+        Files.write(touched.local(), changed);
+        Map<String, FileTime> before = boxModificationTimes();
+        up = proxy.toServer();
+
+        SyncResult second = sync(sync, files);
+
+        long wire = proxy.toServer() - up;
+        System.out.printf("300 files, %d bytes; one %d-byte file changed: bytesSent=%d, on the wire to the"
+                        + " server=%d; unchanged sync: %d bytes up, %d down (manifest %d bytes)%n",
+                totalSize(files), changed.length, second.bytesSent(), wire, unchangedUp, unchangedDown,
+                manifestSize);
+        assertEquals(1, second.filesSent());
+        assertEquals(299, second.filesUnchanged());
+        assertTrue(second.bytesSent() <= changed.length + 16 * 1024,
+                "sent " + second.bytesSent() + " bytes for a " + changed.length + "-byte change");
+        assertTrue(wire <= changed.length + 32 * 1024,
+                wire + " bytes went to the server for a " + changed.length + "-byte change");
+        Map<String, FileTime> after = boxModificationTimes();
+        List<String> modified = new ArrayList<>();
+        before.forEach((path, time) -> {
+            if (!time.equals(after.get(path))) {
+                modified.add(path);
+            }
+        });
+        assertEquals(List.of(touched.remote()), modified, "only the changed file was written on the box");
+        assertEquals(before.keySet(), after.keySet());
+        assertEquals(sha256(changed), sha256(Files.readAllBytes(remote.resolve(touched.remote()))));
+    }
+
+    // ---------------------------------------------------------------- files leaving the set
+
+    @Test
+    void aFileLeavingTheSetLeavesTheBox() throws IOException {
+        SyncFile keep = file("keep.scad", "cube(1);\n");
+        SyncFile drop = file("old/drop.scad", "cube(2);\n");
+        FileSync sync = newSync();
+        sync(sync, List.of(keep, drop));
+
+        SyncResult result = sync(sync, List.of(keep));
+
+        assertEquals(new SyncResult(0, result.bytesSent(), 1, 1), result);
+        assertTrue(result.bytesSent() > 0 && result.bytesSent() < 100, "only the manifest's removal line: "
+                + result.bytesSent());
+        assertEquals(localTree(List.of(keep)), boxTree());
+        assertFalse(Files.exists(remote.resolve("old")), "the emptied directory goes too");
+        assertEquals(manifestOf(List.of(keep)), boxManifest());
+    }
+
+    @Test
+    void aRenamedFileMovesOnTheBox() throws IOException {
+        SyncFile other = file("other.scad", "cube(1);\n");
+        SyncFile before = file("parts/gear.scad", "gear(teeth = 12);\n");
+        FileSync sync = newSync();
+        sync(sync, List.of(other, before));
+        Path renamed = Files.createDirectories(src.resolve("parts/new")).resolve("big gear.scad");
+        Files.move(before.local(), renamed);
+        SyncFile after = new SyncFile(renamed, "parts/new/big gear.scad");
+
+        SyncResult result = sync(sync, List.of(other, after));
+
+        assertEquals(1, result.filesSent());
+        assertEquals(1, result.filesUnchanged());
+        assertEquals(1, result.filesRemoved());
+        assertEquals(localTree(List.of(other, after)), boxTree());
+        assertEquals(manifestOf(List.of(other, after)), boxManifest());
+    }
+
+    @Test
+    void aFileReplacedByADirectoryOfTheSameName() throws IOException {
+        SyncFile asFile = file("parts", "was a file\n");
+        FileSync sync = newSync();
+        sync(sync, List.of(asFile));
+        Files.delete(asFile.local());
+        SyncFile inside = file("parts/gear.scad", "gear();\n");
+
+        SyncResult result = sync(sync, List.of(inside));
+
+        assertEquals(1, result.filesSent());
+        assertEquals(1, result.filesRemoved());
+        assertEquals(localTree(List.of(inside)), boxTree());
+        assertEquals(manifestOf(List.of(inside)), boxManifest());
+    }
+
+    @Test
+    void aDirectoryReplacedByAFileOfTheSameName() throws IOException {
+        SyncFile inside = file("parts/gear.scad", "gear();\n");
+        FileSync sync = newSync();
+        sync(sync, List.of(inside));
+        Files.delete(inside.local());
+        Files.delete(src.resolve("parts"));
+        SyncFile asFile = file("parts", "now a file\n");
+
+        SyncResult result = sync(sync, List.of(asFile));
+
+        assertEquals(1, result.filesSent());
+        assertEquals(1, result.filesRemoved());
+        assertEquals(localTree(List.of(asFile)), boxTree());
+        assertEquals(manifestOf(List.of(asFile)), boxManifest());
+    }
+
+    // ---------------------------------------------------------------- the manifest
+
+    @Test
+    void aLostClientCacheIsRebuiltFromTheBoxsManifest() throws IOException {
+        List<SyncFile> files = List.of(file("a.scad", "cube(1);\n"), file("b/c.scad", "cube(2);\n"));
+        sync(newSync(), files);
+        assertTrue(Files.isDirectory(cache), "the client remembers the manifest");
+        LoopbackBox.deleteTree(cache);
+
+        SyncResult result = sync(new FileSync(cache, new FileHashes()), files);
+
+        assertEquals(new SyncResult(0, 0, 2, 0), result);
+        assertTrue(Files.isDirectory(cache), "and remembers it again");
+        // With the cache rebuilt, a change is an append to the box's manifest, as before.
+        Files.writeString(files.get(0).local(), "cube(3);\n");
+        assertEquals(1, sync(newSync(), files).filesSent());
+        assertEquals(localTree(files), boxTree());
+        assertEquals(manifestOf(files), boxManifest());
+    }
+
+    @Test
+    void aManifestChangedOnTheBoxIsReadAgain() throws IOException {
+        List<SyncFile> files = List.of(file("a.scad", "cube(1);\n"), file("b.scad", "cube(2);\n"),
+                file("c.scad", "cube(3);\n"));
+        FileSync sync = newSync();
+        sync(sync, files);
+        // Someone else synced other content for a.scad and removed b.scad; the client's cache does not know.
+        Files.writeString(remote.resolve("a.scad"), "something else\n");
+        Files.delete(remote.resolve("b.scad"));
+        Files.writeString(remote.resolve(MANIFEST), "0".repeat(64) + " 15 a.scad\n- b.scad\n",
+                StandardOpenOption.APPEND);
+
+        SyncResult result = sync(sync, files);
+
+        assertEquals(2, result.filesSent(), "a.scad and b.scad go again: " + result);
+        assertEquals(1, result.filesUnchanged());
+        assertEquals(localTree(files), boxTree());
+        assertEquals(manifestOf(files), boxManifest());
+    }
+
+    @Test
+    void aBoxThatLostTheDirectoryGetsEverythingAgain() throws IOException {
+        List<SyncFile> files = List.of(file("a.scad", "cube(1);\n"), file("b/c.scad", "cube(2);\n"));
+        FileSync sync = newSync();
+        sync(sync, files);
+        LoopbackBox.deleteTree(remote);
+
+        SyncResult result = sync(sync, files);
+
+        assertEquals(2, result.filesSent());
+        assertEquals(localTree(files), boxTree());
+        assertEquals(manifestOf(files), boxManifest());
+    }
+
+    @Test
+    void theManifestIsCompactedWhenItGrowsAndStaysCorrect() throws IOException {
+        List<SyncFile> files = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            files.add(file("d" + (i % 3) + "/f" + i + ".scad", "f" + i + "\n"));
+        }
+        FileSync sync = newSync();
+        sync(sync, files);
+        int bound = 4 * 16; // 4 lines per file, for at least 16 files
+        int compactions = 0;
+        long previousLines = manifestLines();
+        for (int round = 1; round <= 7; round++) {
+            for (SyncFile f : files.subList(0, 12)) {
+                Files.writeString(f.local(), "round " + round + " of " + f.remote() + "\n");
+            }
+            if (round % 3 == 1) {
+                files.add(file("extra/" + round + ".scad", "extra " + round + "\n"));
+            } else if (round % 3 == 2 && files.size() > 13) {
+                Files.delete(files.remove(12).local());
+            }
+
+            SyncResult result = sync(sync, files);
+
+            assertTrue(result.filesSent() >= 12, "round " + round + ": " + result);
+            long lines = manifestLines();
+            assertTrue(lines <= bound, "round " + round + ": the manifest has " + lines + " lines");
+            if (lines < previousLines) {
+                compactions++;
+                assertEquals(files.size(), lines, "a compacted manifest has one line per file");
+            }
+            previousLines = lines;
+            assertEquals(localTree(files), boxTree(), "round " + round);
+            assertEquals(manifestOf(files), boxManifest(), "round " + round);
+        }
+        assertEquals(1, compactions, "the manifest was compacted once, then appended to again");
+
+        assertEquals(new SyncResult(0, 0, files.size(), 0), sync(sync, files), "nothing left to send");
+        LoopbackBox.deleteTree(cache);
+        assertEquals(new SyncResult(0, 0, files.size(), 0), sync(new FileSync(cache, new FileHashes()), files),
+                "the box's compacted manifest alone says so too");
+    }
+
+    @Test
+    void twoFilesForOnePathAreRefusedBeforeAnythingTravels() throws IOException {
+        SyncFile a = file("a.scad", "a\n");
+        SyncFile b = new SyncFile(file("b.scad", "b\n").local(), "a.scad");
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sync(List.of(a, b)));
+
+        assertTrue(e.getMessage().contains("a.scad"), e.getMessage());
+        assertFalse(Files.exists(remote), "nothing was created on the box");
+    }
+
+    @Test
+    void aFileNamedLikeTheManifestIsRefused() throws IOException {
+        SyncFile impostor = file(MANIFEST, "a user's file that would be appended to\n");
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> sync(List.of(file("a.scad", "a\n"), impostor)));
+
+        assertTrue(e.getMessage().contains(MANIFEST), e.getMessage());
+        assertFalse(Files.exists(remote), "nothing was created on the box");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private FileSync newSync() {
+        return new FileSync(cache, new FileHashes());
+    }
+
+    private SyncResult sync(List<SyncFile> files) {
+        return sync(newSync(), files);
+    }
+
+    private SyncResult sync(FileSync sync, List<SyncFile> files) {
+        RemoteHost host = box.connect(proxy.port());
+        return sync.sync(host, remoteDir, files, LoopbackBox.TIMEOUT);
+    }
+
+    private SyncFile file(String path, String content) throws IOException {
+        return file(path, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private SyncFile file(String path, byte[] content) throws IOException {
+        Path local = src.resolve(path);
+        Files.createDirectories(local.getParent());
+        Files.write(local, content);
+        return new SyncFile(local, path);
+    }
+
+    /** {@code count} files of random content totalling about {@code total} bytes, in nested directories. */
+    private List<SyncFile> largeTree(int count, long total) throws IOException {
+        Random random = new Random(300);
+        List<SyncFile> files = new ArrayList<>();
+        long average = total / count;
+        for (int i = 0; i < count; i++) {
+            int size = (int) (average / 2 + random.nextLong(average));
+            files.add(file("d" + (i % 7) + "/e" + (i % 3) + "/part-" + i + ".stl", randomBytes(size, i)));
+        }
+        return files;
+    }
+
+    private static byte[] randomBytes(int size, long seed) {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+
+    private static long totalSize(List<SyncFile> files) throws IOException {
+        long total = 0;
+        for (SyncFile f : files) {
+            total += Files.size(f.local());
+        }
+        return total;
+    }
+
+    /** Remote path → SHA-256 of the local files. */
+    private static Map<String, String> localTree(List<SyncFile> files) throws IOException {
+        Map<String, String> tree = new TreeMap<>();
+        for (SyncFile f : files) {
+            tree.put(f.remote(), sha256(Files.readAllBytes(f.local())));
+        }
+        return tree;
+    }
+
+    /** What the manifest should say: remote path → "sha256 size". */
+    private static Map<String, String> manifestOf(List<SyncFile> files) throws IOException {
+        Map<String, String> entries = new TreeMap<>();
+        for (SyncFile f : files) {
+            byte[] content = Files.readAllBytes(f.local());
+            entries.put(f.remote(), sha256(content) + " " + content.length);
+        }
+        return entries;
+    }
+
+    /** Relative path → SHA-256 of every file in the sync directory on the box, but the manifest. */
+    private Map<String, String> boxTree() throws IOException {
+        Map<String, String> tree = new TreeMap<>();
+        try (Stream<Path> walk = Files.walk(remote)) {
+            for (Path p : walk.filter(Files::isRegularFile).toList()) {
+                String path = remote.relativize(p).toString();
+                if (!path.equals(MANIFEST)) {
+                    tree.put(path, sha256(Files.readAllBytes(p)));
+                }
+            }
+        }
+        return tree;
+    }
+
+    private Map<String, FileTime> boxModificationTimes() throws IOException {
+        Map<String, FileTime> times = new TreeMap<>();
+        try (Stream<Path> walk = Files.walk(remote)) {
+            for (Path p : walk.filter(Files::isRegularFile).toList()) {
+                times.put(remote.relativize(p).toString(), Files.getLastModifiedTime(p));
+            }
+        }
+        times.remove(MANIFEST);
+        return times;
+    }
+
+    /** The box's manifest read independently of {@link FileSync}: the last line for a path wins. */
+    private Map<String, String> boxManifest() throws IOException {
+        Map<String, String> entries = new TreeMap<>();
+        for (String line : Files.readAllLines(remote.resolve(MANIFEST))) {
+            if (line.startsWith("- ")) {
+                entries.remove(line.substring(2));
+            } else {
+                String[] f = line.split(" ", 3);
+                entries.put(f[2], f[0] + " " + f[1]);
+            }
+        }
+        return entries;
+    }
+
+    private long manifestLines() {
+        try {
+            return Files.readAllLines(remote.resolve(MANIFEST)).size();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(FileHashes.sha256digest(bytes));
+    }
+}
