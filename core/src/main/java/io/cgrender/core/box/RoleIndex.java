@@ -4,17 +4,17 @@ import io.github.classgraph.ClassGraph;
 import io.github.classgraph.ClassInfo;
 import io.github.classgraph.ScanResult;
 
+import java.io.BufferedReader;
 import java.io.File;
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +35,7 @@ final class RoleIndex {
     record Candidate(String className, Path element) {
     }
 
-    private static final String FORMAT = "cgrender role index 1";
+    private static final String FORMAT = "cgrender role index 2";
     private static final java.time.Duration STALE = java.time.Duration.ofDays(30);
 
     private final Optional<Path> dir;
@@ -59,9 +59,9 @@ final class RoleIndex {
 
     private List<Candidate> find(Optional<List<Path>> elements, List<String> packages,
                                  java.util.function.Supplier<ClassGraph> scanner) {
-        Optional<Path> entry = dir.flatMap(d -> elements.flatMap(e -> key(e, packages)).map(k -> d.resolve(k)));
-        if (entry.isPresent()) {
-            Optional<List<Candidate>> cached = read(entry.get());
+        Optional<String> key = dir.isPresent() ? elements.flatMap(e -> key(e, packages)) : Optional.empty();
+        if (key.isPresent()) {
+            Optional<List<Candidate>> cached = read(entryOf(dir.get(), key.get()), key.get());
             if (cached.isPresent()) {
                 return cached.get();
             }
@@ -74,7 +74,7 @@ final class RoleIndex {
                         : element.toPath().toAbsolutePath().normalize()));
             }
         }
-        entry.ifPresent(path -> write(path, found));
+        key.ifPresent(k -> write(entryOf(dir.get(), k), k, found));
         return found;
     }
 
@@ -99,40 +99,42 @@ final class RoleIndex {
         return elements;
     }
 
-    /** A file name for the scan of {@code elements}, or empty if one of them is not a plain file. */
+    /**
+     * What identifies the scan of {@code elements}: the packages and each element's path, size, modification time and
+     * file key; empty if one of them is not a plain file.
+     */
     private static Optional<String> key(List<Path> elements, List<String> packages) {
-        StringBuilder key = new StringBuilder(FORMAT).append('\n').append(String.join(",", packages)).append('\n');
+        StringBuilder key = new StringBuilder(String.join(",", packages));
         for (Path element : elements) {
-            key.append(element).append('\t');
+            key.append('|').append(element).append('|');
             try {
                 BasicFileAttributes attributes = Files.readAttributes(element, BasicFileAttributes.class);
                 if (!attributes.isRegularFile()) {
                     return Optional.empty();
                 }
-                key.append(attributes.size()).append('\t')
-                        .append(attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS)).append('\t')
+                key.append(attributes.size()).append('|')
+                        .append(attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS)).append('|')
                         .append(attributes.fileKey());
             } catch (IOException e) {
                 key.append("absent");
             }
-            key.append('\n');
         }
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.toString().getBytes(StandardCharsets.UTF_8));
-            return Optional.of(HexFormat.of().formatHex(digest));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Optional.of(key.toString().replace('\n', ' '));
     }
 
-    private static Optional<List<Candidate>> read(Path entry) {
-        try {
-            List<String> lines = Files.readAllLines(entry, StandardCharsets.UTF_8);
-            if (lines.isEmpty() || !lines.get(0).equals(FORMAT)) {
+    /** The entry file of {@code key}; the key itself is its first line, so a hash collision is only a miss. */
+    private static Path entryOf(Path dir, String key) {
+        return dir.resolve(Integer.toHexString(key.hashCode()) + "-" + key.length());
+    }
+
+    private static Optional<List<Candidate>> read(Path entry, String key) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(new FileInputStream(entry.toFile()),
+                StandardCharsets.UTF_8))) {
+            if (!FORMAT.equals(in.readLine()) || !key.equals(in.readLine())) {
                 return Optional.empty();
             }
             List<Candidate> candidates = new ArrayList<>();
-            for (String line : lines.subList(1, lines.size())) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
                 int tab = line.indexOf('\t');
                 if (tab < 0) {
                     return Optional.empty();
@@ -149,8 +151,8 @@ final class RoleIndex {
      * Best effort: an index that cannot be written only means scanning again next time. Entries older than
      * {@link #STALE} go, so that those of replaced jars do not pile up; one still in use is simply written again.
      */
-    private static void write(Path entry, List<Candidate> candidates) {
-        StringBuilder text = new StringBuilder(FORMAT).append('\n');
+    private static void write(Path entry, String key, List<Candidate> candidates) {
+        StringBuilder text = new StringBuilder(FORMAT).append('\n').append(key).append('\n');
         candidates.forEach(c -> text.append(c.className()).append('\t').append(c.element()).append('\n'));
         try {
             Files.createDirectories(entry.getParent());

@@ -8,7 +8,6 @@ import java.util.Optional;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
-import java.util.regex.Pattern;
 
 /**
  * A jar that declares itself a cgrender plugin in its manifest:
@@ -25,8 +24,6 @@ public record PluginJar(Path path, List<String> packages, ApiVersion apiVersion,
 
     public static final String PACKAGES = "Cgrender-Plugin-Packages";
     public static final String API_VERSION = "Cgrender-Api-Version";
-
-    private static final Pattern PACKAGE = Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*");
 
     public PluginJar {
         packages = List.copyOf(packages);
@@ -67,7 +64,7 @@ public record PluginJar(Path path, List<String> packages, ApiVersion apiVersion,
             throw new Rejected("plugin " + title + " lists no packages in " + PACKAGES + "; skipped");
         }
         for (String p : packages) {
-            if (!PACKAGE.matcher(p).matches()) {
+            if (!isPackageName(p)) {
                 throw new Rejected("plugin " + title + " lists '" + p + "' in " + PACKAGES
                         + ", which is not a Java package name; skipped");
             }
@@ -83,6 +80,16 @@ public record PluginJar(Path path, List<String> packages, ApiVersion apiVersion,
             throw new Rejected(incompatible(title, version));
         }
         return Optional.of(new PluginJar(path, packages, version, title));
+    }
+
+    private static boolean isPackageName(String name) {
+        for (String part : name.split("\\.", -1)) {
+            if (part.isEmpty() || !Character.isJavaIdentifierStart(part.charAt(0))
+                    || !part.chars().skip(1).allMatch(Character::isJavaIdentifierPart)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String incompatible(String title, ApiVersion version) {

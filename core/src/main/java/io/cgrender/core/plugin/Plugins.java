@@ -59,7 +59,11 @@ public final class Plugins implements AutoCloseable {
     private Plugins(ClassLoader parent, List<JarLoader> loaders, Consumer<String> warn) {
         this.parent = parent;
         this.loaders = List.copyOf(loaders);
-        this.loaded = loaders.stream().map(l -> new Loaded(l.jar, (ClassLoader) l)).toList();
+        List<Loaded> loaded = new ArrayList<>();
+        for (JarLoader loader : loaders) {
+            loaded.add(new Loaded(loader.jar, loader));
+        }
+        this.loaded = List.copyOf(loaded);
         this.all = loaders.isEmpty() ? parent : new AllPlugins(parent, this.loaders);
         this.warn = warn;
     }
