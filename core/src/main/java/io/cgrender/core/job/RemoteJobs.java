@@ -103,14 +103,22 @@ public final class RemoteJobs {
     /**
      * Streams the job's log from byte {@code offset} into {@code out} until the job ends (or at once, if it has),
      * and returns the offset reached.
+     * <p>
+     * The job has ended when its pid file is gone (run.sh removes it after writing the status) or its process is.
+     * {@code tail --pid=JOB} alone is not enough: the job's process was orphaned when the command that started it
+     * ended, and until init reaps it, a zombie that {@code kill -0} still finds — in containers whose init reaps
+     * lazily, for up to two seconds after the job ended. So tail watches a watcher instead, a child of this command's
+     * shell, which reaps it at once.
      */
     public long follow(String id, long offset, OutputStream out, Duration timeout) {
         String q = Shell.quote(jobDir(id));
         String from = "+" + (offset + 1);
         CountingStream counting = new CountingStream(out);
         ExecResult r = host.exec("cd " + q + " || exit 3; touch log; pid=$(cat pid 2>/dev/null); "
-                + "if [ -n \"$pid\" ] && kill -0 \"$pid\" 2>/dev/null; then exec tail -c " + from
-                + " -s 0.1 --pid=\"$pid\" -F log 2>/dev/null; else exec tail -c " + from + " log; fi",
+                + "if [ -n \"$pid\" ] && kill -0 \"$pid\" 2>/dev/null; then "
+                + "while [ -f pid ] && kill -0 \"$pid\" 2>/dev/null; do sleep 0.05; done & "
+                + "tail -c " + from + " -s 0.1 --pid=$! -F log 2>/dev/null; "
+                + "else exec tail -c " + from + " log; fi",
                 timeout, null, counting, OutputStream.nullOutputStream());
         if (r.exitCode() == 3) {
             throw new CgrenderException("no job " + id + " on box " + host.id());
