@@ -19,9 +19,9 @@ import java.util.Optional;
 
 /**
  * Detached jobs on one box. A job lives in {@code ~/.cgrender/jobs/<id>/} on the box: {@code command.sh} (what
- * to run), {@code run.sh} (the wrapper), {@code pid} (while running), {@code status} and {@code log}. Started under
- * {@code setsid} with every stream redirected, a job survives the SSH session that started it; any later client
- * can follow its log or read its status.
+ * to run), {@code run.sh} (the wrapper), {@code pid} (while running), {@code running} (a lock run.sh holds while it
+ * runs), {@code status} and {@code log}. Started under {@code setsid} with every stream redirected, a job survives
+ * the SSH session that started it; any later client can follow its log or read its status.
  */
 public final class RemoteJobs {
 
@@ -104,11 +104,12 @@ public final class RemoteJobs {
      * Streams the job's log from byte {@code offset} into {@code out} until the job ends (or at once, if it has),
      * and returns the offset reached.
      * <p>
-     * The job has ended when its pid file is gone (run.sh removes it after writing the status) or its process is.
-     * {@code tail --pid=JOB} alone is not enough: the job's process was orphaned when the command that started it
-     * ended, and until init reaps it, a zombie that {@code kill -0} still finds — in containers whose init reaps
-     * lazily, for up to two seconds after the job ended. So tail watches a watcher instead, a child of this command's
-     * shell, which reaps it at once.
+     * {@code tail --pid=JOB} alone would follow too long: the job's process was orphaned when the command that
+     * started it ended, and until init reaps it, it is a zombie that {@code kill -0} still finds — in containers
+     * whose init reaps lazily, for up to two seconds after the job ended. So tail watches a watcher instead, a child
+     * of this command's shell (which reaps it at once), that waits for the job's {@code running} lock, held by run.sh
+     * until it exits; without the lock (no flock on the box) it polls for the job's pid file to go (run.sh removes it
+     * after writing the status) or its process to die.
      */
     public long follow(String id, long offset, OutputStream out, Duration timeout) {
         String q = Shell.quote(jobDir(id));
@@ -116,8 +117,9 @@ public final class RemoteJobs {
         CountingStream counting = new CountingStream(out);
         ExecResult r = host.exec("cd " + q + " || exit 3; touch log; pid=$(cat pid 2>/dev/null); "
                 + "if [ -n \"$pid\" ] && kill -0 \"$pid\" 2>/dev/null; then "
-                + "while [ -f pid ] && kill -0 \"$pid\" 2>/dev/null; do sleep 0.05; done & "
-                + "tail -c " + from + " -s 0.1 --pid=$! -F log 2>/dev/null; "
+                + "{ [ -f running ] && flock -s running true 2>/dev/null || "
+                + "while [ -f pid ] && kill -0 \"$pid\" 2>/dev/null; do sleep 0.05; done; } & "
+                + "tail -c " + from + " -s 0.02 --pid=$! -F log 2>/dev/null; "
                 + "else exec tail -c " + from + " log; fi",
                 timeout, null, counting, OutputStream.nullOutputStream());
         if (r.exitCode() == 3) {

@@ -22,10 +22,13 @@ finish() {
   fi
   exit "$2"
 }
+# Held until this script exits (however it ends): a follower waits for the job with flock instead of polling.
+exec 9> "$job/running"
+flock 9 2>/dev/null
 echo $$ > "$job/pid"
 write_status running
 trap 'kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; finish cancelled 143' TERM INT HUP
-( cd "$HOME/$workdir" && exec bash "$job/command.sh" ) >> "$job/log" 2>&1 < /dev/null &
+( cd "$HOME/$workdir" && exec bash "$job/command.sh" 9>&- ) >> "$job/log" 2>&1 < /dev/null &
 child=$!
 wait "$child"
 code=$?
