@@ -23,6 +23,8 @@ cg="${CGRENDER:-}"
 keep_tmp=0
 sync_files=300
 sync_mb=50
+quiet=0.5
+quiet_wait=30
 
 usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'
@@ -33,6 +35,9 @@ Options:
   --out DIR          where results.tsv and samples.tsv go (default bench/out)
   --cgrender PATH    the cgrender to measure (default: cli/target/dist/bin/cgrender, built first by ./cgrender)
   --sync-tree N,MB   files and megabytes of the generated sync tree (default 300,50)
+  --quiet CORES,SEC  before each repetition wait up to SEC seconds (default 30; 5 minutes in all) for the machine's
+                     other work to use less than CORES cores (default 0.5); 0,0 never waits. What it found is
+                     reported per section.
   --keep-tmp         keep the temporary directory (state, outputs, logs) for inspection
 EOF
 }
@@ -44,12 +49,15 @@ while [ $# -gt 0 ]; do
     --out) out_dir="$2"; shift 2 ;;
     --cgrender) cg="$2"; shift 2 ;;
     --sync-tree) sync_files="${2%,*}"; sync_mb="${2#*,}"; shift 2 ;;
+    --quiet) quiet="${2%,*}"; quiet_wait="${2#*,}"; shift 2 ;;
     --keep-tmp) keep_tmp=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "render-bench: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 [[ "$reps" =~ ^[1-9][0-9]?$ ]] || { echo "render-bench: -n takes 1..99" >&2; exit 2; }
+[[ "$quiet" =~ ^[0-9]+(\.[0-9]+)?$ && "$quiet_wait" =~ ^[0-9]{1,4}$ ]] \
+  || { echo "render-bench: --quiet takes CORES,SECONDS, e.g. 0.5,30" >&2; exit 2; }
 for s in ${sections//,/ }; do
   case "$s" in pieces|tiny|medium|cache|sync|sets) ;; *) echo "render-bench: unknown section $s" >&2; exit 2 ;; esac
 done
@@ -102,6 +110,29 @@ log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 now() { local t="$EPOCHREALTIME"; echo "${t/,/.}"; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 load() { awk '{ print $1 " " $2 " " $3 }' /proc/loadavg; }
+
+# Cores busy over the next half second (all processes; this script is idle meanwhile).
+busy() {
+  local a b
+  a="$(head -n 1 /proc/stat)"; sleep 0.5; b="$(head -n 1 /proc/stat)"
+  awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN { split(a, x); split(b, y); t = 0
+      for (i = 2; i <= 11; i++) t += y[i] - x[i]
+      idle = (y[5] - x[5]) + (y[6] - x[6]); printf "%.2f", (t > 0 ? n * (t - idle) / t : 0) }'
+}
+
+# Waits (bounded: per rep, and 5 minutes in all) for other work on the machine to quieten down, and records what it
+# found before the rep.
+quiet_budget=300
+settle() { # SECTION REP
+  local b waited=0
+  b="$(busy)"
+  while awk -v b="$b" -v q="$quiet" 'BEGIN { exit !(q > 0 && b >= q) }' && [ "$waited" -lt "$quiet_wait" ] \
+      && [ "$quiet_budget" -gt 0 ]; do
+    [ "$waited" = 0 ] && log "$1: the machine is busy ($b cores in use by other work); waiting up to ${quiet_wait}s"
+    sleep 2; waited=$((waited + 3)); quiet_budget=$((quiet_budget - 3)); b="$(busy)"
+  done
+  sample "$1" "machine busy before the rep" "$2" "$b" cores
+}
 
 mkdir -p "$out_dir"
 samples="$out_dir/samples.tsv"
@@ -229,6 +260,7 @@ baseline() { # MODEL OUTPUT
 timeline() { # NAME MODEL
   local name="$1" model="$2" t0 t_end job jobdir
   cgr render --no-cache -o "$tmp/out/timeline" "$model"   # warm-up: the sync has nothing to send
+  settle "timeline-$name" 1
   t0="$(now)"
   cgr -v render --no-cache -o "$tmp/out/timeline" "$model"
   t_end="$(since "$t0")"
@@ -277,11 +309,13 @@ if want pieces; then
   before="$(load)"
   log "pieces: JVM start, cloud lookup, connect, OpenSSH round trip (x$reps)"
   for ((r = 1; r <= reps; r++)); do
+    settle pieces "$r"
     timed pieces "cgrender --version (JVM start)" "$r" --version
     timed pieces "cgrender list (JVM + cloud lookup)" "$r" list
     timed pieces "cgrender ssh BOX -- true (+ connect, 1 command)" "$r" ssh "$box" -- true
     t0="$(now)"; "${SSH[@]}" true; sample pieces "OpenSSH ssh true (connect, 1 command)" "$r" "$(since "$t0")" s
   done
+  result pieces "machine busy before the rep" cores "" "pieces: other work on the machine before each rep" "$before"
   for m in "cgrender --version (JVM start)" "cgrender list (JVM + cloud lookup)" \
       "cgrender ssh BOX -- true (+ connect, 1 command)" "OpenSSH ssh true (connect, 1 command)"; do
     result pieces "$m" s "" "$m" "$before"
@@ -299,6 +333,7 @@ render_vs_baseline() { # SECTION MODEL TARGET
   cgr render --no-cache -o "$tmp/out/$section-cg" "$model"
   baseline "$model" "$tmp/out/$section-baseline.stl" > /dev/null
   for ((r = 1; r <= reps; r++)); do
+    settle "$section" "$r"
     # Alternate which goes first, so a drifting machine load affects both alike.
     for order in $([ $((r % 2)) = 1 ] && echo "cg base" || echo "base cg"); do
       if [ "$order" = cg ]; then
@@ -319,6 +354,7 @@ render_vs_baseline() { # SECTION MODEL TARGET
   done
   ratios "$section" "cgrender render --no-cache" "baseline total" "ratio cgrender/baseline"
   local name; name="$(basename "$model")"
+  result "$section" "machine busy before the rep" cores "" "$section: other work on the machine before each rep" "$before"
   result "$section" "cgrender render --no-cache" s "" "$section $name: cgrender render --no-cache" "$before"
   result "$section" "baseline total" s "" "$section $name: scp + ssh openscad + scp" "$before"
   result "$section" "baseline: scp up" s "" "  of which scp up" "$before"
@@ -347,6 +383,7 @@ if want cache; then
   log "cache: one plain render fills the result store, then $reps cache hits"
   cgr render -o "$tmp/out/cache" "$model"
   for ((r = 1; r <= reps; r++)); do
+    settle cache "$r"
     rm -f "$tmp/out/cache/enclosure.stl"
     timed cache "cache hit (second plain render)" "$r" render -o "$tmp/out/cache" "$model"
     grep -q '^cache hit' "$tmp/cg.err" || { echo "render-bench: expected a cache hit" >&2; cat "$tmp/cg.err" >&2; exit 1; }
@@ -355,6 +392,7 @@ if want cache; then
   first="$(stats medium "cgrender render --no-cache" | awk '{ print $1 }')"
   awk -F'\t' -v f="$first" '$1 == "cache" && $2 == "cache hit (second plain render)" {
       printf "cache\tratio hit/first\t%s\t%.4f\tx\n", $3, $4 / f }' "$samples" >> "$samples"
+  result cache "machine busy before the rep" cores "" "cache: other work on the machine before each rep" "$before"
   result cache "cache hit (second plain render)" s "" "cache: hit, medium model" "$before"
   result cache "ratio hit/first" x "<=0.05" "cache: ratio hit / first render (median)" "$before"
 fi
@@ -375,6 +413,7 @@ if want sync; then
   sample sync "first render: files sent" 1 "$files" files
   sample sync "first render: bytes sent" 1 "$bytes" B
   for ((r = 1; r <= reps; r++)); do
+    settle sync "$r"
     # Change one part file (a different one each time): its size stays the same, its content changes.
     part="$tree/parts/$(printf 'p%03d' $((r * 37 % (sync_files - 21))))".scad
     sed -i "1s/.*/\/\/ Changed for sync benchmark run $r at $(now)./" "$part"
@@ -391,10 +430,12 @@ if want sync; then
   done
   # Nothing changed: only the manifest check.
   for ((r = 1; r <= reps; r++)); do
+    settle sync "$r"
     t0="$(now)"
     cgr -v render --no-cache -o "$tmp/out/sync" "$tree/model.scad"
     sample sync "render, nothing changed" "$r" "$(since "$t0")" s
   done
+  result sync "machine busy before the rep" cores "" "sync: other work on the machine before each rep" "$before"
   result sync "first render (uploads the whole tree)" s "" "sync: first render of the tree (all uploaded)" "$before"
   result sync "first render: bytes sent" B "" "sync: first render, bytes sent" "$before"
   result sync "incremental render (1 file changed)" s "" "sync: render after changing 1 file" "$before"
@@ -415,6 +456,7 @@ if want sets; then
   log "sets: warm-up, then $reps x (8 separate cgrender render -P SET calls, one --all-sets call)"
   cgr render --no-cache -o "$tmp/out/sets" -p "$params" -P "${set_names[0]}" "$model"
   for ((r = 1; r <= reps; r++)); do
+    settle sets "$r"
     for order in $([ $((r % 2)) = 1 ] && echo "all one" || echo "one all"); do
       if [ "$order" = all ]; then
         rm -rf "$tmp/out/sets-all"
@@ -434,6 +476,7 @@ if want sets; then
     log "sets: rep $r/$reps done (load $(load))"
   done
   ratios sets "--all-sets (8 sets, one call)" "8 separate render -P SET calls" "ratio all-sets/one-by-one"
+  result sets "machine busy before the rep" cores "" "sets: other work on the machine before each rep" "$before"
   result sets "8 separate render -P SET calls" s "" "sets: 8 separate cgrender render -P SET calls" "$before"
   result sets "--all-sets (8 sets, one call)" s "" "sets: one cgrender render --all-sets" "$before"
   result sets "ratio all-sets/one-by-one" x "<=0.6" "sets: ratio --all-sets / one by one (per pair)" "$before"
