@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -73,10 +75,41 @@ public final class RemoteJobs {
 
     /** The job's status as its status file says, {@link JobStatus.Stage#LOST} if it died without ending. */
     public JobStatus status(String id) {
-        String q = Shell.quote(jobDir(id));
-        ExecResult r = host.exec("cd " + q + " 2>/dev/null || { echo stage=unknown; exit 0; }; cat status 2>/dev/null;"
-                + " if [ -f pid ] && ! kill -0 \"$(cat pid)\" 2>/dev/null; then echo dead=1; fi", commandTimeout);
-        return parseStatus(r.stdout());
+        return parseStatus(host.exec(statusCommand(id), commandTimeout).stdout());
+    }
+
+    /** A job's status and the contents of some small files, read in one round trip. */
+    public record StatusWithFiles(JobStatus status, Map<String, String> files) {
+    }
+
+    /**
+     * The job's status, as {@link #status}, and the content (stripped) of each of {@code files} (paths relative to
+     * the box's home, e.g. the job's exit code files) that exists, in one command.
+     */
+    public StatusWithFiles statusWith(String id, List<String> files) {
+        StringBuilder cmd = new StringBuilder("( ").append(statusCommand(id)).append(" ); echo ")
+                .append(Shell.quote(FILES_MARK)).append("; for f in");
+        files.forEach(f -> cmd.append(' ').append(Shell.quote(f)));
+        cmd.append("; do [ -f \"$f\" ] && printf '%s\\t%s\\n' \"$f\" \"$(cat \"$f\")\"; done; true");
+        String out = host.exec(cmd.toString(), commandTimeout).stdout();
+        int mark = out.indexOf(FILES_MARK + "\n");
+        Map<String, String> contents = new LinkedHashMap<>();
+        if (mark >= 0) {
+            for (String line : out.substring(mark + FILES_MARK.length() + 1).split("\n")) {
+                int tab = line.indexOf('\t');
+                if (tab > 0) {
+                    contents.put(line.substring(0, tab), line.substring(tab + 1).strip());
+                }
+            }
+        }
+        return new StatusWithFiles(parseStatus(mark >= 0 ? out.substring(0, mark) : out), contents);
+    }
+
+    private static final String FILES_MARK = "--- cgrender files ---";
+
+    private static String statusCommand(String id) {
+        return "cd " + Shell.quote(jobDir(id)) + " 2>/dev/null || { echo stage=unknown; exit 0; }; cat status"
+                + " 2>/dev/null; if [ -f pid ] && ! kill -0 \"$(cat pid)\" 2>/dev/null; then echo dead=1; fi";
     }
 
     static JobStatus parseStatus(String text) {

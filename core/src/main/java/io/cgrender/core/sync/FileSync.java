@@ -73,6 +73,7 @@ public final class FileSync {
         Map<String, Entry> present = parse(manifestText);
 
         StringBuilder delta = new StringBuilder();
+        Map<String, Path> uploads = new LinkedHashMap<>();
         long bytes = 0;
         int sent = 0;
         int unchanged = 0;
@@ -81,12 +82,13 @@ public final class FileSync {
                 unchanged++;
                 continue;
             }
-            host.upload(byRemote.get(e.getKey()).local(), remoteDir + "/" + e.getKey());
+            uploads.put(remoteDir + "/" + e.getKey(), byRemote.get(e.getKey()).local());
             bytes += e.getValue().size();
             sent++;
             delta.append(e.getValue().sha256()).append(' ').append(e.getValue().size()).append(' ')
                     .append(e.getKey()).append('\n');
         }
+        host.uploadAll(uploads);
         List<String> stale = new ArrayList<>();
         for (String path : present.keySet()) {
             if (!wanted.containsKey(path)) {
