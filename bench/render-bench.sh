@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The render benchmark: cgrender against what a user would do by hand, on one warm openscad-ubuntu-box of the local
 # cloud, with state isolated in a temporary directory (the user's own boxes, keys and caches are never touched).
-# Prints a table and writes OUT/results.tsv (one row per measurement) and OUT/samples.tsv (every sample).
+# Prints a table and writes OUT/results.tsv (one row per measurement), OUT/samples.tsv (every sample), OUT/table.txt
+# and OUT/timeline-*.txt (the box host's view of one render).
 #
 # Sections (all by default, in this order):
 #   pieces  where a render's time goes: JVM start, cloud lookup, SSH connect + one command, OpenSSH round trip,
@@ -12,7 +13,8 @@
 #   sync    incremental sync: a generated 300-file / 50 MB tree, one file changed, bytes sent (-v)
 #   sets    --all-sets with 8 parameter sets vs 8 separate cgrender render -P SET calls
 #
-# Usage: bench/render-bench.sh [-n REPS] [--sections LIST] [--out DIR] [--cgrender PATH] [--keep-tmp]
+# Usage: bench/render-bench.sh [-n REPS] [--sections LIST] [--out DIR] [--cgrender PATH] [--label TEXT]
+#                              [--sync-tree N,MB] [--quiet CORES,SEC] [--keep-tmp]
 set -euo pipefail
 
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
@@ -21,6 +23,7 @@ sections="pieces,tiny,medium,cache,sync,sets"
 out_dir="$root/bench/out"
 cg="${CGRENDER:-}"
 keep_tmp=0
+label=""
 sync_files=300
 sync_mb=50
 quiet=0.5
@@ -34,6 +37,7 @@ Options:
   --sections LIST    comma-separated subset of: pieces,tiny,medium,cache,sync,sets
   --out DIR          where results.tsv and samples.tsv go (default bench/out)
   --cgrender PATH    the cgrender to measure (default: cli/target/dist/bin/cgrender, built first by ./cgrender)
+  --label TEXT       what is measured, for the report (default: this checkout's commit)
   --sync-tree N,MB   files and megabytes of the generated sync tree (default 300,50)
   --quiet CORES,SEC  before each repetition wait up to SEC seconds (default 30; 5 minutes in all) for the machine's
                      other work to use less than CORES cores (default 0.5); 0,0 never waits. What it found is
@@ -48,6 +52,7 @@ while [ $# -gt 0 ]; do
     --sections) sections="$2"; shift 2 ;;
     --out) out_dir="$2"; shift 2 ;;
     --cgrender) cg="$2"; shift 2 ;;
+    --label) label="$2"; shift 2 ;;
     --sync-tree) sync_files="${2%,*}"; sync_mb="${2#*,}"; shift 2 ;;
     --quiet) quiet="${2%,*}"; quiet_wait="${2#*,}"; shift 2 ;;
     --keep-tmp) keep_tmp=1; shift ;;
@@ -487,7 +492,9 @@ fi
 {
   echo
   echo "cgrender render benchmark — $(date -u +%FT%TZ), $(nproc) cores, load at end $(load), $reps reps"
-  echo "cgrender $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet 2>/dev/null || echo ' (modified)'), $("$cg" --version 2>/dev/null | head -n 1 | sed 's/^cgrender //'), $(openscad --version 2>&1 | tail -n 1)"
+  [ -n "$label" ] || label="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff \
+    --quiet HEAD 2>/dev/null || echo ' (modified)')"
+  echo "cgrender $label ($cg), $("$cg" --version 2>/dev/null | head -n 1 | sed 's/^cgrender //'), $(openscad --version 2>&1 | tail -n 1)"
   printf '%-50s %10s %10s %10s %-5s %-9s %s\n' "measurement" "median" "min" "max" "unit" "target" "verdict"
   printf '%s\n' "${table[@]}"
   echo
