@@ -245,17 +245,33 @@ log "warm-up render"
 cgr render --no-cache -o "$tmp/out/warm-up" "$root/examples/models/tiny/cube.scad"
 
 # The hand-written baseline: scp the model up, render with openscad, scp the result back. Prints the seconds of
-# each step and the total: "up run down total".
+# each step, the total, and how long openscad itself ran on the box: "up run down total openscad".
 baseline() { # MODEL OUTPUT
-  local t0 t1 t2 t3
+  local t0 t1 t2 t3 times
   t0="$(now)"
   "${SCP[@]}" "$1" "$dest:baseline/model.scad"
   t1="$(now)"
-  "${SSH[@]}" 'cd baseline && openscad -o out.stl model.scad' > /dev/null 2>&1
+  # bash's $EPOCHREALTIME on the box: openscad's own run time, without a process more.
+  times="$("${SSH[@]}" 'cd baseline && s=$EPOCHREALTIME && openscad -o out.stl model.scad > /dev/null 2>&1;
+    echo "$s $EPOCHREALTIME"')"
   t2="$(now)"
   "${SCP[@]}" "$dest:baseline/out.stl" "$2"
   t3="$(now)"
-  awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" 'BEGIN { printf "%.3f %.3f %.3f %.3f\n", b - a, c - b, d - c, d - a }'
+  awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v times="${times//,/.}" 'BEGIN { split(times, o, " ")
+    printf "%.3f %.3f %.3f %.3f %.3f\n", b - a, c - b, d - c, d - a, o[2] - o[1] }'
+}
+
+# How long openscad ran in the job of the last render (cgr's output names the job): from the job script creating
+# out/ (its birth time), just before it starts openscad, to the exit code file it writes just after.
+job_openscad_seconds() {
+  local job dir
+  job="$(sed -n 's/.* as job \(j-[^ ]*\).*/\1/p' "$tmp/cg.err" | head -n 1)"
+  dir="$box_home/.cgrender/jobs/$job"
+  [ -n "$job" ] && [ -f "$dir/out/t0.exit" ] || { echo "render-bench: no job found after a render" >&2; exit 1; }
+  local born; born="$(stat -c %.3W "$dir/out")"
+  # Without birth times (some file systems), from when the job's wrapper was written: a few ms earlier.
+  [[ "$born" =~ ^[1-9] ]] || born="$(stat -c %.3Y "$dir/run.sh")"
+  awk -v a="$born" -v b="$(stat -c %.3Y "$dir/out/t0.exit")" 'BEGIN { printf "%.3f", b - a }'
 }
 
 # ------------------------------------------------------------------------------------------------ pieces
@@ -332,7 +348,7 @@ fi
 # ------------------------------------------------------------------------------------------------ tiny, medium
 
 render_vs_baseline() { # SECTION MODEL TARGET
-  local section="$1" model="$2" target="$3" before r a b c d order
+  local section="$1" model="$2" target="$3" before r a b c d e o order
   before="$(load)"
   log "$section: warm-up (one of each, not counted)"
   cgr render --no-cache -o "$tmp/out/$section-cg" "$model"
@@ -345,19 +361,36 @@ render_vs_baseline() { # SECTION MODEL TARGET
         rm -f "$tmp/out/$section-cg/"*.stl
         timed "$section" "cgrender render --no-cache" "$r" render --no-cache -o "$tmp/out/$section-cg" "$model"
         [ -s "$tmp/out/$section-cg/$(basename "${model%.scad}").stl" ] || { echo "render-bench: no output" >&2; exit 1; }
+        o="$(job_openscad_seconds)"
+        sample "$section" "openscad on the box" "$r" "$o" s
+        sample "$section" "cgrender overhead (wall - openscad)" "$r" \
+          "$(awk -F'\t' -v s="$section" -v r="$r" -v o="$o" '$1 == s && $2 == "cgrender render --no-cache" && $3 == r {
+              printf "%.3f", $4 - o }' "$samples")" s
       else
         rm -f "$tmp/out/$section-baseline.stl"
-        read -r a b c d <<< "$(baseline "$model" "$tmp/out/$section-baseline.stl")"
+        read -r a b c d e <<< "$(baseline "$model" "$tmp/out/$section-baseline.stl")"
         [ -s "$tmp/out/$section-baseline.stl" ] || { echo "render-bench: no baseline output" >&2; exit 1; }
         sample "$section" "baseline: scp up" "$r" "$a" s
         sample "$section" "baseline: ssh openscad" "$r" "$b" s
         sample "$section" "baseline: scp down" "$r" "$c" s
         sample "$section" "baseline total" "$r" "$d" s
+        sample "$section" "openscad on the box" "$r" "$e" s
+        sample "$section" "baseline overhead (wall - openscad)" "$r" "$(awk -v d="$d" -v e="$e" 'BEGIN {
+          printf "%.3f", d - e }')" s
       fi
     done
     log "$section: rep $r/$reps done (load $(load))"
   done
   ratios "$section" "cgrender render --no-cache" "baseline total" "ratio cgrender/baseline"
+  # The render's own time varies from run to run with what else the machine does, more than the overheads differ.
+  # Each side's overhead (wall time minus openscad's run time on the box) varies far less; the ratio they give at
+  # the median openscad time is the steadier figure.
+  local m oc ob
+  m="$(stats "$section" "openscad on the box" | awk '{ print $1 }')"
+  oc="$(stats "$section" "cgrender overhead (wall - openscad)" | awk '{ print $1 }')"
+  ob="$(stats "$section" "baseline overhead (wall - openscad)" | awk '{ print $1 }')"
+  sample "$section" "ratio at the median openscad time" 1 "$(awk -v m="$m" -v c="$oc" -v b="$ob" 'BEGIN {
+    printf "%.4f", (m + c) / (m + b) }')" x
   local name; name="$(basename "$model")"
   result "$section" "machine busy before the rep" cores "" "$section: other work on the machine before each rep" "$before"
   result "$section" "cgrender render --no-cache" s "" "$section $name: cgrender render --no-cache" "$before"
@@ -365,7 +398,12 @@ render_vs_baseline() { # SECTION MODEL TARGET
   result "$section" "baseline: scp up" s "" "  of which scp up" "$before"
   result "$section" "baseline: ssh openscad" s "" "  of which ssh openscad" "$before"
   result "$section" "baseline: scp down" s "" "  of which scp down" "$before"
+  result "$section" "openscad on the box" s "" "  openscad's own run time on the box (both)" "$before"
+  result "$section" "cgrender overhead (wall - openscad)" s "" "  cgrender overhead (wall - openscad)" "$before"
+  result "$section" "baseline overhead (wall - openscad)" s "" "  baseline overhead (wall - openscad)" "$before"
   result "$section" "ratio cgrender/baseline" x "$target" "$section: ratio cgrender/baseline (per pair)" "$before"
+  result "$section" "ratio at the median openscad time" x "$target" \
+    "$section: ratio from the overheads, at median openscad" "$before"
 }
 
 want tiny && render_vs_baseline tiny "$root/examples/models/tiny/cube.scad" "<=1.10"
