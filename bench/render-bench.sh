@@ -457,7 +457,7 @@ if want sync; then
   sample sync "first render: bytes sent" 1 "$bytes" B
   for ((r = 1; r <= reps; r++)); do
     settle sync "$r"
-    # Change one part file (a different one each time): its size stays the same, its content changes.
+    # Change one part file (a different one each time): its first line, so its size changes by a few bytes at most.
     part="$tree/parts/$(printf 'p%03d' $((r * 37 % (sync_files - 21))))".scad
     sed -i "1s/.*/\/\/ Changed for sync benchmark run $r at $(now)./" "$part"
     size="$(stat -c %s "$part")"
