@@ -14,14 +14,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * Detached jobs on one box. A job lives in {@code ~/.cgrender/jobs/<id>/} on the box: {@code command.sh} (what
- * to run), {@code run.sh} (the wrapper), {@code pid} (while running), {@code status} and {@code log}. Started under
- * {@code setsid} with every stream redirected, a job survives the SSH session that started it; any later client
- * can follow its log or read its status.
+ * to run), {@code run.sh} (the wrapper), {@code pid} (while running), {@code running} (a lock run.sh holds while it
+ * runs), {@code status} and {@code log}. Started under {@code setsid} with every stream redirected, a job survives
+ * the SSH session that started it; any later client can follow its log or read its status.
  */
 public final class RemoteJobs {
 
@@ -73,10 +75,41 @@ public final class RemoteJobs {
 
     /** The job's status as its status file says, {@link JobStatus.Stage#LOST} if it died without ending. */
     public JobStatus status(String id) {
-        String q = Shell.quote(jobDir(id));
-        ExecResult r = host.exec("cd " + q + " 2>/dev/null || { echo stage=unknown; exit 0; }; cat status 2>/dev/null;"
-                + " if [ -f pid ] && ! kill -0 \"$(cat pid)\" 2>/dev/null; then echo dead=1; fi", commandTimeout);
-        return parseStatus(r.stdout());
+        return parseStatus(host.exec(statusCommand(id), commandTimeout).stdout());
+    }
+
+    /** A job's status and the contents of some small files, read in one round trip. */
+    public record StatusWithFiles(JobStatus status, Map<String, String> files) {
+    }
+
+    /**
+     * The job's status, as {@link #status}, and the content (stripped) of each of {@code files} (paths relative to
+     * the box's home, e.g. the job's exit code files) that exists, in one command.
+     */
+    public StatusWithFiles statusWith(String id, List<String> files) {
+        StringBuilder cmd = new StringBuilder("( ").append(statusCommand(id)).append(" ); echo ")
+                .append(Shell.quote(FILES_MARK)).append("; for f in");
+        files.forEach(f -> cmd.append(' ').append(Shell.quote(f)));
+        cmd.append("; do [ -f \"$f\" ] && printf '%s\\t%s\\n' \"$f\" \"$(cat \"$f\")\"; done; true");
+        String out = host.exec(cmd.toString(), commandTimeout).stdout();
+        int mark = out.indexOf(FILES_MARK + "\n");
+        Map<String, String> contents = new LinkedHashMap<>();
+        if (mark >= 0) {
+            for (String line : out.substring(mark + FILES_MARK.length() + 1).split("\n")) {
+                int tab = line.indexOf('\t');
+                if (tab > 0) {
+                    contents.put(line.substring(0, tab), line.substring(tab + 1).strip());
+                }
+            }
+        }
+        return new StatusWithFiles(parseStatus(mark >= 0 ? out.substring(0, mark) : out), contents);
+    }
+
+    private static final String FILES_MARK = "--- cgrender files ---";
+
+    private static String statusCommand(String id) {
+        return "cd " + Shell.quote(jobDir(id)) + " 2>/dev/null || { echo stage=unknown; exit 0; }; cat status"
+                + " 2>/dev/null; if [ -f pid ] && ! kill -0 \"$(cat pid)\" 2>/dev/null; then echo dead=1; fi";
     }
 
     static JobStatus parseStatus(String text) {
@@ -103,14 +136,24 @@ public final class RemoteJobs {
     /**
      * Streams the job's log from byte {@code offset} into {@code out} until the job ends (or at once, if it has),
      * and returns the offset reached.
+     * <p>
+     * {@code tail --pid=JOB} alone would follow too long: the job's process was orphaned when the command that
+     * started it ended, and until init reaps it, it is a zombie that {@code kill -0} still finds — in containers
+     * whose init reaps lazily, for up to two seconds after the job ended. So tail watches a watcher instead, a child
+     * of this command's shell (which reaps it at once), that waits for the job's {@code running} lock, held by run.sh
+     * until it exits; without the lock (no flock on the box) it polls for the job's pid file to go (run.sh removes it
+     * after writing the status) or its process to die.
      */
     public long follow(String id, long offset, OutputStream out, Duration timeout) {
         String q = Shell.quote(jobDir(id));
         String from = "+" + (offset + 1);
         CountingStream counting = new CountingStream(out);
         ExecResult r = host.exec("cd " + q + " || exit 3; touch log; pid=$(cat pid 2>/dev/null); "
-                + "if [ -n \"$pid\" ] && kill -0 \"$pid\" 2>/dev/null; then exec tail -c " + from
-                + " -s 0.1 --pid=\"$pid\" -F log 2>/dev/null; else exec tail -c " + from + " log; fi",
+                + "if [ -n \"$pid\" ] && kill -0 \"$pid\" 2>/dev/null; then "
+                + "{ [ -f running ] && flock -s running true 2>/dev/null || "
+                + "while [ -f pid ] && kill -0 \"$pid\" 2>/dev/null; do sleep 0.05; done; } & "
+                + "tail -c " + from + " -s 0.02 --pid=$! -F log 2>/dev/null; "
+                + "else exec tail -c " + from + " log; fi",
                 timeout, null, counting, OutputStream.nullOutputStream());
         if (r.exitCode() == 3) {
             throw new CgrenderException("no job " + id + " on box " + host.id());

@@ -214,31 +214,34 @@ public final class Renderer {
         return collect(record, host, jobs, alreadyWritten);
     }
 
+    /** Reads the job's status and exit codes in one command, then fetches its log and outputs over one SFTP session. */
     private Outcome collect(JobRecord record, RemoteHost host, RemoteJobs jobs, List<Path> alreadyWritten) {
         Console console = env.console();
-        JobStatus status = jobs.status(record.id());
+        List<String> exitFiles = record.outputs().stream().map(JobRecord.Output::exitFile).distinct().toList();
+        RemoteJobs.StatusWithFiles found = jobs.statusWith(record.id(), exitFiles);
+        JobStatus status = found.status();
         records.save(record.withStage(status.stage()));
         if (!status.stage().ended()) {
             throw new CgrenderException("job " + record.id() + " is still " + status.stage().word() + " on "
                     + record.boxId() + "; follow it with: cgrender logs " + record.id() + " -f");
         }
         Path localLog = records.logFile(record.id());
-        host.download(RemoteJobs.jobDir(record.id()) + "/log", localLog);
-        Map<String, Integer> exits = exitCodes(host, record);
+        Map<String, Path> downloads = new LinkedHashMap<>();
+        downloads.put(RemoteJobs.jobDir(record.id()) + "/log", localLog);
         List<Path> written = new ArrayList<>(alreadyWritten);
         Map<String, Map<String, Path>> toStore = new LinkedHashMap<>();
         boolean allOk = status.stage() == JobStatus.Stage.SUCCEEDED;
         for (JobRecord.Output o : record.outputs()) {
-            Integer code = exits.get(o.exitFile());
-            if (code == null || code != 0) {
+            if (!"0".equals(found.files().get(o.exitFile()))) {
                 allOk = false;
                 continue;
             }
-            host.download(o.remote(), o.local());
+            downloads.put(o.remote(), o.local());
             written.add(o.local());
             o.cacheKey().ifPresent(k -> toStore.computeIfAbsent(k, x -> new LinkedHashMap<>())
                     .put(o.cacheName(), o.local()));
         }
+        host.downloadAll(downloads);
         toStore.forEach(store::put);
         if (!allOk) {
             console.status("render failed (" + status.stage().word() + status.exitCode().map(c -> ", exit " + c)
@@ -247,27 +250,6 @@ public final class Renderer {
         }
         console.verbose("render log: " + localLog);
         return new Outcome(List.of(record.id()), written, 0, false);
-    }
-
-    /** Each output's exit code, read in one command. */
-    private Map<String, Integer> exitCodes(RemoteHost host, JobRecord record) {
-        List<String> files = record.outputs().stream().map(JobRecord.Output::exitFile).distinct().toList();
-        StringBuilder cmd = new StringBuilder("for f in");
-        files.forEach(f -> cmd.append(' ').append(io.cgrender.core.ssh.Shell.quote(f)));
-        cmd.append("; do printf '%s %s\\n' \"$f\" \"$(cat \"$f\" 2>/dev/null)\"; done");
-        ExecResult r = host.exec(cmd.toString(), env.settings().timeout("command"));
-        Map<String, Integer> codes = new LinkedHashMap<>();
-        for (String line : r.stdout().split("\n")) {
-            int space = line.lastIndexOf(' ');
-            if (space > 0) {
-                try {
-                    codes.put(line.substring(0, space), Integer.parseInt(line.substring(space + 1).trim()));
-                } catch (NumberFormatException e) {
-                    // no exit file: the target did not finish
-                }
-            }
-        }
-        return codes;
     }
 
     /** Copies what the store has; returns the targets it did not have. */

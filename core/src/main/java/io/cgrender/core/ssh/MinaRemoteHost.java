@@ -27,7 +27,9 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -188,11 +190,44 @@ final class MinaRemoteHost implements RemoteHost {
 
     @Override
     public void upload(Path localFile, String remotePath) {
-        requireOpen("upload " + remotePath);
-        try (InputStream in = Files.newInputStream(localFile);
-             SftpClient sftp = SftpClientFactory.instance().createSftpClient(session)) {
+        uploadAll(Map.of(remotePath, localFile));
+    }
+
+    @Override
+    public void uploadAll(Map<String, Path> files) {
+        if (files.isEmpty()) {
+            return;
+        }
+        requireOpen("upload " + files.keySet().iterator().next());
+        // A missing or unreadable local file fails before any SFTP session opens.
+        files.forEach((remote, local) -> {
+            try (InputStream ignored = Files.newInputStream(local)) {
+                // readable
+            } catch (IOException e) {
+                throw new CgrenderException("cannot upload " + local + " to " + alias + ":" + remote + ": "
+                        + MinaSshConnector.describe(e), e);
+            }
+        });
+        Set<String> knownDirectories = new HashSet<>();
+        String remotePath = files.keySet().iterator().next();
+        Path localFile = files.get(remotePath);
+        try (SftpClient sftp = SftpClientFactory.instance().createSftpClient(session)) {
+            for (Map.Entry<String, Path> file : files.entrySet()) {
+                remotePath = file.getKey();
+                localFile = file.getValue();
+                upload(sftp, localFile, remotePath, knownDirectories);
+            }
+        } catch (IOException e) {
+            throw new CgrenderException("cannot upload " + localFile + " to " + alias + ":" + remotePath + ": "
+                    + MinaSshConnector.describe(e), e);
+        }
+    }
+
+    private static void upload(SftpClient sftp, Path localFile, String remotePath, Set<String> knownDirectories)
+            throws IOException {
+        try (InputStream in = Files.newInputStream(localFile)) {
             String parent = parentOf(remotePath);
-            if (parent != null) {
+            if (parent != null && knownDirectories.add(parent)) {
                 makeDirectories(sftp, parent);
             }
             try (OutputStream out = sftp.write(remotePath)) {
@@ -202,32 +237,58 @@ final class MinaRemoteHost implements RemoteHost {
             if (mode >= 0) {
                 sftp.setStat(remotePath, new SftpClient.Attributes().perms(mode));
             }
-        } catch (IOException e) {
-            throw new CgrenderException("cannot upload " + localFile + " to " + alias + ":" + remotePath + ": "
-                    + MinaSshConnector.describe(e), e);
         }
     }
 
     @Override
     public void download(String remotePath, Path localFile) {
-        requireOpen("download " + remotePath);
+        downloadAll(Map.of(remotePath, localFile));
+    }
+
+    @Override
+    public void downloadAll(Map<String, Path> files) {
+        if (files.isEmpty()) {
+            return;
+        }
+        requireOpen("download " + files.keySet().iterator().next());
+        SftpClient sftp = null;
+        try {
+            for (Map.Entry<String, Path> file : files.entrySet()) {
+                if (sftp == null) {
+                    try {
+                        sftp = SftpClientFactory.instance().createSftpClient(session);
+                    } catch (IOException | RuntimeException e) {
+                        throw downloadFailure(file.getKey(), file.getValue(), e);
+                    }
+                }
+                download(sftp, file.getKey(), file.getValue());
+            }
+        } finally {
+            if (sftp != null) {
+                try {
+                    sftp.close();
+                } catch (IOException e) {
+                    // every file is in place; the server notices the closed channel on its own
+                }
+            }
+        }
+    }
+
+    private void download(SftpClient sftp, String remotePath, Path localFile) {
         Path target = localFile.toAbsolutePath();
         Path partial = null;
         try {
             Files.createDirectories(target.getParent());
             partial = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".part");
-            try (SftpClient sftp = SftpClientFactory.instance().createSftpClient(session)) {
-                int remoteMode = sftp.stat(remotePath).getPermissions() & 0777;
-                try (InputStream in = sftp.read(remotePath); OutputStream out = Files.newOutputStream(partial)) {
-                    in.transferTo(out);
-                }
-                // like sftp(1) without -p under the usual umask 022
-                Files.setPosixFilePermissions(partial, permissions(remoteMode & ~0022));
+            int remoteMode = sftp.stat(remotePath).getPermissions() & 0777;
+            try (InputStream in = sftp.read(remotePath); OutputStream out = Files.newOutputStream(partial)) {
+                in.transferTo(out);
             }
+            // like sftp(1) without -p under the usual umask 022
+            Files.setPosixFilePermissions(partial, permissions(remoteMode & ~0022));
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | RuntimeException e) {
-            CgrenderException failure = new CgrenderException("cannot download " + alias + ":" + remotePath + " to "
-                    + localFile + ": " + MinaSshConnector.describe(e), e);
+            CgrenderException failure = downloadFailure(remotePath, localFile, e);
             if (partial != null) {
                 try {
                     Files.deleteIfExists(partial);
@@ -237,6 +298,11 @@ final class MinaRemoteHost implements RemoteHost {
             }
             throw failure;
         }
+    }
+
+    private CgrenderException downloadFailure(String remotePath, Path localFile, Throwable cause) {
+        return new CgrenderException("cannot download " + alias + ":" + remotePath + " to " + localFile + ": "
+                + MinaSshConnector.describe(cause), cause);
     }
 
     /** Creates {@code dir} and its missing parents; a directory another transfer just created is fine. */

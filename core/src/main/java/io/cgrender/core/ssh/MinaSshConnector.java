@@ -242,6 +242,9 @@ public final class MinaSshConnector implements SshConnector {
             CoreModuleProperties.IDLE_TIMEOUT.set(c, Duration.ZERO);
             CoreModuleProperties.HEARTBEAT_INTERVAL.set(c, HEARTBEAT_INTERVAL);
             CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(c, HEARTBEATS_WITHOUT_REPLY);
+            // Every command, channel close and SFTP request is a small packet that waits for the previous one's
+            // answer: with Nagle's algorithm each such exchange stalls on the peer's delayed ACK (40 ms on Linux).
+            CoreModuleProperties.TCP_NODELAY.set(c, true);
             c.start();
             client = c;
         }

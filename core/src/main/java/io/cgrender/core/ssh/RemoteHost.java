@@ -4,6 +4,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * A connected machine: commands and file transfer over one SSH session whose host key was verified before
@@ -39,6 +40,23 @@ public interface RemoteHost extends AutoCloseable {
 
     /** Copies {@code remotePath} to {@code localFile} over SFTP; the local file appears whole or not at all. */
     void download(String remotePath, Path localFile);
+
+    /**
+     * Copies local files to remote paths (remote path → local file), in order, as {@link #upload} does each; over
+     * one SFTP session where the implementation can, which saves the session's round trips for every file but the
+     * first. Stops at the first failure.
+     */
+    default void uploadAll(Map<String, Path> files) {
+        files.forEach((remote, local) -> upload(local, remote));
+    }
+
+    /**
+     * Copies remote files to local ones (remote path → local file), in order, as {@link #download} does each; over
+     * one SFTP session where the implementation can. Stops at the first failure.
+     */
+    default void downloadAll(Map<String, Path> files) {
+        files.forEach(this::download);
+    }
 
     /** Whether the session is still open. */
     boolean isOpen();

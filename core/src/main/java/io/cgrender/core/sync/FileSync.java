@@ -91,6 +91,7 @@ public final class FileSync {
             // First, so that a file can take the place of a directory that held only stale files, and vice versa.
             removeStale(host, dir, stale, timeout);
         }
+        Map<String, Path> uploads = new LinkedHashMap<>();
         long bytes = 0;
         int sent = 0;
         int unchanged = 0;
@@ -99,12 +100,13 @@ public final class FileSync {
                 unchanged++;
                 continue;
             }
-            host.upload(byRemote.get(e.getKey()).local(), remoteDir + "/" + e.getKey());
+            uploads.put(remoteDir + "/" + e.getKey(), byRemote.get(e.getKey()).local());
             bytes += e.getValue().size();
             sent++;
             delta.append(e.getValue().sha256()).append(' ').append(e.getValue().size()).append(' ')
                     .append(e.getKey()).append('\n');
         }
+        host.uploadAll(uploads);
         if (delta.length() > 0) {
             String newText;
             byte[] payload;

@@ -32,9 +32,12 @@ cancelled() {
 }
 # Before the pid is recorded: whoever reads it may signal at once.
 trap cancelled TERM INT HUP
+# Held until this script exits (however it ends): a follower waits for the job with flock instead of polling.
+exec 9> "$job/running"
+flock 9 2>/dev/null
 echo $$ > "$job/pid"
 write_status running
-( cd "$HOME/$workdir" && exec bash "$job/command.sh" ) >> "$job/log" 2>&1 < /dev/null &
+( cd "$HOME/$workdir" && exec bash "$job/command.sh" 9>&- ) >> "$job/log" 2>&1 < /dev/null &
 child=$!
 wait "$child"
 code=$?

@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -127,6 +129,43 @@ class MinaRemoteHostSftpTest extends SshTestBase {
         assertEquals("relative\n", Files.readString(inHome.resolve("sub/in.txt")));
         assertEquals("relative\n", Files.readString(tmp.resolve("back.txt")));
         assertEquals("relative\n", host.exec("cat " + dirName + "/sub/in.txt", TIMEOUT).stdout());
+    }
+
+    @Test
+    void severalFilesTravelOverOneSessionEachWhole() throws IOException {
+        Map<String, Path> uploads = new LinkedHashMap<>();
+        Map<String, byte[]> contents = new LinkedHashMap<>();
+        for (int i = 0; i < 5; i++) {
+            byte[] content = randomBytes(10_000 + i);
+            String remote = tmp.resolve("remote/" + (i % 2 == 0 ? "even" : "odd/deeper") + "/f" + i).toString();
+            uploads.put(remote, Files.write(tmp.resolve("f" + i), content));
+            contents.put(remote, content);
+        }
+        RemoteHost host = connect();
+
+        host.uploadAll(uploads);
+        Map<String, Path> downloads = new LinkedHashMap<>();
+        uploads.keySet().forEach(remote -> downloads.put(remote, tmp.resolve("back/" + Path.of(remote).getFileName())));
+        host.downloadAll(downloads);
+
+        for (Map.Entry<String, byte[]> e : contents.entrySet()) {
+            assertArrayEquals(e.getValue(), Files.readAllBytes(Path.of(e.getKey())));
+            assertArrayEquals(e.getValue(), Files.readAllBytes(downloads.get(e.getKey())));
+        }
+        assertEquals(5, list(tmp.resolve("back")).size(), "nothing but the downloaded files");
+    }
+
+    @Test
+    void aMissingLocalFileFailsTheUploadBeforeAnythingIsSent() throws IOException {
+        Path present = Files.writeString(tmp.resolve("present.txt"), "here\n");
+        Map<String, Path> uploads = new LinkedHashMap<>();
+        uploads.put(tmp.resolve("remote/present.txt").toString(), present);
+        uploads.put(tmp.resolve("remote/missing.txt").toString(), tmp.resolve("missing.txt"));
+
+        CgrenderException e = assertThrows(CgrenderException.class, () -> connect().uploadAll(uploads));
+
+        assertTrue(e.getMessage().startsWith("cannot upload " + tmp.resolve("missing.txt")), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("remote")));
     }
 
     @Test

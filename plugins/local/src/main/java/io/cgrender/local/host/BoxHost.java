@@ -137,6 +137,8 @@ public final class BoxHost {
         sshd.setHostBasedAuthenticator(null);
         // Like OpenSSH: a quiet session stays open. The watchdog and max lifetime bound the box instead.
         CoreModuleProperties.IDLE_TIMEOUT.set(sshd, Duration.ZERO);
+        // Small request/answer packets (exit status, channel close, SFTP) must not wait for delayed ACKs.
+        CoreModuleProperties.TCP_NODELAY.set(sshd, true);
 
         Map<String, String> environment = commandEnvironment(state);
         sshd.setCommandFactory((channel, command) -> new ProcessCommand(box, environment, command, scheduler));
