@@ -10,6 +10,7 @@ import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.ui.Console;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.iam.model.InstanceProfile;
 import software.amazon.awssdk.services.iam.model.Tag;
@@ -110,15 +111,20 @@ final class BoxProfile {
     }
 
     /**
-     * Gives {@code instance} the instance profile, unless it has it. Returns false when the instance has another
-     * instance profile (an adopted instance): it keeps that one. A profile IAM just made may take some seconds to be
-     * usable by EC2; the association is retried meanwhile.
+     * Gives {@code instance} the instance profile, unless it has it. Returns the ARN of the instance profile the
+     * instance has now: another one when it had one of its own (an adopted instance), which it keeps. A profile IAM
+     * just made may take some seconds to be usable by EC2; the association is retried meanwhile.
      *
      * @throws SdkException as EC2 answered, e.g. when {@code iam:PassRole} is not allowed
      */
-    boolean attach(Instance instance, String profileArn) {
-        if (instance.iamInstanceProfile() != null && instance.iamInstanceProfile().arn() != null) {
-            return instance.iamInstanceProfile().arn().equals(profileArn);
+    String attach(Instance instance, String profileArn) {
+        Optional<String> current = aws.ec2().describeIamInstanceProfileAssociationsPaginator(r -> r.filters(
+                        Filter.builder().name("instance-id").values(instance.instanceId()).build(),
+                        Filter.builder().name("state").values("associating", "associated").build()))
+                .iamInstanceProfileAssociations().stream()
+                .map(a -> a.iamInstanceProfile().arn()).findFirst();
+        if (current.isPresent()) {
+            return current.get();
         }
         long deadline = System.nanoTime() + ASSOCIATE_TIMEOUT.toNanos();
         while (true) {
@@ -126,7 +132,7 @@ final class BoxProfile {
                 aws.ec2().associateIamInstanceProfile(r -> r.instanceId(instance.instanceId())
                         .iamInstanceProfile(p -> p.arn(profileArn)));
                 console.verbose("gave " + instance.instanceId() + " the instance profile " + profileArn);
-                return true;
+                return profileArn;
             } catch (SdkException e) {
                 boolean notYet = AwsErrors.is(e, "InvalidParameterValue")
                         && String.valueOf(e.getMessage()).contains("nstance Profile");

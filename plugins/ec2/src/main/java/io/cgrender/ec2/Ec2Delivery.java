@@ -186,10 +186,10 @@ final class Ec2Delivery implements ResultDelivery {
                     List.of("arn:" + partition + ":s3:::" + base.bucket() + "/" + ns.prefix() + "*"),
                     sender.map(s -> List.of(s.address())).orElse(List.of()));
             String arn = profiles.ensure(namespace, grants, buckets.account());
-            if (profiles.attach(instance, arn)) {
+            String theirs = profiles.attach(instance, arn);
+            if (theirs.equals(arn)) {
                 return DeliveryScript.Mode.PROFILE;
             }
-            String theirs = instance.iamInstanceProfile().arn();
             if (configured == ResultSettings.BoxAccess.INSTANCE_PROFILE) {
                 throw new UsageException("box " + id + " has an instance profile of its own (" + theirs + "), which"
                         + " cgrender leaves alone; set cgrender.ec2.results.box-access = presigned (or auto) to"
