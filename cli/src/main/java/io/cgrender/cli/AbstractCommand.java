@@ -1,5 +1,6 @@
 package io.cgrender.cli;
 
+import io.cgrender.core.plugin.CommandContext;
 import io.cgrender.core.ui.Console;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -18,15 +19,7 @@ public abstract class AbstractCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() throws Exception {
-        CgrenderCommand root = (CgrenderCommand) spec.root().userObject();
-        GlobalOptions options = root.options();
-        Console console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(), options.verbose());
-        try (Session session = new Session(options, root.invocation(), console, configOverrides())) {
-            return execute(session);
-        } finally {
-            console.out().flush();
-            console.err().flush();
-        }
+        return withSession(spec, configOverrides(), context -> execute((Session) context));
     }
 
     /**
@@ -39,4 +32,22 @@ public abstract class AbstractCommand implements Callable<Integer> {
 
     /** Does the command's work and returns its exit code. */
     protected abstract int execute(Session session) throws Exception;
+
+    /** Work done in a session. */
+    interface Work {
+        int run(CommandContext session) throws Exception;
+    }
+
+    /** Runs {@code work} in a session built from the global options of {@code spec}'s invocation, then closes it. */
+    static int withSession(CommandSpec spec, Map<String, Object> configOverrides, Work work) throws Exception {
+        CgrenderCommand root = (CgrenderCommand) spec.root().userObject();
+        GlobalOptions options = root.options();
+        Console console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(), options.verbose());
+        try (Session session = new Session(options, root.invocation(), root.plugins(), console, configOverrides)) {
+            return work.run(session);
+        } finally {
+            console.out().flush();
+            console.err().flush();
+        }
+    }
 }

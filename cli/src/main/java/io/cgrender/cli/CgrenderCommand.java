@@ -20,6 +20,7 @@ import io.cgrender.cli.commands.SshCommand;
 import io.cgrender.cli.commands.StartCommand;
 import io.cgrender.cli.commands.StopCommand;
 import io.cgrender.cli.commands.TerminateCommand;
+import io.cgrender.core.plugin.Plugins;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -27,6 +28,8 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The top-level command: global options and the list of subcommands. */
 @Command(name = "cgrender",
@@ -38,32 +41,34 @@ import java.nio.file.Path;
                 "Boxes end themselves when idle or too old; nothing is left running by accident."},
         footer = {"", "BOX is a ROLE (when it has one box), ROLE#ORDINAL (0 = oldest, -1 = newest) or a box id.",
                 "Exit codes: 0 ok, 1 failure (cleaned up), 2 bad input (nothing launched),"
-                        + " 3 cleanup incomplete (ids printed)."},
-        subcommands = {
-                ListRolesCommand.class,
-                CreateCommand.class,
-                ListCommand.class,
-                ShowCommand.class,
-                SshCommand.class,
-                RsyncCommand.class,
-                StopCommand.class,
-                StartCommand.class,
-                TerminateCommand.class,
-                ImageCommand.class,
-                RecreateCommand.class,
-                ListImagesCommand.class,
-                DeleteImageCommand.class,
-                RenderCommand.class,
-                RunCommand.class,
-                JobsCommand.class,
-                LogsCommand.class,
-                FetchCommand.class,
-                GcCommand.class,
-                CompletionCommand.class,
-        })
+                        + " 3 cleanup incomplete (ids printed)."})
 public final class CgrenderCommand implements Runnable {
 
+    /** The built-in subcommands, in the order help lists them; plugin commands follow. */
+    static final List<Class<?>> BUILT_IN_COMMANDS = List.of(
+            ListRolesCommand.class,
+            CreateCommand.class,
+            ListCommand.class,
+            ShowCommand.class,
+            SshCommand.class,
+            RsyncCommand.class,
+            StopCommand.class,
+            StartCommand.class,
+            TerminateCommand.class,
+            ImageCommand.class,
+            RecreateCommand.class,
+            ListImagesCommand.class,
+            DeleteImageCommand.class,
+            RenderCommand.class,
+            RunCommand.class,
+            JobsCommand.class,
+            LogsCommand.class,
+            FetchCommand.class,
+            GcCommand.class,
+            CompletionCommand.class);
+
     private final Invocation invocation;
+    private final Plugins plugins;
 
     @Spec
     CommandSpec spec;
@@ -95,12 +100,29 @@ public final class CgrenderCommand implements Runnable {
     @Option(names = "--json", scope = ScopeType.INHERIT, description = "Print results as JSON.")
     boolean json;
 
-    public CgrenderCommand(Invocation invocation) {
+    // Not inherited: it decides which commands exist, so it has to come before the command.
+    @Option(names = "--plugin-path", paramLabel = "DIR|JAR",
+            description = {"Load plugin jars from DIR (its *.jar files) or JAR; repeatable. Also from "
+                    + "$CGRENDER_PLUGIN_PATH (':'-separated) and $XDG_CONFIG_HOME/cgrender/plugins/.",
+                    "Goes before the command."})
+    List<Path> pluginPath = new ArrayList<>();
+
+    public CgrenderCommand(Invocation invocation, Plugins plugins) {
         this.invocation = invocation;
+        this.plugins = plugins;
     }
 
     public Invocation invocation() {
         return invocation;
+    }
+
+    /** The plugin jars of this invocation. */
+    public Plugins plugins() {
+        return plugins;
+    }
+
+    List<Path> pluginPath() {
+        return pluginPath;
     }
 
     public GlobalOptions options() {

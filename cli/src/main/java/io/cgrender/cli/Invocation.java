@@ -1,6 +1,9 @@
 package io.cgrender.cli;
 
+import io.cgrender.core.config.Dirs;
+
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.Map;
 
 /** What the process was started with, beyond its arguments: standard input and the environment. */
@@ -8,5 +11,15 @@ public record Invocation(InputStream in, Map<String, String> env) {
 
     public Invocation {
         env = Map.copyOf(env);
+    }
+
+    /** cgrender's directories for this environment ({@code XDG_*}, {@code HOME}). */
+    public Dirs dirs() {
+        return Dirs.from(env, Path.of(env.getOrDefault("HOME", System.getProperty("user.home"))));
+    }
+
+    /** The directory relative paths on the command line are relative to. */
+    public Path cwd() {
+        return Path.of(env.getOrDefault("PWD", System.getProperty("user.dir")));
     }
 }

@@ -3,6 +3,7 @@ package io.cgrender.cli;
 import io.cgrender.core.CgrenderException;
 import io.cgrender.core.CleanupIncompleteException;
 import io.cgrender.core.UsageException;
+import io.cgrender.core.plugin.Plugins;
 import picocli.CommandLine;
 
 import java.io.InputStream;
@@ -39,9 +40,29 @@ public final class Main {
 
     /** Runs one command line against the given streams and environment. */
     public static int run(InputStream in, PrintWriter out, PrintWriter err, Map<String, String> env, String... args) {
-        CgrenderCommand root = new CgrenderCommand(new Invocation(in, env));
-        CommandLine cli = commandLine(root, out, err);
-        return cli.execute(args);
+        Invocation invocation = new Invocation(in, env);
+        Plugins plugins;
+        try {
+            plugins = PluginSetup.load(invocation, args, err);
+        } catch (UsageException e) {
+            err.println("error: " + e.getMessage());
+            err.flush();
+            return USAGE;
+        } catch (CgrenderException e) {
+            err.println("error: " + e.getMessage());
+            err.flush();
+            return FAILURE;
+        }
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        try (plugins) {
+            CommandLine cli = commandLine(new CgrenderCommand(invocation, plugins), out, err);
+            // Code that looks for services through the context class loader sees the plugins' too.
+            thread.setContextClassLoader(plugins.classLoader());
+            return cli.execute(args);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
     }
 
     /** Runs with no standard input. */
@@ -51,8 +72,13 @@ public final class Main {
 
     static CommandLine commandLine(CgrenderCommand root, PrintWriter out, PrintWriter err) {
         CommandLine cli = new CommandLine(root);
+        for (Class<?> command : CgrenderCommand.BUILT_IN_COMMANDS) {
+            cli.addSubcommand(command);
+        }
+        PluginSetup.addCommands(cli, root.plugins());
         cli.setOut(out);
         cli.setErr(err);
+        cli.setExecutionStrategy(PluginSetup::execute);
         cli.setExecutionExceptionHandler(Main::handleFailure);
         cli.setParameterExceptionHandler(Main::handleBadArguments);
         // Everything after BOX belongs to the remote command or to rsync, options included.

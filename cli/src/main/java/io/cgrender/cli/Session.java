@@ -12,6 +12,8 @@ import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.config.Dirs;
 import io.cgrender.core.config.Settings;
 import io.cgrender.core.job.JobRecords;
+import io.cgrender.core.plugin.CommandContext;
+import io.cgrender.core.plugin.Plugins;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.render.DirectoryResultStore;
 import io.cgrender.core.render.Renderer;
@@ -34,10 +36,11 @@ import java.util.Optional;
  * What one command invocation works with, each part built on first use so that a command touches only what it
  * needs ({@code list-roles} opens no cloud, {@code list} generates no key). Closed when the command ends.
  */
-public final class Session implements AutoCloseable {
+public final class Session implements CommandContext, AutoCloseable {
 
     private final GlobalOptions options;
     private final Invocation invocation;
+    private final Plugins plugins;
     private final Console console;
     private final Dirs dirs;
     private final Map<String, Object> commandOverrides;
@@ -50,20 +53,18 @@ public final class Session implements AutoCloseable {
     private SshConnector ssh;
     private final FileHashes hashes = new FileHashes();
 
-    public Session(GlobalOptions options, Invocation invocation, Console console) {
-        this(options, invocation, console, Map.of());
-    }
-
     /** @param commandOverrides configuration the command's own options set, by full path */
-    public Session(GlobalOptions options, Invocation invocation, Console console, Map<String, Object> commandOverrides) {
+    public Session(GlobalOptions options, Invocation invocation, Plugins plugins, Console console,
+                   Map<String, Object> commandOverrides) {
         this.options = options;
         this.invocation = invocation;
+        this.plugins = plugins;
         this.console = console;
         this.commandOverrides = Map.copyOf(commandOverrides);
-        this.dirs = Dirs.from(invocation.env(), Path.of(invocation.env().getOrDefault("HOME",
-                System.getProperty("user.home"))));
+        this.dirs = invocation.dirs();
     }
 
+    @Override
     public Console console() {
         return console;
     }
@@ -76,10 +77,17 @@ public final class Session implements AutoCloseable {
         return invocation;
     }
 
+    /** The plugin jars of this invocation. */
+    public Plugins plugins() {
+        return plugins;
+    }
+
+    @Override
     public Dirs dirs() {
         return dirs;
     }
 
+    @Override
     public Settings settings() {
         if (settings == null) {
             Map<String, Object> overrides = new LinkedHashMap<>();
@@ -96,11 +104,13 @@ public final class Session implements AutoCloseable {
                 overrides.put(Settings.ROOT + ".aws.profile", options.profile());
             }
             overrides.putAll(commandOverrides);
-            settings = Settings.load(dirs, Optional.ofNullable(options.configFile()), invocation.env(), overrides);
+            settings = Settings.load(dirs, Optional.ofNullable(options.configFile()), invocation.env(), overrides,
+                    plugins.classLoader());
         }
         return settings;
     }
 
+    @Override
     public Namespace namespace() {
         if (namespace == null) {
             String user = invocation.env().getOrDefault("USER", System.getProperty("user.name"));
@@ -109,18 +119,20 @@ public final class Session implements AutoCloseable {
         return namespace;
     }
 
+    @Override
     public Roles roles() {
         if (roles == null) {
-            roles = Roles.discover(Session.class.getClassLoader());
+            roles = Roles.discover(plugins, Optional.of(dirs.state().resolve("role-index")));
         }
         return roles;
     }
 
+    @Override
     public Cloud cloud() {
         if (cloud == null) {
-            CloudProviders providers = CloudProviders.discover(Session.class.getClassLoader());
+            CloudProviders providers = CloudProviders.discover(plugins);
             cloud = providers.get(settings().cloud()).open(new CloudContext(settings(), dirs, namespace(), console,
-                    invocation.env()));
+                    invocation.env(), plugins));
         }
         return cloud;
     }
@@ -151,6 +163,7 @@ public final class Session implements AutoCloseable {
         return ssh;
     }
 
+    @Override
     public BoxEnvironment environment() {
         return new BoxEnvironment(cloud(), namespace(), key(), knownHosts(), ssh(), settings(), console);
     }
@@ -179,9 +192,9 @@ public final class Session implements AutoCloseable {
         return new FileSync(dirs.state().resolve("sync"), hashes);
     }
 
-    /** The directory relative paths on the command line are relative to. */
+    @Override
     public Path cwd() {
-        return Path.of(invocation.env().getOrDefault("PWD", System.getProperty("user.dir")));
+        return invocation.cwd();
     }
 
     /** Resolves BOX (ROLE, ROLE#ORDINAL or id) in the namespace. */

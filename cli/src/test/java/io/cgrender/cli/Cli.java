@@ -53,6 +53,11 @@ final class Cli implements AutoCloseable {
         return root.resolve("config/cgrender");
     }
 
+    /** {@code $XDG_CONFIG_HOME/cgrender/plugins/}: jars dropped here are plugins. */
+    Path pluginDir() {
+        return configDir().resolve("plugins");
+    }
+
     Path stateDir() {
         return root.resolve("state/cgrender");
     }

@@ -10,7 +10,7 @@ import java.util.Map;
  *   <li>config ({@code $XDG_CONFIG_HOME/cgrender}): {@code cgrender.conf}, {@code known_hosts}, {@code keys/},
  *       {@code plugins/}</li>
  *   <li>data ({@code $XDG_DATA_HOME/cgrender}): images and stored results</li>
- *   <li>state ({@code $XDG_STATE_HOME/cgrender}): the local cloud's boxes, job records</li>
+ *   <li>state ({@code $XDG_STATE_HOME/cgrender}): the local cloud's boxes, job records, the role index</li>
  * </ul>
  */
 public record Dirs(Path config, Path data, Path state) {

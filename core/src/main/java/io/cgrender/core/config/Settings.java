@@ -46,7 +46,15 @@ public final class Settings {
      */
     public static Settings load(Dirs dirs, Optional<Path> extraFile, Map<String, String> env,
                                 Map<String, Object> overrides) {
-        ClassLoader loader = Settings.class.getClassLoader();
+        return load(dirs, extraFile, env, overrides, Settings.class.getClassLoader());
+    }
+
+    /**
+     * As {@link #load(Dirs, Optional, Map, Map)}, with the {@code reference.conf} files {@code loader} sees (those of
+     * plugins too, so that their keys are known).
+     */
+    public static Settings load(Dirs dirs, Optional<Path> extraFile, Map<String, String> env,
+                                Map<String, Object> overrides, ClassLoader loader) {
         Config reference = ConfigFactory.defaultReference(loader);
         Config saved = parseFile(dirs.savedDefaultsFile(), false);
         Config user = parseFile(dirs.userConfigFile(), false);

@@ -1,11 +1,11 @@
 package io.cgrender.ec2;
 
 import io.cgrender.core.UsageException;
+import io.cgrender.core.plugin.Plugins;
 import io.cgrender.core.cloud.Cloud;
 import io.cgrender.core.cloud.CloudContext;
 import io.cgrender.core.cloud.CloudProvider;
 
-import java.util.ServiceLoader;
 import java.util.TreeSet;
 
 /**
@@ -27,20 +27,20 @@ public final class Ec2CloudProvider implements CloudProvider {
     @Override
     public Cloud open(CloudContext context) {
         Ec2Settings settings = Ec2Settings.from(context.settings());
-        InstanceAccess access = access(settings);
+        InstanceAccess access = access(settings, context.plugins());
         AwsClients aws = AwsClients.open(settings, context.env());
         return new Ec2Cloud(context, settings, aws, access);
     }
 
-    /** The configured way of reaching instances: the default, or a plugin found by name. */
-    static InstanceAccess access(Ec2Settings settings) {
+    /** The configured way of reaching instances: the default, or one a plugin contributes, by name. */
+    static InstanceAccess access(Ec2Settings settings, Plugins plugins) {
         if (settings.access().equals(DefaultInstanceAccess.NAME)) {
             return new DefaultInstanceAccess(settings.address(), settings.sshPort());
         }
         TreeSet<String> known = new TreeSet<>();
         known.add(DefaultInstanceAccess.NAME);
-        for (InstanceAccess candidate : ServiceLoader.load(InstanceAccess.class,
-                Ec2CloudProvider.class.getClassLoader())) {
+        for (Plugins.Found<InstanceAccess> found : plugins.services(InstanceAccess.class)) {
+            InstanceAccess candidate = found.provider();
             if (candidate.name().equals(settings.access())) {
                 return candidate;
             }

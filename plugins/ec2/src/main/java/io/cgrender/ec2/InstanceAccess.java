@@ -12,7 +12,7 @@ import software.amazon.awssdk.services.ec2.model.Instance;
  * host-key verification — is the same code either way.
  * <p>
  * {@code cgrender.ec2.access = default} selects the default; any other name selects an implementation found with
- * {@link java.util.ServiceLoader} by {@link #name()}.
+ * plugin services ({@code META-INF/services}, built-in or from plugin jars) by {@link #name()}.
  */
 public interface InstanceAccess {
 

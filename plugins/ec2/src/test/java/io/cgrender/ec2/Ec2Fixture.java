@@ -73,7 +73,7 @@ final class Ec2Fixture implements AutoCloseable {
         Ec2Settings ec2Settings = Ec2Settings.from(settings);
         AwsClients opened = AwsClients.open(ec2Settings, env());
         Ec2Cloud cloud = new Ec2Cloud(context, ec2Settings, opened.withEc2(wrap.apply(opened.ec2())),
-                Ec2CloudProvider.access(ec2Settings));
+                Ec2CloudProvider.access(ec2Settings, io.cgrender.core.plugin.Plugins.builtIn()));
         closeables.add(cloud);
         return cloud;
     }
