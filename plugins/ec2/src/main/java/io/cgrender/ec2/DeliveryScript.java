@@ -26,10 +26,10 @@ final class DeliveryScript {
 
     /** How the box stores: with its instance profile and the AWS CLI, or with presigned URLs and curl. */
     enum Mode {
-        PROFILE, PRESIGNED;
+        INSTANCE_PROFILE, PRESIGNED;
 
         String word() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
         }
     }
 

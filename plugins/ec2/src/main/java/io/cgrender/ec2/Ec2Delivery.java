@@ -188,7 +188,7 @@ final class Ec2Delivery implements ResultDelivery {
             String arn = profiles.ensure(namespace, grants, buckets.account());
             String theirs = profiles.attach(instance, arn);
             if (theirs.equals(arn)) {
-                return DeliveryScript.Mode.PROFILE;
+                return DeliveryScript.Mode.INSTANCE_PROFILE;
             }
             if (configured == ResultSettings.BoxAccess.INSTANCE_PROFILE) {
                 throw new UsageException("box " + id + " has an instance profile of its own (" + theirs + "), which"

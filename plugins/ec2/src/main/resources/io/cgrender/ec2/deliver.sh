@@ -6,7 +6,7 @@
 #
 # Usage: deliver.sh JOB_DIR EXIT_CODE STARTED_EPOCH
 # Reads, from JOB_DIR/delivery/ (written by cgrender when it started the job):
-#   env                what and where: mode (profile | presigned), region, bucket, prefix, location, job_id, title,
+#   env                what and where: mode (instance-profile | presigned), region, bucket, prefix, location, job_id, title,
 #                      box_id, instance_type, hourly_price, price_basis, email_to, email_from, links_expire and the
 #                      URLs of the log, manifest and mail (put: presigned upload URL, link: presigned download link)
 #   files.tsv          one output a line: NAME, PATH (below $HOME), EXIT_FILE (below $HOME), PUT_URL, LINK
@@ -15,7 +15,7 @@
 #   cache-INDEX.json   the entry's content
 #   manifest-head.json the manifest as cgrender knows it, without its closing brace
 #   working.txt        the working directories (below $HOME) to remove once everything is stored
-# mode=profile stores with the AWS CLI and the instance profile's short-lived credentials (from the instance
+# mode=instance-profile stores with the AWS CLI and the instance profile's short-lived credentials (from the instance
 # metadata); mode=presigned stores with curl and URLs cgrender presigned, and leaves the mail to cgrender.
 # AWS_ENDPOINT_URL, if set, is where the AWS CLI sends its requests.
 set -u
