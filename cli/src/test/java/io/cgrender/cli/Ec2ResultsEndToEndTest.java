@@ -182,6 +182,15 @@ class Ec2ResultsEndToEndTest {
         Cli.Result again = cli.ok("render", "tiny/cube.scad");
         assertTrue(again.err().contains("cache hit: tiny/cube.scad"), again.toString());
         assertEquals(List.of(), live(), "no box for a cache hit");
+
+        // with no box left, gc takes the role and instance profile too, and leaves the results
+        Cli.Result gc = cli.ok("gc", "--yes");
+        assertTrue(gc.err().contains("removed instance profile cgrender_tester_"), gc.toString());
+        try (var iam = Ec2TestKit.iam(moto)) {
+            assertEquals(List.of(), iam.listRoles().roles());
+            assertEquals(List.of(), iam.listInstanceProfiles().instanceProfiles());
+        }
+        assertEquals(3, Ec2TestKit.keys(s3, bucket, prefix).size(), "the results stay");
     }
 
     @Test

@@ -145,6 +145,44 @@ final class BoxProfile {
         }
     }
 
+    /** Whether the role or instance profile {@code name} exists; false too when IAM may not be asked. */
+    boolean exists(String name) {
+        try {
+            aws.iam().getRole(r -> r.roleName(name));
+            return true;
+        } catch (software.amazon.awssdk.services.iam.model.NoSuchEntityException e) {
+            try {
+                aws.iam().getInstanceProfile(r -> r.instanceProfileName(name));
+                return true;
+            } catch (software.amazon.awssdk.services.iam.model.NoSuchEntityException gone) {
+                return false;
+            }
+        } catch (SdkException e) {
+            if (AwsErrors.is(e, "AccessDenied", "AccessDeniedException")) {
+                return false; // nobody who may not read IAM had cgrender make a role
+            }
+            throw aws.explain("looking up IAM role " + name, e);
+        }
+    }
+
+    /** Removes the instance profile and role {@code name} with its policy; what is already gone is skipped. */
+    void delete(String name) {
+        ignoringMissing(() -> aws.iam().removeRoleFromInstanceProfile(r -> r.instanceProfileName(name).roleName(name)));
+        ignoringMissing(() -> aws.iam().deleteInstanceProfile(r -> r.instanceProfileName(name)));
+        ignoringMissing(() -> aws.iam().deleteRolePolicy(r -> r.roleName(name).policyName(POLICY)));
+        ignoringMissing(() -> aws.iam().deleteRole(r -> r.roleName(name)));
+    }
+
+    private void ignoringMissing(Runnable call) {
+        try {
+            call.run();
+        } catch (software.amazon.awssdk.services.iam.model.NoSuchEntityException gone) {
+            // already gone
+        } catch (SdkException e) {
+            throw aws.explain("removing an IAM role or instance profile of cgrender", e);
+        }
+    }
+
     static final String TRUST = Json.write(Map.of("Version", "2012-10-17", "Statement", List.of(Map.of(
             "Effect", "Allow", "Principal", Map.of("Service", "ec2.amazonaws.com"), "Action", "sts:AssumeRole"))));
 
