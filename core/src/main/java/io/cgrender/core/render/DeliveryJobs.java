@@ -142,7 +142,7 @@ final class DeliveryJobs {
         return m;
     }
 
-    /** A file name as it may appear in a storage key: letters, digits and {@code . _ - +}; anything else is {@code _}. */
+    /** A file name as it may appear in a storage key: letters, digits, {@code . _ - +}; anything else is {@code _}. */
     static String safe(String name) {
         String s = name.replaceAll("[^A-Za-z0-9._+-]", "_");
         return s.isEmpty() || s.startsWith(".") ? "_" + s : s;

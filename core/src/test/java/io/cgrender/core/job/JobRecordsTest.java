@@ -39,7 +39,8 @@ class JobRecordsTest {
         Path file = Files.createDirectories(dir.resolve("j-20261125-010203-abcd")).resolve("job.properties");
         Files.writeString(file, "id=j-20261125-010203-abcd\nkind=render\ncloud=local\nnamespace=/alice/\n"
                 + "box=l-1\nrole=openscad-ubuntu-box\ntitle=x\ncreated=2026-11-25T01:02:03Z\nstage=succeeded\n"
-                + "output.0.remote=a\noutput.0.local=/tmp/a.stl\noutput.0.exit-file=a.exit\noutput.0.cache-name=output\n");
+                + "output.0.remote=a\noutput.0.local=/tmp/a.stl\noutput.0.exit-file=a.exit\n"
+                + "output.0.cache-name=output\n");
         JobRecord read = new JobRecords(dir).get("j-20261125-010203-abcd");
         assertTrue(read.delivery().isEmpty());
         assertEquals(Optional.empty(), read.location());

@@ -155,7 +155,8 @@ final class Ec2Delivery implements ResultDelivery {
             String key = S3ResultStore.entryKey(ns, entry.key());
             Map<String, String> keys = new LinkedHashMap<>();
             entry.names().forEach((cacheName, resultName) -> keys.put(cacheName, results.key(resultName)));
-            script.cacheEntry(entry, key, mode == DeliveryScript.Mode.PRESIGNED ? presignPut(results.bucket(), key, puts) : "",
+            script.cacheEntry(entry, key,
+                    mode == DeliveryScript.Mode.PRESIGNED ? presignPut(results.bucket(), key, puts) : "",
                     S3ResultStore.entry(job.jobId(), keys));
         }
         script.manifest(job.manifest());

@@ -4,7 +4,6 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
-import io.cgrender.core.CgrenderException;
 import io.cgrender.core.Json;
 import io.cgrender.core.render.ResultStore;
 
@@ -85,9 +84,5 @@ final class S3ResultStore implements ResultStore {
     @Override
     public String location() {
         return namespace.resolve("cache").toString();
-    }
-
-    static CgrenderException unreadable(String what, RuntimeException e) {
-        return new CgrenderException(what + " is not valid JSON: " + e.getMessage(), e);
     }
 }

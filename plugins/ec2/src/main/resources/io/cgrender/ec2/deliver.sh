@@ -6,9 +6,10 @@
 #
 # Usage: deliver.sh JOB_DIR EXIT_CODE STARTED_EPOCH
 # Reads, from JOB_DIR/delivery/ (written by cgrender when it started the job):
-#   env                what and where: mode (instance-profile | presigned), region, bucket, prefix, location, job_id, title,
-#                      box_id, instance_type, hourly_price, price_basis, email_to, email_from, links_expire and the
-#                      URLs of the log, manifest and mail (put: presigned upload URL, link: presigned download link)
+#   env                what and where: mode (instance-profile | presigned), region, bucket, prefix, location,
+#                      job_id, title, box_id, instance_type, hourly_price, price_basis, email_to, email_from,
+#                      links_expire and the URLs of the log, manifest and mail (put: presigned upload URL, link:
+#                      presigned download link)
 #   files.tsv          one output a line: NAME, PATH (below $HOME), EXIT_FILE (below $HOME), PUT_URL, LINK
 #   cache.tsv          one render-cache entry a line: INDEX, KEY (in the bucket), EXIT_FILE, PUT_URL, the NAMEs it
 #                      needs
@@ -82,7 +83,8 @@ if [ ${#failed[@]} -eq 0 ]; then
       stored[$name]=1
       sum="$(sha256sum "$HOME/$path" | cut -d' ' -f1)"
       size="$(stat -c %s "$HOME/$path")"
-      outputs+="${outputs:+,}{\"name\":$(json "$name"),\"sha256\":\"$sum\",\"size\":$size,\"uri\":$(json "$location$name")}"
+      outputs+="${outputs:+,}{\"name\":$(json "$name"),\"sha256\":\"$sum\",\"size\":$size,"
+      outputs+="\"uri\":$(json "$location$name")}"
       mail_files+="  $name ($size bytes)"$'\n'"    $location$name"$'\n'"    $link"$'\n'
     else
       failure "$name" "$err"

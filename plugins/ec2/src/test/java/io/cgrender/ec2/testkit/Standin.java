@@ -30,10 +30,11 @@ import java.util.Optional;
  * <p>
  * Like the instance's network would, the stand-in's sessions get the addresses of the AWS APIs (moto) and of the
  * instance's metadata service ({@link StandinMetadata}) in their environment ({@code AWS_ENDPOINT_URL},
- * {@code AWS_EC2_METADATA_SERVICE_ENDPOINT}), and nothing else: no credentials. When the instance's user data installs cgrender's watchdog, the stand-in runs that
- * watchdog as systemd would on the instance (as the stand-in's user, checking every second), with its session
- * counting pointed at the stand-in's sshd and its {@code shutdown -h now} replaced by a request to power the instance
- * off ({@link #haltRequested()}), which {@link Standins} carries out in moto as EC2 would.
+ * {@code AWS_EC2_METADATA_SERVICE_ENDPOINT}), and nothing else: no credentials. When the instance's user data
+ * installs cgrender's watchdog, the stand-in runs that watchdog as systemd would on the instance (as the stand-in's
+ * user, checking every second), with its session counting pointed at the stand-in's sshd and its
+ * {@code shutdown -h now} replaced by a request to power the instance off ({@link #haltRequested()}), which
+ * {@link Standins} carries out in moto as EC2 would.
  */
 final class Standin {
 
