@@ -230,6 +230,8 @@ class Ec2ResultsEndToEndTest {
                 + " rendered in")), Ec2TestKit.sentMail(moto).toString());
 
         String job = jobId(new Cli.Result(0, "", output));
+        assertTrue(cli.ok("jobs").out().lines().anyMatch(l -> l.startsWith(job) && l.contains("succeeded")),
+                "the killed client's record learns how the job ended");
         Cli.Result fetch = cli.ok("fetch", job);
         assertEquals("slow.stl\n", fetch.out(), fetch.toString());
         assertArrayEquals(object(bucket, prefix + "slow.stl"), Files.readAllBytes(project.resolve("slow.stl")));
