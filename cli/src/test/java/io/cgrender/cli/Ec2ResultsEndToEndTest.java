@@ -209,13 +209,13 @@ class Ec2ResultsEndToEndTest {
             await(() -> runningJob(home).isPresent() || !client.isAlive(), Duration.ofSeconds(90),
                     () -> "no job started:\n" + read(log));
             assertTrue(client.isAlive(), "the client was still attached:\n" + read(log));
-            // The job runs: nothing on the box knows the client's secret, in any process's environment or file.
-            assertNoSecretOnTheBox(id, home);
             client.destroyForcibly(); // SIGKILL: no shutdown hook, no goodbye
             assertTrue(client.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
         } finally {
             client.destroyForcibly();
         }
+        // The job goes on: nothing on the box knows the client's secret, in any process's environment or file.
+        assertNoSecretOnTheBox(id, home);
         String output = read(log);
         assertFalse(output.contains("slow.stl"), "killed before it collected anything:\n" + output);
         Matcher where = LOCATION.matcher(output);
