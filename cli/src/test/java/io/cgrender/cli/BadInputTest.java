@@ -1,8 +1,7 @@
 package io.cgrender.cli;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,17 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Bad input: a one-line error naming the problem and the fix, exit code 2, and nothing launched. */
 class BadInputTest {
 
-    private Cli cli;
-
-    @BeforeEach
-    void start() throws IOException {
-        cli = new Cli();
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        cli.close();
-    }
+    @RegisterExtension
+    final Cli cli = new Cli();
 
     private void assertRefused(Cli.Result r, String... fragments) {
         assertEquals(2, r.code(), r.toString());

@@ -1,8 +1,12 @@
 package io.cgrender.cli;
 
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -17,7 +21,7 @@ import java.util.stream.Stream;
  * Runs {@code cgrender} in-process through {@link Main#run} with its own XDG directories, like a user with a fresh
  * home. {@link #close()} terminates every box it left and removes the directories.
  */
-final class Cli implements AutoCloseable {
+final class Cli implements AutoCloseable, AfterEachCallback {
 
     /** What one invocation printed and returned. */
     record Result(int code, String out, String err) {
@@ -31,8 +35,13 @@ final class Cli implements AutoCloseable {
     private final Map<String, String> env = new HashMap<>();
     private final java.util.Set<String> namespaces = new java.util.LinkedHashSet<>(List.of("/tester/"));
 
-    Cli() throws IOException {
-        root = Files.createTempDirectory("cgrender-cli-test");
+    /** A fresh user; as a field with {@code @RegisterExtension}, it is cleaned up after each test. */
+    Cli() {
+        try {
+            root = Files.createTempDirectory("cgrender-cli-test");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         env.put("HOME", root.resolve("home").toString());
         env.put("USER", "tester");
         env.put("XDG_CONFIG_HOME", root.resolve("config").toString());
@@ -93,6 +102,11 @@ final class Cli implements AutoCloseable {
             ids.add(m.group(1));
         }
         return ids;
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws IOException {
+        close();
     }
 
     @Override

@@ -2,9 +2,8 @@ package io.cgrender.cli;
 
 import io.cgrender.cli.testroles.BrokenAptBox;
 import io.cgrender.core.ssh.KeyFiles;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,17 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Failures a user can meet, seen from the command line: what is printed, the exit code, what is left. */
 class FailureEndToEndTest {
 
-    private Cli cli;
-
-    @BeforeEach
-    void start() throws IOException {
-        cli = new Cli();
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        cli.close();
-    }
+    @RegisterExtension
+    final Cli cli = new Cli();
 
     @Test
     void aChangedHostKeyIsRefusedBeforeAnyCommandRuns() throws IOException {

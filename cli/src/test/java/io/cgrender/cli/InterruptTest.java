@@ -1,8 +1,7 @@
 package io.cgrender.cli;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,17 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Ctrl-C (SIGINT/SIGTERM) during create unwinds: the half-made box is terminated. */
 class InterruptTest {
 
-    private Cli cli;
-
-    @BeforeEach
-    void start() throws IOException {
-        cli = new Cli();
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        cli.close();
-    }
+    @RegisterExtension
+    final Cli cli = new Cli();
 
     @Test
     void interruptingCreateDuringSetupTerminatesTheBox() throws Exception {

@@ -1,8 +1,7 @@
 package io.cgrender.cli;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,17 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** What a new user does: create → reuse → ssh → stop → start → image → recreate → terminate, on the local cloud. */
 class LifecycleEndToEndTest {
 
-    private Cli cli;
-
-    @BeforeEach
-    void start() throws IOException {
-        cli = new Cli();
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        cli.close();
-    }
+    @RegisterExtension
+    final Cli cli = new Cli();
 
     @Test
     void openscadBoxCreateTwiceGivesOneBoxThatRendersAndTerminatesCleanly() {

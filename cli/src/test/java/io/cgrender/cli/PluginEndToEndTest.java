@@ -1,9 +1,8 @@
 package io.cgrender.cli;
 
 import io.cgrender.testkit.TestJar;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -24,17 +23,8 @@ class PluginEndToEndTest {
 
     private static final String POVRAY = "povray-ubuntu-box";
 
-    private Cli cli;
-
-    @BeforeEach
-    void start() throws IOException {
-        cli = new Cli();
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        cli.close();
-    }
+    @RegisterExtension
+    final Cli cli = new Cli();
 
     /** The example plugin's jar, as its module built it. */
     private static Path examplePlugin() {
