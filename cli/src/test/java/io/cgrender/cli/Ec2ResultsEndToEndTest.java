@@ -206,8 +206,9 @@ class Ec2ResultsEndToEndTest {
         pb.environment().putAll(cli.env());
         Process client = pb.start();
         try {
-            await(() -> runningJob(home).isPresent() || !client.isAlive(), Duration.ofSeconds(90),
-                    () -> "no job started:\n" + read(log));
+            // The job runs and the client has said where its results go (it says so right after starting it).
+            await(() -> (runningJob(home).isPresent() && LOCATION.matcher(read(log)).find()) || !client.isAlive(),
+                    Duration.ofSeconds(90), () -> "no job started:\n" + read(log));
             assertTrue(client.isAlive(), "the client was still attached:\n" + read(log));
             client.destroyForcibly(); // SIGKILL: no shutdown hook, no goodbye
             assertTrue(client.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
