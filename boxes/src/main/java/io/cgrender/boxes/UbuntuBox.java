@@ -104,7 +104,7 @@ public abstract class UbuntuBox extends PackageManagerBox {
     }
 
     /** {@code ""} as root, {@code "sudo -n "} otherwise; fails clearly when sudo would ask for a password. */
-    private String sudo(RemoteHost host) {
+    protected final String sudo(RemoteHost host) {
         ExecResult id = host.exec("id -u; id -un", commandTimeout());
         String[] lines = id.stdout().trim().split("\n");
         if (lines.length > 0 && lines[0].trim().equals("0")) {

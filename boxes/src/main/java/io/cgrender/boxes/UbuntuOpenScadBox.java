@@ -10,7 +10,9 @@ import java.util.List;
 
 /**
  * The render box: OpenSCAD, {@code xvfb} for PNG previews (OpenSCAD needs a display to export images), and the AWS
- * CLI where the distribution packages it (for storing results in S3 from the box).
+ * CLI, with which a box on EC2 stores its results in S3 and mails the user by itself: Debian's and older Ubuntus'
+ * {@code awscli} package, or AWS's snap where the distribution has no package (Ubuntu 24.04). A box without it still
+ * renders; its results are then collected from the box.
  */
 @Role(name = "openscad-ubuntu-box", description = "Ubuntu with OpenSCAD, xvfb for PNG previews and the AWS CLI")
 public class UbuntuOpenScadBox extends UbuntuBox {
@@ -31,6 +33,18 @@ public class UbuntuOpenScadBox extends UbuntuBox {
 
     @Override
     protected void postInstallPackages(RemoteHost host) {
+        if (!host.exec("command -v aws", commandTimeout()).succeeded()) {
+            ExecResult snap = host.exec("command -v snap > /dev/null && " + sudo(host)
+                    + "snap install aws-cli --classic 2>&1", commandTimeout());
+            if (snap.succeeded()) {
+                console().status("installed the AWS CLI from its snap");
+            } else {
+                console().warn("no AWS CLI on the box (no awscli package, and " + (snap.exitCode() == 1
+                        && snap.stdout().isBlank() ? "no snap" : "snap install aws-cli failed: "
+                        + snap.stdout().strip()) + "): on EC2 its results are collected from the box instead of"
+                        + " being stored in S3 by the box");
+            }
+        }
         ExecResult version = host.exec("openscad --version 2>&1", commandTimeout());
         if (!version.succeeded()) {
             throw new CgrenderException("openscad was installed but does not run (exit " + version.exitCode() + "): "

@@ -173,15 +173,19 @@ public final class Session implements CommandContext, AutoCloseable {
         return new JobRecords(dirs.state().resolve("jobs"));
     }
 
-    /** Where render results are kept: the cloud's own store, or a directory under the data home. */
-    public ResultStore resultStore() {
+    /** Where render results are kept on a cloud without delivery of its own: a directory under the data home. */
+    private ResultStore localResultStore() {
         return new DirectoryResultStore(dirs.data().resolve("results"));
     }
 
-    /** Renders with {@code box} (the render role's box), in this session's environment. */
+    /**
+     * Renders with {@code box} (the render role's box), in this session's environment: on a cloud with delivery of
+     * its own the boxes store results and mail by themselves, and the cache is the cloud's; otherwise the client
+     * collects results into the local store.
+     */
     public Renderer renderer(Box box) {
-        return new Renderer(environment(), box, resultStore(), jobRecords(), fileSync(), hashes,
-                new Renderer.OpenScadVersions(dirs.state().resolve("openscad-version")), cwd());
+        return new Renderer(environment(), box, localResultStore(), cloud().delivery(), jobRecords(), fileSync(),
+                hashes, new Renderer.OpenScadVersions(dirs.state().resolve("openscad-version")), cwd());
     }
 
     public FileSync fileSync() {

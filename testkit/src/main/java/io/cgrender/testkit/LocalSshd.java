@@ -20,7 +20,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -62,12 +64,15 @@ public final class LocalSshd implements AutoCloseable {
     private final String loginUser;
     /** sshd's AuthorizedKeysFile: {@link #authorizedKeys} unless a login user brings their own. */
     private final String authorizedKeysSetting;
+    /** Environment variables sshd sets in every session ({@code SetEnv}). */
+    private final Map<String, String> sessionEnv;
     private int port;
     private Process process;
     private int hostKeyGeneration;
 
-    private LocalSshd(Path dir, String loginUser, String authorizedKeysFile) {
+    private LocalSshd(Path dir, String loginUser, String authorizedKeysFile, Map<String, String> sessionEnv) {
         this.dir = dir;
+        this.sessionEnv = Map.copyOf(sessionEnv);
         this.authorizedKeys = dir.resolve("authorized_keys");
         this.config = dir.resolve("sshd_config");
         this.log = dir.resolve("sshd.log");
@@ -103,16 +108,30 @@ public final class LocalSshd implements AutoCloseable {
      * machine. Skips the calling test if OpenSSH is not installed.
      */
     public static LocalSshd startFor(String loginUser, String authorizedKeysFile) {
-        return start(0, loginUser, authorizedKeysFile);
+        return start(0, loginUser, authorizedKeysFile, Map.of());
+    }
+
+    /**
+     * As {@link #startFor(String, String)}, with environment variables set in every session (sshd's {@code SetEnv};
+     * values without white space), as a machine's network configuration would: e.g. where its AWS endpoints are.
+     */
+    public static LocalSshd startFor(String loginUser, String authorizedKeysFile,
+                                     Map<String, String> sessionEnv) {
+        return start(0, loginUser, authorizedKeysFile, sessionEnv);
     }
 
     private static LocalSshd start(int port, String loginUser, String authorizedKeysFile) {
+        return start(port, loginUser, authorizedKeysFile, Map.of());
+    }
+
+    private static LocalSshd start(int port, String loginUser, String authorizedKeysFile,
+                                   Map<String, String> sessionEnv) {
         assumeAvailable();
         LocalSshd sshd;
         try {
             Path dir = Files.createTempDirectory("cgrender-sshd-",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            sshd = new LocalSshd(dir, loginUser, authorizedKeysFile);
+            sshd = new LocalSshd(dir, loginUser, authorizedKeysFile, sessionEnv);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a directory for sshd", e);
         }
@@ -385,6 +404,16 @@ public final class LocalSshd implements AutoCloseable {
         }
         if (loginUser != null) {
             lines.add("AllowUsers " + loginUser);
+        }
+        if (!sessionEnv.isEmpty()) {
+            StringBuilder setEnv = new StringBuilder("SetEnv");
+            new TreeMap<>(sessionEnv).forEach((k, v) -> {
+                if (v.isEmpty() || v.chars().anyMatch(Character::isWhitespace) || v.contains("\"")) {
+                    throw new IllegalArgumentException("a session variable sshd cannot set: " + k + "=" + v);
+                }
+                setEnv.append(' ').append(k).append('=').append(v);
+            });
+            lines.add(setEnv.toString());
         }
         if (opensshAtLeast(9, 8)) {
             // 9.8 penalises sources whose connections fail; tests make such connections on purpose.

@@ -2,17 +2,21 @@ package io.cgrender.cli.commands;
 
 import io.cgrender.cli.AbstractCommand;
 import io.cgrender.cli.Session;
+import io.cgrender.core.CgrenderException;
 import io.cgrender.core.UsageException;
 import io.cgrender.core.job.JobRecord;
 import io.cgrender.core.render.Renderer;
+import io.cgrender.core.ssh.RemoteHost;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 @Command(name = "fetch", description = {"Reattach to a render job: wait for it to end (showing its log), then",
-        "download its results to where the render would have put them. Prints the files written."})
+        "download its results to where the render would have put them. Prints the files written.",
+        "A job whose box stored its results (EC2: in S3) is fetched from there, also once the box is gone."})
 public final class FetchCommand extends AbstractCommand {
 
     @Parameters(paramLabel = "JOB", description = "The job id (see: cgrender jobs).")
@@ -26,8 +30,27 @@ public final class FetchCommand extends AbstractCommand {
                     + " fetch; see its output with: cgrender logs " + record.id());
         }
         Renderer renderer = session.renderer(session.roles().get(record.role()).newBox());
-        Renderer.Outcome outcome = renderer.attach(record, new JobRefresher(session).hostOf(record), false,
-                List.of());
+        if (record.location().isPresent() && !record.cloud().equals(session.cloud().name())) {
+            throw new UsageException("job " + record.id() + " ran on the " + record.cloud() + " cloud; add --cloud "
+                    + record.cloud());
+        }
+        Optional<Renderer.Outcome> delivered = renderer.fromDelivery(record);
+        Renderer.Outcome outcome;
+        if (delivered.isPresent()) {
+            outcome = delivered.get();
+        } else {
+            RemoteHost host;
+            try {
+                host = new JobRefresher(session).hostOf(record);
+            } catch (CgrenderException unreachable) {
+                if (record.location().isEmpty()) {
+                    throw unreachable;
+                }
+                throw new CgrenderException(unreachable.getMessage() + ", and " + record.location().get() + " holds no"
+                        + " results of the job (the box could not store them, or never got to)", unreachable);
+            }
+            outcome = renderer.attach(record, host, false, List.of());
+        }
         for (Path written : outcome.written()) {
             session.console().out().println(RenderCommand.display(session.cwd(), written));
         }

@@ -1,7 +1,7 @@
 package io.cgrender.cli.commands;
 
 import io.cgrender.cli.AbstractCommand;
-import io.cgrender.cli.Json;
+import io.cgrender.core.Json;
 import io.cgrender.cli.Session;
 import io.cgrender.cli.Table;
 import io.cgrender.core.CgrenderException;

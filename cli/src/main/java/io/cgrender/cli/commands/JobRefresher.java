@@ -4,6 +4,7 @@ import io.cgrender.cli.Session;
 import io.cgrender.core.CgrenderException;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.cloud.MachineState;
+import io.cgrender.core.delivery.DeliveredJob;
 import io.cgrender.core.job.JobRecord;
 import io.cgrender.core.job.JobStatus;
 import io.cgrender.core.job.RemoteJobs;
@@ -38,7 +39,10 @@ final class JobRefresher {
         return session.environment().connect(box.get());
     }
 
-    /** The record with the stage the box reports now; unchanged when the box cannot be asked. */
+    /**
+     * The record with the stage the box reports now, or, once the box is gone, that the results it stored say;
+     * unchanged when neither can be asked.
+     */
     JobRecord refresh(JobRecord job) {
         try {
             JobStatus status = new RemoteJobs(hostOf(job), session.settings().timeout("command")).status(job.id());
@@ -46,6 +50,20 @@ final class JobRefresher {
             session.jobRecords().save(updated);
             return updated;
         } catch (CgrenderException e) {
+            Optional<DeliveredJob> delivered = Optional.empty();
+            try {
+                if (job.location().isPresent() && job.cloud().equals(session.cloud().name())) {
+                    delivered = session.cloud().delivery().flatMap(d -> d.delivered(job));
+                }
+            } catch (CgrenderException unreadable) {
+                e.addSuppressed(unreadable);
+            }
+            if (delivered.isPresent()) {
+                JobRecord updated = job.withStage(delivered.get().exitCode() == 0 ? JobStatus.Stage.SUCCEEDED
+                        : JobStatus.Stage.FAILED);
+                session.jobRecords().save(updated);
+                return updated;
+            }
             session.console().verbose("cannot ask about job " + job.id() + ": " + e.getMessage());
             return job;
         }

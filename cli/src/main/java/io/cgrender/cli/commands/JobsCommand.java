@@ -1,7 +1,7 @@
 package io.cgrender.cli.commands;
 
 import io.cgrender.cli.AbstractCommand;
-import io.cgrender.cli.Json;
+import io.cgrender.core.Json;
 import io.cgrender.cli.Session;
 import io.cgrender.cli.Table;
 import io.cgrender.core.job.JobRecord;
@@ -36,6 +36,7 @@ public final class JobsCommand extends AbstractCommand {
                 m.put("title", j.title());
                 m.put("stage", j.stage().word());
                 m.put("created_at", j.createdAt().toString());
+                m.put("results", j.location().orElse(null));
                 return (Object) m;
             }).toList()));
             return 0;

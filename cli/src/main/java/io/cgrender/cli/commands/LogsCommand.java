@@ -17,7 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 @Command(name = "logs", description = {"Print a job's log, with box paths shown as your own files.",
-        "Read from the box; once the box is gone, from the copy fetched when the job ended."})
+        "Read from the box; once the box is gone, from the copy fetched when the job ended, or the one the box",
+        "stored with its results (EC2: in S3)."})
 public final class LogsCommand extends AbstractCommand {
 
     @Parameters(paramLabel = "JOB", description = "The job id (see: cgrender jobs).")
@@ -34,10 +35,13 @@ public final class LogsCommand extends AbstractCommand {
             host = new JobRefresher(session).hostOf(record);
         } catch (CgrenderException unreachable) {
             Path copy = session.jobRecords().logFile(record.id());
+            boolean stored = !follow && record.location().isPresent() && record.cloud().equals(session.cloud().name())
+                    && session.cloud().delivery().map(d -> d.downloadLog(record, copy)).orElse(false);
             if (follow || !Files.exists(copy)) {
                 throw unreachable;
             }
-            session.console().status("(the box is gone; this is the log fetched when the job ended)");
+            session.console().status(stored ? "(the box is gone; this is the log it stored in "
+                    + record.location().get() + ")" : "(the box is gone; this is the log fetched when the job ended)");
             session.console().out().print(Files.readString(copy));
             session.console().out().flush();
             return 0;

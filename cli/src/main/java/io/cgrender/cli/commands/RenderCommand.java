@@ -4,6 +4,7 @@ import io.cgrender.cli.AbstractCommand;
 import io.cgrender.cli.Session;
 import io.cgrender.core.UsageException;
 import io.cgrender.core.box.Box;
+import io.cgrender.core.delivery.EmailAddress;
 import io.cgrender.core.job.After;
 import io.cgrender.core.render.ParameterSets;
 import io.cgrender.core.render.RenderFormat;
@@ -23,14 +24,24 @@ import java.util.Optional;
 @Command(name = "render", description = {
         "Render OpenSCAD models on a box: reuse or create one, upload exactly the files each model needs, render,",
         "and bring the results back next to the model (or into -o DIR). Prints the files written.",
-        "A result rendered before from the same inputs is copied from the result store without rendering."})
+        "A result rendered before from the same inputs is copied from the result store without rendering.",
+        "On EC2 the box stores the results in S3 by itself (and mails you with --email), so the render finishes",
+        "even when this client is gone: cgrender fetch JOB downloads them later, also once the box has ended."})
 public final class RenderCommand extends AbstractCommand {
 
     @Parameters(paramLabel = "MODEL.scad", arity = "1..*", description = "The models to render.")
     List<Path> models;
 
-    @Option(names = {"-o", "--output-dir"}, paramLabel = "DIR", description = "Write the results here.")
-    Path outputDir;
+    @Option(names = {"-o", "--output-dir"}, paramLabel = "DIR|s3://BUCKET[/PREFIX]",
+            description = "Write the results into DIR. On EC2, s3://BUCKET[/PREFIX] is where the box stores them"
+                    + " (default: cgrender.results.location, else a bucket cgrender makes); they are still"
+                    + " downloaded next to the model.")
+    String output;
+
+    @Option(names = "--email", paramLabel = "ADDR", description = "Mail ADDR when the render ends, with how it went,"
+            + " where the results are and download links (default: cgrender.notify.email). On EC2, through Amazon"
+            + " SES: the sender (cgrender.notify.from, else ADDR) must be verified there.")
+    String email;
 
     @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", defaultValue = "stl",
             description = "stl (default), 3mf, off, amf, dxf, svg, png or csg.")
@@ -56,8 +67,8 @@ public final class RenderCommand extends AbstractCommand {
 
     @Option(names = "--after", paramLabel = "WHAT", defaultValue = "keep",
             description = "What the box does when the render ends: keep (default; it ends itself when idle),"
-                    + " stop or terminate. Done by the box itself, also when this client is gone. On EC2 a box"
-                    + " cannot stop itself (shutting down terminates it): stop ends it like terminate.")
+                    + " stop or terminate. Done by the box itself, also when this client is gone. On EC2 a box stops"
+                    + " itself with its instance profile; one without (presigned URLs) terminates instead.")
     String after;
 
     @Option(names = "--no-cache", description = "Render even if the result store has the result.")
@@ -123,8 +134,15 @@ public final class RenderCommand extends AbstractCommand {
         List<Path> libraryDirs = ScadLibraryPath.of(session.invocation().env(), session.cwd(),
                 session.settings().config().getStringList("cgrender.render.library-dirs").stream()
                         .map(d -> session.cwd().resolve(d)).toList());
-        return new RenderRequest(models, Optional.ofNullable(outputDir), fmt, defines, params, chosen, preview,
-                afterJob, !noCache, libraryDirs);
+        boolean toStorage = output != null && output.matches("[A-Za-z][A-Za-z0-9+.-]*://.*");
+        Optional<Path> outputDir = output == null || toStorage ? Optional.empty() : Optional.of(Path.of(output));
+        Optional<String> results = toStorage ? Optional.of(output) : Optional.empty();
+        String configured = session.settings().string("cgrender.notify.email");
+        Optional<EmailAddress> mailTo = email != null ? Optional.of(EmailAddress.parse(email, "--email"))
+                : configured.isBlank() ? Optional.empty()
+                : Optional.of(EmailAddress.parse(configured, "cgrender.notify.email"));
+        return new RenderRequest(models, outputDir, fmt, defines, params, chosen, preview, afterJob, !noCache,
+                libraryDirs, results, mailTo, email != null);
     }
 
     static String display(Path cwd, Path file) {

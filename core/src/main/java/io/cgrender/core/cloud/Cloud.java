@@ -52,6 +52,14 @@ public interface Cloud extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Results delivered by the boxes themselves to the cloud's storage (with mail), where the cloud has storage; the
+     * render cache then lives there too.
+     */
+    default Optional<io.cgrender.core.delivery.ResultDelivery> delivery() {
+        return Optional.empty();
+    }
+
     /** Adopting machines cgrender did not launch, where the cloud supports it. */
     default Optional<MachineAdoption> adoption() {
         return Optional.empty();

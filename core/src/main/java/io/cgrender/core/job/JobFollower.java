@@ -49,7 +49,9 @@ public final class JobFollower {
             }
             return;
         }
-        console.status("interrupted: job " + record.id() + " goes on on " + record.boxId() + "; follow it with:"
-                + " cgrender logs " + record.id() + " -f; get its results with: cgrender fetch " + record.id());
+        console.status("interrupted: job " + record.id() + " goes on on " + record.boxId()
+                + record.location().map(l -> ", which stores its results in " + l + " by itself").orElse("")
+                + "; follow it with: cgrender logs " + record.id() + " -f; get its results with: cgrender fetch "
+                + record.id());
     }
 }

@@ -24,14 +24,32 @@ import java.util.Properties;
  * @param stage       the last stage this client saw
  * @param outputs     the files to fetch when the job succeeded
  * @param pathMap     box path prefix → local path prefix, to show logs with the user's own file names
+ * @param delivery    where the box delivers the job's results itself and how, as the cloud's
+ *                    {@link io.cgrender.core.delivery.ResultDelivery} recorded it (e.g. {@code location} =
+ *                    {@code s3://bucket/alice/cube/j-…/}); empty when the client collects the results from the box
  */
 public record JobRecord(String id, String kind, String cloud, String namespace, String boxId, String role,
                         String title, Instant createdAt, JobStatus.Stage stage, List<Output> outputs,
-                        Map<String, String> pathMap) {
+                        Map<String, String> pathMap, Map<String, String> delivery) {
+
+    /** The key of {@link #delivery} naming where the results go, e.g. {@code s3://bucket/alice/cube/j-…/}. */
+    public static final String LOCATION = "location";
 
     public JobRecord {
         outputs = List.copyOf(outputs);
         pathMap = Map.copyOf(new LinkedHashMap<>(pathMap));
+        delivery = Map.copyOf(delivery);
+    }
+
+    /** A job whose results the client collects from the box. */
+    public JobRecord(String id, String kind, String cloud, String namespace, String boxId, String role, String title,
+                     Instant createdAt, JobStatus.Stage stage, List<Output> outputs, Map<String, String> pathMap) {
+        this(id, kind, cloud, namespace, boxId, role, title, createdAt, stage, outputs, pathMap, Map.of());
+    }
+
+    /** Where the box delivers the results, if it does. */
+    public Optional<String> location() {
+        return Optional.ofNullable(delivery.get(LOCATION));
     }
 
     /**
@@ -41,14 +59,30 @@ public record JobRecord(String id, String kind, String cloud, String namespace, 
      * @param local    where it goes here
      * @param exitFile a file on the box holding the exit code of the command that makes it (relative to home);
      *                 the output is fetched only when that code is 0
-     * @param cacheKey  the result-store key it is filed under once fetched, if any
-     * @param cacheName its file name within that stored result
+     * @param cacheKey   the result-store key it is filed under once fetched, if any
+     * @param cacheName  its file name within that stored result
+     * @param resultName its file name among the job's delivered results (e.g. {@code cube.stl}); "" when the job
+     *                   delivers nothing
      */
-    public record Output(String remote, Path local, String exitFile, Optional<String> cacheKey, String cacheName) {
+    public record Output(String remote, Path local, String exitFile, Optional<String> cacheKey, String cacheName,
+                         String resultName) {
+
+        public Output(String remote, Path local, String exitFile, Optional<String> cacheKey, String cacheName) {
+            this(remote, local, exitFile, cacheKey, cacheName, "");
+        }
     }
 
     public JobRecord withStage(JobStatus.Stage newStage) {
-        return new JobRecord(id, kind, cloud, namespace, boxId, role, title, createdAt, newStage, outputs, pathMap);
+        return new JobRecord(id, kind, cloud, namespace, boxId, role, title, createdAt, newStage, outputs, pathMap,
+                delivery);
+    }
+
+    /** This record with one more {@link #delivery} entry. */
+    public JobRecord withDelivery(String key, String value) {
+        Map<String, String> updated = new LinkedHashMap<>(delivery);
+        updated.put(key, value);
+        return new JobRecord(id, kind, cloud, namespace, boxId, role, title, createdAt, stage, outputs, pathMap,
+                updated);
     }
 
     Properties toProperties() {
@@ -70,7 +104,11 @@ public record JobRecord(String id, String kind, String cloud, String namespace, 
             p.setProperty(prefix + ".exit-file", o.exitFile());
             o.cacheKey().ifPresent(k -> p.setProperty(prefix + ".cache-key", k));
             p.setProperty(prefix + ".cache-name", o.cacheName());
+            if (!o.resultName().isEmpty()) {
+                p.setProperty(prefix + ".result-name", o.resultName());
+            }
         }
+        delivery.forEach((k, v) -> p.setProperty("delivery." + k, v));
         int i = 0;
         for (Map.Entry<String, String> e : pathMap.entrySet()) {
             p.setProperty("path." + i + ".box", e.getKey());
@@ -87,7 +125,14 @@ public record JobRecord(String id, String kind, String cloud, String namespace, 
                     Path.of(p.getProperty("output." + i + ".local")),
                     p.getProperty("output." + i + ".exit-file"),
                     Optional.ofNullable(p.getProperty("output." + i + ".cache-key")),
-                    p.getProperty("output." + i + ".cache-name", "")));
+                    p.getProperty("output." + i + ".cache-name", ""),
+                    p.getProperty("output." + i + ".result-name", "")));
+        }
+        Map<String, String> delivery = new LinkedHashMap<>();
+        for (String name : p.stringPropertyNames()) {
+            if (name.startsWith("delivery.")) {
+                delivery.put(name.substring("delivery.".length()), p.getProperty(name));
+            }
         }
         Map<String, String> pathMap = new LinkedHashMap<>();
         for (int i = 0; p.containsKey("path." + i + ".box"); i++) {
@@ -101,6 +146,6 @@ public record JobRecord(String id, String kind, String cloud, String namespace, 
         }
         return new JobRecord(p.getProperty("id"), p.getProperty("kind"), p.getProperty("cloud"),
                 p.getProperty("namespace"), p.getProperty("box"), p.getProperty("role"), p.getProperty("title"),
-                Instant.parse(p.getProperty("created")), stage, outputs, pathMap);
+                Instant.parse(p.getProperty("created")), stage, outputs, pathMap, delivery);
     }
 }

@@ -10,9 +10,15 @@ import java.util.Optional;
  * @param exitCode  the command's exit code once it ended
  * @param startedAt when the command started
  * @param endedAt   when it ended
+ * @param detail    what the job said about its end beyond the exit code, e.g. that its results could not be
+ *                  uploaded and were kept on the box
  */
 public record JobStatus(Stage stage, Optional<Integer> exitCode, Optional<Instant> startedAt,
-                        Optional<Instant> endedAt) {
+                        Optional<Instant> endedAt, Optional<String> detail) {
+
+    public JobStatus(Stage stage, Optional<Integer> exitCode, Optional<Instant> startedAt, Optional<Instant> endedAt) {
+        this(stage, exitCode, startedAt, endedAt, Optional.empty());
+    }
 
     /** Job stages. {@link #LOST} is a job whose process is gone without having recorded an end (box rebooted). */
     public enum Stage {

@@ -40,6 +40,9 @@ public final class RemoteJobs {
      */
     public static final String AFTER_JOB_FILE = ".cgrender/after-job";
 
+    /** A file in a job's directory where the job may say more about its end: a line {@code detail=…}. */
+    public static final String DETAIL_FILE = "detail";
+
     private static final String RUN_SCRIPT = loadRunScript();
 
     private final RemoteHost host;
@@ -73,7 +76,10 @@ public final class RemoteJobs {
         }
     }
 
-    /** The job's status as its status file says, {@link JobStatus.Stage#LOST} if it died without ending. */
+    /**
+     * The job's status as its status file says, {@link JobStatus.Stage#LOST} if it died without ending. A job may add
+     * a line {@code detail=…} about its end in {@value #DETAIL_FILE} of its directory.
+     */
     public JobStatus status(String id) {
         return parseStatus(host.exec(statusCommand(id), commandTimeout).stdout());
     }
@@ -109,7 +115,8 @@ public final class RemoteJobs {
 
     private static String statusCommand(String id) {
         return "cd " + Shell.quote(jobDir(id)) + " 2>/dev/null || { echo stage=unknown; exit 0; }; cat status"
-                + " 2>/dev/null; if [ -f pid ] && ! kill -0 \"$(cat pid)\" 2>/dev/null; then echo dead=1; fi";
+                + " 2>/dev/null; cat " + DETAIL_FILE + " 2>/dev/null;"
+                + " if [ -f pid ] && ! kill -0 \"$(cat pid)\" 2>/dev/null; then echo dead=1; fi";
     }
 
     static JobStatus parseStatus(String text) {
@@ -130,7 +137,7 @@ public final class RemoteJobs {
             stage = JobStatus.Stage.LOST;
         }
         return new JobStatus(stage, integer(fields.get("exit")), instant(fields.get("started")),
-                instant(fields.get("ended")));
+                instant(fields.get("ended")), Optional.ofNullable(fields.get("detail")).filter(d -> !d.isEmpty()));
     }
 
     /**

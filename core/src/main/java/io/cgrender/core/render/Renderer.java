@@ -1,10 +1,16 @@
 package io.cgrender.core.render;
 
 import io.cgrender.core.CgrenderException;
+import io.cgrender.core.UsageException;
 import io.cgrender.core.box.Box;
 import io.cgrender.core.box.BoxEnvironment;
 import io.cgrender.core.box.CreateOptions;
 import io.cgrender.core.cloud.Machine;
+import io.cgrender.core.delivery.DeliveredJob;
+import io.cgrender.core.delivery.DeliveryJob;
+import io.cgrender.core.delivery.DeliveryTarget;
+import io.cgrender.core.delivery.PreparedDelivery;
+import io.cgrender.core.delivery.ResultDelivery;
 import io.cgrender.core.job.JobFollower;
 import io.cgrender.core.job.JobIds;
 import io.cgrender.core.job.JobRecord;
@@ -39,6 +45,13 @@ import java.util.concurrent.Future;
  * render role is reused or created, exactly the needed files are synced to it, and one detached job renders them
  * (surviving a dropped connection). While attached, the job's log streams with the user's own file names; when it
  * ends, the outputs are downloaded atomically and filed in the result store.
+ * <p>
+ * On a cloud with {@link ResultDelivery} (EC2: S3 and SES) the box finishes the job by itself: it stores the outputs,
+ * the log and a manifest in the cloud's storage, files the cache entries, mails the user and removes its working
+ * files, with or without a client attached. The client then downloads the outputs from the storage, which outlives
+ * the box (so {@code --after terminate} need not wait for anyone, and {@code fetch} works once the box is gone); only
+ * when the box could not upload does it take them from the box, where they were kept. The render cache is the
+ * storage's.
  */
 public final class Renderer {
 
@@ -49,17 +62,23 @@ public final class Renderer {
     private final BoxEnvironment env;
     private final Box box;
     private final ResultStore store;
+    private final Optional<ResultDelivery> delivery;
     private final JobRecords records;
     private final FileSync sync;
     private final FileHashes hashes;
     private final OpenScadVersions versions;
     private final Path cwd;
 
-    public Renderer(BoxEnvironment env, Box box, ResultStore store, JobRecords records, FileSync sync,
-                    FileHashes hashes, OpenScadVersions versions, Path cwd) {
+    /**
+     * @param store    where results are kept when the cloud has no delivery of its own
+     * @param delivery the cloud's delivery, if it has one
+     */
+    public Renderer(BoxEnvironment env, Box box, ResultStore store, Optional<ResultDelivery> delivery,
+                    JobRecords records, FileSync sync, FileHashes hashes, OpenScadVersions versions, Path cwd) {
         this.env = env;
         this.box = box;
         this.store = store;
+        this.delivery = delivery;
         this.records = records;
         this.sync = sync;
         this.hashes = hashes;
@@ -75,11 +94,13 @@ public final class Renderer {
      * @param cancelOnInterrupt on Ctrl-C, cancel the jobs instead of leaving them running
      */
     public Outcome render(RenderPlan plan, int boxes, boolean detach, boolean cancelOnInterrupt) {
+        Optional<DeliveryTarget> target = target(plan.request());
+        ResultStore results = target.map(t -> delivery.orElseThrow().store(t)).orElse(store);
         List<Path> written = new ArrayList<>();
         List<RenderPlan.Target> pending = plan.targets();
         Optional<String> assumed = versions.get(env.cloud().name(), box.role());
         if (plan.request().useCache() && assumed.isPresent()) {
-            pending = fromStore(plan, pending, assumed.get(), written);
+            pending = fromStore(plan, pending, assumed.get(), written, results);
         }
         if (pending.isEmpty()) {
             return new Outcome(List.of(), written, 0, true);
@@ -89,7 +110,7 @@ public final class Renderer {
         List<List<RenderPlan.Target>> groups = partition(pending, machines.size());
         List<Started> started = new ArrayList<>();
         for (int i = 0; i < machines.size(); i++) {
-            start(plan, groups.get(i), machines.get(i), assumed, written).ifPresent(started::add);
+            start(plan, groups.get(i), machines.get(i), assumed, written, target, results).ifPresent(started::add);
         }
         List<String> jobIds = started.stream().map(j -> j.record.id()).toList();
         if (started.isEmpty()) {
@@ -117,16 +138,40 @@ public final class Renderer {
     }
 
     /**
+     * Where the box delivers the results, checked before anything is launched; empty when the cloud has no delivery
+     * (then asking for one is refused, and a configured mail address is ignored with a warning).
+     */
+    private Optional<DeliveryTarget> target(RenderRequest request) {
+        String cloud = env.cloud().name();
+        if (delivery.isEmpty()) {
+            if (request.results().isPresent()) {
+                throw new UsageException("-o " + request.results().get() + ": the " + cloud + " cloud has no storage"
+                        + " of its own; give -o a local directory (--cloud ec2 stores results in S3)");
+            }
+            if (request.email().isPresent()) {
+                if (request.emailAsked()) {
+                    throw new UsageException("--email: the " + cloud + " cloud cannot send mail; render with"
+                            + " --cloud ec2 (Amazon SES) to be mailed");
+                }
+                env.console().warn("cgrender.notify.email is ignored: the " + cloud + " cloud cannot send mail");
+            }
+            return Optional.empty();
+        }
+        return Optional.of(delivery.get().target(request.results(), request.email(), request.after()));
+    }
+
+    /**
      * Syncs one group of targets to {@code machine} and starts their job; empty when the store turned out to have
      * them all (the box's OpenSCAD version differed from the one assumed).
      */
     private Optional<Started> start(RenderPlan plan, List<RenderPlan.Target> targets, Machine machine,
-                                     Optional<String> assumed, List<Path> written) {
+                                     Optional<String> assumed, List<Path> written, Optional<DeliveryTarget> target,
+                                     ResultStore results) {
         RemoteHost host = env.connect(machine);
         BoxFacts facts = BoxFacts.of(host, env.settings().timeout("command"));
         versions.put(env.cloud().name(), box.role(), facts.openscadVersion());
         if (plan.request().useCache() && !assumed.equals(Optional.of(facts.openscadVersion()))) {
-            targets = fromStore(plan, targets, facts.openscadVersion(), written);
+            targets = fromStore(plan, targets, facts.openscadVersion(), written, results);
             if (targets.isEmpty()) {
                 return Optional.empty();
             }
@@ -140,23 +185,36 @@ public final class Renderer {
         }
         String jobId = JobIds.next();
         String jobDir = RemoteJobs.jobDir(jobId);
-        List<JobRecord.Output> outputs = new ArrayList<>();
+        List<JobRecord.Output> made = new ArrayList<>();
         for (RenderPlan.Target t : work.targets()) {
             String base = jobDir + "/out/" + t.remoteName();
             // Stored even with --no-cache: a fresh render refreshes the stored result.
             Optional<String> key = Optional.of(plan.cacheKey(t, hashes, box.role(), facts.openscadVersion()));
-            outputs.add(new JobRecord.Output(base + "." + plan.request().format().extension(), t.output(),
+            made.add(new JobRecord.Output(base + "." + plan.request().format().extension(), t.output(),
                     base + ".exit", key, OUTPUT));
-            t.preview().ifPresent(p -> outputs.add(new JobRecord.Output(base + ".png", p, base + ".exit", key,
+            t.preview().ifPresent(p -> made.add(new JobRecord.Output(base + ".png", p, base + ".exit", key,
                     PREVIEW)));
         }
+        List<JobRecord.Output> outputs = made;
         String title = String.join(", ", work.targets().stream().map(RenderPlan.Target::label).toList());
+        String script = work.script(jobDir + "/out");
+        Map<String, String> delivered = Map.of();
+        if (target.isPresent()) {
+            outputs = DeliveryJobs.named(made);
+            DeliveryJob job = DeliveryJobs.of(work, jobId, jobDir, title, script, outputs, hashes, env.namespace(),
+                    box.role(), machine.id(), facts.openscadVersion(), cwd);
+            PreparedDelivery prepared = delivery.orElseThrow().prepare(target.get(), machine, job);
+            prepared.notes().forEach(env.console()::warn);
+            script = prepared.script();
+            delivered = prepared.record();
+        }
         JobRecord record = new JobRecord(jobId, "render", env.cloud().name(), env.namespace().toString(),
                 machine.id(), box.role(), title, Instant.now(), JobStatus.Stage.RUNNING, outputs,
-                work.pathMap(facts.home(), cwd));
+                work.pathMap(facts.home(), cwd), delivered);
         records.start(record, new RemoteJobs(host, env.settings().timeout("command")),
-                new JobSpec(jobId, ".", work.script(jobDir + "/out"), plan.request().after()));
-        env.console().status("rendering " + title + " on " + machine.id() + " as job " + jobId);
+                new JobSpec(jobId, ".", script, plan.request().after()));
+        env.console().status("rendering " + title + " on " + machine.id() + " as job " + jobId
+                + record.location().map(l -> "; results go to " + l).orElse(""));
         return Optional.of(new Started(record, host));
     }
 
@@ -216,7 +274,6 @@ public final class Renderer {
 
     /** Reads the job's status and exit codes in one command, then fetches its log and outputs over one SFTP session. */
     private Outcome collect(JobRecord record, RemoteHost host, RemoteJobs jobs, List<Path> alreadyWritten) {
-        Console console = env.console();
         List<String> exitFiles = record.outputs().stream().map(JobRecord.Output::exitFile).distinct().toList();
         RemoteJobs.StatusWithFiles found = jobs.statusWith(record.id(), exitFiles);
         JobStatus status = found.status();
@@ -226,13 +283,85 @@ public final class Renderer {
                     + record.boxId() + "; follow it with: cgrender logs " + record.id() + " -f");
         }
         Path localLog = records.logFile(record.id());
+        if (record.location().isPresent()) {
+            host.download(RemoteJobs.jobDir(record.id()) + "/log", localLog);
+            Optional<DeliveredJob> delivered = deliveryOf(record).delivered(record);
+            if (delivered.isPresent()) {
+                return fromDelivery(record.withStage(status.stage()), delivered.get(), alreadyWritten);
+            }
+            env.console().warn(status.detail().orElse("job " + record.id() + " delivered nothing to "
+                    + record.location().get()) + "; taking the results from the box instead");
+            Outcome fromBox = fromBox(record, host, status, found.files(), alreadyWritten, false, localLog);
+            return new Outcome(fromBox.jobIds(), fromBox.written(), 1, false);
+        }
+        return fromBox(record, host, status, found.files(), alreadyWritten, true, localLog);
+    }
+
+    /**
+     * The results of a job whose box delivered them, from the cloud's storage, once the job has ended; empty when
+     * nothing was delivered (yet). Needs no box: {@code cgrender fetch} uses it after the box is gone.
+     */
+    public Optional<Outcome> fromDelivery(JobRecord record) {
+        if (record.location().isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<DeliveredJob> delivered = deliveryOf(record).delivered(record);
+        if (delivered.isEmpty()) {
+            return Optional.empty();
+        }
+        Path localLog = records.logFile(record.id());
+        deliveryOf(record).downloadLog(record, localLog);
+        JobStatus.Stage stage = delivered.get().exitCode() == 0 ? JobStatus.Stage.SUCCEEDED : JobStatus.Stage.FAILED;
+        return Optional.of(fromDelivery(record.withStage(stage), delivered.get(), List.of()));
+    }
+
+    private Outcome fromDelivery(JobRecord record, DeliveredJob job, List<Path> alreadyWritten) {
+        ResultDelivery d = deliveryOf(record);
+        List<Path> written = new ArrayList<>(alreadyWritten);
+        boolean allOk = job.exitCode() == 0;
+        for (JobRecord.Output o : record.outputs()) {
+            if (job.files().containsKey(o.resultName())) {
+                d.download(record, job, o.resultName(), o.local());
+                written.add(o.local());
+            } else {
+                allOk = false;
+            }
+        }
+        records.save(d.collected(record, job, env.console()));
+        env.console().status(job.summary());
+        if (!allOk) {
+            env.console().status("render failed (exit " + job.exitCode() + "); its log is in "
+                    + records.logFile(record.id()) + " and " + job.location());
+            return new Outcome(List.of(record.id()), written, 1, false);
+        }
+        env.console().verbose("render log: " + records.logFile(record.id()));
+        return new Outcome(List.of(record.id()), written, 0, false);
+    }
+
+    private ResultDelivery deliveryOf(JobRecord record) {
+        return delivery.orElseThrow(() -> new UsageException("job " + record.id() + " delivered its results to "
+                + record.location().orElse("?") + ", which the " + env.cloud().name() + " cloud cannot read; add"
+                + " --cloud " + record.cloud()));
+    }
+
+    /**
+     * Downloads the outputs that were made (by their exit codes, {@code exitCodes}) from the box over one SFTP session
+     * — with the log, unless the box was to deliver the results and the log is already here — and, when
+     * {@code fileInStore}, files them in the store (not when the box was to deliver them and failed: then the job's
+     * own stage says nothing about the render).
+     */
+    private Outcome fromBox(JobRecord record, RemoteHost host, JobStatus status, Map<String, String> exitCodes,
+                            List<Path> alreadyWritten, boolean fileInStore, Path localLog) {
+        Console console = env.console();
         Map<String, Path> downloads = new LinkedHashMap<>();
-        downloads.put(RemoteJobs.jobDir(record.id()) + "/log", localLog);
+        if (fileInStore) {
+            downloads.put(RemoteJobs.jobDir(record.id()) + "/log", localLog);
+        }
         List<Path> written = new ArrayList<>(alreadyWritten);
         Map<String, Map<String, Path>> toStore = new LinkedHashMap<>();
-        boolean allOk = status.stage() == JobStatus.Stage.SUCCEEDED;
+        boolean allOk = !fileInStore || status.stage() == JobStatus.Stage.SUCCEEDED;
         for (JobRecord.Output o : record.outputs()) {
-            if (!"0".equals(found.files().get(o.exitFile()))) {
+            if (!"0".equals(exitCodes.get(o.exitFile()))) {
                 allOk = false;
                 continue;
             }
@@ -242,7 +371,9 @@ public final class Renderer {
                     .put(o.cacheName(), o.local()));
         }
         host.downloadAll(downloads);
-        toStore.forEach(store::put);
+        if (fileInStore) {
+            toStore.forEach(store::put);
+        }
         if (!allOk) {
             console.status("render failed (" + status.stage().word() + status.exitCode().map(c -> ", exit " + c)
                     .orElse("") + "); its log is in " + localLog);
@@ -254,14 +385,14 @@ public final class Renderer {
 
     /** Copies what the store has; returns the targets it did not have. */
     private List<RenderPlan.Target> fromStore(RenderPlan plan, List<RenderPlan.Target> targets, String version,
-                                              List<Path> written) {
+                                              List<Path> written, ResultStore results) {
         List<RenderPlan.Target> missing = new ArrayList<>();
         for (RenderPlan.Target t : targets) {
             String key = plan.cacheKey(t, hashes, box.role(), version);
             Map<String, Path> files = new LinkedHashMap<>();
             files.put(OUTPUT, t.output());
             t.preview().ifPresent(p -> files.put(PREVIEW, p));
-            if (store.fetch(key, files)) {
+            if (results.fetch(key, files)) {
                 env.console().status("cache hit: " + t.label() + " rendered before with the same inputs; copied the"
                         + " stored result (--no-cache renders again)");
                 written.addAll(files.values());

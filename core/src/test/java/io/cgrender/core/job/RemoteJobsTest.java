@@ -340,6 +340,15 @@ class RemoteJobsTest {
         assertEquals(Optional.of(-1), RemoteJobs.parseStatus("stage=failed\nexit= -1 \n").exitCode());
     }
 
+    @Test
+    void aJobMaySayMoreAboutItsEndInItsDetailFile() {
+        JobStatus kept = RemoteJobs.parseStatus("stage=failed\nexit=1\ndetail=could not store the results in"
+                + " s3://b/p/ (no route); the working files are kept on the box\n");
+        assertEquals(Optional.of("could not store the results in s3://b/p/ (no route); the working files are kept on"
+                + " the box"), kept.detail());
+        assertEquals(Optional.empty(), RemoteJobs.parseStatus("stage=succeeded\nexit=0\ndetail=\n").detail());
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private RemoteJobs jobs() {

@@ -18,7 +18,13 @@ import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.profiles.ProfileProperty;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.services.ses.SesClient;
 import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.sts.StsClient;
 
 import java.net.URI;
 import java.nio.file.Files;
@@ -53,16 +59,25 @@ final class AwsClients implements AutoCloseable {
     private final Region region;
     private final Optional<URI> endpoint;
     private final Ec2Settings settings;
+    private final AwsCredentialsProvider credentials;
     private final Ec2Client ec2;
     private final SsmClient ssm;
+    private final Services services;
     private final SdkHttpClient http;
 
-    private AwsClients(Ec2Settings settings, Region region, Ec2Client ec2, SsmClient ssm, SdkHttpClient http) {
+    /** The clients of the other services results and mail need: built with EC2's, used only by renders. */
+    private record Services(S3Client s3, S3Presigner presigner, SesClient ses, IamClient iam, StsClient sts) {
+    }
+
+    private AwsClients(Ec2Settings settings, Region region, AwsCredentialsProvider credentials, Ec2Client ec2,
+                       SsmClient ssm, Services services, SdkHttpClient http) {
         this.settings = settings;
         this.region = region;
         this.endpoint = settings.endpoint();
+        this.credentials = credentials;
         this.ec2 = ec2;
         this.ssm = ssm;
+        this.services = services;
         this.http = http;
     }
 
@@ -86,16 +101,40 @@ final class AwsClients implements AutoCloseable {
                 .overrideConfiguration(overrides);
         var ssm = SsmClient.builder().region(region).credentialsProvider(credentials).httpClient(http)
                 .overrideConfiguration(overrides);
+        // An endpoint override (an emulator) serves S3 under its own host name: buckets go in the path.
+        boolean pathStyle = settings.endpoint().isPresent();
+        var s3 = S3Client.builder().region(region).credentialsProvider(credentials).httpClient(http)
+                .overrideConfiguration(overrides).forcePathStyle(pathStyle);
+        var presigner = S3Presigner.builder().region(region).credentialsProvider(credentials)
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(pathStyle).build());
+        var ses = SesClient.builder().region(region).credentialsProvider(credentials).httpClient(http)
+                .overrideConfiguration(overrides);
+        var iam = IamClient.builder().region(Region.AWS_GLOBAL).credentialsProvider(credentials).httpClient(http)
+                .overrideConfiguration(overrides);
+        var sts = StsClient.builder().region(region).credentialsProvider(credentials).httpClient(http)
+                .overrideConfiguration(overrides);
         settings.endpoint().ifPresent(uri -> {
             ec2.endpointOverride(uri);
             ssm.endpointOverride(uri);
+            s3.endpointOverride(uri);
+            presigner.endpointOverride(uri);
+            ses.endpointOverride(uri);
+            iam.endpointOverride(uri);
+            sts.endpointOverride(uri);
         });
-        return new AwsClients(settings, region, ec2.build(), ssm.build(), http);
+        return new AwsClients(settings, region, credentials, ec2.build(), ssm.build(),
+                new Services(s3.build(), presigner.build(), ses.build(), iam.build(), sts.build()), http);
     }
 
     /** These clients with {@code other} for EC2 (e.g. a wrapper that injects failures in tests); closes it too. */
     AwsClients withEc2(Ec2Client other) {
-        return new AwsClients(settings, region, other, ssm, http);
+        return new AwsClients(settings, region, credentials, other, ssm, services, http);
+    }
+
+    /** These clients with {@code other} for IAM (e.g. one that refuses, in tests); closes it too. */
+    AwsClients withIam(IamClient other) {
+        return new AwsClients(settings, region, credentials, ec2, ssm, new Services(services.s3(),
+                services.presigner(), services.ses(), other, services.sts()), http);
     }
 
     Region region() {
@@ -108,6 +147,36 @@ final class AwsClients implements AutoCloseable {
 
     SsmClient ssm() {
         return ssm;
+    }
+
+    S3Client s3() {
+        return services.s3();
+    }
+
+    S3Presigner presigner() {
+        return services.presigner();
+    }
+
+    SesClient ses() {
+        return services.ses();
+    }
+
+    IamClient iam() {
+        return services.iam();
+    }
+
+    StsClient sts() {
+        return services.sts();
+    }
+
+    /** The credentials every client signs with (presigned URLs carry their key id, never the secret). */
+    AwsCredentialsProvider credentials() {
+        return credentials;
+    }
+
+    /** The endpoint override, if any (an emulator such as moto). */
+    Optional<URI> endpoint() {
+        return endpoint;
     }
 
     /** "EC2 in us-east-1" or "EC2 in us-east-1 at http://127.0.0.1:5000", for messages. */
@@ -140,7 +209,8 @@ final class AwsClients implements AutoCloseable {
     @Override
     public void close() {
         RuntimeException failure = null;
-        for (AutoCloseable c : new AutoCloseable[] {ec2, ssm, http}) {
+        for (AutoCloseable c : new AutoCloseable[] {ec2, ssm, services.s3(), services.presigner(), services.ses(),
+                services.iam(), services.sts(), http}) {
             try {
                 c.close();
             } catch (Exception e) {

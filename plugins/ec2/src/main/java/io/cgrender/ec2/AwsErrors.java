@@ -84,6 +84,12 @@ final class AwsErrors {
         return new CgrenderException(doing + " failed: " + firstLine(text) + " (" + aws.where() + ")", e);
     }
 
+    /** "code: message" of an AWS error, or the first line of any other failure. */
+    static String summary(SdkException e) {
+        return e instanceof AwsServiceException service ? code(service) + ": " + message(service)
+                : firstLine(String.valueOf(e.getMessage()));
+    }
+
     /** The AWS error code, e.g. {@code InvalidInstanceID.NotFound}, or "" when the service sent none. */
     static String code(AwsServiceException e) {
         return e.awsErrorDetails() == null || e.awsErrorDetails().errorCode() == null ? ""

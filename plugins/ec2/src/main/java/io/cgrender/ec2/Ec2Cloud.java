@@ -68,6 +68,7 @@ final class Ec2Cloud implements Cloud {
     private final NamespaceSecurityGroup securityGroups;
     private final BaseImages baseImages;
     private final Ec2Images images;
+    private final Ec2Delivery delivery;
     /** Key pair and security group that a launch of this process created, by the instance launched with them. */
     private final Map<String, Ec2Launch.Created> createdFor = new ConcurrentHashMap<>();
     /** Instances this process launched: EC2 may not describe them for a moment after RunInstances. */
@@ -84,6 +85,7 @@ final class Ec2Cloud implements Cloud {
         this.securityGroups = new NamespaceSecurityGroup(aws, settings);
         this.baseImages = new BaseImages(aws, settings, console);
         this.images = new Ec2Images(this);
+        this.delivery = new Ec2Delivery(this, ResultSettings.from(context.settings()));
     }
 
     @Override
@@ -317,6 +319,12 @@ final class Ec2Cloud implements Cloud {
     @Override
     public Optional<GarbageCollection> garbage() {
         return Optional.of(new Ec2Garbage(this));
+    }
+
+    /** Results in S3 and mail through SES, stored and sent by the boxes themselves ({@link Ec2Delivery}). */
+    @Override
+    public Optional<io.cgrender.core.delivery.ResultDelivery> delivery() {
+        return Optional.of(delivery);
     }
 
     @Override

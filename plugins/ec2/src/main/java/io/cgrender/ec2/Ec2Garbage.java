@@ -23,8 +23,9 @@ import java.util.Set;
 /**
  * What a namespace left behind on EC2, found by the namespace tag: boxes past their {@code cgrender:expires-at}
  * (their watchdog should have ended them: the instance was stopped, or its watchdog never ran), images of roles that
- * no longer exist, and the namespace's key pairs and security groups that no remaining box uses. Boxes come first in
- * the list, so that removing in order frees the key pairs and groups they held.
+ * no longer exist, the namespace's key pairs and security groups that no remaining box uses, and its IAM role and
+ * instance profile once it has no box at all. Boxes come first in the list, so that removing in order frees what they
+ * held. Results in S3 are never garbage: the bucket holds what the namespace rendered.
  */
 final class Ec2Garbage implements GarbageCollection {
 
@@ -32,6 +33,7 @@ final class Ec2Garbage implements GarbageCollection {
     static final String IMAGE = "image";
     static final String KEY_PAIR = "key pair";
     static final String SECURITY_GROUP = "security group";
+    static final String INSTANCE_PROFILE = "instance profile";
 
     private final Ec2Cloud cloud;
 
@@ -75,6 +77,14 @@ final class Ec2Garbage implements GarbageCollection {
                         + ")"));
             }
         }
+        BoxProfile profiles = new BoxProfile(aws, cloud.console(), cloud.settings().pollInterval());
+        String profile = BoxProfile.name(namespace);
+        boolean boxesLeft = cloud.describe(MachineFilter.of(namespace)).stream()
+                .anyMatch(m -> !expired.contains(m.id()));
+        if (!boxesLeft && profiles.exists(profile)) {
+            garbage.add(new Garbage(INSTANCE_PROFILE, profile, (expired.isEmpty() ? "the namespace has no box"
+                    : "the namespace has no box once the expired ones are gone") + " (IAM role and instance profile)"));
+        }
         return garbage;
     }
 
@@ -86,6 +96,8 @@ final class Ec2Garbage implements GarbageCollection {
             case IMAGE -> cloud.ec2Images().delete(garbage.id());
             case KEY_PAIR -> cloud.keyPairs().delete(garbage.id());
             case SECURITY_GROUP -> cloud.securityGroups().delete(garbage.id(), timeout);
+            case INSTANCE_PROFILE -> new BoxProfile(cloud.aws(), cloud.console(), cloud.settings().pollInterval())
+                    .delete(garbage.id());
             default -> throw new IllegalArgumentException("not EC2 garbage: " + garbage);
         }
     }

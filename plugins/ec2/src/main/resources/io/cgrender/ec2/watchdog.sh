@@ -7,10 +7,12 @@
 #   - when the last job asked for it (~/.cgrender/after-job: stop or terminate), once no job runs and no SSH session
 #     is open, so the client can still fetch the results.
 # It ends the box with "shutdown -h now", which terminates it: cgrender launches its boxes with
-# InstanceInitiatedShutdownBehavior=terminate. An EC2 instance cannot stop itself without AWS credentials, so a
-# "stop" request ends the box the same way (see the README, "--after stop on EC2").
+# InstanceInitiatedShutdownBehavior=terminate. A "stop" request stops the box through the EC2 API instead, with the
+# short-lived credentials of the namespace's instance profile, which cgrender gives a box that renders with results
+# in S3 (the profile allows ec2:StopInstances of the namespace's boxes and no other EC2 action). A box without it has
+# no credentials and cannot stop itself: it then ends like "terminate", and says why.
 # Every setting can be overridden from the environment (CGRENDER_*), which is how its tests run it; "--once" checks
-# once and exits instead of looping.
+# once and exits instead of looping. AWS_ENDPOINT_URL and AWS_EC2_METADATA_SERVICE_ENDPOINT are honoured.
 set -u
 idle_seconds="${CGRENDER_IDLE_SECONDS:-@IDLE_SECONDS@}"
 expires_at="${CGRENDER_EXPIRES_AT:-@EXPIRES_AT_EPOCH@}"
@@ -22,6 +24,10 @@ interval="${CGRENDER_INTERVAL:-30}"
 home="${CGRENDER_HOME:-$(getent passwd "$login_user" | cut -d: -f6)}"
 jobs_dir="$home/@JOBS_DIR@"
 after_file="$home/@AFTER_JOB_FILE@"
+aws_command="${CGRENDER_AWS:-aws}"
+imds_endpoint="${AWS_EC2_METADATA_SERVICE_ENDPOINT:-http://169.254.169.254}"
+imds_endpoint="${imds_endpoint%/}"
+stopping_since=""
 
 log() {
   echo "cgrender-watchdog: $*"
@@ -32,6 +38,33 @@ end_box() {
   log "$1: shutting down, which terminates this box"
   $shutdown_command
   exit 0
+}
+
+# The instance metadata at $1, through IMDSv2.
+imds() {
+  local token
+  token="$(curl -sf -m 5 -X PUT "$imds_endpoint/latest/api/token" \
+    -H 'X-aws-ec2-metadata-token-ttl-seconds: 60')" || return 1
+  curl -sf -m 5 -H "X-aws-ec2-metadata-token: $token" "$imds_endpoint/latest/meta-data/$1"
+}
+
+# Stops this instance through the EC2 API with its instance profile's credentials; ends it if it cannot.
+stop_box() {
+  local id region out=""
+  id="${CGRENDER_INSTANCE_ID:-$(imds instance-id)}"
+  region="${CGRENDER_REGION:-$(imds placement/region)}"
+  if ! command -v "$aws_command" > /dev/null 2>&1; then
+    out="the AWS CLI is not installed"
+  elif [ -z "$id" ] || [ -z "$region" ]; then
+    out="the instance metadata gave no instance id or region"
+  elif out="$(timeout 120 "$aws_command" ec2 stop-instances --instance-ids "$id" --region "$region" \
+      ${AWS_ENDPOINT_URL:+--endpoint-url "$AWS_ENDPOINT_URL"} 2>&1)"; then
+    log "the last job asked to stop the box: stopping $id through the EC2 API (instance profile)"
+    stopping_since="$(date +%s)"
+    return 0
+  fi
+  end_box "the last job asked to stop the box, but it cannot stop itself without an instance profile ($(echo "$out" \
+    | grep -v '^[[:space:]]*$' | tail -n 1))"
 }
 
 ssh_sessions() {
@@ -56,6 +89,13 @@ check() {
   if [ "$now" -ge "$expires_at" ]; then
     end_box "max lifetime reached (the box expired at @EXPIRES_AT_ISO@)"
   fi
+  if [ -n "$stopping_since" ]; then
+    # EC2 is stopping the box; give it ten minutes before watching again.
+    [ $((now - stopping_since)) -lt 600 ] && return 0
+    log "the box asked EC2 to stop it 10 minutes ago and still runs; watching again"
+    stopping_since=""
+    echo "$now" > "$state_dir/last-busy"
+  fi
   sessions="$(ssh_sessions)"
   jobs="$(running_jobs)"
   if [ "$sessions" -eq 0 ] && [ "$jobs" -eq 0 ] && [ -f "$after_file" ]; then
@@ -63,7 +103,7 @@ check() {
     rm -f "$after_file"
     case "$request" in
       terminate) end_box "the last job asked to terminate the box" ;;
-      stop) end_box "the last job asked to stop the box (an EC2 box cannot stop itself)" ;;
+      stop) stop_box; return 0 ;;
       *) log "ignoring the unknown after-job request '$request'" ;;
     esac
   fi

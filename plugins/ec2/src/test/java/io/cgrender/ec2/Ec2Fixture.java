@@ -68,12 +68,19 @@ final class Ec2Fixture implements AutoCloseable {
 
     /** The cloud with its EC2 client replaced by {@code wrap(client)}, e.g. a Mockito mock that injects a failure. */
     Ec2Cloud cloud(Map<String, Object> extra, UnaryOperator<Ec2Client> wrap) {
+        return cloud(extra, wrap, UnaryOperator.identity());
+    }
+
+    /** The cloud with its EC2 and IAM clients replaced, e.g. by ones that refuse. */
+    Ec2Cloud cloud(Map<String, Object> extra, UnaryOperator<Ec2Client> wrap,
+                   UnaryOperator<software.amazon.awssdk.services.iam.IamClient> wrapIam) {
         Settings settings = settings(extra);
         CloudContext context = new CloudContext(settings, dirs, Namespace.parse("/fixture/", null), console, env());
         Ec2Settings ec2Settings = Ec2Settings.from(settings);
         AwsClients opened = AwsClients.open(ec2Settings, env());
-        Ec2Cloud cloud = new Ec2Cloud(context, ec2Settings, opened.withEc2(wrap.apply(opened.ec2())),
-                Ec2CloudProvider.access(ec2Settings, io.cgrender.core.plugin.Plugins.builtIn()));
+        Ec2Cloud cloud = new Ec2Cloud(context, ec2Settings, opened.withEc2(wrap.apply(opened.ec2()))
+                .withIam(wrapIam.apply(opened.iam())), Ec2CloudProvider.access(ec2Settings,
+                io.cgrender.core.plugin.Plugins.builtIn()));
         closeables.add(cloud);
         return cloud;
     }

@@ -142,10 +142,34 @@ class WatchdogTest {
             job.destroy();
             job.waitFor();
         }
-        String log = run(Map.of());
+        String log = run(Map.of("CGRENDER_AWS", dir.resolve("no-aws-cli").toString()));
         assertTrue(Files.exists(shutdown), log);
-        assertTrue(log.contains("the last job asked to stop the box (an EC2 box cannot stop itself)"), log);
+        assertTrue(log.contains("the last job asked to stop the box, but it cannot stop itself without an instance"
+                + " profile (the AWS CLI is not installed)"), log);
         assertFalse(Files.exists(home.resolve(".cgrender/after-job")), "the request is used up");
+    }
+
+    @Test
+    void aStopRequestStopsTheInstanceThroughTheEc2ApiWithItsInstanceProfile() throws Exception {
+        Files.createDirectories(home.resolve(".cgrender"));
+        Files.writeString(home.resolve(".cgrender/after-job"), "stop\n");
+        Path calls = dir.resolve("aws-calls");
+        Path aws = Files.writeString(dir.resolve("aws"), "#!/bin/sh\necho \"$@\" >> " + calls + "\n");
+        aws.toFile().setExecutable(true);
+        String log = run(Map.of("CGRENDER_AWS", aws.toString(), "AWS_ENDPOINT_URL", "http://127.0.0.1:9"));
+        assertEquals("ec2 stop-instances --instance-ids i-0123456789abcdef0 --region eu-west-1 --endpoint-url"
+                + " http://127.0.0.1:9\n", Files.readString(calls));
+        assertFalse(Files.exists(shutdown), "stopped, not shut down: " + log);
+        assertTrue(log.contains("stopping i-0123456789abcdef0 through the EC2 API (instance profile)"), log);
+
+        Files.writeString(home.resolve(".cgrender/after-job"), "stop\n");
+        Path refusing = Files.writeString(dir.resolve("aws-refusing"), "#!/bin/sh\necho 'Unable to locate"
+                + " credentials. You can configure credentials by running \"aws configure\".' >&2\nexit 253\n");
+        refusing.toFile().setExecutable(true);
+        String refused = run(Map.of("CGRENDER_AWS", refusing.toString()));
+        assertTrue(Files.exists(shutdown), "a box that cannot stop itself ends: " + refused);
+        assertTrue(refused.contains("cannot stop itself without an instance profile (Unable to locate credentials."),
+                refused);
     }
 
     /** One check of the watchdog; returns what it logged. */
@@ -154,7 +178,9 @@ class WatchdogTest {
                 "CGRENDER_HOME=" + home,
                 "CGRENDER_STATE_DIR=" + state,
                 "CGRENDER_SSH_PORT=1",
-                "CGRENDER_SHUTDOWN=touch " + shutdown));
+                "CGRENDER_SHUTDOWN=touch " + shutdown,
+                "CGRENDER_INSTANCE_ID=i-0123456789abcdef0",
+                "CGRENDER_REGION=eu-west-1"));
         overrides.forEach((k, v) -> command.add(k + "=" + v));
         command.addAll(List.of("bash", script.toString(), "--once"));
         OsCommand.Result r = OsCommand.run(Duration.ofSeconds(30), command);

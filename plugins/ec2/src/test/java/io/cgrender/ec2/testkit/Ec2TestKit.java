@@ -1,15 +1,25 @@
 package io.cgrender.ec2.testkit;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
 import io.cgrender.testkit.MotoServer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.ses.SesClient;
+import software.amazon.awssdk.services.sts.StsClient;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -70,9 +80,70 @@ public final class Ec2TestKit {
         return Ec2Client.builder()
                 .endpointOverride(URI.create(moto.endpoint()))
                 .region(Region.of(MotoServer.REGION))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(MotoServer.ACCESS_KEY,
-                        MotoServer.SECRET_KEY)))
+                .credentialsProvider(credentials())
                 .httpClient(UrlConnectionHttpClient.create())
                 .build();
+    }
+
+    /** A client of moto's S3 (path-style, as moto serves it), for looking at stored results. Close it. */
+    public static S3Client s3(MotoServer moto) {
+        return S3Client.builder().endpointOverride(URI.create(moto.endpoint())).region(Region.of(MotoServer.REGION))
+                .credentialsProvider(credentials()).httpClient(UrlConnectionHttpClient.create()).forcePathStyle(true)
+                .build();
+    }
+
+    /** A client of moto's SES (v1), e.g. to verify a sender. Close it. */
+    public static SesClient ses(MotoServer moto) {
+        return SesClient.builder().endpointOverride(URI.create(moto.endpoint())).region(Region.of(MotoServer.REGION))
+                .credentialsProvider(credentials()).httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    /** A client of moto's IAM. Close it. */
+    public static IamClient iam(MotoServer moto) {
+        return IamClient.builder().endpointOverride(URI.create(moto.endpoint())).region(Region.AWS_GLOBAL)
+                .credentialsProvider(credentials()).httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    /** A client of moto's STS. Close it. */
+    public static StsClient sts(MotoServer moto) {
+        return StsClient.builder().endpointOverride(URI.create(moto.endpoint())).region(Region.of(MotoServer.REGION))
+                .credentialsProvider(credentials()).httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    /** Makes {@code address} a verified SES identity in moto (which verifies at once). */
+    public static void verifyEmail(MotoServer moto, String address) {
+        try (SesClient ses = ses(moto)) {
+            ses.verifyEmailIdentity(r -> r.emailAddress(address));
+        }
+    }
+
+    /** A mail moto's SES accepted, as {@code /moto-api/data.json} shows it. */
+    public record SentMail(String source, List<String> to, String subject, String body) {
+    }
+
+    /** Every mail moto's SES accepted so far. */
+    public static List<SentMail> sentMail(MotoServer moto) {
+        Config data = ConfigFactory.parseString(moto.data(), ConfigParseOptions.defaults()
+                .setSyntax(ConfigSyntax.JSON));
+        if (!data.hasPath("ses.Message")) {
+            return List.of();
+        }
+        List<SentMail> mails = new ArrayList<>();
+        for (Config m : data.getConfigList("ses.Message")) {
+            mails.add(new SentMail(m.getString("source"), m.getStringList("destinations.ToAddresses"),
+                    m.getString("subject"), m.getString("body")));
+        }
+        return mails;
+    }
+
+    /** The keys of moto's S3 bucket below {@code prefix}, sorted. */
+    public static List<String> keys(S3Client s3, String bucket, String prefix) {
+        return s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix)).contents().stream()
+                .map(o -> o.key()).sorted().toList();
+    }
+
+    private static StaticCredentialsProvider credentials() {
+        return StaticCredentialsProvider.create(AwsBasicCredentials.create(MotoServer.ACCESS_KEY,
+                MotoServer.SECRET_KEY));
     }
 }

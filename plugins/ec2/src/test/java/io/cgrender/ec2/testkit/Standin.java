@@ -16,6 +16,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -26,6 +27,14 @@ import java.util.Optional;
  * A user per stand-in, because a box's jobs, work directories and after-job requests live under {@code $HOME}, and
  * OpenSSH takes the home directory (and the working directory of every command) from the user database: only a user
  * of its own gives each stand-in its own disk the way a real instance has one, with no change to what cgrender runs.
+ * <p>
+ * Like the instance's network would, the stand-in's sessions get the addresses of the AWS APIs (moto) and of the
+ * instance's metadata service ({@link StandinMetadata}) in their environment ({@code AWS_ENDPOINT_URL},
+ * {@code AWS_EC2_METADATA_SERVICE_ENDPOINT}), and nothing else: no credentials. When the instance's user data
+ * installs cgrender's watchdog, the stand-in runs that watchdog as systemd would on the instance (as the stand-in's
+ * user, checking every second), with its session counting pointed at the stand-in's sshd and its
+ * {@code shutdown -h now} replaced by a request to power the instance off ({@link #haltRequested()}), which
+ * {@link Standins} carries out in moto as EC2 would.
  */
 final class Standin {
 
@@ -43,12 +52,20 @@ final class Standin {
     private final String consoleFingerprint;
     private final String consoleKeyLine;
     private final boolean silent;
+    private final Map<String, String> sessionEnv;
+    private final Optional<String> watchdogScript;
+    private final AutoCloseable metadata;
+    private Process watchdog;
     /** The address moto gave the instance when the stand-in last (re)started: a new one means it was restarted. */
     String address;
 
     private Standin(String instanceId, String user, Path dir, Path home, LocalSshd sshd, String hostName,
-                    String consoleFingerprint, String consoleKeyLine, boolean silent) {
+                    String consoleFingerprint, String consoleKeyLine, boolean silent, Map<String, String> sessionEnv,
+                    Optional<String> watchdogScript, AutoCloseable metadata) {
         this.silent = silent;
+        this.metadata = metadata;
+        this.sessionEnv = Map.copyOf(sessionEnv);
+        this.watchdogScript = watchdogScript;
         this.instanceId = instanceId;
         this.user = user;
         this.dir = dir;
@@ -66,9 +83,13 @@ final class Standin {
      * @param authorizedKey the public key of the instance's key pair, if it has one
      * @param stranger      print another key's fingerprint on the console than sshd presents (an impostor)
      * @param silent        print no host keys on the console at all
+     * @param sessionEnv    the environment of every session: where the AWS APIs and the instance metadata are
+     * @param watchdog      cgrender's watchdog, if the instance's user data installs it
+     * @param metadata      the instance's metadata service, closed with the stand-in
      */
     static Standin create(String instanceId, Path root, Optional<String> authorizedKey, Optional<Path> seed,
-                          String privateIp, boolean stranger, boolean silent) {
+                          String privateIp, boolean stranger, boolean silent, Map<String, String> sessionEnv,
+                          Optional<String> watchdog, AutoCloseable metadata) {
         String user = "cgr-" + instanceId.substring(2);
         Path dir = root.resolve(instanceId);
         Path home = dir.resolve("home");
@@ -95,7 +116,7 @@ final class Standin {
             Files.setPosixFilePermissions(ssh, PosixFilePermissions.fromString("rwx------"));
             Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwx------"));
             OsCommand.run(TOOL_TIMEOUT, "chown", "-R", user + ":" + user, home.toString()).requireSuccess();
-            LocalSshd sshd = LocalSshd.startFor(user, ".ssh/authorized_keys");
+            LocalSshd sshd = LocalSshd.startFor(user, ".ssh/authorized_keys", sessionEnv);
             undo.add(0, sshd::close);
             String hostName = "ip-" + privateIp.replace('.', '-');
             String fingerprint;
@@ -112,7 +133,10 @@ final class Standin {
                 keyLine = sshd.hostKeyLine();
                 fingerprint = sshd.hostKeyFingerprint();
             }
-            return new Standin(instanceId, user, dir, home, sshd, hostName, fingerprint, keyLine, silent);
+            Standin standin = new Standin(instanceId, user, dir, home, sshd, hostName, fingerprint, keyLine, silent,
+                    sessionEnv, watchdog, metadata);
+            standin.booted();
+            return standin;
         } catch (IOException | RuntimeException e) {
             RuntimeException failure = e instanceof RuntimeException r ? r
                     : new UncheckedIOException("cannot create the stand-in of " + instanceId, (IOException) e);
@@ -157,12 +181,93 @@ final class Standin {
     void stop() {
         sshd.stop();
         killProcesses(user);
+        endWatchdog();
     }
 
     /** The instance started again: same disk and host key, a new address. */
     void restart() {
         killProcesses(user);
+        endWatchdog();
         sshd.restartOnNewPort();
+        booted();
+    }
+
+    /** What a boot does: the address is known (for test JVMs that attach), the watchdog runs. */
+    private void booted() {
+        try {
+            Files.writeString(dir.resolve(ENDPOINT_FILE), "127.0.0.1 " + sshd.port() + " " + user + "\n");
+            Files.writeString(dir.resolve(CONSOLE_FILE), console());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot describe the stand-in of " + instanceId, e);
+        }
+        startWatchdog();
+    }
+
+    /** The file (in the stand-in's directory) holding "host port user", for JVMs that attach. */
+    static final String ENDPOINT_FILE = "endpoint";
+    /** The file (in the stand-in's directory) holding the console output, for JVMs that attach. */
+    static final String CONSOLE_FILE = "console.txt";
+
+    private void startWatchdog() {
+        if (watchdogScript.isEmpty()) {
+            return;
+        }
+        try {
+            Path script = Files.writeString(dir.resolve("watchdog.sh"), watchdogScript.get());
+            Path state = Files.createDirectories(dir.resolve("watchdog-state"));
+            Path power = Files.createDirectories(dir.resolve("power"));
+            OsCommand.run(TOOL_TIMEOUT, "chown", user + ":" + user, state.toString(), power.toString())
+                    .requireSuccess();
+            List<String> command = new ArrayList<>(List.of("runuser", "-u", user, "--", "env", "-i",
+                    "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home, "CGRENDER_HOME=" + home,
+                    "CGRENDER_STATE_DIR=" + state, "CGRENDER_SSH_PORT=" + sshd.port(), "CGRENDER_INTERVAL=1",
+                    "CGRENDER_SHUTDOWN=touch " + power.resolve(HALT)));
+            sessionEnv.forEach((k, v) -> command.add(k + "=" + v));
+            command.addAll(List.of("bash", script.toString()));
+            watchdog = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("watchdog.log").toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the watchdog of " + instanceId, e);
+        }
+    }
+
+    private void closeMetadata() {
+        try {
+            metadata.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot stop the metadata service of " + instanceId, e);
+        }
+    }
+
+    private void endWatchdog() {
+        if (watchdog != null) {
+            watchdog.destroy();
+            watchdog = null;
+        }
+    }
+
+    private static final String HALT = "halt";
+
+    /** Whether the instance's watchdog asked to power it off (its {@code shutdown -h now}); asking again resets. */
+    boolean haltRequested() {
+        try {
+            return Files.deleteIfExists(dir.resolve("power").resolve(HALT));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** What the stand-in's watchdog logged. */
+    String watchdogLog() {
+        Path log = dir.resolve("watchdog.log");
+        return Files.exists(log) ? read(log) : "";
+    }
+
+    /** The session environment of the stand-in. */
+    Map<String, String> sessionEnv() {
+        return sessionEnv;
     }
 
     /** A copy of the disk, for an image made of this instance. */
@@ -204,8 +309,8 @@ final class Standin {
     /** Ends sshd and every process of the user, deletes the user and the disk. */
     void close() {
         List<RuntimeException> failures = new ArrayList<>();
-        for (Runnable step : List.<Runnable>of(sshd::close, () -> killProcesses(user), () -> deleteUser(user),
-                () -> deleteTree(dir))) {
+        for (Runnable step : List.<Runnable>of(sshd::close, () -> killProcesses(user), this::endWatchdog,
+                this::closeMetadata, () -> deleteUser(user), () -> deleteTree(dir))) {
             try {
                 step.run();
             } catch (RuntimeException e) {

@@ -33,11 +33,20 @@ import java.util.regex.Pattern;
  * One registry per JVM, because cgrender opens a new cloud (and a new {@link MotoStandins}) for every command while
  * the instances live on in moto. Tests call {@link #closeAll()} when they are done (a shutdown hook does it too).
  * Needs root (it creates users) and OpenSSH's sshd; {@link #assumeAvailable()} skips a test where they are missing.
+ * <p>
+ * The registry also plays EC2's part when an instance's watchdog powers it off ({@code shutdown -h now}): it stops or
+ * terminates the instance in moto, as the instance's {@code InstanceInitiatedShutdownBehavior} says.
+ * <p>
+ * Another JVM (a {@code cgrender} process a test starts, and may kill) reaches the stand-ins of this one when it runs
+ * with the system property {@value #ATTACH_PROPERTY} = {@link #sharedRoot()}: it then only reads where each stand-in
+ * listens and what its console says, and makes none.
  */
 public final class Standins {
 
     private static final Pattern CREATED_BY = Pattern.compile("CreateImage\\((i-[0-9a-f]+)\\)");
     private static final Standins INSTANCE = new Standins();
+    /** The system property that makes a JVM use the stand-ins of another ({@link #sharedRoot()}). */
+    public static final String ATTACH_PROPERTY = "cgrender.standins.attach";
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(Standins::closeAll, "cgrender-standin-reaper"));
@@ -49,6 +58,12 @@ public final class Standins {
     private Path root;
     private boolean strangerNext;
     private boolean silentNext;
+    private boolean offlineNext;
+    /** moto, as this JVM's own clients of it: for playing EC2 (power, instance metadata). */
+    private Ec2Client power;
+    private software.amazon.awssdk.services.iam.IamClient iam;
+    private software.amazon.awssdk.services.sts.StsClient sts;
+    private Thread powerWatch;
 
     private Standins() {
     }
@@ -66,7 +81,7 @@ public final class Standins {
      * What was left of a stand-in when its instance was terminated: its sshd's log (every login and session) and
      * the files in its home (the instance's disk), so tests can tell what ran on an instance that is gone.
      */
-    public record Remains(String sshdLog, List<String> homeFiles) {
+    public record Remains(String sshdLog, List<String> homeFiles, String watchdogLog) {
     }
 
     /** The remains of the stand-in of a terminated instance, if it had one. */
@@ -82,6 +97,33 @@ public final class Standins {
     /** The next stand-in made prints no host keys on its console (say, an instance cloud-init did not set up). */
     public static synchronized void printNoHostKeysNext() {
         INSTANCE.silentNext = true;
+    }
+
+    /**
+     * The next stand-in made cannot reach the AWS APIs (its sessions' {@code AWS_ENDPOINT_URL} is a closed port), as
+     * an instance in a subnet without a route to S3; its instance metadata still answers.
+     */
+    public static synchronized void cutOffAwsNext() {
+        INSTANCE.offlineNext = true;
+    }
+
+    /** What the watchdog of an instance's stand-in logged. */
+    public static synchronized String watchdogLog(String instanceId) {
+        Standin s = INSTANCE.byInstance.get(instanceId);
+        return s == null ? INSTANCE.remains.containsKey(instanceId) ? INSTANCE.remains.get(instanceId).watchdogLog()
+                : "" : s.watchdogLog();
+    }
+
+    /** The local user of each stand-in, by instance id. */
+    public static synchronized Map<String, String> users() {
+        Map<String, String> users = new LinkedHashMap<>();
+        INSTANCE.byInstance.forEach((id, s) -> users.put(id, s.user));
+        return users;
+    }
+
+    /** The directory holding the stand-ins, for another JVM to attach with {@value #ATTACH_PROPERTY}. */
+    public static synchronized Path sharedRoot() {
+        return INSTANCE.root();
     }
 
     /** The public line of the host key the stand-in of an instance presents, {@code "ssh-ed25519 AAAA…"}. */
@@ -135,11 +177,22 @@ public final class Standins {
                 failures.add(e);
             }
         }
+        if (INSTANCE.powerWatch != null) {
+            INSTANCE.powerWatch.interrupt();
+            INSTANCE.powerWatch = null;
+            INSTANCE.power.close();
+            INSTANCE.iam.close();
+            INSTANCE.sts.close();
+            INSTANCE.power = null;
+            INSTANCE.iam = null;
+            INSTANCE.sts = null;
+        }
         INSTANCE.byInstance.clear();
         INSTANCE.imageDisks.clear();
         INSTANCE.remains.clear();
         INSTANCE.strangerNext = false;
         INSTANCE.silentNext = false;
+        INSTANCE.offlineNext = false;
         if (INSTANCE.root != null) {
             try {
                 Standin.deleteTree(INSTANCE.root);
@@ -156,6 +209,12 @@ public final class Standins {
     }
 
     static synchronized SshEndpoint endpoint(Ec2Client ec2, Instance instance) {
+        Optional<Path> attached = attachedRoot();
+        if (attached.isPresent()) {
+            String[] endpoint = Standin.read(attachedFile(attached.get(), instance.instanceId(),
+                    Standin.ENDPOINT_FILE)).strip().split(" ");
+            return new SshEndpoint(endpoint[0], Integer.parseInt(endpoint[1]), endpoint[2]);
+        }
         INSTANCE.syncWith(ec2);
         Standin standin = INSTANCE.ensure(ec2, instance);
         return new SshEndpoint("127.0.0.1", standin.port(), standin.user);
@@ -164,6 +223,10 @@ public final class Standins {
     static synchronized String console(Ec2Client ec2, String instanceId) {
         // Asked of moto first, so an unknown id fails as it does on EC2; moto's own text is a fixed sample.
         ec2.getConsoleOutput(r -> r.instanceId(instanceId));
+        Optional<Path> attached = attachedRoot();
+        if (attached.isPresent()) {
+            return Standin.read(attachedFile(attached.get(), instanceId, Standin.CONSOLE_FILE));
+        }
         INSTANCE.syncWith(ec2);
         Standin standin = INSTANCE.byInstance.get(instanceId);
         if (standin == null) {
@@ -178,6 +241,106 @@ public final class Standins {
 
     // ---------------------------------------------------------------- internals
 
+    private static Optional<Path> attachedRoot() {
+        return Optional.ofNullable(System.getProperty(ATTACH_PROPERTY)).filter(p -> !p.isBlank()).map(Path::of);
+    }
+
+    private static Path attachedFile(Path root, String instanceId, String name) {
+        Path file = root.resolve(instanceId).resolve(name);
+        if (!Files.exists(file)) {
+            throw new IllegalStateException("no stand-in of " + instanceId + " in " + root + ": the JVM that shares"
+                    + " its stand-ins must have reached the instance first");
+        }
+        return file;
+    }
+
+    /** What the stand-in of an instance is told about its network: moto for the AWS APIs, its own metadata. */
+    private Map<String, String> network(Ec2Client ec2, boolean offline, StandinMetadata metadata) {
+        String moto = ec2.serviceClientConfiguration().endpointOverride().map(Object::toString)
+                .orElseThrow(() -> new IllegalStateException("EC2 stand-ins need a client of moto"));
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("AWS_ENDPOINT_URL", offline ? "http://127.0.0.1:" + io.cgrender.testkit.FreePort.find() : moto);
+        env.put("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata.endpoint());
+        return env;
+    }
+
+    /** cgrender's watchdog, as the instance's user data installs it, if it does. */
+    private static Optional<String> watchdog(Ec2Client ec2, String instanceId) {
+        String encoded;
+        try {
+            encoded = ec2.describeInstanceAttribute(r -> r.instanceId(instanceId).attribute("userData")).userData()
+                    .value();
+        } catch (Ec2Exception e) {
+            return Optional.empty();
+        }
+        if (encoded == null || encoded.isEmpty()) {
+            return Optional.empty();
+        }
+        String userData = new String(java.util.Base64.getDecoder().decode(encoded),
+                java.nio.charset.StandardCharsets.UTF_8);
+        String open = "<<'CGRENDER_WATCHDOG'\n";
+        int start = userData.indexOf(open);
+        int end = start < 0 ? -1 : userData.indexOf("\nCGRENDER_WATCHDOG\n", start);
+        return end < 0 ? Optional.empty() : Optional.of(userData.substring(start + open.length(), end) + "\n");
+    }
+
+    /**
+     * Plays EC2 when a watchdog powers its instance off: the instance stops or terminates, as its
+     * InstanceInitiatedShutdownBehavior says. Checks every quarter second, on a daemon thread, from the first
+     * stand-in on.
+     */
+    private void watchPower(Ec2Client ec2) {
+        if (powerWatch != null) {
+            return;
+        }
+        java.net.URI endpoint = ec2.serviceClientConfiguration().endpointOverride().orElseThrow();
+        var credentials = software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
+                        io.cgrender.testkit.MotoServer.ACCESS_KEY, io.cgrender.testkit.MotoServer.SECRET_KEY));
+        power = Ec2Client.builder().endpointOverride(endpoint).region(ec2.serviceClientConfiguration().region())
+                .credentialsProvider(credentials)
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build();
+        iam = software.amazon.awssdk.services.iam.IamClient.builder().endpointOverride(endpoint)
+                .region(software.amazon.awssdk.regions.Region.AWS_GLOBAL).credentialsProvider(credentials)
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build();
+        sts = software.amazon.awssdk.services.sts.StsClient.builder().endpointOverride(endpoint)
+                .region(ec2.serviceClientConfiguration().region()).credentialsProvider(credentials)
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build();
+        powerWatch = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                synchronized (Standins.class) {
+                    for (Standin s : List.copyOf(byInstance.values())) {
+                        if (s.haltRequested()) {
+                            powerOff(s.instanceId);
+                        }
+                    }
+                }
+            }
+        }, "cgrender-standin-power");
+        powerWatch.setDaemon(true);
+        powerWatch.start();
+    }
+
+    private void powerOff(String instanceId) {
+        try {
+            String behaviour = power.describeInstanceAttribute(r -> r.instanceId(instanceId)
+                    .attribute("instanceInitiatedShutdownBehavior")).instanceInitiatedShutdownBehavior().value();
+            if ("terminate".equals(behaviour)) {
+                power.terminateInstances(r -> r.instanceIds(instanceId));
+            } else {
+                power.stopInstances(r -> r.instanceIds(instanceId));
+            }
+            syncWith(power);
+        } catch (RuntimeException e) {
+            System.err.println("stand-ins: could not power off " + instanceId + ": " + e);
+        }
+    }
+
     private Standin ensure(Ec2Client ec2, Instance instance) {
         Standin existing = byInstance.get(instance.instanceId());
         if (existing != null) {
@@ -191,10 +354,22 @@ public final class Standins {
         Optional<Path> seed = Optional.ofNullable(imageDisks.get(instance.imageId()));
         boolean stranger = strangerNext;
         boolean silent = silentNext;
+        boolean offline = offlineNext;
         strangerNext = false;
         silentNext = false;
-        Standin standin = Standin.create(instance.instanceId(), root(), key, seed,
-                Optional.ofNullable(instance.privateIpAddress()).orElse("10.0.0.1"), stranger, silent);
+        offlineNext = false;
+        watchPower(ec2);
+        StandinMetadata metadata = new StandinMetadata(instance.instanceId(),
+                ec2.serviceClientConfiguration().region().id(), power, iam, sts);
+        Standin standin;
+        try {
+            standin = Standin.create(instance.instanceId(), root(), key, seed,
+                    Optional.ofNullable(instance.privateIpAddress()).orElse("10.0.0.1"), stranger, silent,
+                    network(ec2, offline, metadata), watchdog(ec2, instance.instanceId()), metadata);
+        } catch (RuntimeException e) {
+            metadata.close();
+            throw e;
+        }
         standin.address = instance.publicIpAddress();
         byInstance.put(instance.instanceId(), standin);
         return standin;
@@ -214,7 +389,7 @@ public final class Standins {
             switch (state) {
                 case TERMINATED, SHUTTING_DOWN -> {
                     byInstance.remove(s.instanceId);
-                    remains.put(s.instanceId, new Remains(s.sshdLog(), s.homeFiles()));
+                    remains.put(s.instanceId, new Remains(s.sshdLog(), s.homeFiles(), s.watchdogLog()));
                     s.close();
                 }
                 case STOPPING, STOPPED -> {

@@ -1,10 +1,10 @@
-package io.cgrender.cli;
+package io.cgrender.core;
 
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
-/** Writes maps, lists, strings, numbers, booleans and nulls as JSON, for {@code --json}. */
+/** Writes maps, lists, strings, numbers, booleans and nulls as JSON: {@code --json} output, job manifests. */
 public final class Json {
 
     private Json() {

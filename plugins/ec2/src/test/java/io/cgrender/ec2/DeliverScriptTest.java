@@ -1,0 +1,199 @@
+package io.cgrender.ec2;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
+import io.cgrender.core.delivery.DeliveryJob;
+import io.cgrender.testkit.OsCommand;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The job script of a delivered render (DeliveryScript + deliver.sh) run for real by bash in a temporary home, with
+ * an {@code aws} on the PATH that keeps what it is asked to store in a directory, or fails as an unreachable S3 does.
+ * The end-to-end tests run the same script against moto; these cover its branches quickly.
+ */
+class DeliverScriptTest {
+
+    private static final String JOB = "j-20261125-010203-abcd";
+    private static final String PREFIX = "alice/cube/" + JOB + "/";
+
+    @TempDir
+    Path dir;
+    private Path home;
+    private Path s3;
+    private Path bin;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        home = Files.createDirectories(dir.resolve("home"));
+        s3 = Files.createDirectories(dir.resolve("s3"));
+        bin = Files.createDirectories(dir.resolve("bin"));
+        Path aws = Files.writeString(bin.resolve("aws"), """
+                #!/bin/bash
+                echo "$*" >> "$FAKE_S3/calls"
+                if [ -n "${FAKE_FAIL:-}" ]; then
+                  echo 'Could not connect to the endpoint URL: "http://127.0.0.1:9/b"' >&2
+                  exit 255
+                fi
+                while [ $# -gt 0 ]; do
+                  case "$1" in
+                    s3) shift 2
+                        while [[ "$1" == --* ]]; do shift; done
+                        key="${2#s3://}"; mkdir -p "$FAKE_S3/$(dirname "$key")"; cp "$1" "$FAKE_S3/$key"; exit 0 ;;
+                    ses) printf '%s\\n' "$@" > "$FAKE_S3/mail"; exit 0 ;;
+                    *) shift ;;
+                  esac
+                done
+                """);
+        assertTrue(aws.toFile().setExecutable(true));
+        Path out = Files.createDirectories(home.resolve(".cgrender/jobs/" + JOB + "/out"));
+        Files.writeString(out.resolve("t0.stl"), "solid cube\nendsolid cube\n");
+        Files.writeString(out.resolve("t0.exit"), "0\n");
+        Files.writeString(out.resolve("t1.exit"), "1\n");
+        Files.createDirectories(home.resolve(".cgrender/work/abc/src"));
+        Files.writeString(home.resolve(".cgrender/work/abc/src/cube.scad"), "cube(1);\n");
+    }
+
+    @Test
+    void everythingIsStoredMailedAndTheWorkingFilesGo() throws IOException {
+        OsCommand.Result r = run("echo rendering; exit 0", Map.of());
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+        assertEquals("solid cube\nendsolid cube\n", Files.readString(s3.resolve("b/" + PREFIX + "cube.stl")));
+        assertFalse(Files.exists(s3.resolve("b/" + PREFIX + "other.stl")), "a target that failed has no output");
+        Config manifest = json(s3.resolve("b/" + PREFIX + "manifest.json"));
+        assertEquals(JOB, manifest.getString("job"));
+        assertEquals(0, manifest.getInt("exit_code"));
+        assertEquals("c6i.large", manifest.getString("instance_type"));
+        assertEquals("cube.stl", manifest.getConfigList("outputs").get(0).getString("name"));
+        assertEquals("s3://b/" + PREFIX + "cube.stl", manifest.getConfigList("outputs").get(0).getString("uri"));
+        assertEquals(0.085, manifest.getDouble("estimated_cost.hourly_usd"));
+        assertEquals("instance-profile", manifest.getString("box_access"));
+        assertTrue(Files.exists(s3.resolve("b/alice/cache/k0.json")), "the cache entry of the target that rendered");
+        assertFalse(Files.exists(s3.resolve("b/alice/cache/k1.json")), "none for the one that failed");
+        String log = Files.readString(s3.resolve("b/" + PREFIX + "render.log"));
+        assertTrue(log.contains("rendering") && log.contains("cgrender: mailed me@example.com"), log);
+        List<String> mail = Files.readAllLines(s3.resolve("mail"));
+        assertEquals(List.of("ses", "send-email", "--from", "me@example.com", "--to", "me@example.com", "--subject"),
+                mail.subList(0, 7));
+        assertTrue(mail.get(7).startsWith("cgrender: tiny/cube.scad rendered in "), mail.toString());
+        assertEquals("--text", mail.get(8));
+        String body = String.join("\n", mail.subList(9, mail.size()));
+        assertTrue(body.contains("s3://b/" + PREFIX + "cube.stl") && body.contains("https://link/cube.stl")
+                && body.contains("The download links are valid until 2026-12-02T01:02:03Z"), body);
+        assertFalse(Files.exists(home.resolve(".cgrender/jobs/" + JOB + "/out")), "outputs removed");
+        assertFalse(Files.exists(home.resolve(".cgrender/work/abc")), "inputs removed");
+        assertTrue(Files.readString(home.resolve(".cgrender/jobs/" + JOB + "/detail"))
+                .startsWith("detail=results stored in s3://b/" + PREFIX + "; mail: sent"));
+    }
+
+    @Test
+    void aRenderThatFailedIsStillStoredAndMailedAsAFailure() throws IOException {
+        OsCommand.Result r = run("echo 'ERROR: Parser error'; exit 1", Map.of());
+        assertEquals(1, r.exitCode(), "the render's exit code");
+        assertEquals(1, json(s3.resolve("b/" + PREFIX + "manifest.json")).getInt("exit_code"));
+        List<String> mail = Files.readAllLines(s3.resolve("mail"));
+        assertEquals("cgrender: tiny/cube.scad failed (exit 1)", mail.get(7));
+    }
+
+    @Test
+    void anUnreachableS3KeepsTheFilesAndSaysSo() throws IOException {
+        OsCommand.Result r = run("exit 0", Map.of("FAKE_FAIL", "1"));
+        assertEquals(1, r.exitCode(), "a job whose results could not be stored failed");
+        String detail = Files.readString(home.resolve(".cgrender/jobs/" + JOB + "/detail"));
+        assertTrue(detail.startsWith("detail=could not store the results in s3://b/" + PREFIX + " (Could not"
+                + " connect to the endpoint URL"), detail);
+        assertTrue(detail.contains("the working files are kept on the box in ~/.cgrender/jobs/" + JOB + "/out"));
+        assertTrue(Files.exists(home.resolve(".cgrender/jobs/" + JOB + "/out/t0.stl")));
+        assertTrue(Files.exists(home.resolve(".cgrender/work/abc/src/cube.scad")));
+        assertFalse(Files.exists(s3.resolve("b")), "nothing stored");
+    }
+
+    @Test
+    void withoutAnAwsCliTheBoxCannotStoreAndSaysWhy() throws IOException {
+        // A PATH with the tools of a minimal box and no AWS CLI (this machine may have one in /usr/bin).
+        Files.delete(bin.resolve("aws"));
+        for (String tool : List.of("bash", "date", "cat", "sha256sum", "cut", "stat", "awk", "tr", "grep", "tail",
+                "cp", "rm", "mkdir", "timeout", "dirname")) {
+            Path found = Path.of("/usr/bin", tool);
+            Files.createSymbolicLink(bin.resolve(tool), Files.exists(found) ? found : Path.of("/bin", tool));
+        }
+        OsCommand.Result r = run("exit 0", Map.of("PATH", bin.toString()));
+        assertEquals(1, r.exitCode());
+        assertTrue(Files.readString(home.resolve(".cgrender/jobs/" + JOB + "/detail"))
+                .contains("(the AWS CLI (aws) is not installed on the box)"));
+    }
+
+    @Test
+    void theScriptIsValidBash() {
+        assertEquals(0, OsCommand.run(Duration.ofSeconds(10), "bash", "-n", "-c", DeliveryScript.DELIVER).exitCode());
+        assertEquals(0, OsCommand.run(Duration.ofSeconds(10), "bash", "-n", "-c", script("exit 0")).exitCode());
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private OsCommand.Result run(String command, Map<String, String> env) {
+        List<String> argv = new java.util.ArrayList<>(List.of("env", "-i", "HOME=" + home, "FAKE_S3=" + s3,
+                "PATH=" + env.getOrDefault("PATH", bin + ":/usr/bin:/bin")));
+        env.forEach((k, v) -> {
+            if (!k.equals("PATH")) {
+                argv.add(k + "=" + v);
+            }
+        });
+        Path job = home.resolve(".cgrender/jobs/" + JOB);
+        try {
+            Files.writeString(job.resolve("log"), "");
+            Path script = Files.writeString(dir.resolve("command.sh"), script(command));
+            // as run.sh runs it: output appended to the job's log
+            argv.addAll(List.of("/bin/bash", "-c", "bash " + script + " >> " + job.resolve("log") + " 2>&1"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return OsCommand.run(Duration.ofSeconds(60), argv);
+    }
+
+    private String script(String command) {
+        String jobDir = ".cgrender/jobs/" + JOB;
+        DeliveryJob job = new DeliveryJob(JOB, jobDir, "cube", "tiny/cube.scad", command,
+                List.of(new DeliveryJob.File("cube.stl", jobDir + "/out/t0.stl", jobDir + "/out/t0.exit"),
+                        new DeliveryJob.File("other.stl", jobDir + "/out/t1.stl", jobDir + "/out/t1.exit")),
+                List.of(new DeliveryJob.CacheEntry("k0", Map.of("output", "cube.stl"), jobDir + "/out/t0.exit"),
+                        new DeliveryJob.CacheEntry("k1", Map.of("output", "other.stl"), jobDir + "/out/t1.exit")),
+                List.of(jobDir + "/out", ".cgrender/work/abc"), Map.of("job", JOB, "kind", "render"));
+        DeliveryScript s = new DeliveryScript(job)
+                .set("mode", "instance-profile").set("region", "us-east-1").set("bucket", "b").set("prefix", PREFIX)
+                .set("location", "s3://b/" + PREFIX).set("job_id", JOB).set("title", "tiny/cube.scad")
+                .set("box_id", "i-0123456789abcdef0").set("instance_type", "c6i.large").set("hourly_price", "0.085")
+                .set("price_basis", "list price").set("email_to", "me@example.com")
+                .set("email_from", "me@example.com").set("links_expire", "2026-12-02T01:02:03Z (7d)")
+                .set("log_put_url", "").set("log_link", "https://link/render.log").set("manifest_put_url", "")
+                .set("manifest_link", "https://link/manifest.json").set("mail_put_url", "")
+                .set("mail_link", "https://link/mail.txt");
+        for (DeliveryJob.File f : job.files()) {
+            s.file(f, new DeliveryScript.Upload(f.name(), "", "https://link/" + f.name()));
+        }
+        for (DeliveryJob.CacheEntry e : job.cache()) {
+            s.cacheEntry(e, "alice/cache/" + e.key() + ".json", "", "{\"job\":\"" + JOB + "\"}\n");
+        }
+        s.manifest(job.manifest());
+        return s.script();
+    }
+
+    private static Config json(Path file) throws IOException {
+        return ConfigFactory.parseString(Files.readString(file), ConfigParseOptions.defaults()
+                .setSyntax(ConfigSyntax.JSON));
+    }
+}
