@@ -464,50 +464,7 @@ public final class LocalSshd implements AutoCloseable {
 
     /** Ends sshd and its sessions (SIGTERM, then SIGKILL), polling a bounded time for them to go. */
     private static void kill(Process process) {
-        List<ProcessHandle> family = new ArrayList<>(process.descendants().toList());
-        family.add(process.toHandle());
-        family.forEach(ProcessHandle::destroy);
-        if (!awaitGone(family, STOP_TIMEOUT)) {
-            family.forEach(ProcessHandle::destroyForcibly);
-            awaitGone(family, STOP_TIMEOUT);
-        }
-    }
-
-    /**
-     * Polls rather than waiting on {@link ProcessHandle#onExit()}, which for processes that are not our children
-     * (sshd's sessions) is itself a slow poll.
-     */
-    private static boolean awaitGone(List<ProcessHandle> processes, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (processes.stream().anyMatch(LocalSshd::isRunning)) {
-            if (System.nanoTime() - deadline > 0) {
-                return false;
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * Alive and not a zombie. A session whose sshd parent died is reparented to init, which in some containers reaps
-     * it late; {@link ProcessHandle#isAlive()} counts it alive until then.
-     */
-    private static boolean isRunning(ProcessHandle process) {
-        if (!process.isAlive()) {
-            return false;
-        }
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
-            int end = stat.lastIndexOf(')');
-            return end < 0 || end + 2 >= stat.length() || stat.charAt(end + 2) != 'Z';
-        } catch (IOException | RuntimeException e) {
-            return process.isAlive(); // no /proc: trust the JDK
-        }
+        ProcessFamily.end(process, STOP_TIMEOUT);
     }
 
     private static Path publicKey(Path privateKey) {

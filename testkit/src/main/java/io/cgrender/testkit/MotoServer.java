@@ -128,13 +128,7 @@ public final class MotoServer implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (process != null) {
-            List<ProcessHandle> family = new ArrayList<>(process.descendants().toList());
-            family.add(process.toHandle());
-            family.forEach(ProcessHandle::destroy);
-            if (!awaitGone(family, STOP_TIMEOUT)) {
-                family.forEach(ProcessHandle::destroyForcibly);
-                awaitGone(family, STOP_TIMEOUT);
-            }
+            ProcessFamily.end(process, STOP_TIMEOUT);
             process = null;
         }
         try {
@@ -259,24 +253,5 @@ public final class MotoServer implements AutoCloseable {
             }
         }
         return Optional.empty();
-    }
-
-    /**
-     * Polls rather than waiting on {@link ProcessHandle#onExit()}: the server's children are not ours.
-     */
-    private static boolean awaitGone(List<ProcessHandle> processes, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (processes.stream().anyMatch(ProcessHandle::isAlive)) {
-            if (System.nanoTime() - deadline > 0) {
-                return false;
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return true;
     }
 }
