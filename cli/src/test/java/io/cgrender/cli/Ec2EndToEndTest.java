@@ -36,34 +36,24 @@ class Ec2EndToEndTest {
 
     private static final Path EXAMPLES = Path.of("../examples/models").toAbsolutePath().normalize();
 
+    private Ec2Cli user;
     private MotoServer moto;
     private Cli cli;
     private Ec2Client ec2;
 
     @BeforeEach
     void start() throws IOException {
-        moto = Ec2TestKit.freshMoto();
-        cli = new Cli();
-        Ec2TestKit.environment(cli.root().resolve("home")).forEach((k, v) -> {
-            if (!k.equals("HOME") && !k.equals("PATH")) {
-                cli.env().put(k, v);
-            }
-        });
-        writeConfig(Ec2TestKit.hocon(moto) + "cgrender.box.idle-timeout = 20m\n");
-        ec2 = Ec2TestKit.client(moto);
+        user = new Ec2Cli();
+        moto = user.moto;
+        cli = user.cli;
+        ec2 = user.ec2;
+        user.configure("cgrender.box.idle-timeout = 20m\n");
     }
 
     @AfterEach
     void stop() throws IOException {
-        if (cli == null) {
-            return; // skipped before anything started
-        }
-        try {
-            cli.close();
-            assertEquals(List.of(), live(), "every instance is terminated");
-        } finally {
-            Standins.closeAll();
-            ec2.close();
+        if (user != null) {
+            user.close();
         }
     }
 
@@ -306,21 +296,19 @@ class Ec2EndToEndTest {
     }
 
     private void writeConfig(String hocon) throws IOException {
-        Files.createDirectories(cli.configDir());
-        Files.writeString(cli.configDir().resolve("cgrender.conf"), hocon);
+        user.writeConfig(hocon);
     }
 
     private List<Instance> allInstances() {
-        return ec2.describeInstancesPaginator(r -> { }).reservations().stream()
-                .flatMap(r -> r.instances().stream()).toList();
+        return user.allInstances();
     }
 
     private List<Instance> live() {
-        return allInstances().stream().filter(i -> !i.state().nameAsString().equals("terminated")).toList();
+        return user.live();
     }
 
     private Instance instance(String id) {
-        return ec2.describeInstances(r -> r.instanceIds(id)).reservations().get(0).instances().get(0);
+        return user.instance(id);
     }
 
     /** The address list shows for a box. */

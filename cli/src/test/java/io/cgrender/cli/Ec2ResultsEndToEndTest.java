@@ -50,6 +50,7 @@ class Ec2ResultsEndToEndTest {
     private static final Pattern JOB = Pattern.compile("as job (j-[0-9a-f-]+)");
     private static final String ME = "me@example.com";
 
+    private Ec2Cli user;
     private MotoServer moto;
     private Cli cli;
     private Ec2Client ec2;
@@ -58,15 +59,11 @@ class Ec2ResultsEndToEndTest {
 
     @BeforeEach
     void start() throws IOException {
-        moto = Ec2TestKit.freshMoto();
-        cli = new Cli();
-        Ec2TestKit.environment(cli.root().resolve("home")).forEach((k, v) -> {
-            if (!k.equals("HOME") && !k.equals("PATH")) {
-                cli.env().put(k, v);
-            }
-        });
+        user = new Ec2Cli();
+        moto = user.moto;
+        cli = user.cli;
+        ec2 = user.ec2;
         writeConfig("cgrender.box.idle-timeout = 20m\n");
-        ec2 = Ec2TestKit.client(moto);
         s3 = Ec2TestKit.s3(moto);
         project = cli.root().resolve("project");
         Files.createDirectories(project.resolve("tiny"));
@@ -78,15 +75,12 @@ class Ec2ResultsEndToEndTest {
 
     @AfterEach
     void stop() throws IOException {
-        if (cli == null) {
+        if (user == null) {
             return; // skipped before anything started
         }
         try {
-            cli.close();
-            assertEquals(List.of(), live(), "every instance is terminated");
+            user.close();
         } finally {
-            Standins.closeAll();
-            ec2.close();
             s3.close();
         }
     }
@@ -438,8 +432,7 @@ class Ec2ResultsEndToEndTest {
     }
 
     private void writeConfig(String extra) throws IOException {
-        Files.createDirectories(cli.configDir());
-        Files.writeString(cli.configDir().resolve("cgrender.conf"), Ec2TestKit.hocon(moto) + extra);
+        user.configure(extra);
     }
 
     private static String jobId(Cli.Result r) {
@@ -478,12 +471,11 @@ class Ec2ResultsEndToEndTest {
     }
 
     private List<Instance> allInstances() {
-        return ec2.describeInstancesPaginator(r -> { }).reservations().stream()
-                .flatMap(r -> r.instances().stream()).toList();
+        return user.allInstances();
     }
 
     private List<Instance> live() {
-        return allInstances().stream().filter(i -> !i.state().nameAsString().equals("terminated")).toList();
+        return user.live();
     }
 
     /** The instance profile associated with an instance. */
@@ -493,7 +485,7 @@ class Ec2ResultsEndToEndTest {
     }
 
     private Instance instance(String id) {
-        return ec2.describeInstances(r -> r.instanceIds(id)).reservations().get(0).instances().get(0);
+        return user.instance(id);
     }
 
     private void awaitState(String id, String state) throws InterruptedException {
