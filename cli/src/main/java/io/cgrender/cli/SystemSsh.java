@@ -4,6 +4,7 @@ import io.cgrender.core.CgrenderException;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.cloud.SshEndpoint;
+import io.cgrender.core.ssh.Shell;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -73,7 +74,7 @@ public final class SystemSsh {
         List<String> words = new ArrayList<>();
         words.add("ssh");
         words.addAll(options());
-        return String.join(" ", words.stream().map(SystemSsh::quote).toList());
+        return Shell.join(words);
     }
 
     /** Runs {@code command} with the terminal attached and returns its exit code. */
@@ -88,12 +89,5 @@ public final class SystemSsh {
             Thread.currentThread().interrupt();
             throw new CgrenderException("interrupted while " + command.get(0) + " was running", e);
         }
-    }
-
-    static String quote(String word) {
-        if (word.matches("[A-Za-z0-9_./=@:,+-]+")) {
-            return word;
-        }
-        return "'" + word.replace("'", "'\\''") + "'";
     }
 }
