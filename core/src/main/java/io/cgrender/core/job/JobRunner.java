@@ -7,16 +7,15 @@ import io.cgrender.core.box.CreateOptions;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.ssh.Shell;
+import io.cgrender.core.sync.FileHashes;
 import io.cgrender.core.sync.FileSync;
 import io.cgrender.core.sync.SyncFile;
 import io.cgrender.core.sync.SyncResult;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -57,7 +56,8 @@ public final class JobRunner {
         Map<String, String> pathMap = Map.of();
         if (workdir.isPresent()) {
             Path dir = workdir.get().toAbsolutePath().normalize();
-            remoteDir = RemoteJobs.WORK_ROOT + "/" + key(env.namespace() + "\n" + dir);
+            remoteDir = RemoteJobs.WORK_ROOT + "/"
+                    + FileHashes.sha256Hex(env.namespace() + "\n" + dir).substring(0, 16);
             SyncResult r = sync.sync(host, remoteDir, files(dir), env.settings().timeout("command"));
             env.console().verbose("synced " + dir + " to " + machine.id() + ": " + r.filesSent() + " file(s), "
                     + r.bytesSent() + " bytes sent; " + r.filesUnchanged() + " unchanged");
@@ -99,10 +99,5 @@ public final class JobRunner {
         if (!Files.isDirectory(dir)) {
             throw new io.cgrender.core.UsageException("--workdir " + dir + " is not a directory");
         }
-    }
-
-    private static String key(String text) {
-        return HexFormat.of().formatHex(io.cgrender.core.sync.FileHashes.sha256digest(
-                text.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
     }
 }

@@ -78,7 +78,7 @@ final class DeliveryJobs {
             stems.add(safe(file.substring(0, file.length() - ".scad".length())));
         }
         String name = String.join("+", stems);
-        return name.length() <= 80 ? name : name.substring(0, 71) + "-" + RenderPlan.sha256(name).substring(0, 8);
+        return name.length() <= 80 ? name : name.substring(0, 71) + "-" + FileHashes.sha256Hex(name).substring(0, 8);
     }
 
     private static Map<String, Object> manifest(RenderPlan work, String jobId, String title,

@@ -10,12 +10,10 @@ import io.cgrender.core.ssh.Shell;
 import io.cgrender.core.sync.FileHashes;
 import io.cgrender.core.sync.SyncFile;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -182,7 +180,7 @@ public final class RenderPlan {
                 .sorted(java.util.Comparator.comparing(SyncFile::remote))
                 .forEach(f -> key.append("file ").append(hashes.of(f.local()).sha256()).append(' ')
                         .append(f.remote()).append('\n'));
-        return sha256(key.toString());
+        return FileHashes.sha256Hex(key.toString());
     }
 
     /**
@@ -296,7 +294,7 @@ public final class RenderPlan {
 
     private static ModelInputs inputs(Namespace namespace, Path model, ScadDependencies deps,
                                       Optional<Path> parameterFile) {
-        String key = sha256(namespace + "\n" + model.toAbsolutePath()).substring(0, 16);
+        String key = FileHashes.sha256Hex(namespace + "\n" + model.toAbsolutePath()).substring(0, 16);
         String workdir = WORK_ROOT + "/" + key;
         List<SyncFile> files = new ArrayList<>();
         for (ScadFile f : deps.files()) {
@@ -351,10 +349,5 @@ public final class RenderPlan {
             return ".";
         }
         return abs.startsWith(base) ? base.relativize(abs).toString() : abs.toString();
-    }
-
-    static String sha256(String text) {
-        return HexFormat.of().formatHex(io.cgrender.core.sync.FileHashes.sha256digest(
-                text.getBytes(StandardCharsets.UTF_8)));
     }
 }

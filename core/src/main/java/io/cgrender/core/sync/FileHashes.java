@@ -5,6 +5,7 @@ import io.cgrender.core.CgrenderException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -65,6 +66,11 @@ public final class FileHashes {
             long size = in.transferTo(OutputStream.nullOutputStream());
             return new Hash(HexFormat.of().formatHex(digest.digest()), size);
         }
+    }
+
+    /** SHA-256 of {@code text} (UTF-8), in hex: for keys derived from names. */
+    public static String sha256Hex(String text) {
+        return HexFormat.of().formatHex(sha256digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** SHA-256 of {@code bytes}. */
