@@ -139,6 +139,7 @@ class LifecycleEndToEndTest {
         Cli.Result removed = cli.ok("gc", "--yes");
         assertTrue(removed.err().contains("removed box " + id), removed.toString());
         assertEquals(List.of(), cli.boxIds());
+        assertFalse(knownHostsMention(id), "the removed box's host key pin is gone too");
     }
 
     private boolean knownHostsMention(String id) {

@@ -56,6 +56,7 @@ public final class GcCommand extends AbstractCommand {
         for (Garbage g : found) {
             try {
                 gc.remove(g);
+                session.knownHosts().remove(g.id()); // a removed box's pin; nothing for other kinds
                 session.console().status("removed " + g.kind() + " " + g.id());
             } catch (RuntimeException e) {
                 failed.add(g.kind() + " " + g.id() + " (" + e.getMessage() + ")");
