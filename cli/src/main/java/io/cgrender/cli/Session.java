@@ -165,7 +165,8 @@ public final class Session implements CommandContext, AutoCloseable {
 
     @Override
     public BoxEnvironment environment() {
-        return new BoxEnvironment(cloud(), namespace(), key(), knownHosts(), ssh(), settings(), console);
+        return new BoxEnvironment(cloud(), namespace(), key(), knownHosts(), ssh(), settings(), console,
+                dirs.state().resolve("claims"));
     }
 
     /** The jobs started from this client. */

@@ -2,6 +2,10 @@ package io.cgrender.core.box;
 
 import io.cgrender.core.CgrenderException;
 import io.cgrender.core.UsageException;
+import io.cgrender.core.claim.Claims;
+import io.cgrender.core.claim.Convergence;
+import io.cgrender.core.claim.LeaseKeeper;
+import io.cgrender.core.claim.RoleClaims;
 import io.cgrender.core.cloud.Cloud;
 import io.cgrender.core.cloud.Image;
 import io.cgrender.core.cloud.ImageSupport;
@@ -13,6 +17,7 @@ import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.step.StepRunner;
+import io.cgrender.core.step.WithdrawnException;
 import io.cgrender.core.ui.Console;
 
 import java.time.Duration;
@@ -67,17 +72,28 @@ public abstract class Box {
      * this call launched is terminated (unless keep-on-error).
      */
     public final List<Machine> create(BoxEnvironment env, CreateOptions options) {
+        return create(env, options, false);
+    }
+
+    /**
+     * @param converging the box is the one box of the role that {@link #ensure} wants: it gives way to an older claim
+     *                   ({@link io.cgrender.core.claim.StandDownException})
+     */
+    private List<Machine> create(BoxEnvironment env, CreateOptions options, boolean converging) {
         bind(env);
         Optional<String> image = options.image();
         int generation = image.map(id -> imageGeneration(env, id)).orElse(0);
         CreateSteps steps = new CreateSteps(this);
+        Claims claims = env.claims(role());
         List<CreateSteps.Launch> launches = new ArrayList<>();
         new StepRunner(env.console(), options.keepOnError()).execute(runner -> {
             for (int i = 0; i < options.count(); i++) {
-                CreateSteps.Launch launch = new CreateSteps.Launch(env, options, generation);
+                CreateSteps.Launch launch = new CreateSteps.Launch(env, claims, options, generation);
                 launches.add(launch);
                 try {
-                    runner.run(launch, steps.forLaunch(image.isPresent(), options.saveImage()));
+                    runner.run(launch, steps.forLaunch(image.isPresent(), options.saveImage(), converging));
+                } catch (WithdrawnException e) {
+                    throw e;
                 } catch (Exception e) {
                     onFailure(Optional.ofNullable(launch.machine), e);
                     throw e;
@@ -98,7 +114,7 @@ public abstract class Box {
         bind(env);
         MachineAdoption adoption = env.cloud().adoption().orElseThrow(() -> new UsageException("the "
                 + env.cloud().name() + " cloud cannot adopt existing machines; --instance-id needs --cloud ec2"));
-        CreateSteps.Launch launch = new CreateSteps.Launch(env, options, 0);
+        CreateSteps.Launch launch = new CreateSteps.Launch(env, env.claims(role()), options, 0);
         new StepRunner(env.console(), options.keepOnError()).execute(runner -> {
             try {
                 runner.run(launch, new CreateSteps(this).forAdoption(adoption, machineId, options.saveImage()));
@@ -112,16 +128,29 @@ public abstract class Box {
     }
 
     /**
-     * Reuses the oldest ready box of this role in the namespace (starting it if it is stopped), or creates one. The
-     * namespace's primary box ({@code cgrender.primary}) comes first.
+     * The box of this role in the namespace: the ready one (the namespace's primary box ({@code cgrender.primary})
+     * first, a stopped one is started), the one another cgrender is creating, or a new one. Any number of concurrent
+     * callers, on this machine and others, end up with one box ({@link Convergence}).
      */
     public final Ensured ensure(BoxEnvironment env, CreateOptions options) {
         bind(env);
-        Optional<Machine> candidate = reusable(env.cloud(), env.namespace());
-        if (candidate.isEmpty()) {
-            return new Ensured(create(env, options.withCount(1)).get(0), false);
-        }
-        return new Ensured(reuse(env, candidate.get()), true);
+        return new Convergence<>(env.claims(role()), env.settings().primaryBox(env.namespace()),
+                new Convergence.Actions<Ensured>() {
+                    @Override
+                    public Ensured reuse(Machine ready) {
+                        return new Ensured(Box.this.reuse(env, ready), true);
+                    }
+
+                    @Override
+                    public Ensured create() {
+                        return new Ensured(Box.this.create(env, options.withCount(1), true).get(0), false);
+                    }
+
+                    @Override
+                    public void terminate(Machine orphan) {
+                        env.terminate(orphan);
+                    }
+                }).run();
     }
 
     /**
@@ -131,7 +160,7 @@ public abstract class Box {
     public final List<Machine> ensure(BoxEnvironment env, int count) {
         bind(env);
         List<Machine> ready = new ArrayList<>();
-        for (Machine candidate : reusableBoxes(env.cloud(), env.namespace())) {
+        for (Machine candidate : reusableBoxes(env, env.namespace())) {
             if (ready.size() == count) {
                 break;
             }
@@ -148,19 +177,13 @@ public abstract class Box {
      * before a stopped one. Launches nothing.
      */
     public final Optional<Machine> reusable(Cloud cloud, Namespace namespace) {
-        return reusableBoxes(cloud, namespace).stream().findFirst();
-    }
-
-    private List<Machine> reusableBoxes(Cloud cloud, Namespace namespace) {
         Optional<String> primary = environment == null ? Optional.empty()
                 : environment.settings().primaryBox(namespace);
-        return cloud.describe(MachineFilter.of(namespace, role())).stream()
-                .filter(m -> m.stage().orElse(null) == Tags.Stage.READY)
-                .filter(m -> m.state() == MachineState.RUNNING || m.state() == MachineState.STOPPED)
-                .sorted(Comparator.comparing((Machine m) -> !primary.map(m.id()::equals).orElse(false))
-                        .thenComparing((Machine m) -> m.state() != MachineState.RUNNING)
-                        .thenComparing(Machine::launchedAt))
-                .toList();
+        return RoleClaims.reusable(cloud.describe(MachineFilter.of(namespace, role())), primary).stream().findFirst();
+    }
+
+    private List<Machine> reusableBoxes(BoxEnvironment env, Namespace namespace) {
+        return env.claims(role()).read().reusable(env.settings().primaryBox(namespace));
     }
 
     private Machine reuse(BoxEnvironment env, Machine machine) {
@@ -210,14 +233,17 @@ public abstract class Box {
                 Tags.LOGIN_USER, machineSpec().adminUser(),
                 Tags.SETUP_HASH, setupHash());
         String stage = machine.tags().getOrDefault(Tags.STAGE, Tags.Stage.READY.tagValue());
-        env.cloud().tag(machine.id(), Map.of(Tags.STAGE, Tags.Stage.IMAGING.tagValue()));
-        try {
+        Claims claims = env.claims(role());
+        env.cloud().tag(machine.id(), Map.of(Tags.STAGE, Tags.Stage.IMAGING.tagValue(), Tags.LEASE,
+                claims.newLease()));
+        try (LeaseKeeper ignored = claims.keep(machine.id())) {
             Image image = images.create(machine, tags, timeout("state-change"), env.console().progress());
             env.console().status("saved image " + image.id() + " of " + machine.id() + " (" + role() + ", generation "
                     + generation + ")");
             return image;
         } finally {
-            env.cloud().tag(machine.id(), Map.of(Tags.STAGE, stage));
+            env.cloud().tag(machine.id(), Tags.Stage.fromTag(stage) == Tags.Stage.READY ? Claims.readyTags()
+                    : Map.of(Tags.STAGE, stage));
         }
     }
 

@@ -1,8 +1,12 @@
 package io.cgrender.core.box;
 
+import io.cgrender.core.claim.ClaimLock;
+import io.cgrender.core.claim.ClaimSettings;
+import io.cgrender.core.claim.Claims;
 import io.cgrender.core.cloud.Cloud;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.cloud.MachineAccess;
+import io.cgrender.core.config.Dirs;
 import io.cgrender.core.config.Settings;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ssh.KnownHosts;
@@ -12,14 +16,32 @@ import io.cgrender.core.ssh.SshConnector;
 import io.cgrender.core.ssh.SshTarget;
 import io.cgrender.core.ui.Console;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
  * Everything a box's lifecycle works with: the cloud, the namespace and its key, pinned host keys, the SSH
- * connector, settings and the console. One per command invocation.
+ * connector, settings, the console, and where this client keeps its claim locks. One per command invocation.
+ *
+ * @param claimLocks the directory of this machine's {@link ClaimLock}s, e.g. {@code $XDG_STATE_HOME/cgrender/claims}
  */
 public record BoxEnvironment(Cloud cloud, Namespace namespace, NamespaceKey key, KnownHosts knownHosts,
-                             SshConnector ssh, Settings settings, Console console) {
+                             SshConnector ssh, Settings settings, Console console, Path claimLocks) {
+
+    /** With the claim locks of the user's state directory ({@code $XDG_STATE_HOME/cgrender/claims}). */
+    public BoxEnvironment(Cloud cloud, Namespace namespace, NamespaceKey key, KnownHosts knownHosts,
+                          SshConnector ssh, Settings settings, Console console) {
+        this(cloud, namespace, key, knownHosts, ssh, settings, console,
+                Dirs.fromEnvironment().state().resolve("claims"));
+    }
+
+    /** The claim protocol for the boxes of {@code role} in this namespace. */
+    public Claims claims(String role) {
+        ClaimLock lock = new ClaimLock(claimLocks.resolve(cloud.name()).resolve(namespace.encoded())
+                .resolve(role + ".lock"));
+        return new Claims(cloud, namespace, role, ClaimSettings.from(settings, cloud.consistencyWindow()), lock,
+                console);
+    }
 
     /**
      * Opens (or reuses) the SSH session to a running machine. The host key must match the pinned one; with no pin

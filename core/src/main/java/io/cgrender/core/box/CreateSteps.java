@@ -1,5 +1,7 @@
 package io.cgrender.core.box;
 
+import io.cgrender.core.claim.Claims;
+import io.cgrender.core.claim.LeaseKeeper;
 import io.cgrender.core.cloud.Image;
 import io.cgrender.core.cloud.LaunchSpec;
 import io.cgrender.core.cloud.Machine;
@@ -19,6 +21,8 @@ import java.util.Optional;
 /**
  * The steps {@link Box#create} runs for each box, each with its cleanup: a box launched and then failing is
  * terminated; an image saved and then failing is deleted. Ids are recorded in {@link Launch} the moment they exist.
+ * A box carries its creator's lease from its launch until it is ready ({@link Claims}); the one box {@link Box#ensure}
+ * wants also checks, after its launch and before it is handed out, that no older claim of its role exists.
  */
 final class CreateSteps {
 
@@ -31,27 +35,46 @@ final class CreateSteps {
     /** The state one box's creation shares between its steps. */
     static final class Launch {
         final BoxEnvironment env;
+        final Claims claims;
         final CreateOptions options;
         final int generation;
         Machine machine;
+        LeaseKeeper lease;
         RemoteHost host;
         Image image;
 
-        Launch(BoxEnvironment env, CreateOptions options, int generation) {
+        Launch(BoxEnvironment env, Claims claims, CreateOptions options, int generation) {
             this.env = env;
+            this.claims = claims;
             this.options = options;
             this.generation = generation;
         }
+
+        /** Stops renewing the lease; idempotent. */
+        void releaseLease() {
+            if (lease != null) {
+                lease.close();
+            }
+        }
     }
 
-    /** The steps that create one box: launch, await running, connect, setup (not from an image), image, ready. */
-    List<Step<Launch>> forLaunch(boolean fromImage, boolean saveImage) {
+    /**
+     * The steps that create one box: launch, (claim check), await running, connect, setup (not from an image), image,
+     * (last claim check), ready.
+     */
+    List<Step<Launch>> forLaunch(boolean fromImage, boolean saveImage, boolean converging) {
         List<Step<Launch>> steps = new ArrayList<>();
         steps.add(new LaunchStep());
+        if (converging) {
+            steps.add(new ClaimCheckStep(false));
+        }
         steps.add(new AwaitRunningStep());
         steps.add(new ConnectStep());
         if (!fromImage) {
             steps.add(new SetupStep());
+        }
+        if (converging) {
+            steps.add(new ClaimCheckStep(true));
         }
         if (saveImage) {
             steps.add(new SaveImageStep());
@@ -62,7 +85,7 @@ final class CreateSteps {
 
     /** The steps that adopt an existing machine: adopt, await running, connect, setup, image, ready. */
     List<Step<Launch>> forAdoption(MachineAdoption adoption, String machineId, boolean saveImage) {
-        List<Step<Launch>> steps = forLaunch(false, saveImage);
+        List<Step<Launch>> steps = forLaunch(false, saveImage, false);
         steps.set(0, new AdoptStep(adoption, machineId));
         return steps;
     }
@@ -79,10 +102,12 @@ final class CreateSteps {
             MachineSpec spec = box.machineSpec();
             Instant expiresAt = Instant.now().plus(env.settings().maxLifetime());
             LaunchSpec launch = new LaunchSpec(env.namespace(), box.role(), spec,
-                    Tags.forNewBox(env.namespace(), box.role(), spec.adminUser(), l.generation, expiresAt),
+                    Tags.forNewBox(env.namespace(), box.role(), spec.adminUser(), l.generation, expiresAt,
+                            l.claims.newLease()),
                     env.key().publicKeyLine(), env.settings().idleTimeout(), env.settings().maxLifetime(),
-                    l.options.image(), l.options.instanceType(), l.options.spot());
+                    env.settings().orphanTimeout(), l.options.image(), l.options.instanceType(), l.options.spot());
             l.machine = env.cloud().launch(launch);
+            l.lease = l.claims.keep(l.machine.id());
             env.console().status("launched box " + l.machine.id() + " (" + box.role() + ") on the "
                     + env.cloud().name() + " cloud in " + env.namespace());
             box.onLaunched(l.machine);
@@ -90,10 +115,12 @@ final class CreateSteps {
 
         @Override
         public void cleanup(Launch l, Outcome outcome) {
+            l.releaseLease();
             if (outcome.succeeded() || l.machine == null) {
                 return;
             }
-            l.env.console().status("terminating box " + l.machine.id() + " (" + outcome.name().toLowerCase() + ")");
+            l.env.console().status("terminating box " + l.machine.id() + " (" + (outcome == Outcome.WITHDRAWN
+                    ? "another box of " + box.role() + " came first" : outcome.name().toLowerCase()) + ")");
             l.env.terminate(l.machine);
         }
 
@@ -124,12 +151,13 @@ final class CreateSteps {
             BoxEnvironment env = l.env;
             MachineSpec spec = box.machineSpec();
             Map<String, String> tags = new LinkedHashMap<>(Tags.forNewBox(env.namespace(), box.role(),
-                    spec.adminUser(), 0, Instant.now()));
+                    spec.adminUser(), 0, Instant.now(), l.claims.newLease()));
             tags.remove(Tags.EXPIRES_AT);
             LaunchSpec adopt = new LaunchSpec(env.namespace(), box.role(), spec, tags, env.key().publicKeyLine(),
-                    env.settings().idleTimeout(), env.settings().maxLifetime(), Optional.empty(),
-                    Optional.empty(), false);
+                    env.settings().idleTimeout(), env.settings().maxLifetime(), env.settings().orphanTimeout(),
+                    Optional.empty(), Optional.empty(), false);
             l.machine = adoption.adopt(machineId, adopt, box.timeout("state-change"), env.console().progress());
+            l.lease = l.claims.keep(l.machine.id());
             env.console().status("adopted " + l.machine.id() + " as a box of " + box.role() + " in "
                     + env.namespace());
             box.onLaunched(l.machine);
@@ -137,6 +165,7 @@ final class CreateSteps {
 
         @Override
         public void cleanup(Launch l, Outcome outcome) {
+            l.releaseLease();
             if (outcome.succeeded() || l.machine == null) {
                 return;
             }
@@ -150,6 +179,32 @@ final class CreateSteps {
         public List<String> leftovers(Launch l) {
             return l.machine == null ? List.of()
                     : List.of("adopted box " + l.machine.id() + " (" + box.role() + ", still tagged)");
+        }
+    }
+
+    /**
+     * Gives way to an older claim of the role ({@link Claims#check}); the last one waits until every earlier launch is
+     * visible ({@link Claims#finalCheck}).
+     */
+    private static final class ClaimCheckStep implements Step<Launch> {
+        private final boolean last;
+
+        ClaimCheckStep(boolean last) {
+            this.last = last;
+        }
+
+        @Override
+        public String name() {
+            return last ? "last claim check" : "claim check";
+        }
+
+        @Override
+        public void run(Launch l) {
+            if (last) {
+                l.claims.finalCheck(l.machine);
+            } else {
+                l.claims.check(l.machine);
+            }
         }
     }
 
@@ -206,7 +261,6 @@ final class CreateSteps {
 
         @Override
         public void run(Launch l) {
-            l.env.cloud().tag(l.machine.id(), Map.of(Tags.STAGE, Tags.Stage.READY.tagValue()));
             l.image = box.image(l.env, l.env.cloud().find(l.machine.id()).orElse(l.machine));
         }
 
@@ -231,7 +285,8 @@ final class CreateSteps {
 
         @Override
         public void run(Launch l) {
-            l.env.cloud().tag(l.machine.id(), Map.of(Tags.STAGE, Tags.Stage.READY.tagValue()));
+            l.releaseLease();
+            l.env.cloud().tag(l.machine.id(), Claims.readyTags());
             l.machine = l.env.cloud().find(l.machine.id()).orElse(l.machine);
             box.onReady(l.machine, l.host);
             l.env.console().status("box " + l.machine.id() + " (" + box.role() + ") is ready");

@@ -60,6 +60,15 @@ public interface Cloud extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * How long a launch or a tag change may take to become visible to every caller of this cloud (and how far the
+     * callers' clocks may disagree): a creator checks for older claims once more this long after its launch. Zero
+     * where every read sees every earlier write and all callers share one clock.
+     */
+    default Duration consistencyWindow() {
+        return Duration.ZERO;
+    }
+
     /** Adopting machines cgrender did not launch, where the cloud supports it. */
     default Optional<MachineAdoption> adoption() {
         return Optional.empty();

@@ -17,15 +17,28 @@ import java.util.Optional;
  * @param authorizedKey   the namespace's public key in OpenSSH format; the only key the machine accepts
  * @param idleTimeout     the machine ends itself after this long without sessions or jobs
  * @param maxLifetime     the machine ends itself this long after launch, whatever it is doing
+ * @param orphanTimeout   the machine ends itself when it has been this long in a leased stage (launching, setting
+ *                        up, imaging) with its creator's {@link io.cgrender.core.ns.Tags#LEASE} lapsed
  * @param image           launch from this image instead of the base OS (setup already done)
  * @param instanceType    overrides {@link MachineSpec#recommendedInstanceType()}
  * @param spot            ask for spot capacity where the cloud has it
  */
 public record LaunchSpec(Namespace namespace, String role, MachineSpec machine, Map<String, String> tags,
-                         String authorizedKey, Duration idleTimeout, Duration maxLifetime, Optional<String> image,
-                         Optional<String> instanceType, boolean spot) {
+                         String authorizedKey, Duration idleTimeout, Duration maxLifetime, Duration orphanTimeout,
+                         Optional<String> image, Optional<String> instanceType, boolean spot) {
+
+    /** The default orphan timeout, {@code cgrender.box.orphan-timeout}'s default. */
+    public static final Duration DEFAULT_ORPHAN_TIMEOUT = Duration.ofMinutes(10);
 
     public LaunchSpec {
         tags = Map.copyOf(tags);
+    }
+
+    /** With the default orphan timeout (plugin API 1.0). */
+    public LaunchSpec(Namespace namespace, String role, MachineSpec machine, Map<String, String> tags,
+                      String authorizedKey, Duration idleTimeout, Duration maxLifetime, Optional<String> image,
+                      Optional<String> instanceType, boolean spot) {
+        this(namespace, role, machine, tags, authorizedKey, idleTimeout, maxLifetime, DEFAULT_ORPHAN_TIMEOUT, image,
+                instanceType, spot);
     }
 }

@@ -121,6 +121,10 @@ public final class Settings {
         return duration(ROOT + ".box.max-lifetime");
     }
 
+    public Duration orphanTimeout() {
+        return duration(ROOT + ".box.orphan-timeout");
+    }
+
     public Duration timeout(String name) {
         return duration(ROOT + ".timeouts." + name);
     }

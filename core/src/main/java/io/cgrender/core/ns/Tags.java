@@ -26,14 +26,20 @@ public final class Tags {
      * image made by an older setup can be told apart.
      */
     public static final String SETUP_HASH = PREFIX + "setup-hash";
+    /**
+     * Who is working on a box that is not ready (launching, setting up, imaging) and until when: {@code <until>
+     * <machine>/<pid>/<process start>}, renewed while that cgrender lives (see {@link io.cgrender.core.claim.Lease}).
+     * A box in such a stage whose lease has lapsed is an orphan. Empty once the box is ready.
+     */
+    public static final String LEASE = PREFIX + "lease";
     public static final String NAME = "Name";
 
     private Tags() {
     }
 
-    /** The tags a new box of {@code role} in {@code namespace} starts with. */
+    /** The tags a new box of {@code role} in {@code namespace} starts with, {@code lease} being its creator's. */
     public static Map<String, String> forNewBox(Namespace namespace, String role, String loginUser, int generation,
-                                                Instant expiresAt) {
+                                                Instant expiresAt, String lease) {
         Map<String, String> tags = new LinkedHashMap<>();
         tags.put(NAME, namespace + role);
         tags.put(NAMESPACE, namespace.toString());
@@ -42,12 +48,18 @@ public final class Tags {
         tags.put(GENERATION, Integer.toString(generation));
         tags.put(EXPIRES_AT, expiresAt.toString());
         tags.put(STAGE, Stage.LAUNCHING.tagValue());
+        tags.put(LEASE, lease);
         return tags;
     }
 
     /** Lifecycle stages recorded in {@link #STAGE}. */
     public enum Stage {
         LAUNCHING, SETTING_UP, READY, IMAGING, FAILED;
+
+        /** Whether someone is working on a box in this stage, under a {@link #LEASE}. */
+        public boolean isLeased() {
+            return this != READY;
+        }
 
         public String tagValue() {
             return name().toLowerCase().replace('_', '-');

@@ -132,7 +132,8 @@ public final class StepRunner {
     }
 
     private RuntimeException unwindAfterFailure(Throwable failure) {
-        Outcome outcome = cancelled ? Outcome.CANCELLED : Outcome.FAILED;
+        Outcome outcome = cancelled ? Outcome.CANCELLED
+                : failure instanceof WithdrawnException ? Outcome.WITHDRAWN : Outcome.FAILED;
         Thread.interrupted(); // cleanup must be able to wait, even after Ctrl-C interrupted the step
         if (keepOnError && outcome == Outcome.FAILED) {
             List<String> kept = allLeftovers();

@@ -1,5 +1,6 @@
 package io.cgrender.core.cloud;
 
+import io.cgrender.core.claim.Lease;
 import io.cgrender.core.CgrenderException;
 import io.cgrender.core.box.MachineSpec;
 import io.cgrender.core.config.Dirs;
@@ -105,7 +106,7 @@ public abstract class CloudContractTest {
     protected LaunchSpec spec(Namespace ns, String role, Map<String, String> extraTags, Optional<String> image) {
         Duration maxLifetime = Duration.ofHours(1);
         Map<String, String> tags = new LinkedHashMap<>(Tags.forNewBox(ns, role, "ubuntu", 0,
-                Instant.now().plus(maxLifetime)));
+                Instant.now().plus(maxLifetime), Lease.ofSelf(Instant.now(), maxLifetime).tagValue()));
         tags.putAll(extraTags);
         return new LaunchSpec(ns, role, MachineSpec.ubuntu(1, 1, 8, "t3.micro"), tags,
                 NamespaceKey.loadOrCreate(dirs.keys(), ns).publicKeyLine(), Duration.ofMinutes(30), maxLifetime,

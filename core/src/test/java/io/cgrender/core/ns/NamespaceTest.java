@@ -54,7 +54,7 @@ class NamespaceTest {
     @Test
     void newBoxTagsCarryTheSchema() {
         Instant expires = Instant.parse("2030-01-01T00:00:00Z");
-        Map<String, String> tags = Tags.forNewBox(Namespace.parse("/alice/", null), "r", "ubuntu", 3, expires);
+        Map<String, String> tags = Tags.forNewBox(Namespace.parse("/alice/", null), "r", "ubuntu", 3, expires, "");
         assertEquals("/alice/", tags.get(Tags.NAMESPACE));
         assertEquals("r", tags.get(Tags.ROLE));
         assertEquals("3", tags.get(Tags.GENERATION));

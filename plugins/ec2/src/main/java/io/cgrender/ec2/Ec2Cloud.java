@@ -327,6 +327,12 @@ final class Ec2Cloud implements Cloud {
         return Optional.of(delivery);
     }
 
+    /** {@code cgrender.ec2.consistency-window}: EC2's eventual consistency, plus clock skew between callers. */
+    @Override
+    public Duration consistencyWindow() {
+        return context.settings().duration("cgrender.ec2.consistency-window");
+    }
+
     @Override
     public Optional<MachineAdoption> adoption() {
         return Optional.of(new Ec2Adoption(this));

@@ -1,5 +1,6 @@
 package io.cgrender.ec2;
 
+import io.cgrender.core.claim.Orphans;
 import io.cgrender.core.cloud.Garbage;
 import io.cgrender.core.cloud.GarbageCollection;
 import io.cgrender.core.cloud.Image;
@@ -22,7 +23,8 @@ import java.util.Set;
 
 /**
  * What a namespace left behind on EC2, found by the namespace tag: boxes past their {@code cgrender:expires-at}
- * (their watchdog should have ended them: the instance was stopped, or its watchdog never ran), images of roles that
+ * (their watchdog should have ended them: the instance was stopped, or its watchdog never ran), orphans (boxes whose
+ * creator is gone while it was creating them; their watchdog ends them after the orphan timeout), images of roles that
  * no longer exist, the namespace's key pairs and security groups that no remaining box uses, and its IAM role and
  * instance profile once it has no box at all. Boxes come first in the list, so that removing in order frees what they
  * held. Results in S3 are never garbage: the bucket holds what the namespace rendered.
@@ -45,13 +47,18 @@ final class Ec2Garbage implements GarbageCollection {
     public List<Garbage> find(Namespace namespace, Set<String> knownRoles, Instant now) {
         List<Garbage> garbage = new ArrayList<>();
         Set<String> expired = new HashSet<>();
-        for (Machine m : cloud.describe(MachineFilter.of(namespace))) {
+        List<Machine> boxes = cloud.describe(MachineFilter.of(namespace));
+        for (Machine m : boxes) {
             String expiresAt = m.tags().get(Tags.EXPIRES_AT);
             if (expiresAt != null && expiredBy(expiresAt, now)) {
                 expired.add(m.id());
                 garbage.add(new Garbage(BOX, m.id(), "expired at " + expiresAt + " (" + m.role() + ", "
                         + m.state().label() + ")"));
             }
+        }
+        for (Garbage orphan : Orphans.asGarbage(boxes, now, cloud.context().settings(), BOX, expired)) {
+            expired.add(orphan.id());
+            garbage.add(orphan);
         }
         for (Image image : cloud.ec2Images().list(namespace, null)) {
             if (!knownRoles.contains(image.role())) {
@@ -79,8 +86,7 @@ final class Ec2Garbage implements GarbageCollection {
         }
         BoxProfile profiles = new BoxProfile(aws, cloud.console(), cloud.settings().pollInterval());
         String profile = BoxProfile.name(namespace);
-        boolean boxesLeft = cloud.describe(MachineFilter.of(namespace)).stream()
-                .anyMatch(m -> !expired.contains(m.id()));
+        boolean boxesLeft = boxes.stream().anyMatch(m -> !expired.contains(m.id()));
         if (!boxesLeft && profiles.exists(profile)) {
             garbage.add(new Garbage(INSTANCE_PROFILE, profile, (expired.isEmpty() ? "the namespace has no box"
                     : "the namespace has no box once the expired ones are gone") + " (IAM role and instance profile)"));

@@ -16,6 +16,7 @@ import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceMarketOptionsRequest;
 import software.amazon.awssdk.services.ec2.model.InstanceMetadataEndpointState;
 import software.amazon.awssdk.services.ec2.model.InstanceMetadataOptionsRequest;
+import software.amazon.awssdk.services.ec2.model.InstanceMetadataTagsState;
 import software.amazon.awssdk.services.ec2.model.LocationType;
 import software.amazon.awssdk.services.ec2.model.MarketType;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
@@ -222,8 +223,10 @@ final class Ec2Launch {
                     .securityGroupIds(securityGroup.groupId())
                     .userData(UserData.encoded(spec, expiresAt))
                     .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
+                    // Tags in the metadata: the watchdog reads the box's stage and its creator's lease there.
                     .metadataOptions(InstanceMetadataOptionsRequest.builder().httpTokens(HttpTokensState.REQUIRED)
-                            .httpEndpoint(InstanceMetadataEndpointState.ENABLED).build())
+                            .httpEndpoint(InstanceMetadataEndpointState.ENABLED)
+                            .instanceMetadataTags(InstanceMetadataTagsState.ENABLED).build())
                     .tagSpecifications(
                             TagSpecification.builder().resourceType(ResourceType.INSTANCE)
                                     .tags(Ec2Cloud.toTags(tags)).build(),

@@ -31,6 +31,7 @@ final class UserData {
         values.put("@IDLE_SECONDS@", Long.toString(Math.max(1, spec.idleTimeout().toSeconds())));
         values.put("@EXPIRES_AT_EPOCH@", Long.toString(expiresAt.getEpochSecond()));
         values.put("@EXPIRES_AT_ISO@", expiresAt.toString());
+        values.put("@ORPHAN_SECONDS@", Long.toString(Math.max(1, spec.orphanTimeout().toSeconds())));
         values.put("@LOGIN_USER@", shellWord(spec.machine().adminUser()));
         values.put("@JOBS_DIR@", RemoteJobs.JOBS_DIR);
         values.put("@AFTER_JOB_FILE@", RemoteJobs.AFTER_JOB_FILE);

@@ -2,7 +2,7 @@
 # cgrender box "@ROLE@" of namespace @NAMESPACE@. cloud-init runs this once, as root, on the first boot.
 # It installs the box's watchdog (/usr/local/lib/cgrender/watchdog.sh, run by systemd on every boot), which ends
 # the box when it has been idle for @IDLE_SECONDS@s (no SSH session, no running job), when its max lifetime ends at
-# @EXPIRES_AT_ISO@, or when the last job asked for it.
+# @EXPIRES_AT_ISO@, when it has been an orphan for @ORPHAN_SECONDS@s, or when the last job asked for it.
 set -eu
 install -d -m 0755 /usr/local/lib/cgrender /var/lib/cgrender
 cat > /usr/local/lib/cgrender/watchdog.sh <<'CGRENDER_WATCHDOG'

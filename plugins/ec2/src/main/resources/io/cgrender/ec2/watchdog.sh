@@ -5,7 +5,11 @@
 #   - when the box has been idle for @IDLE_SECONDS@s: no SSH session and no running job (a live pid in
 #     ~/.cgrender/jobs/*/pid of the login user);
 #   - when the last job asked for it (~/.cgrender/after-job: stop or terminate), once no job runs and no SSH session
-#     is open, so the client can still fetch the results.
+#     is open, so the client can still fetch the results;
+#   - when it has been an orphan for @ORPHAN_SECONDS@s: still launching, setting up or imaging (its cgrender:stage
+#     tag) while the lease of the cgrender that was creating it (its cgrender:lease tag, "<until> <holder>") has
+#     lapsed. It reads both tags from the instance metadata (cgrender launches its boxes with tags in the metadata);
+#     without them (an instance launched otherwise) it skips this check.
 # It ends the box with "shutdown -h now", which terminates it: cgrender launches its boxes with
 # InstanceInitiatedShutdownBehavior=terminate. A "stop" request stops the box through the EC2 API instead, with the
 # short-lived credentials of the namespace's instance profile, which cgrender gives a box that renders with results
@@ -16,6 +20,7 @@
 set -u
 idle_seconds="${CGRENDER_IDLE_SECONDS:-@IDLE_SECONDS@}"
 expires_at="${CGRENDER_EXPIRES_AT:-@EXPIRES_AT_EPOCH@}"
+orphan_seconds="${CGRENDER_ORPHAN_SECONDS:-@ORPHAN_SECONDS@}"
 login_user="${CGRENDER_LOGIN_USER:-@LOGIN_USER@}"
 ssh_port="${CGRENDER_SSH_PORT:-22}"
 state_dir="${CGRENDER_STATE_DIR:-/var/lib/cgrender}"
@@ -28,6 +33,7 @@ aws_command="${CGRENDER_AWS:-aws}"
 imds_endpoint="${AWS_EC2_METADATA_SERVICE_ENDPOINT:-http://169.254.169.254}"
 imds_endpoint="${imds_endpoint%/}"
 stopping_since=""
+orphan_since=""
 
 log() {
   echo "cgrender-watchdog: $*"
@@ -67,6 +73,33 @@ stop_box() {
     | grep -v '^[[:space:]]*$' | tail -n 1))"
 }
 
+# Ends the box once it has been an orphan for orphan_seconds, counted from when this watchdog first saw it as one.
+check_orphan() {
+  local now="$1" stage lease until_epoch
+  if ! stage="$(imds tags/instance/cgrender:stage)"; then
+    orphan_since=""
+    return 0
+  fi
+  case "$stage" in
+    launching|setting-up|imaging|failed) ;;
+    *) orphan_since=""; return 0 ;;
+  esac
+  lease="$(imds tags/instance/cgrender:lease)" || lease=""
+  until_epoch="$(date -d "${lease%% *}" +%s 2>/dev/null)" || until_epoch=0
+  if [ -n "$lease" ] && [ "$now" -lt "$until_epoch" ]; then
+    orphan_since=""
+    return 0
+  fi
+  if [ -z "$orphan_since" ]; then
+    orphan_since="$now"
+    log "an orphan: $stage, and the lease of its creator lapsed (${lease:-none});" \
+      "ending in ${orphan_seconds}s unless a cgrender takes it over"
+  fi
+  if [ $((now - orphan_since)) -ge "$orphan_seconds" ]; then
+    end_box "an orphan for $((now - orphan_since))s ($stage, its creator's lease lapsed: ${lease:-none})"
+  fi
+}
+
 ssh_sessions() {
   ss -Htn state established "( sport = :$ssh_port )" 2>/dev/null | wc -l
 }
@@ -89,11 +122,13 @@ check() {
   if [ "$now" -ge "$expires_at" ]; then
     end_box "max lifetime reached (the box expired at @EXPIRES_AT_ISO@)"
   fi
+  check_orphan "$now"
   if [ -n "$stopping_since" ]; then
     # EC2 is stopping the box; give it ten minutes before watching again.
     [ $((now - stopping_since)) -lt 600 ] && return 0
     log "the box asked EC2 to stop it 10 minutes ago and still runs; watching again"
     stopping_since=""
+orphan_since=""
     echo "$now" > "$state_dir/last-busy"
   fi
   sessions="$(ssh_sessions)"
@@ -124,7 +159,8 @@ if [ "${1:-}" = --once ]; then
 fi
 # A box that just (re)started is busy: the idle time counts from now.
 date +%s > "$state_dir/last-busy"
-log "watching: idle timeout ${idle_seconds}s, expires at @EXPIRES_AT_ISO@, jobs in $jobs_dir"
+log "watching: idle timeout ${idle_seconds}s, expires at @EXPIRES_AT_ISO@, orphan timeout ${orphan_seconds}s," \
+  "jobs in $jobs_dir"
 while true; do
   check
   sleep "$interval"

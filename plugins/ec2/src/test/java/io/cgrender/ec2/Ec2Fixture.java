@@ -1,5 +1,6 @@
 package io.cgrender.ec2;
 
+import io.cgrender.core.claim.Lease;
 import io.cgrender.core.box.BoxEnvironment;
 import io.cgrender.core.box.MachineSpec;
 import io.cgrender.core.cloud.CloudContext;
@@ -99,8 +100,10 @@ final class Ec2Fixture implements AutoCloseable {
     /** A launch spec for a small box of {@code role} in {@code ns}, expiring at {@code expiresAt}. */
     LaunchSpec spec(Namespace ns, String role, Instant expiresAt) {
         return new LaunchSpec(ns, role, MachineSpec.ubuntu(1, 1, 8, "t3.micro"),
-                Tags.forNewBox(ns, role, "ubuntu", 0, expiresAt), key(ns).publicKeyLine(), Duration.ofMinutes(30),
-                Duration.ofHours(1), Optional.empty(), Optional.empty(), false);
+                Tags.forNewBox(ns, role, "ubuntu", 0, expiresAt, Lease.ofSelf(Instant.now(), Duration.ofHours(1))
+                        .tagValue()),
+                key(ns).publicKeyLine(), Duration.ofMinutes(30), Duration.ofHours(1), Optional.empty(), Optional.empty(),
+                false);
     }
 
     LaunchSpec spec(Namespace ns, String role) {

@@ -2,9 +2,9 @@ package io.cgrender.local;
 
 import io.cgrender.core.CgrenderException;
 import io.cgrender.core.config.Settings;
+import io.cgrender.core.os.ProcessIdentity;
 import io.cgrender.local.host.BoxDir;
 import io.cgrender.local.host.BoxHost;
-import io.cgrender.local.host.HostProcess;
 
 import java.io.File;
 import java.io.IOException;
@@ -54,7 +54,7 @@ final class HostLauncher {
     }
 
     /** Starts the host of {@code box}; returns once the process exists. */
-    HostProcess spawn(BoxDir box) {
+    ProcessIdentity spawn(BoxDir box) {
         List<String> command = new ArrayList<>();
         if (Files.isExecutable(SETSID)) {
             command.add(SETSID.toString());
@@ -79,7 +79,7 @@ final class HostLauncher {
         builder.environment().remove(BoxDir.BOX_ENV);
         try {
             Process process = builder.start();
-            return HostProcess.of(process.toHandle()).orElseThrow(() -> new CgrenderException(
+            return ProcessIdentity.of(process.toHandle()).orElseThrow(() -> new CgrenderException(
                     "cannot tell the start time of box host process " + process.pid() + " of " + box.id()
                             + "; the local cloud needs /proc"));
         } catch (IOException e) {

@@ -13,6 +13,7 @@ import io.cgrender.core.cloud.MachineFilter;
 import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.cloud.SshEndpoint;
 import io.cgrender.core.ns.Tags;
+import io.cgrender.core.os.ProcessIdentity;
 import io.cgrender.core.ssh.HostKeyFingerprint;
 import io.cgrender.core.ssh.KeyFiles;
 import io.cgrender.core.ui.Progress;
@@ -21,7 +22,6 @@ import io.cgrender.local.host.BoxDir;
 import io.cgrender.local.host.BoxProcesses;
 import io.cgrender.local.host.BoxState;
 import io.cgrender.local.host.FileTrees;
-import io.cgrender.local.host.HostProcess;
 import io.cgrender.local.host.StateFile;
 
 import java.io.IOException;
@@ -74,7 +74,7 @@ public final class LocalCloud implements Cloud {
         this.boxesDir = context.dirs().state().resolve("local").resolve("boxes");
         this.launcher = new HostLauncher(context.settings());
         this.images = new LocalImages(this, context.dirs().data().resolve("local").resolve("images"));
-        this.garbage = new LocalGarbage(this, images, context.settings().timeout("state-change"));
+        this.garbage = new LocalGarbage(this, images, context.settings());
     }
 
     @Override
@@ -89,6 +89,7 @@ public final class LocalCloud implements Cloud {
         KeyFiles.parsePublicKeyLine(spec.authorizedKey());
         requirePositive(spec.idleTimeout(), "idle timeout");
         requirePositive(spec.maxLifetime(), "max lifetime");
+        requirePositive(spec.orphanTimeout(), "orphan timeout");
         Optional<LocalImages.Stored> image = spec.image().map(id -> images.require(id, spec.namespace()));
 
         BoxDir box = createBoxDir();
@@ -104,7 +105,7 @@ public final class LocalCloud implements Cloud {
             tags.put(Tags.EXPIRES_AT, expiresAt.toString());
             StateFile.create(box, new BoxState(box.id(), spec.namespace().toString(), spec.role(),
                     MachineState.PENDING, now, Optional.empty(), 0, spec.idleTimeout(), expiresAt,
-                    spec.image(), tags));
+                    spec.orphanTimeout(), spec.image(), tags));
             if (image.isPresent()) {
                 FileTrees.copy(image.get().home(), box.home(), Set.of());
             }
@@ -242,7 +243,7 @@ public final class LocalCloud implements Cloud {
 
     /** Ends the host process {@code state} names, if it still runs: SIGTERM, then SIGKILL after a grace period. */
     private void endHost(BoxState state, Duration timeout, Progress progress) {
-        Optional<ProcessHandle> host = state.host().flatMap(HostProcess::handle);
+        Optional<ProcessHandle> host = state.host().flatMap(ProcessIdentity::handle);
         if (host.isEmpty()) {
             return;
         }
@@ -261,7 +262,7 @@ public final class LocalCloud implements Cloud {
 
     private static boolean awaitExit(ProcessHandle process, Duration timeout) {
         try {
-            return HostProcess.awaitExit(process, timeout);
+            return ProcessIdentity.awaitExit(process, timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CgrenderException("interrupted while stopping the box host (pid " + process.pid() + ")", e);
@@ -328,7 +329,7 @@ public final class LocalCloud implements Cloud {
 
     /** What a state file's box really is now: a recorded state checked against its host process. */
     static MachineState observe(BoxState state) {
-        boolean hostAlive = state.host().map(HostProcess::isAlive).orElse(false);
+        boolean hostAlive = state.host().map(ProcessIdentity::isAlive).orElse(false);
         return switch (state.state()) {
             case PENDING -> hostAlive
                     || (state.host().isEmpty() && Instant.now().isBefore(state.launchedAt().plus(SPAWN_GRACE)))

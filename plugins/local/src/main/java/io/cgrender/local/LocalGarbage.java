@@ -1,24 +1,27 @@
 package io.cgrender.local;
 
+import io.cgrender.core.claim.Orphans;
 import io.cgrender.core.cloud.Garbage;
 import io.cgrender.core.cloud.GarbageCollection;
 import io.cgrender.core.cloud.Image;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.cloud.MachineFilter;
+import io.cgrender.core.config.Settings;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.ui.Progress;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * What a namespace left on the local cloud: boxes past their max lifetime that still exist (a stopped or dead box
- * has no host to end it), and images of roles no longer on the class path.
+ * has no host to end it), orphans (boxes whose creator is gone while it was creating them), and images of roles no
+ * longer on the class path.
  */
 final class LocalGarbage implements GarbageCollection {
 
@@ -27,18 +30,19 @@ final class LocalGarbage implements GarbageCollection {
 
     private final LocalCloud cloud;
     private final LocalImages images;
-    private final Duration timeout;
+    private final Settings settings;
 
-    LocalGarbage(LocalCloud cloud, LocalImages images, Duration timeout) {
+    LocalGarbage(LocalCloud cloud, LocalImages images, Settings settings) {
         this.cloud = cloud;
         this.images = images;
-        this.timeout = timeout;
+        this.settings = settings;
     }
 
     @Override
     public List<Garbage> find(Namespace namespace, Set<String> knownRoles, Instant now) {
         List<Garbage> found = new ArrayList<>();
-        for (Machine m : cloud.describe(MachineFilter.of(namespace))) {
+        List<Machine> boxes = cloud.describe(MachineFilter.of(namespace));
+        for (Machine m : boxes) {
             String expires = m.tags().get(Tags.EXPIRES_AT);
             try {
                 if (expires != null && Instant.parse(expires).isBefore(now)) {
@@ -49,6 +53,8 @@ final class LocalGarbage implements GarbageCollection {
                 found.add(new Garbage(BOX, m.id(), m.role() + ", unreadable expiry '" + expires + "'"));
             }
         }
+        found.addAll(Orphans.asGarbage(boxes, now, settings, BOX,
+                found.stream().map(Garbage::id).collect(Collectors.toSet())));
         for (Image image : images.list(namespace, null)) {
             if (!knownRoles.contains(image.role())) {
                 found.add(new Garbage(IMAGE, image.id(), "role '" + image.role() + "' is unknown here"));
@@ -60,7 +66,7 @@ final class LocalGarbage implements GarbageCollection {
     @Override
     public void remove(Garbage garbage) {
         switch (garbage.kind()) {
-            case BOX -> cloud.terminate(garbage.id(), timeout, Progress.NONE);
+            case BOX -> cloud.terminate(garbage.id(), settings.timeout("state-change"), Progress.NONE);
             case IMAGE -> images.delete(garbage.id());
             default -> throw new IllegalArgumentException("not local garbage: " + garbage);
         }

@@ -9,12 +9,12 @@ import io.cgrender.core.job.JobIds;
 import io.cgrender.core.job.JobSpec;
 import io.cgrender.core.job.JobStatus;
 import io.cgrender.core.job.RemoteJobs;
+import io.cgrender.core.os.ProcessIdentity;
 import io.cgrender.core.ssh.MinaSshConnector;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.ssh.SshTarget;
 import io.cgrender.core.ui.Progress;
 import io.cgrender.local.host.BoxDir;
-import io.cgrender.local.host.HostProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -76,7 +76,7 @@ class AfterJobTest {
 
         Eventually.await(TIMEOUT, machine.id() + " stops once the client left",
                 () -> state(machine) == MachineState.STOPPED);
-        Eventually.await(TIMEOUT, "the host process exits", () -> !HostProcess.isRunning(host.pid()));
+        Eventually.await(TIMEOUT, "the host process exits", () -> !ProcessIdentity.isRunning(host.pid()));
         assertEquals("rendered\n", Files.readString(box.home().resolve("work/result.txt")), "the home is kept");
         assertFalse(Files.exists(box.afterJobFile()), "the request was carried out");
     }
@@ -123,7 +123,7 @@ class AfterJobTest {
         Eventually.holdsFor(A_WHILE, "the box runs while its job runs, client or not",
                 () -> state(machine) == MachineState.RUNNING);
         long pid = Long.parseLong(Files.readString(box.home().resolve(RemoteJobs.jobDir(id)).resolve("pid")).strip());
-        assertTrue(HostProcess.isRunning(pid), "the job outlived the session that started it");
+        assertTrue(ProcessIdentity.isRunning(pid), "the job outlived the session that started it");
         Files.createFile(box.home().resolve("work/go"));
 
         Eventually.await(TIMEOUT, machine.id() + " stops once the job ended",

@@ -1,5 +1,6 @@
 package io.cgrender.local;
 
+import io.cgrender.core.claim.Lease;
 import io.cgrender.core.box.MachineSpec;
 import io.cgrender.core.cloud.Cloud;
 import io.cgrender.core.cloud.CloudContext;
@@ -33,7 +34,8 @@ public final class LaunchInAnotherJvm {
         try (Cloud cloud = CloudProviders.discover(LaunchInAnotherJvm.class.getClassLoader()).get("local")
                 .open(new CloudContext(Settings.defaults(), dirs, namespace, Console.silent()))) {
             Machine machine = cloud.launch(new LaunchSpec(namespace, "elsewhere", MachineSpec.ubuntu(1, 1, 8, "t3.micro"),
-                    Tags.forNewBox(namespace, "elsewhere", "ubuntu", 0, Instant.now().plusSeconds(3600)),
+                    Tags.forNewBox(namespace, "elsewhere", "ubuntu", 0, Instant.now().plusSeconds(3600),
+                            Lease.ofSelf(Instant.now(), Duration.ofHours(1)).tagValue()),
                     Files.readString(Path.of(args[1])), Duration.ofMinutes(10), Duration.ofHours(1),
                     Optional.empty(), Optional.empty(), false));
             System.out.println(machine.id());

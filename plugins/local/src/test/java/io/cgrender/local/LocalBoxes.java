@@ -1,5 +1,6 @@
 package io.cgrender.local;
 
+import io.cgrender.core.claim.Lease;
 import io.cgrender.core.box.MachineSpec;
 import io.cgrender.core.cloud.Cloud;
 import io.cgrender.core.cloud.CloudContext;
@@ -71,7 +72,8 @@ final class LocalBoxes implements AutoCloseable {
 
     LaunchSpec spec(String role, Duration idleTimeout, Duration maxLifetime, Optional<String> image) {
         return new LaunchSpec(namespace, role, MachineSpec.ubuntu(1, 1, 8, "t3.micro"),
-                Tags.forNewBox(namespace, role, "ubuntu", 0, Instant.now().plus(maxLifetime)), key.publicKeyLine(),
+                Tags.forNewBox(namespace, role, "ubuntu", 0, Instant.now().plus(maxLifetime),
+                        Lease.ofSelf(Instant.now(), Duration.ofHours(1)).tagValue()), key.publicKeyLine(),
                 idleTimeout, maxLifetime, image, Optional.empty(), false);
     }
 

@@ -3,7 +3,7 @@ package io.cgrender.local;
 import io.cgrender.core.cloud.Cloud;
 import io.cgrender.core.cloud.CloudContext;
 import io.cgrender.core.cloud.CloudContractTest;
-import io.cgrender.local.host.HostProcess;
+import io.cgrender.core.os.ProcessIdentity;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,7 +37,7 @@ class LocalCloudContractTest extends CloudContractTest {
         long hosts = ProcessHandle.allProcesses()
                 .filter(p -> p.info().arguments().map(args -> String.join(" ", args)).orElse("")
                         .contains(boxes.toString()))
-                .filter(p -> HostProcess.isRunning(p.pid()))
+                .filter(p -> ProcessIdentity.isRunning(p.pid()))
                 .count();
         assertEquals(0, hosts, "box host processes left running");
     }

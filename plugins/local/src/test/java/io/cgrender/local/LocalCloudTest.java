@@ -9,6 +9,7 @@ import io.cgrender.core.cloud.MachineAccess;
 import io.cgrender.core.cloud.MachineFilter;
 import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.config.Settings;
+import io.cgrender.core.os.ProcessIdentity;
 import io.cgrender.core.ssh.ExecResult;
 import io.cgrender.core.ssh.KeyFiles;
 import io.cgrender.core.ssh.MinaSshConnector;
@@ -22,7 +23,6 @@ import io.cgrender.local.host.BoxDir;
 import io.cgrender.local.host.BoxProcesses;
 import io.cgrender.local.host.BoxState;
 import io.cgrender.local.host.FileTrees;
-import io.cgrender.local.host.HostProcess;
 import io.cgrender.local.host.StateFile;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -166,7 +166,7 @@ class LocalCloudTest {
 
         Eventually.await(LocalBoxes.GONE, machine.id() + " terminates itself when idle",
                 () -> boxes.cloud.find(machine.id()).isEmpty() && !Files.exists(boxes.box(machine.id()).root()));
-        Eventually.await(LocalBoxes.GONE, "the host process exits", () -> !HostProcess.isRunning(host.pid()));
+        Eventually.await(LocalBoxes.GONE, "the host process exits", () -> !ProcessIdentity.isRunning(host.pid()));
     }
 
     @Test
@@ -215,7 +215,7 @@ class LocalCloudTest {
         Eventually.await(LocalBoxes.GONE, machine.id() + " terminates itself at its max lifetime",
                 () -> boxes.cloud.find(machine.id()).isEmpty() && !Files.exists(boxes.box(machine.id()).root()));
         Eventually.await(LocalBoxes.GONE, "the box's job is ended with it",
-                () -> !HostProcess.isRunning(jobs.get(0).pid()));
+                () -> !ProcessIdentity.isRunning(jobs.get(0).pid()));
     }
 
     @Test
@@ -226,7 +226,7 @@ class LocalCloudTest {
         ProcessHandle host = boxes.host(machine.id());
 
         host.destroyForcibly();
-        Eventually.await(LocalBoxes.GONE, "the host dies", () -> !HostProcess.isRunning(host.pid()));
+        Eventually.await(LocalBoxes.GONE, "the host dies", () -> !ProcessIdentity.isRunning(host.pid()));
 
         assertEquals(MachineState.DEAD, boxes.cloud.find(machine.id()).orElseThrow().state());
         assertEquals(List.of(MachineState.DEAD), boxes.cloud.describe(MachineFilter.of(boxes.namespace)).stream()
@@ -252,8 +252,8 @@ class LocalCloudTest {
 
         boxes.cloud.stop(machine.id(), LocalBoxes.GONE, Progress.NONE);
 
-        assertFalse(HostProcess.isRunning(host.pid()));
-        assertFalse(HostProcess.isRunning(processes.get(0).pid()), "a stopped box runs nothing");
+        assertFalse(ProcessIdentity.isRunning(host.pid()));
+        assertFalse(ProcessIdentity.isRunning(processes.get(0).pid()), "a stopped box runs nothing");
         assertEquals(MachineState.STOPPED, boxes.cloud.find(machine.id()).orElseThrow().state());
         assertEquals("kept\n", Files.readString(boxes.box(machine.id()).home().resolve("file.txt")));
     }
@@ -265,7 +265,7 @@ class LocalCloudTest {
 
         FileTrees.delete(boxes.box(machine.id()).root());
 
-        Eventually.await(LocalBoxes.GONE, "the host notices and exits", () -> !HostProcess.isRunning(host.pid()));
+        Eventually.await(LocalBoxes.GONE, "the host notices and exits", () -> !ProcessIdentity.isRunning(host.pid()));
     }
 
     @Test
@@ -276,7 +276,7 @@ class LocalCloudTest {
         Process stranger = new ProcessBuilder("sleep", "300").start();
         helpers.add(stranger);
         BoxDir box = boxes.box(machine.id());
-        HostProcess impostor = new HostProcess(stranger.pid(),
+        ProcessIdentity impostor = new ProcessIdentity(stranger.pid(),
                 stranger.toHandle().info().startInstant().orElseThrow().minusSeconds(3600));
         StateFile.update(box, s -> s.running(impostor, 1));
 

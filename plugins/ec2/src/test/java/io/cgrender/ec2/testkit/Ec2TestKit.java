@@ -59,6 +59,8 @@ public final class Ec2TestKit {
         config.put("cgrender.ec2.access", MotoStandins.NAME);
         config.put("cgrender.ec2.ssh-cidrs", java.util.List.of("127.0.0.1/32"));
         config.put("cgrender.ec2.poll-interval", "200ms");
+        // moto answers consistently at once: a second still makes every create wait out its last claim check
+        config.put("cgrender.ec2.consistency-window", "1s");
         return config;
     }
 
@@ -71,6 +73,7 @@ public final class Ec2TestKit {
                 + "    access = " + MotoStandins.NAME + "\n"
                 + "    ssh-cidrs = [\"127.0.0.1/32\"]\n"
                 + "    poll-interval = 200ms\n"
+                + "    consistency-window = 1s\n"
                 + "  }\n"
                 + "}\n";
     }

@@ -3,6 +3,9 @@ package io.cgrender.ec2.testkit;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.InstanceMetadataTagsState;
+import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.services.sts.model.Credentials;
@@ -21,11 +24,13 @@ import java.util.concurrent.Executors;
  * The instance metadata service of one stand-in, as EC2 runs it for an instance (IMDSv2 only, as cgrender launches
  * its boxes): the instance's own id and region, and, only while moto shows an instance profile associated with the
  * instance, that profile's role under {@code iam/security-credentials/} with temporary credentials of it, which moto's
- * STS issues ({@code AssumeRole}, as EC2 does for the instance). moto's own metadata endpoint knows no instance and
- * hands the same credentials to anyone, so a box without an instance profile would have credentials it could not have
- * on EC2.
+ * STS issues ({@code AssumeRole}, as EC2 does for the instance); and its tags under {@code tags/instance/} when it was
+ * launched with tags in its metadata. moto's own metadata endpoint knows no instance and hands the same credentials
+ * to anyone, so a box without an instance profile would have credentials it could not have on EC2.
  */
 final class StandinMetadata implements AutoCloseable {
+
+    private static final String TAGS = "tags/instance/";
 
     private final String instanceId;
     private final String region;
@@ -83,6 +88,11 @@ final class StandinMetadata implements AutoCloseable {
                     reply(exchange, role.isPresent() ? 200 : 404, role.orElse(""));
                 }
                 default -> {
+                    if (item.startsWith(TAGS)) {
+                        Optional<String> value = tag(item.substring(TAGS.length()));
+                        reply(exchange, value.isPresent() ? 200 : 404, value.orElse(""));
+                        return;
+                    }
                     Optional<String> role = role();
                     if (role.isPresent() && item.equals("iam/security-credentials/" + role.get())) {
                         reply(exchange, 200, credentials(role.get()));
@@ -94,6 +104,20 @@ final class StandinMetadata implements AutoCloseable {
         } catch (RuntimeException e) {
             // moto unreachable or the like: the box sees an error, as it would from a failing metadata service
         }
+    }
+
+    /**
+     * The value of the instance's tag {@code key}, as EC2 serves it under {@code tags/instance/}: only when the
+     * instance was launched with tags in its metadata.
+     */
+    private Optional<String> tag(String key) {
+        Optional<Instance> instance = ec2.describeInstances(r -> r.instanceIds(instanceId)).reservations().stream()
+                .flatMap(r -> r.instances().stream()).findFirst();
+        if (instance.isEmpty() || instance.get().metadataOptions() == null
+                || instance.get().metadataOptions().instanceMetadataTags() != InstanceMetadataTagsState.ENABLED) {
+            return Optional.empty();
+        }
+        return instance.get().tags().stream().filter(t -> key.equals(t.key())).map(Tag::value).findFirst();
     }
 
     /** The name of the role of the instance profile moto shows associated with the instance, if any. */

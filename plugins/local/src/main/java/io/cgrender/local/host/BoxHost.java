@@ -1,6 +1,10 @@
 package io.cgrender.local.host;
 
+import io.cgrender.core.claim.BoxClaim;
+import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.cloud.MachineState;
+import io.cgrender.core.os.MachineId;
+import io.cgrender.core.os.ProcessIdentity;
 import io.cgrender.core.ssh.KeyFiles;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.file.nativefs.NativeFileSystemFactory;
@@ -36,8 +40,9 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * It watches itself, with no client needed: it ends the box (marks it terminated, kills its processes, deletes its
  * directory) when it has been idle for the box's idle timeout — no SSH session and no running job — or when the
- * box's max lifetime has passed, whatever it is doing. It exits at once if its directory disappears or the state
- * file hands the box to someone else. On SIGTERM (how the cloud stops a box) it closes the server, kills the box's
+ * box's max lifetime has passed, whatever it is doing, or when it has been an orphan for its orphan timeout (left
+ * launching, setting up or imaging by a creator that is gone). It exits at once if its directory disappears or the
+ * state file hands the box to someone else. On SIGTERM (how the cloud stops a box) it closes the server, kills the box's
  * processes and exits, leaving the directory.
  */
 public final class BoxHost {
@@ -48,7 +53,7 @@ public final class BoxHost {
     private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private final BoxDir box;
-    private final HostProcess self = HostProcess.current();
+    private final ProcessIdentity self = ProcessIdentity.current();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "box-watchdog");
         t.setDaemon(true);
@@ -57,6 +62,8 @@ public final class BoxHost {
     private final CountDownLatch exited = new CountDownLatch(1);
     private SshServer server;
     private Instant lastBusy = Instant.now();
+    /** When the watchdog first saw the box as an orphan; null while it is not one. */
+    private Instant orphanSince;
     /** Why the host is going away: decides what the shutdown hook does to the state file and the directory. */
     private volatile Ending ending = Ending.SIGNALLED;
 
@@ -214,6 +221,10 @@ public final class BoxHost {
                 exit(Ending.TERMINATED);
                 return;
             }
+            if (orphanedTooLong(state, now)) {
+                exit(Ending.TERMINATED);
+                return;
+            }
             int sessions = server.getActiveSessions().size();
             List<Long> jobs = runningJobs();
             if (sessions == 0 && jobs.isEmpty() && Files.exists(box.afterJobFile())) {
@@ -230,6 +241,31 @@ public final class BoxHost {
         } catch (RuntimeException e) {
             LOG.warn("watchdog check failed: {}", e.toString());
         }
+    }
+
+    /**
+     * Whether the box has been an orphan — launching, setting up or imaging, with its creator gone — for longer than
+     * its orphan timeout, counted from when this host first saw it so.
+     */
+    private boolean orphanedTooLong(BoxState state, Instant now) {
+        Machine asSeen = new Machine(state.id(), MachineState.RUNNING, state.tags(), state.launchedAt(),
+                Optional.empty());
+        BoxClaim claim = BoxClaim.of(asSeen, now, MachineId.current(), state.orphanTimeout());
+        if (claim.status() != BoxClaim.Status.ORPHAN) {
+            orphanSince = null;
+            return false;
+        }
+        if (orphanSince == null) {
+            orphanSince = now;
+            LOG.info("box {} is an orphan ({}): it ends itself in {} unless a cgrender takes it over", box.id(),
+                    claim.orphanReason().orElse(""), state.orphanTimeout());
+        }
+        if (now.isBefore(orphanSince.plus(state.orphanTimeout()))) {
+            return false;
+        }
+        LOG.info("box {} has been an orphan since {} ({}): terminating", box.id(), orphanSince,
+                claim.orphanReason().orElse(""));
+        return true;
     }
 
     /** Carries out what the last job asked for ({@code --after stop|terminate}), once nobody is attached. */
@@ -279,7 +315,7 @@ public final class BoxHost {
                 Path pidFile = job.resolve("pid");
                 try {
                     long pid = Long.parseLong(Files.readString(pidFile).strip());
-                    if (HostProcess.isRunning(pid)) {
+                    if (ProcessIdentity.isRunning(pid)) {
                         live.add(pid);
                     }
                 } catch (IOException | NumberFormatException e) {

@@ -1,5 +1,6 @@
 package io.cgrender.local.host;
 
+import io.cgrender.core.os.ProcessIdentity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -33,7 +34,7 @@ public final class BoxProcesses {
                 if (pid == self || !hasEntry(proc.resolve("environ"), entry)) {
                     continue;
                 }
-                ProcessHandle.of(pid).filter(p -> HostProcess.isRunning(p.pid())).ifPresent(found::add);
+                ProcessHandle.of(pid).filter(p -> ProcessIdentity.isRunning(p.pid())).ifPresent(found::add);
             }
         } catch (IOException e) {
             // no /proc: nothing can be found this way
@@ -55,7 +56,7 @@ public final class BoxProcesses {
         long deadline = System.nanoTime() + grace.toNanos();
         try {
             for (ProcessHandle p : processes) {
-                HostProcess.awaitExit(p, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                ProcessIdentity.awaitExit(p, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,6 +1,8 @@
 package io.cgrender.local.host;
 
+import io.cgrender.core.cloud.LaunchSpec;
 import io.cgrender.core.cloud.MachineState;
+import io.cgrender.core.os.ProcessIdentity;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -19,11 +21,13 @@ import java.util.TreeMap;
  * @param port        the SSH port while RUNNING, else 0
  * @param idleTimeout the host ends the box after this long without sessions or running jobs
  * @param expiresAt   the host ends the box at this instant, whatever it is doing
+ * @param orphanTimeout the host ends the box when it has been this long in a leased stage with its creator's lease
+ *                    lapsed ({@link io.cgrender.core.claim.Lease})
  * @param image       the image the box was launched from, if any
  */
 public record BoxState(String id, String namespace, String role, MachineState state, Instant launchedAt,
-                       Optional<HostProcess> host, int port, Duration idleTimeout, Instant expiresAt,
-                       Optional<String> image, Map<String, String> tags) {
+                       Optional<ProcessIdentity> host, int port, Duration idleTimeout, Instant expiresAt,
+                       Duration orphanTimeout, Optional<String> image, Map<String, String> tags) {
 
     private static final String TAG_PREFIX = "tag.";
 
@@ -32,35 +36,37 @@ public record BoxState(String id, String namespace, String role, MachineState st
     }
 
     public BoxState withState(MachineState newState) {
-        return new BoxState(id, namespace, role, newState, launchedAt, host, port, idleTimeout, expiresAt, image, tags);
+        return new BoxState(id, namespace, role, newState, launchedAt, host, port, idleTimeout, expiresAt,
+                orphanTimeout, image, tags);
     }
 
     /** RUNNING on {@code newPort}, served by {@code process}. */
-    public BoxState running(HostProcess process, int newPort) {
+    public BoxState running(ProcessIdentity process, int newPort) {
         return new BoxState(id, namespace, role, MachineState.RUNNING, launchedAt, Optional.of(process), newPort,
-                idleTimeout, expiresAt, image, tags);
+                idleTimeout, expiresAt, orphanTimeout, image, tags);
     }
 
     /** PENDING, served by {@code process} once it listens. */
-    public BoxState pending(HostProcess process) {
+    public BoxState pending(ProcessIdentity process) {
         return new BoxState(id, namespace, role, MachineState.PENDING, launchedAt, Optional.of(process), 0,
-                idleTimeout, expiresAt, image, tags);
+                idleTimeout, expiresAt, orphanTimeout, image, tags);
     }
 
     /** No host process and no port, in {@code newState} (STOPPED or TERMINATED). */
     public BoxState withoutHost(MachineState newState) {
         return new BoxState(id, namespace, role, newState, launchedAt, Optional.empty(), 0, idleTimeout, expiresAt,
-                image, tags);
+                orphanTimeout, image, tags);
     }
 
     public BoxState withTags(Map<String, String> added) {
         Map<String, String> merged = new LinkedHashMap<>(tags);
         merged.putAll(added);
-        return new BoxState(id, namespace, role, state, launchedAt, host, port, idleTimeout, expiresAt, image, merged);
+        return new BoxState(id, namespace, role, state, launchedAt, host, port, idleTimeout, expiresAt,
+                orphanTimeout, image, merged);
     }
 
     /** Whether {@code process} is the host this state names. */
-    public boolean isServedBy(HostProcess process) {
+    public boolean isServedBy(ProcessIdentity process) {
         return host.isPresent() && host.get().pid() == process.pid();
     }
 
@@ -80,6 +86,7 @@ public record BoxState(String id, String namespace, String role, MachineState st
         }
         p.put("idle-timeout", idleTimeout.toString());
         p.put("expires-at", expiresAt.toString());
+        p.put("orphan-timeout", orphanTimeout.toString());
         image.ifPresent(i -> p.put("image", i));
         tags.forEach((k, v) -> p.put(TAG_PREFIX + k, v));
         return p;
@@ -92,13 +99,15 @@ public record BoxState(String id, String namespace, String role, MachineState st
                 tags.put(k.substring(TAG_PREFIX.length()), v);
             }
         });
-        Optional<HostProcess> host = p.containsKey("pid")
-                ? Optional.of(new HostProcess(Long.parseLong(p.get("pid")), Instant.parse(p.get("pid-started-at"))))
+        Optional<ProcessIdentity> host = p.containsKey("pid")
+                ? Optional.of(new ProcessIdentity(Long.parseLong(p.get("pid")), Instant.parse(p.get("pid-started-at"))))
                 : Optional.empty();
         return new BoxState(required(p, "id"), required(p, "namespace"), required(p, "role"),
                 MachineState.valueOf(required(p, "state")), Instant.parse(required(p, "launched-at")), host,
                 Integer.parseInt(p.getOrDefault("port", "0")), Duration.parse(required(p, "idle-timeout")),
-                Instant.parse(required(p, "expires-at")), Optional.ofNullable(p.get("image")), tags);
+                Instant.parse(required(p, "expires-at")),
+                Duration.parse(p.getOrDefault("orphan-timeout", LaunchSpec.DEFAULT_ORPHAN_TIMEOUT.toString())),
+                Optional.ofNullable(p.get("image")), tags);
     }
 
     private static String required(Map<String, String> p, String key) {

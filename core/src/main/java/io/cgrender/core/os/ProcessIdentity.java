@@ -1,4 +1,4 @@
-package io.cgrender.local.host;
+package io.cgrender.core.os;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,7 +11,7 @@ import java.util.Optional;
  * A process identified by pid <em>and</em> start time, so that a recycled pid is never mistaken for the process
  * that was recorded (and never signalled in its place).
  */
-public record HostProcess(long pid, Instant startedAt) {
+public record ProcessIdentity(long pid, Instant startedAt) {
 
     /**
      * Start times are derived from {@code /proc} (boot time + ticks); allow for the kernel's boot-time jitter. A pid
@@ -19,13 +19,13 @@ public record HostProcess(long pid, Instant startedAt) {
      */
     private static final Duration START_TOLERANCE = Duration.ofSeconds(2);
 
-    public static HostProcess current() {
+    public static ProcessIdentity current() {
         return of(ProcessHandle.current()).orElseThrow();
     }
 
     /** The identity of {@code handle}, if the platform reports its start time. */
-    public static Optional<HostProcess> of(ProcessHandle handle) {
-        return handle.info().startInstant().map(start -> new HostProcess(handle.pid(), start));
+    public static Optional<ProcessIdentity> of(ProcessHandle handle) {
+        return handle.info().startInstant().map(start -> new ProcessIdentity(handle.pid(), start));
     }
 
     /** The handle of this very process, if it is still alive (not a zombie, not a recycled pid). */
