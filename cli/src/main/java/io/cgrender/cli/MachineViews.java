@@ -1,9 +1,11 @@
 package io.cgrender.cli;
 
 import io.cgrender.core.box.BoxResolver;
+import io.cgrender.core.claim.BoxClaim;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.ns.Tags;
+import io.cgrender.core.os.MachineId;
 import io.cgrender.core.ui.Durations;
 
 import java.time.Duration;
@@ -17,17 +19,22 @@ import java.util.TreeMap;
 public final class MachineViews {
 
     private final List<Machine> namespaceMachines;
+    private final Duration lease;
     private final Instant now = Instant.now();
 
-    /** @param namespaceMachines every machine of the namespace, oldest first (ordinals count in it) */
-    public MachineViews(List<Machine> namespaceMachines) {
+    /**
+     * @param namespaceMachines every machine of the namespace, oldest first (ordinals count in it)
+     * @param lease             how long a creator's lease is valid ({@code cgrender.claims.lease}), to tell orphans
+     */
+    public MachineViews(List<Machine> namespaceMachines, Duration lease) {
         this.namespaceMachines = namespaceMachines;
+        this.lease = lease;
     }
 
     public Table table(List<Machine> machines) {
         Table table = new Table("ID", "ROLE", "ORDINAL", "STATE", "STAGE", "ADDRESS", "UPTIME");
         for (Machine m : machines) {
-            table.row(m.id(), m.role(), ordinalRef(m), m.state().label(), m.tags().getOrDefault(Tags.STAGE, "-"),
+            table.row(m.id(), m.role(), ordinalRef(m), m.state().label(), stage(m),
                     address(m) == null ? "-" : address(m), uptime(m) == null ? "-" : Durations.human(uptime(m)));
         }
         return table;
@@ -41,12 +48,27 @@ public final class MachineViews {
         json.put("namespace", m.tags().get(Tags.NAMESPACE));
         json.put("state", m.state().label());
         json.put("stage", m.tags().get(Tags.STAGE));
+        BoxClaim claim = claim(m);
+        json.put("orphan", claim.status() == BoxClaim.Status.ORPHAN);
+        claim.orphanReason().ifPresent(why -> json.put("orphan_reason", why));
+        claim.lease().ifPresent(l -> json.put("lease", Map.of("holder", claim.creator(MachineId.current()),
+                "until", l.until().toString())));
         json.put("address", address(m));
         json.put("launched_at", m.launchedAt().toString());
         json.put("uptime_seconds", uptime(m) == null ? null : uptime(m).toSeconds());
         json.put("expires_at", m.tags().get(Tags.EXPIRES_AT));
         json.put("tags", new TreeMap<>(m.tags()));
         return json;
+    }
+
+    /** The stage tag, marked when the box is an orphan (nobody works on it any more). */
+    private String stage(Machine m) {
+        String stage = m.tags().getOrDefault(Tags.STAGE, "-");
+        return claim(m).status() == BoxClaim.Status.ORPHAN ? stage + " (orphan)" : stage;
+    }
+
+    private BoxClaim claim(Machine m) {
+        return BoxClaim.of(m, now, MachineId.current(), lease);
     }
 
     public String ordinalRef(Machine m) {

@@ -26,7 +26,7 @@ public final class ShowCommand extends AbstractCommand {
     protected int execute(Session session) {
         Machine machine = session.resolve(box);
         List<Machine> all = session.cloud().describe(MachineFilter.of(session.namespace()));
-        MachineViews views = new MachineViews(all);
+        MachineViews views = new MachineViews(all, session.settings().duration("cgrender.claims.lease"));
         Map<String, Object> details = views.json(machine);
         List<String> pinned = session.knownHosts().keysFor(machine.id());
         details.put("host_key_fingerprints", pinned.stream()
