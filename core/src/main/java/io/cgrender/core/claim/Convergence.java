@@ -74,6 +74,7 @@ public final class Convergence<T> {
                     } catch (StandDownException e) {
                         other = e.winner();
                         creator = "another cgrender";
+                        claims.console().status(e.getMessage() + "; using it once it is ready");
                     }
                 } else {
                     other = busy.get().machine();

@@ -9,8 +9,8 @@ public final class StandDownException extends WithdrawnException {
     private final transient Machine winner;
 
     public StandDownException(Machine mine, Machine winner, String creator) {
-        super("box " + winner.id() + " of the same role " + (winner.stage().map(s -> "is " + s.tagValue()).orElse(""))
-                + " (made by " + creator + ", claimed before " + mine.id() + ")");
+        super("another box of " + mine.role() + " came first: " + winner.id() + " ("
+                + winner.stage().map(s -> s.tagValue() + ", ").orElse("") + "made by " + creator + ")");
         this.winner = winner;
     }
 

@@ -64,6 +64,8 @@ public final class Standins {
     private software.amazon.awssdk.services.iam.IamClient iam;
     private software.amazon.awssdk.services.sts.StsClient sts;
     private Thread powerWatch;
+    /** Makes stand-ins for the instances of attached JVMs ({@link #serveOtherJvms}). */
+    private Thread server;
 
     private Standins() {
     }
@@ -162,6 +164,45 @@ public final class Standins {
         return Standin.userExists(user) || !Standin.processesOf(user).isEmpty();
     }
 
+    /**
+     * Makes stand-ins in this JVM for the instances that other JVMs launch — cgrender processes a test starts with
+     * {@value #ATTACH_PROPERTY}, which make none themselves — as moto shows them running, every quarter second until
+     * {@link #closeAll()}. Such a process waits for the stand-in of an instance it launched.
+     */
+    public static synchronized void serveOtherJvms(Ec2Client ec2) {
+        if (INSTANCE.server != null) {
+            return;
+        }
+        INSTANCE.root();
+        INSTANCE.server = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                synchronized (Standins.class) {
+                    try {
+                        INSTANCE.serve(ec2);
+                    } catch (RuntimeException e) {
+                        // moto busy or an instance going away meanwhile: the next round sees it anew
+                    }
+                }
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "cgrender-standin-server");
+        INSTANCE.server.setDaemon(true);
+        INSTANCE.server.start();
+    }
+
+    /** A stand-in for every running instance that has none, then everything else in step with moto. */
+    private void serve(Ec2Client ec2) {
+        ec2.describeInstancesPaginator(r -> r.filters(f -> f.name("instance-state-name").values("running")))
+                .reservations().forEach(r -> r.instances().stream()
+                        .filter(i -> !byInstance.containsKey(i.instanceId()))
+                        .forEach(i -> ensure(ec2, i)));
+        syncWith(ec2);
+    }
+
     /** Brings the stand-ins in step with moto now (as every access does). */
     public static synchronized void sync(Ec2Client ec2) {
         INSTANCE.syncWith(ec2);
@@ -176,6 +217,10 @@ public final class Standins {
             } catch (RuntimeException e) {
                 failures.add(e);
             }
+        }
+        if (INSTANCE.server != null) {
+            INSTANCE.server.interrupt();
+            INSTANCE.server = null;
         }
         if (INSTANCE.powerWatch != null) {
             INSTANCE.powerWatch.interrupt();
@@ -245,11 +290,21 @@ public final class Standins {
         return Optional.ofNullable(System.getProperty(ATTACH_PROPERTY)).filter(p -> !p.isBlank()).map(Path::of);
     }
 
+    /** A file of a stand-in another JVM makes, waiting (a minute at most) for it to appear. */
     private static Path attachedFile(Path root, String instanceId, String name) {
         Path file = root.resolve(instanceId).resolve(name);
-        if (!Files.exists(file)) {
-            throw new IllegalStateException("no stand-in of " + instanceId + " in " + root + ": the JVM that shares"
-                    + " its stand-ins must have reached the instance first");
+        long deadline = System.nanoTime() + java.time.Duration.ofMinutes(1).toNanos();
+        while (!Files.exists(file)) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("no stand-in of " + instanceId + " in " + root + " within a minute:"
+                        + " the JVM that shares its stand-ins must reach the instance first, or serve other JVMs");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the stand-in of " + instanceId, e);
+            }
         }
         return file;
     }
