@@ -1,0 +1,274 @@
+#!/usr/bin/env bash
+# The soak benchmark of "one box, whatever happens": ROUNDS rounds of concurrent cgrender callers — create, render and
+# run of openscad-ubuntu-box — in one namespace of the local cloud, with state isolated in a temporary directory (the
+# user's own boxes, keys and caches are never touched). In some rounds one more caller is killed with SIGKILL at a
+# random moment (while it waits, launches, sets up or renders); between some rounds the box is terminated, so that the
+# next group races to create it again.
+#
+# It checks, and prints as a table (also OUT/soak.txt, one row per round in OUT/soak-rounds.tsv):
+#   - boxes per concurrent group: the distinct boxes the group's callers used (must be 1);
+#   - failed callers (must be 0) and wrong outputs (must be 0): every render must write its own model's STL
+#     (a cube of the size its -D asked for), every run must print its own token;
+#   - orphans: boxes a killed caller left launching or setting up, how soon they were found and how soon the next
+#     caller (or the box itself) replaced them;
+#   - leaked boxes at the end (must be 0): after the last round one more create must find exactly one box, and once
+#     it is terminated no box directory and no box host process may remain.
+#
+# Usage: bench/soak.sh [-n ROUNDS] [--group MIN,MAX] [--seed N] [--cgrender PATH] [--out DIR] [--keep-tmp]
+set -euo pipefail
+
+root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+rounds=20
+group_min=3
+group_max=6
+seed="$(date +%s)"
+out_dir="$root/bench/out"
+cg="${CGRENDER:-}"
+keep_tmp=0
+
+usage() {
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'
+  cat <<'EOF'
+Options:
+  -n ROUNDS          rounds (default 20)
+  --group MIN,MAX    callers per concurrent group, besides the one that may be killed (default 3,6)
+  --seed N           seed of the random choices, to repeat a run (default: the time; printed)
+  --cgrender PATH    the cgrender to soak (default: cli/target/dist/bin/cgrender, built first by ./cgrender)
+  --out DIR          where soak.txt and soak-rounds.tsv go (default bench/out)
+  --keep-tmp         keep the temporary directory (state, every caller's log) for inspection
+EOF
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -n) rounds="$2"; shift 2 ;;
+    --group) group_min="${2%,*}"; group_max="${2#*,}"; shift 2 ;;
+    --seed) seed="$2"; shift 2 ;;
+    --cgrender) cg="$2"; shift 2 ;;
+    --out) out_dir="$2"; shift 2 ;;
+    --keep-tmp) keep_tmp=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "soak: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+[[ "$rounds" =~ ^[1-9][0-9]{0,2}$ ]] || { echo "soak: -n takes 1..999" >&2; exit 2; }
+[[ "$group_min" =~ ^[1-9]$ && "$group_max" =~ ^[1-9]$ && "$group_min" -le "$group_max" ]] \
+  || { echo "soak: --group takes MIN,MAX with 1 <= MIN <= MAX <= 9, e.g. 3,6" >&2; exit 2; }
+[[ "$seed" =~ ^[0-9]+$ ]] || { echo "soak: --seed takes a number" >&2; exit 2; }
+RANDOM="$seed"
+
+# ------------------------------------------------------------------------------------------------ isolation, cleanup
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/cgrender-soak.XXXXXX")"
+export XDG_CONFIG_HOME="$tmp/config" XDG_DATA_HOME="$tmp/data" XDG_STATE_HOME="$tmp/state" XDG_CACHE_HOME="$tmp/cache"
+unset CGRENDER_NAMESPACE OPENSCADPATH
+export CGRENDER_CLOUD=local CGRENDER_NAMESPACE=/soak/
+boxes_dir="$XDG_STATE_HOME/cgrender/local/boxes"
+mkdir -p "$XDG_CONFIG_HOME/cgrender" "$tmp/logs" "$tmp/out" "$out_dir"
+# Should this script be killed without its trap: every box ends itself soon.
+cat > "$XDG_CONFIG_HOME/cgrender/cgrender.conf" <<'EOF'
+cgrender.box { idle-timeout = 10m, max-lifetime = 2h }
+EOF
+cat > "$tmp/cube.scad" <<'EOF'
+size = 1;
+cube(size);
+EOF
+
+watcher=""
+cleanup() {
+  local code=$?
+  trap - EXIT INT TERM
+  [ -n "$watcher" ] && kill "$watcher" 2>/dev/null || true
+  jobs -p | xargs -r kill -9 2>/dev/null || true
+  if [ -n "$cg" ] && [ -x "$cg" ] && [ -d "$boxes_dir" ]; then
+    for dir in "$boxes_dir"/l-*; do
+      [ -d "$dir" ] || continue
+      timeout 60 "$cg" terminate "$(basename "$dir")" >/dev/null 2>&1 \
+        || echo "soak: could not terminate $(basename "$dir")" >&2
+    done
+  fi
+  if [ "$keep_tmp" = 1 ]; then
+    echo "soak: kept $tmp" >&2
+  else
+    rm -rf "$tmp"
+  fi
+  exit "$code"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+now() { local t="$EPOCHREALTIME"; echo "${t/,/.}"; }
+
+if [ -z "$cg" ]; then
+  log "building cgrender (./cgrender --version)"
+  "$root/cgrender" --version >/dev/null
+  cg="$root/cli/target/dist/bin/cgrender"
+fi
+[ -x "$cg" ] || { echo "soak: $cg is not executable" >&2; exit 2; }
+
+# ------------------------------------------------------------------------------------------------ the orphan watcher
+
+# A value of a box's state file (box.properties; ':' is escaped there).
+prop() { sed -n "s/^$(printf '%s' "$2" | sed 's/:/\\\\:/g')=//p" "$1/box.properties" 2>/dev/null | head -n 1; }
+
+# Every quarter second: each box in a leased stage whose creator's process is gone is an orphan; note when it was
+# first seen so, and when it was gone or ready again. Lines: "orphan ID TIME" and "resolved ID TIME gone|ready".
+watch_orphans() {
+  declare -A seen=()
+  while true; do
+    local t dir id stage lease pid
+    t="$(now)"
+    for id in "${!seen[@]}"; do
+      dir="$boxes_dir/$id"
+      stage="$(prop "$dir" tag.cgrender:stage)"
+      if [ ! -d "$dir" ] || [ "$(prop "$dir" state)" = TERMINATED ]; then
+        echo "resolved $id $t gone"; unset "seen[$id]"
+      elif [ "$stage" = ready ]; then
+        echo "resolved $id $t ready"; unset "seen[$id]"
+      fi
+    done
+    for dir in "$boxes_dir"/l-*; do
+      [ -d "$dir" ] || continue
+      id="$(basename "$dir")"
+      [ -n "${seen[$id]:-}" ] && continue
+      stage="$(prop "$dir" tag.cgrender:stage)"
+      case "$stage" in launching|setting-up|imaging|failed) ;; *) continue ;; esac
+      lease="$(prop "$dir" tag.cgrender:lease)"
+      pid="$(echo "$lease" | sed -n 's|^[^ ]* [0-9a-f]*/\([0-9]*\)/.*|\1|p')"
+      if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+        echo "orphan $id $t"; seen[$id]=1
+      fi
+    done
+    sleep 0.25
+  done
+}
+watch_orphans > "$tmp/orphans.log" 2>/dev/null &
+watcher=$!
+
+# ------------------------------------------------------------------------------------------------ the rounds
+
+# The box a caller used, from its output.
+box_of() {
+  grep -oE '(^l-[0-9a-f]{12}$|on l-[0-9a-f]{12} as job)' "$1" | head -n 1 | grep -oE 'l-[0-9a-f]{12}' || true
+}
+
+# Whether an STL file is a cube from 0 to SIZE on every axis.
+is_cube() {
+  awk -v n="$2" '$1 == "vertex" { for (i = 2; i <= 4; i++) { if ($i + 0 > max) max = $i + 0; if ($i + 0 < min) min = $i + 0 } ; v++ }
+    END { exit !(v > 0 && max == n && min == 0) }' "$1"
+}
+
+printf 'round\tcallers\tkinds\tkilled\tkill_after_ms\tterminated_before\tboxes_used\tfailed\twrong\n' \
+  > "$out_dir/soak-rounds.tsv"
+total_callers=0; total_failed=0; total_wrong=0; total_killed=0; max_boxes=0; groups_not_one=0
+start_all="$(now)"
+log "soaking: $rounds rounds, groups of $group_min..$group_max callers, seed $seed, state in $tmp"
+for ((r = 1; r <= rounds; r++)); do
+  terminated=no
+  if [ "$r" -gt 1 ] && [ $((RANDOM % 3)) = 0 ]; then
+    for dir in "$boxes_dir"/l-*; do
+      [ -d "$dir" ] && "$cg" terminate "$(basename "$dir")" >/dev/null 2>&1 || true
+    done
+    terminated=yes
+  fi
+  n=$((group_min + RANDOM % (group_max - group_min + 1)))
+  pids=(); kinds=(); logs=(); checks=()
+  for ((i = 0; i < n; i++)); do
+    l="$tmp/logs/r$r-c$i.log"
+    case $((RANDOM % 3)) in
+      0) kind=create; "$cg" create openscad-ubuntu-box > "$l" 2>&1 & check="" ;;
+      1) kind=render; size=$((1 + RANDOM % 50)); o="$tmp/out/r$r-c$i"; mkdir -p "$o"
+         "$cg" render "$tmp/cube.scad" --no-cache -D "size=$size" -o "$o" > "$l" 2>&1 &
+         check="cube $o/cube.stl $size" ;;
+      2) kind=run; token="token-$r-$i-$RANDOM"
+         "$cg" run openscad-ubuntu-box -- echo "$token" > "$l" 2>&1 & check="token $token" ;;
+    esac
+    pids+=("$!"); kinds+=("$kind"); logs+=("$l"); checks+=("$check")
+  done
+  killed=no; kill_ms=""
+  if [ $((RANDOM % 2)) = 0 ]; then
+    kill_ms=$((100 + RANDOM % 4000))
+    case $((RANDOM % 2)) in
+      0) "$cg" create openscad-ubuntu-box > "$tmp/logs/r$r-victim.log" 2>&1 & ;;
+      1) "$cg" render "$tmp/cube.scad" --no-cache -D size=7 -o "$tmp/out/r$r-victim" > "$tmp/logs/r$r-victim.log" 2>&1 & ;;
+    esac
+    victim=$!
+    sleep "$(awk -v ms="$kill_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
+    if kill -9 "$victim" 2>/dev/null; then
+      killed=yes; total_killed=$((total_killed + 1))
+    fi
+    wait "$victim" 2>/dev/null || true
+  fi
+  failed=0; wrong=0; used=()
+  for ((i = 0; i < n; i++)); do
+    if ! wait "${pids[$i]}"; then
+      failed=$((failed + 1))
+      log "round $r: ${kinds[$i]} failed: $(tail -n 3 "${logs[$i]}" | tr '\n' ' ')"
+      continue
+    fi
+    b="$(box_of "${logs[$i]}")"
+    [ -n "$b" ] && used+=("$b")
+    read -r what a1 a2 <<< "${checks[$i]:-none}"
+    case "$what" in
+      cube) is_cube "$a1" "$a2" || { wrong=$((wrong + 1)); log "round $r: $a1 is not a cube of $a2"; } ;;
+      token) grep -qx "$a1" "${logs[$i]}" || { wrong=$((wrong + 1)); log "round $r: run did not print $a1"; } ;;
+    esac
+  done
+  distinct="$(printf '%s\n' "${used[@]:-}" | sed '/^$/d' | sort -u | wc -l)"
+  [ "$distinct" -gt "$max_boxes" ] && max_boxes="$distinct"
+  [ "$distinct" != 1 ] && groups_not_one=$((groups_not_one + 1))
+  total_callers=$((total_callers + n)); total_failed=$((total_failed + failed)); total_wrong=$((total_wrong + wrong))
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$n" "$(IFS=,; echo "${kinds[*]}")" "$killed" "${kill_ms:--}" \
+    "$terminated" "$distinct" "$failed" "$wrong" >> "$out_dir/soak-rounds.tsv"
+  log "round $r: $n callers (${kinds[*]}), killed: $killed${kill_ms:+ after ${kill_ms} ms}, boxes used: $distinct," \
+    "failed: $failed, wrong: $wrong"
+done
+
+# ------------------------------------------------------------------------------------------------ the end
+
+# One more caller must find exactly one box, with every orphan replaced.
+"$cg" create openscad-ubuntu-box > "$tmp/logs/final.log" 2>&1 || log "the final create failed: $(cat "$tmp/logs/final.log")"
+sleep 0.5 # one more pass of the orphan watcher
+kill "$watcher" 2>/dev/null || true; watcher=""
+live=0
+for dir in "$boxes_dir"/l-*; do
+  [ -d "$dir" ] || continue
+  [ "$(prop "$dir" state)" = TERMINATED ] && continue
+  live=$((live + 1))
+done
+for dir in "$boxes_dir"/l-*; do
+  [ -d "$dir" ] && "$cg" terminate "$(basename "$dir")" >/dev/null 2>&1 || true
+done
+left_dirs="$(find "$boxes_dir" -mindepth 1 -maxdepth 1 -name 'l-*' 2>/dev/null | wc -l)"
+left_hosts="$(pgrep -f "io.cgrender.local.host.BoxHost $boxes_dir" | wc -l || true)"
+leaked=$(( (live > 1 ? live - 1 : 0) + left_dirs + left_hosts ))
+
+orphans="$(grep -c '^orphan ' "$tmp/orphans.log" || true)"
+resolved="$(awk '$1 == "orphan" { seen[$2] = $3 } $1 == "resolved" && ($2 in seen) { printf "%.2f %s\n", $3 - seen[$2], $4 }' \
+  "$tmp/orphans.log")"
+unresolved=$(( orphans - $(printf '%s' "$resolved" | sed '/^$/d' | wc -l) ))
+stats() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) { print "-"; exit } ;
+  printf "median %.2f s, max %.2f s", (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2), a[NR] }'; }
+took="$(awk -v a="$start_all" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }')"
+
+{
+  echo "cgrender soak: $rounds rounds, seed $seed, $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')," \
+    "$(nproc) cores, ${took}s"
+  printf '%-52s %-28s %s\n' "measurement" "result" "must be"
+  printf '%-52s %-28s %s\n' "callers in concurrent groups (create/render/run)" "$total_callers" ""
+  printf '%-52s %-28s %s\n' "callers killed with SIGKILL" "$total_killed" ""
+  printf '%-52s %-28s %s\n' "boxes per concurrent group (max)" "$max_boxes" "1"
+  printf '%-52s %-28s %s\n' "groups that used more or less than one box" "$groups_not_one" "0"
+  printf '%-52s %-28s %s\n' "failed callers" "$total_failed" "0"
+  printf '%-52s %-28s %s\n' "wrong outputs" "$total_wrong" "0"
+  printf '%-52s %-28s %s\n' "orphans found" "$orphans" ""
+  printf '%-52s %-28s %s\n' "orphans replaced (time from found)" \
+    "$(printf '%s\n' "$resolved" | sed '/^$/d' | wc -l) ($(printf '%s\n' "$resolved" | sed '/^$/d' | awk '{print $1}' | stats))" ""
+  printf '%-52s %-28s %s\n' "orphans never replaced" "$unresolved" "0"
+  printf '%-52s %-28s %s\n' "leaked boxes at the end" "$leaked" "0"
+} | tee "$out_dir/soak.txt"
+
+[ "$groups_not_one" = 0 ] && [ "$total_failed" = 0 ] && [ "$total_wrong" = 0 ] && [ "$leaked" = 0 ] \
+  && [ "$unresolved" = 0 ]
