@@ -9,8 +9,8 @@ import java.util.Optional;
  * the tag {@link io.cgrender.core.ns.Tags#LEASE} as {@code <until> <holder>} and renewed while the holder lives
  * ({@link LeaseKeeper}). A box in such a stage whose lease has lapsed is an orphan.
  * <p>
- * A lease lapses when its time is up, or — read on the holder's own machine — as soon as the holding process is gone:
- * the local cloud, and every cgrender of one machine, learn of a killed creator at once, without waiting out the
+ * A lease lapses when its time is up, or — read on the holder's own machine — as soon as the holding process is
+ * gone: the local cloud, and every cgrender of one machine, learn of a killed creator at once, without waiting out the
  * lease.
  */
 public record Lease(Holder holder, Instant until) {

@@ -9,7 +9,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 
-/** The orphans among a namespace's boxes, for {@code gc}: boxes left launching, setting up or imaging by a gone creator. */
+/**
+ * The orphans among a namespace's boxes, for {@code gc}: boxes left launching, setting up or imaging by a creator that
+ * is gone.
+ */
 public final class Orphans {
 
     private Orphans() {
