@@ -113,6 +113,30 @@ class Ec2ClaimsEndToEndTest {
     }
 
     @Test
+    void anAdoptedInstanceLeftHalfSetUpIsHandedBackNeverTerminated() throws Exception {
+        String first = cli.ok("create", "held-box", "--new").out().strip(); // makes the namespace's key pair
+        cli.ok("terminate", first);
+        String mine = user.ec2.runInstances(r -> r.imageId("ami-785db401").instanceType("t3.micro").minCount(1)
+                .maxCount(1).keyName("cgrender_tester_")).instances().get(0).instanceId();
+        try (CgrenderProcess adopt = CgrenderProcess.start(cli, cli.root(), cli.root().resolve("adopt.log"),
+                Map.of(HeldBox.HOLD_AT, "setup", Standins.ATTACH_PROPERTY, Standins.sharedRoot().toString()),
+                "create", "held-box", "--instance-id", mine)) {
+            adopt.awaitWhileAlive(LONG, "setup started", () -> held("setup").filter(mine::equals).isPresent());
+            adopt.kill();
+        }
+        assertTrue(cli.ok("gc").out().lines().anyMatch(l -> l.startsWith("adopted box") && l.contains(mine)));
+
+        Cli.Result create = cli.ok("create", "held-box");
+        assertTrue(create.err().contains("box " + mine + " (held-box), an adopted machine, was left setting-up")
+                && create.err().contains("handing it back"), create.toString());
+        Instance handedBack = user.instance(mine);
+        assertEquals("running", handedBack.state().nameAsString(), "the user's own instance is never terminated");
+        assertEquals(List.of(), handedBack.tags().stream().filter(t -> t.key().startsWith("cgrender:")).toList());
+        assertEquals(List.of(create.out().strip()), cli.boxIds());
+        user.ec2.terminateInstances(r -> r.instanceIds(mine));
+    }
+
+    @Test
     void anOrphansWatchdogEndsItOnceTheLeaseHasLapsedForTheOrphanTimeout() throws Exception {
         user.configure("cgrender.box.orphan-timeout = 2s\ncgrender.claims { lease = 3s, renew-every = 1s }\n");
         String orphan;

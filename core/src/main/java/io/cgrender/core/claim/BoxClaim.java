@@ -74,6 +74,11 @@ public record BoxClaim(Machine machine, Status status, Optional<String> orphanRe
         return status == Status.ORPHAN && machine.stage().orElse(null) == Tags.Stage.IMAGING;
     }
 
+    /** Whether the box is a machine cgrender adopted (the user's own): an orphan of it is handed back, never ended. */
+    public boolean adopted() {
+        return "true".equals(machine.tags().get(Tags.ADOPTED));
+    }
+
     /** The creator's lease, if the box has one. */
     public Optional<Lease> lease() {
         return Lease.parse(machine.tags().get(Tags.LEASE));

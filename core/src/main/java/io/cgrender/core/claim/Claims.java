@@ -129,6 +129,15 @@ public final class Claims {
         check(mine);
     }
 
+    /** Hands back an adopted machine its adopter abandoned: cgrender's tags are removed, the machine is left as it is. */
+    void handBack(BoxClaim orphan) {
+        console.status("box " + orphan.id() + " (" + role + "), an adopted machine, was left "
+                + orphan.orphanReason().orElse("") + ": handing it back (cgrender's tags are removed, the machine itself"
+                + " is left as it is)");
+        cloud.adoption().orElseThrow(() -> new CgrenderException("the " + cloud.name() + " cloud cannot hand back "
+                + orphan.id() + ", which it did not adopt")).release(orphan.id());
+    }
+
     /** Takes over an orphan left in {@code imaging}: it was ready before its image was being saved, and is again. */
     void resume(BoxClaim orphan) {
         console.status("box " + orphan.id() + " (" + role + ") was left " + orphan.orphanReason().orElse("")

@@ -79,8 +79,9 @@ public final class Convergence<T> {
                 } else {
                     other = busy.get().machine();
                     creator = busy.get().creator(claims.thisMachine());
-                    claims.console().status("box " + other.id() + " (" + claims.role() + ") is being created by "
-                            + creator + ": waiting for it instead of creating another");
+                    claims.console().status("box " + other.id() + " (" + claims.role()
+                            + other.stage().map(s -> ", " + s.tagValue()).orElse("") + ") is being made by " + creator
+                            + ": waiting for it instead of creating another");
                 }
             }
             Optional<Machine> theirs = awaitReady(other, creator);
@@ -99,7 +100,9 @@ public final class Convergence<T> {
             return view;
         }
         for (BoxClaim orphan : view.orphans()) {
-            if (orphan.resumable()) {
+            if (orphan.adopted()) {
+                claims.handBack(orphan);
+            } else if (orphan.resumable()) {
                 claims.resume(orphan);
             } else {
                 claims.console().status("box " + orphan.id() + " (" + claims.role() + ") was left "

@@ -32,6 +32,11 @@ public final class Tags {
      * A box in such a stage whose lease has lapsed is an orphan. Empty once the box is ready.
      */
     public static final String LEASE = PREFIX + "lease";
+    /**
+     * {@code true} on a machine cgrender adopted rather than launched (the user's own): it is never terminated by
+     * cgrender's own decision, only handed back (its cgrender tags removed).
+     */
+    public static final String ADOPTED = PREFIX + "adopted";
     public static final String NAME = "Name";
 
     private Tags() {

@@ -53,7 +53,7 @@ final class Ec2Cloud implements Cloud {
     /** When cgrender launched the instance: stable across stop/start, unlike EC2's LaunchTime. */
     static final String LAUNCHED_AT = Tags.PREFIX + "launched-at";
     /** Set on instances cgrender adopted rather than launched. */
-    static final String ADOPTED = Tags.PREFIX + "adopted";
+    static final String ADOPTED = Tags.ADOPTED;
 
     private static final List<String> LIVE_STATES = List.of("pending", "running", "shutting-down", "stopping",
             "stopped");

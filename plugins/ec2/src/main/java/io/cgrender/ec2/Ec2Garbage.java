@@ -99,6 +99,7 @@ final class Ec2Garbage implements GarbageCollection {
         var timeout = cloud.context().settings().timeout("state-change");
         switch (garbage.kind()) {
             case BOX -> cloud.terminate(garbage.id(), timeout, Progress.NONE);
+            case Orphans.ADOPTED_BOX -> new Ec2Adoption(cloud).release(garbage.id());
             case IMAGE -> cloud.ec2Images().delete(garbage.id());
             case KEY_PAIR -> cloud.keyPairs().delete(garbage.id());
             case SECURITY_GROUP -> cloud.securityGroups().delete(garbage.id(), timeout);
