@@ -85,6 +85,18 @@ class RoleClaimsTest {
     }
 
     @Test
+    void anAdoptedOrphanIsMarkedSoThatItIsHandedBackRatherThanEnded() {
+        Machine adopted = box("i-mine", Tags.Stage.SETTING_UP, theirLease(NOW.minusSeconds(1)), NOW.minusSeconds(60),
+                MachineState.RUNNING);
+        Map<String, String> tags = new HashMap<>(adopted.tags());
+        tags.put(Tags.ADOPTED, "true");
+        BoxClaim orphan = claims(new Machine("i-mine", MachineState.RUNNING, tags, NOW.minusSeconds(60),
+                Optional.empty())).orphans().get(0);
+        assertTrue(orphan.adopted());
+        assertFalse(claims(adopted).orphans().get(0).adopted());
+    }
+
+    @Test
     void theOldestLiveClaimWinsAndNeverGivesWay() {
         Machine older = working("i-b", Tags.Stage.SETTING_UP, NOW.minusSeconds(20));
         Machine mine = working("i-c", Tags.Stage.LAUNCHING, NOW.minusSeconds(10));
