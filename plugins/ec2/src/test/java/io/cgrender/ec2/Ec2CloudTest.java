@@ -43,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -195,7 +196,7 @@ class Ec2CloudTest {
     }
 
     @Test
-    void aQuotaErrorFromRunInstancesIsPassedThroughWithAHintAndTheKeyPairAndGroupAreRemoved() {
+    void aQuotaErrorFromRunInstancesIsPassedThroughWithAHintAndTheNamespacesKeyPairAndGroupStay() {
         Ec2Cloud cloud = fx.cloud(Map.of(), real -> {
             Ec2Client mock = delegatingMock(real);
             doThrow(awsError("VcpuLimitExceeded", "You have requested more vCPU capacity than your current vCPU"
@@ -208,12 +209,12 @@ class Ec2CloudTest {
         assertTrue(e.getMessage().contains("Service Quotas") && e.getMessage().contains("--instance-type"),
                 "with a hint: " + e.getMessage());
         assertEquals(List.of(), fx.liveInstances());
-        assertEquals(List.of(), fx.ec2.describeKeyPairs().keyPairs(), "the key pair it imported is gone");
-        assertEquals(List.of(), groupsOf(NS), "the group it created is gone");
+        assertEquals(List.of("cgrender_alpha_"), keyPairNames(), "the namespace's key pair stays, for gc to collect");
+        assertEquals(1, groupsOf(NS).size(), "and so does its group");
     }
 
     @Test
-    void aFailureAfterRunInstancesTerminatesTheInstanceAndRemovesWhatTheCreateMade() {
+    void aFailureAfterRunInstancesTerminatesTheInstanceAndLeavesTheNamespacesKeyPairAndGroupToGc() {
         AtomicBoolean launched = new AtomicBoolean();
         AtomicBoolean failed = new AtomicBoolean();
         Ec2Cloud cloud = fx.cloud(Map.of(), real -> {
@@ -241,9 +242,38 @@ class Ec2CloudTest {
                 .flatMap(r -> r.instances().stream()).toList();
         assertEquals(1, all.size(), "one instance was launched");
         assertEquals("terminated", all.get(0).state().nameAsString(), "and terminated again");
-        assertEquals(List.of(), fx.ec2.describeKeyPairs().keyPairs(), "the key pair this create imported is gone");
-        assertEquals(List.of(), groupsOf(NS), "the group this create made is gone");
         assertTrue(fx.err.toString().contains("terminating box " + all.get(0).instanceId()), fx.err.toString());
+        assertEquals(List.of("cgrender_alpha_"), keyPairNames(), "the namespace's key pair stays");
+        assertEquals(Set.of("key pair cgrender_alpha_", "security group " + groupsOf(NS).get(0).groupId()),
+                cloud.garbage().orElseThrow().find(NS, Set.of("probe-box"), Instant.now()).stream()
+                        .map(g -> g.kind() + " " + g.id()).collect(Collectors.toSet()),
+                "gc removes the key pair and group once no box uses them");
+    }
+
+    @Test
+    void aFailedLaunchNeverRemovesTheKeyPairAndGroupAnotherLaunchIsUsing() {
+        Ec2Cloud other = fx.cloud(Map.of());
+        AtomicReference<Machine> theirs = new AtomicReference<>();
+        Ec2Cloud failing = fx.cloud(Map.of(), real -> {
+            Ec2Client mock = delegatingMock(real);
+            doAnswer(call -> {
+                // the other client finds the key pair and group this one has just made, and launches with them
+                theirs.set(other.launch(fx.spec(NS, "probe-box")));
+                throw awsError("InsufficientInstanceCapacity", "injected: no capacity");
+            }).when(mock).runInstances(any(RunInstancesRequest.class));
+            return mock;
+        });
+
+        assertThrows(CgrenderException.class, () -> failing.launch(fx.spec(NS, "probe-box")));
+
+        Instance survivor = fx.instance(theirs.get().id());
+        assertEquals(List.of("cgrender_alpha_"), keyPairNames(), "the key pair the other box logs in with stays");
+        assertEquals("cgrender_alpha_", survivor.keyName());
+        assertEquals(List.of(survivor.securityGroups().get(0).groupId()), groupsOf(NS).stream()
+                .map(SecurityGroup::groupId).toList(), "the group it is reached through stays");
+        Machine running = other.awaitRunning(survivor.instanceId(), Duration.ofSeconds(30), Progress.NONE);
+        assertEquals("ok\n", fx.environment(other, NS).connect(running).exec("echo ok", Duration.ofSeconds(30))
+                .stdout(), "and the box is reachable with the namespace's key");
     }
 
     @Test
@@ -415,6 +445,10 @@ class Ec2CloudTest {
     private List<SecurityGroup> groupsOf(Namespace ns) {
         return fx.ec2.describeSecurityGroups(r -> r.filters(Filter.builder().name("tag:" + Tags.NAMESPACE)
                 .values(ns.toString()).build())).securityGroups();
+    }
+
+    private List<String> keyPairNames() {
+        return fx.ec2.describeKeyPairs().keyPairs().stream().map(KeyPairInfo::keyName).toList();
     }
 
     private static Map<String, String> tags(List<Tag> tags) {
