@@ -88,9 +88,8 @@ public record NamespaceKey(Path privateKeyFile, KeyPair keyPair) {
         Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
         for (PosixFilePermission p : perms) {
             if (p != PosixFilePermission.OWNER_READ && p != PosixFilePermission.OWNER_WRITE) {
-                throw new CgrenderException("the SSH key " + file + " must be readable and writable by its owner only (mode "
-                        + PosixFilePermissions.toString(perms) + "); fix it with: chmod 600 "
-                        + file);
+                throw new CgrenderException("the SSH key " + file + " must be readable and writable by its owner only"
+                        + " (mode " + PosixFilePermissions.toString(perms) + "); fix it with: chmod 600 " + file);
             }
         }
     }
