@@ -151,7 +151,7 @@ public final class Session implements CommandContext, AutoCloseable {
 
     public NamespaceKey key() {
         if (key == null) {
-            key = NamespaceKey.loadOrCreate(dirs.keys(), namespace());
+            key = NamespaceKey.loadOrCreate(dirs.keys(), namespace(), console.progress());
         }
         return key;
     }

@@ -1,6 +1,5 @@
 package io.cgrender.testkit;
 
-import org.junit.jupiter.api.Assumptions;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -33,8 +32,8 @@ import java.util.regex.Pattern;
  * the {@code internal-sftp} subsystem. Everything it uses lives in one temporary directory that {@link #close()}
  * deletes.
  * <p>
- * Tests that start one are skipped (JUnit assumption) where {@code /usr/sbin/sshd} is not installed. A JVM shutdown
- * hook kills any server a test forgot to close.
+ * Tests that start one are skipped (on CI they fail: {@link Requirement}) where {@code /usr/sbin/sshd} is missing.
+ * A JVM shutdown hook kills any server a test forgot to close.
  */
 public final class LocalSshd implements AutoCloseable {
 
@@ -80,12 +79,12 @@ public final class LocalSshd implements AutoCloseable {
         this.authorizedKeysSetting = authorizedKeysFile == null ? authorizedKeys.toString() : authorizedKeysFile;
     }
 
-    /** Skips the calling test, with the reason, unless OpenSSH's server and {@code ssh-keygen} are installed. */
+    /** Skips the calling test (fails it on CI), with the reason, unless OpenSSH's sshd and ssh-keygen are installed. */
     public static void assumeAvailable() {
-        Assumptions.assumeTrue(Files.isExecutable(SSHD), SSHD + " is not installed (Debian package openssh-server):"
-                + " skipping a test that needs a real OpenSSH server");
-        Assumptions.assumeTrue(onPath("ssh-keygen"), "ssh-keygen is not installed (Debian package openssh-client):"
-                + " skipping a test that needs a real OpenSSH server");
+        Requirement.require(Files.isExecutable(SSHD), SSHD + " is not installed (Debian package openssh-server),"
+                + " and the test needs a real OpenSSH server");
+        Requirement.require(onPath("ssh-keygen"), "ssh-keygen is not installed (Debian package openssh-client),"
+                + " and the test needs a real OpenSSH server");
     }
 
     /** Starts a server on a free port; skips the calling test if OpenSSH is not installed. */

@@ -1,7 +1,5 @@
 package io.cgrender.testkit;
 
-import org.junit.jupiter.api.Assumptions;
-
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,7 +28,7 @@ import java.util.Optional;
  * moto is found as: the Python named by the system property {@code cgrender.moto.python} or the environment
  * variable {@code CGRENDER_MOTO_PYTHON}; else {@code python3} on the PATH; else any pyenv Python
  * ({@code $PYENV_ROOT/versions/}{@code *}{@code /bin/python3}) that can {@code import moto.server}. Where none can,
- * the calling test is skipped with a message saying so (JUnit assumption).
+ * the calling test is skipped with a message saying so (on CI, {@code CI=true}, it fails: {@link Requirement}).
  * <p>
  * {@link #shared()} is one server per JVM, stopped by a shutdown hook; {@link #start()} is a server of the caller's
  * own, stopped by {@link #close()}.
@@ -71,8 +69,8 @@ public final class MotoServer implements AutoCloseable {
     /** Starts a server of the caller's own; skips the calling test if moto is not installed. */
     public static MotoServer start() {
         String python = findPython().orElse(null);
-        Assumptions.assumeTrue(python != null, "moto is not installed (pip install 'moto[server]'; see the README,"
-                + " Building and testing): skipping a test that needs an EC2-compatible server. Looked for a Python"
+        Requirement.require(python != null, "moto is not installed (pip install 'moto[server]'; see the README,"
+                + " Building and testing), and the test needs an EC2-compatible server. Looked for a Python"
                 + " that can import moto.server: -Dcgrender.moto.python, $CGRENDER_MOTO_PYTHON, python3 on the PATH,"
                 + " pyenv's versions");
         try {

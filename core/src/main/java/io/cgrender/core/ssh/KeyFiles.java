@@ -15,17 +15,22 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.util.Iterator;
+import java.util.Set;
 
 /**
  * Ed25519 key pairs in OpenSSH's file formats: a private key file readable only by its owner (0600) and a
  * {@code .pub} next to it, so the system {@code ssh -i} can use the same key as cgrender.
  */
 public final class KeyFiles {
+
+    private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
 
     private KeyFiles() {
     }
@@ -40,7 +45,11 @@ public final class KeyFiles {
 
     /**
      * Writes {@code pair} to {@code privateKey} (mode 0600, created that way so it is never readable by others) and
-     * its public half to {@code privateKey.pub}. Fails if the private key file already exists.
+     * its public half to {@code privateKey.pub} (0644). The {@code .pub} is written first and the private key last,
+     * each complete under a temporary name of its own and then published in one step, so whoever sees the private
+     * key sees it whole, with its {@code .pub} beside it. The private key is published without replacing: if the file
+     * exists, this fails with {@link FileAlreadyExistsException} and changes nothing but the {@code .pub}, so
+     * concurrent writers of one key hold a lock around this (as {@link NamespaceKey} does).
      */
     public static void write(KeyPair pair, Path privateKey, String comment) throws IOException {
         ByteArrayOutputStream encoded = new ByteArrayOutputStream();
@@ -50,17 +59,47 @@ public final class KeyFiles {
             throw new IOException("cannot encode private key: " + e.getMessage(), e);
         }
         Files.createDirectories(privateKey.getParent());
-        Path tmp = privateKey.resolveSibling(privateKey.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.write(tmp, encoded.toByteArray());
-        Files.writeString(publicKeyFile(privateKey), publicKeyLine(pair.getPublic()) + " " + comment + "\n");
-        try {
-            Files.move(tmp, privateKey, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
+        if (Files.exists(privateKey)) {
+            throw new FileAlreadyExistsException(privateKey.toString());
         }
+        writePublic(pair, privateKey, comment);
+        Path tmp = temporary(privateKey, PRIVATE);
+        try {
+            Files.write(tmp, encoded.toByteArray());
+            Files.createLink(privateKey, tmp); // fails if the file exists: never replaces a key
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** (Re)writes {@code privateKey.pub} with the public half of {@code pair}, replacing it in one step. */
+    public static void writePublic(KeyPair pair, Path privateKey, String comment) throws IOException {
+        Path tmp = temporary(privateKey, PUBLIC);
+        try {
+            Files.writeString(tmp, publicKeyLine(pair.getPublic()) + " " + comment + "\n");
+            Files.move(tmp, publicKeyFile(privateKey), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Whether {@code privateKey.pub} exists and holds the public half of {@code pair}. */
+    public static boolean hasPublicHalf(Path privateKey, KeyPair pair) throws IOException {
+        Path pub = publicKeyFile(privateKey);
+        if (!Files.exists(pub)) {
+            return false;
+        }
+        String[] fields = Files.readString(pub).strip().split("\\s+");
+        return fields.length >= 2 && publicKeyLine(pair.getPublic()).equals(fields[0] + " " + fields[1]);
+    }
+
+    /** A new, empty file with mode {@code mode} next to {@code file}, its name unique to this writer. */
+    private static Path temporary(Path file, Set<PosixFilePermission> mode) throws IOException {
+        Path tmp = Files.createTempFile(file.getParent(), file.getFileName() + ".", ".tmp",
+                PosixFilePermissions.asFileAttribute(mode));
+        Files.setPosixFilePermissions(tmp, mode); // the umask may have taken some away
+        return tmp;
     }
 
     /** Reads a private key written by {@link #write} (or by {@code ssh-keygen}, unencrypted). */

@@ -1,22 +1,19 @@
 package io.cgrender.core.ssh;
 
 import io.cgrender.core.CgrenderException;
+import io.cgrender.core.LockFile;
+import io.cgrender.core.ui.Progress;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.PublicKey;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ListIterator;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Pinned host keys in an OpenSSH {@code known_hosts} file, one entry per machine under its instance id as host
@@ -26,7 +23,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class KnownHosts {
 
-    private static final Map<Path, ReentrantLock> IN_PROCESS_LOCKS = new ConcurrentHashMap<>();
+    /** How long an update waits for another process updating the file at the same moment. */
+    private static final Duration LOCK_TIMEOUT = Duration.ofSeconds(30);
 
     private final Path file;
 
@@ -106,30 +104,20 @@ public final class KnownHosts {
         void apply(List<String> lines);
     }
 
-    /**
-     * Read-modify-write under two locks: a file lock against other processes, and (because a JVM cannot hold two
-     * overlapping file locks; the second throws) an in-process lock against other threads, e.g. several boxes
-     * pinning their keys at once.
-     */
+    /** Read-modify-write under the file's lock ({@link LockFile}), e.g. several boxes pinning their keys at once. */
     private void update(Edit edit) {
-        ReentrantLock inProcess = IN_PROCESS_LOCKS.computeIfAbsent(file.toAbsolutePath().normalize(),
-                p -> new ReentrantLock());
-        inProcess.lock();
         try {
             Files.createDirectories(file.getParent());
-            Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
-            try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock ignored = channel.lock()) {
+            LockFile.holding(file.resolveSibling(file.getFileName() + ".lock"), LOCK_TIMEOUT, Progress.NONE, () -> {
                 List<String> lines = readLines();
                 edit.apply(lines);
                 Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
                 Files.write(tmp, lines);
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            }
+                return null;
+            });
         } catch (IOException e) {
             throw new CgrenderException("cannot update " + file + ": " + e.getMessage(), e);
-        } finally {
-            inProcess.unlock();
         }
     }
 

@@ -2,7 +2,7 @@ package io.cgrender.core.ssh;
 
 import io.cgrender.core.ui.Progress;
 import io.cgrender.testkit.OsCommand;
-import org.junit.jupiter.api.Assumptions;
+import io.cgrender.testkit.Requirement;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -151,7 +151,7 @@ class KnownHostsTest extends SshTestBase {
     }
 
     private static void assumeSshClient() {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/ssh")),
+        Requirement.require(Files.isExecutable(Path.of("/usr/bin/ssh")),
                 "the OpenSSH client (/usr/bin/ssh) is not installed");
     }
 

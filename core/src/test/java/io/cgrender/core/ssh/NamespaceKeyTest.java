@@ -5,6 +5,7 @@ import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ui.Progress;
 import io.cgrender.testkit.LocalSshd;
 import io.cgrender.testkit.OsCommand;
+import io.cgrender.testkit.ProcessRace;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,6 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -86,6 +91,46 @@ class NamespaceKeyTest {
 
         assertTrue(e.getMessage().contains("chmod 600 " + key.privateKeyFile()), e.getMessage());
         assertTrue(e.getMessage().contains("rw-r-----"), e.getMessage());
+    }
+
+    @Test
+    void processesMakingTheKeyAtOnceAllGetTheSameOneWithItsPublicHalf() throws IOException {
+        Path keys = tmp.resolve("config/keys");
+        int processes = 6;
+
+        List<ProcessRace.Result> results = ProcessRace.of(processes, Duration.ofSeconds(90))
+                .run(LoadNamespaceKey.class, keys.toString(), NAMESPACE.toString());
+
+        Path file = keys.resolve(NAMESPACE.encoded());
+        String expected = "fingerprint " + KeyFiles.fingerprint(KeyFiles.read(file).getPublic()) + "\npub matches\n";
+        for (ProcessRace.Result r : results) {
+            assertEquals(0, r.exitCode(), r.toString());
+            assertEquals(expected, r.stdout(), "every process uses the key on file: " + r);
+            assertEquals(List.of(), r.stderr().lines().filter(l -> !l.startsWith("SLF4J")).toList(), r.toString());
+        }
+        assertEquals("rw-------", mode(file));
+        assertEquals("rw-r--r--", mode(KeyFiles.publicKeyFile(file)));
+        try (Stream<Path> left = Files.list(keys)) {
+            assertEquals(Set.of(file.getFileName().toString(), file.getFileName() + ".pub",
+                    file.getFileName() + ".lock"), left.map(p -> p.getFileName().toString()).collect(
+                    Collectors.toSet()), "no temporary files are left");
+        }
+    }
+
+    @Test
+    void aMissingOrStalePublicHalfIsWrittenAgain() throws IOException {
+        Path keys = tmp.resolve("keys");
+        NamespaceKey key = NamespaceKey.loadOrCreate(keys, NAMESPACE);
+        Path pub = KeyFiles.publicKeyFile(key.privateKeyFile());
+
+        Files.delete(pub);
+        NamespaceKey.loadOrCreate(keys, NAMESPACE);
+        assertEquals(key.publicKeyLine(), fields(Files.readString(pub)));
+
+        Files.writeString(pub, KeyFiles.publicKeyLine(KeyFiles.generateEd25519().getPublic()) + " other\n");
+        NamespaceKey.loadOrCreate(keys, NAMESPACE);
+        assertEquals(key.publicKeyLine(), fields(Files.readString(pub)));
+        assertEquals("rw-r--r--", mode(pub));
     }
 
     private static String mode(Path path) throws IOException {

@@ -137,6 +137,12 @@ final class AwsClients implements AutoCloseable {
                 services.presigner(), services.ses(), other, services.sts()), http);
     }
 
+    /** These clients with {@code other} for S3 (e.g. a wrapper that injects answers in tests); closes it too. */
+    AwsClients withS3(S3Client other) {
+        return new AwsClients(settings, region, credentials, ec2, ssm, new Services(other, services.presigner(),
+                services.ses(), services.iam(), services.sts()), http);
+    }
+
     Region region() {
         return region;
     }

@@ -1,29 +1,30 @@
 package io.cgrender.ec2;
 
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigParseOptions;
-import com.typesafe.config.ConfigSyntax;
-import com.typesafe.config.ConfigValue;
 import io.cgrender.core.CgrenderException;
 import io.cgrender.core.Json;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
+import io.cgrender.core.sync.FileHashes;
 import io.cgrender.core.ui.Console;
+import io.cgrender.core.ui.Wait;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.iam.model.EntityAlreadyExistsException;
 import software.amazon.awssdk.services.iam.model.InstanceProfile;
+import software.amazon.awssdk.services.iam.model.LimitExceededException;
+import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
+import software.amazon.awssdk.services.iam.model.Role;
 import software.amazon.awssdk.services.iam.model.Tag;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The namespace's IAM role and instance profile, {@code cgrender_<encoded namespace>} (path {@code /cgrender/}), which
@@ -34,13 +35,18 @@ import java.util.TreeSet;
  *   <li>{@code ses:SendEmail}/{@code SendRawEmail} from the senders it was used with ({@code ses:FromAddress});</li>
  *   <li>{@code ec2:StopInstances} of instances tagged with the namespace ({@code --after stop}).</li>
  * </ul>
- * It cannot read, list or delete results, and cannot start, terminate or launch anything. The policy grows as the
- * namespace uses more locations or senders; grants are never removed by a render, since boxes of the namespace may be
- * using them.
+ * It cannot read, list or delete results, and cannot start, terminate or launch anything. Each grant is an inline
+ * policy of its own, named after what it grants ({@code cgrender-box-store-<hash of the ARN>},
+ * {@code cgrender-box-mail-<hash of the sender>}, {@code cgrender-box-stop}): putting one never changes another, so
+ * clients that use the namespace with different locations or senders at the same moment all end up granted, with no
+ * read-merge-write to lose one. Grants are never removed by a render, since boxes of the namespace may be using them.
+ * Clients making the role or the instance profile at the same moment all succeed: IAM takes one create, the others
+ * use what it made (waiting while IAM does not show it yet).
  */
 final class BoxProfile {
 
     static final String PATH = "/cgrender/";
+    /** The prefix of the role's inline policies (and the name of the one policy older versions wrote). */
     static final String POLICY = "cgrender-box";
     private static final Duration ASSOCIATE_TIMEOUT = Duration.ofSeconds(90);
 
@@ -60,9 +66,7 @@ final class BoxProfile {
         if (name.length() <= 64) {
             return name;
         }
-        String hash = java.util.HexFormat.of().formatHex(io.cgrender.core.sync.FileHashes.sha256digest(
-                name.getBytes(StandardCharsets.UTF_8))).substring(0, 12);
-        return name.substring(0, 51) + "_" + hash;
+        return name.substring(0, 51) + "_" + FileHashes.sha256Hex(name).substring(0, 12);
     }
 
     /** What the box may do: put objects below these ARNs' prefixes, mail from these senders. */
@@ -70,44 +74,118 @@ final class BoxProfile {
     }
 
     /**
-     * Makes the role (trusting EC2), its policy (with at least {@code grants}) and the instance profile holding it;
-     * returns the instance profile's ARN.
+     * Makes the role (trusting EC2), its policies (at least those of {@code grants}) and the instance profile holding
+     * it; returns the instance profile's ARN.
      *
      * @throws SdkException as IAM answered, for the caller to tell a refusal from a failure
      */
     String ensure(Namespace namespace, Grants grants, String account) {
         String name = name(namespace);
         List<Tag> tags = List.of(Tag.builder().key(Tags.NAMESPACE).value(namespace.toString()).build());
-        boolean createdRole = false;
-        try {
-            aws.iam().getRole(r -> r.roleName(name));
-        } catch (software.amazon.awssdk.services.iam.model.NoSuchEntityException e) {
-            aws.iam().createRole(r -> r.roleName(name).path(PATH).tags(tags)
-                    .description("cgrender boxes of " + namespace + ": store results, send mail, stop themselves")
-                    .assumeRolePolicyDocument(TRUST));
-            createdRole = true;
-        }
-        Optional<Grants> current = createdRole ? Optional.empty() : currentGrants(name);
-        Grants wanted = merged(grants, current);
-        String policy = policy(namespace, wanted, account, partition());
-        if (current.isEmpty() || !wanted.equals(merged(current.get(), Optional.empty()))) {
-            aws.iam().putRolePolicy(r -> r.roleName(name).policyName(POLICY).policyDocument(policy));
-        }
-        InstanceProfile profile;
-        try {
-            profile = aws.iam().getInstanceProfile(r -> r.instanceProfileName(name)).instanceProfile();
-        } catch (software.amazon.awssdk.services.iam.model.NoSuchEntityException e) {
-            profile = aws.iam().createInstanceProfile(r -> r.instanceProfileName(name).path(PATH).tags(tags))
-                    .instanceProfile();
-        }
-        if (profile.roles().stream().noneMatch(role -> name.equals(role.roleName()))) {
-            aws.iam().addRoleToInstanceProfile(r -> r.instanceProfileName(name).roleName(name));
-        }
+        boolean createdRole = createRoleUnlessItExists(name, namespace, tags);
+        grant(name, policies(namespace, grants, account, partition()));
+        InstanceProfile profile = instanceProfile(name, tags);
+        holdRole(profile, name);
         if (createdRole) {
             console.status("created IAM role and instance profile " + name + " for the boxes of " + namespace
                     + " (they may only store results, send mail and stop themselves)");
         }
         return profile.arn();
+    }
+
+    /** Makes the role unless it exists (or another client makes it at the same moment); whether this made it. */
+    private boolean createRoleUnlessItExists(String name, Namespace namespace, List<Tag> tags) {
+        if (role(name).isPresent()) {
+            return false;
+        }
+        try {
+            aws.iam().createRole(r -> r.roleName(name).path(PATH).tags(tags)
+                    .description("cgrender boxes of " + namespace + ": store results, send mail, stop themselves")
+                    .assumeRolePolicyDocument(TRUST));
+            return true;
+        } catch (EntityAlreadyExistsException raced) {
+            return false;
+        }
+    }
+
+    /** Puts each of {@code policies} (by name) the role does not have; waits while IAM does not show the role yet. */
+    private void grant(String role, Map<String, String> policies) {
+        Set<String> present = Visibility.await("IAM role " + role, pollInterval, console.progress(),
+                () -> policyNames(role));
+        policies.forEach((policy, document) -> {
+            if (!present.contains(policy)) {
+                aws.iam().putRolePolicy(r -> r.roleName(role).policyName(policy).policyDocument(document));
+            }
+        });
+    }
+
+    /** The instance profile, made unless it exists (or another client makes it at the same moment). */
+    private InstanceProfile instanceProfile(String name, List<Tag> tags) {
+        Optional<InstanceProfile> existing = instanceProfile(name);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        try {
+            return aws.iam().createInstanceProfile(r -> r.instanceProfileName(name).path(PATH).tags(tags))
+                    .instanceProfile();
+        } catch (EntityAlreadyExistsException raced) {
+            return Visibility.await("instance profile " + name, pollInterval, console.progress(),
+                    () -> instanceProfile(name));
+        }
+    }
+
+    /**
+     * Puts the role into the instance profile unless it holds it. An instance profile holds one role: when another
+     * client put it in at the same moment, IAM says the profile is full, and this waits until it shows the role.
+     */
+    private void holdRole(InstanceProfile profile, String role) {
+        if (holds(profile, role)) {
+            return;
+        }
+        try {
+            aws.iam().addRoleToInstanceProfile(r -> r.instanceProfileName(profile.instanceProfileName())
+                    .roleName(role));
+        } catch (LimitExceededException full) {
+            InstanceProfile now = Visibility.await("the role of instance profile " + profile.instanceProfileName(),
+                    pollInterval, console.progress(), () -> instanceProfile(profile.instanceProfileName())
+                            .filter(p -> !p.roles().isEmpty()));
+            if (!holds(now, role)) {
+                throw new CgrenderException("instance profile " + profile.instanceProfileName() + " holds the role "
+                        + now.roles().get(0).roleName() + ", not " + role + "; remove that role from it (aws iam"
+                        + " remove-role-from-instance-profile --instance-profile-name " + profile.instanceProfileName()
+                        + " --role-name " + now.roles().get(0).roleName() + ")", full);
+            }
+        }
+    }
+
+    private static boolean holds(InstanceProfile profile, String role) {
+        return profile.roles().stream().anyMatch(r -> role.equals(r.roleName()));
+    }
+
+    private Optional<Role> role(String name) {
+        try {
+            return Optional.of(aws.iam().getRole(r -> r.roleName(name)).role());
+        } catch (NoSuchEntityException e) {
+            return Optional.empty();
+        }
+    }
+
+    private Optional<InstanceProfile> instanceProfile(String name) {
+        try {
+            return Optional.of(aws.iam().getInstanceProfile(r -> r.instanceProfileName(name)).instanceProfile());
+        } catch (NoSuchEntityException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The names of the role's inline policies; empty while IAM does not know the role. */
+    private Optional<Set<String>> policyNames(String role) {
+        try {
+            return Optional.of(new HashSet<>(aws.iam().listRolePoliciesPaginator(r -> r.roleName(role))
+                    .policyNames().stream().toList()));
+        } catch (NoSuchEntityException e) {
+            return Optional.empty();
+        }
     }
 
     /**
@@ -126,37 +204,27 @@ final class BoxProfile {
         if (current.isPresent()) {
             return current.get();
         }
-        long deadline = System.nanoTime() + ASSOCIATE_TIMEOUT.toNanos();
-        while (true) {
-            try {
-                aws.ec2().associateIamInstanceProfile(r -> r.instanceId(instance.instanceId())
-                        .iamInstanceProfile(p -> p.arn(profileArn)));
-                console.verbose("gave " + instance.instanceId() + " the instance profile " + profileArn);
-                return profileArn;
-            } catch (SdkException e) {
-                boolean notYet = AwsErrors.is(e, "InvalidParameterValue")
-                        && String.valueOf(e.getMessage()).contains("nstance Profile");
-                if (!notYet || System.nanoTime() - deadline > 0) {
-                    throw e;
-                }
-                console.verbose("waiting for IAM to make " + profileArn + " known to EC2");
-                sleep();
-            }
-        }
+        return Wait.until("waiting for IAM to make " + profileArn + " known to EC2", ASSOCIATE_TIMEOUT, pollInterval,
+                console.progress(), () -> {
+                    try {
+                        aws.ec2().associateIamInstanceProfile(r -> r.instanceId(instance.instanceId())
+                                .iamInstanceProfile(p -> p.arn(profileArn)));
+                        console.verbose("gave " + instance.instanceId() + " the instance profile " + profileArn);
+                        return Wait.Poll.ready(profileArn);
+                    } catch (SdkException e) {
+                        if (AwsErrors.is(e, "InvalidParameterValue")
+                                && String.valueOf(e.getMessage()).contains("nstance Profile")) {
+                            return Wait.Poll.notYet(AwsErrors.summary(e));
+                        }
+                        throw e;
+                    }
+                });
     }
 
     /** Whether the role or instance profile {@code name} exists; false too when IAM may not be asked. */
     boolean exists(String name) {
         try {
-            aws.iam().getRole(r -> r.roleName(name));
-            return true;
-        } catch (software.amazon.awssdk.services.iam.model.NoSuchEntityException e) {
-            try {
-                aws.iam().getInstanceProfile(r -> r.instanceProfileName(name));
-                return true;
-            } catch (software.amazon.awssdk.services.iam.model.NoSuchEntityException gone) {
-                return false;
-            }
+            return role(name).isPresent() || instanceProfile(name).isPresent();
         } catch (SdkException e) {
             if (AwsErrors.is(e, "AccessDenied", "AccessDeniedException")) {
                 return false; // nobody who may not read IAM had cgrender make a role
@@ -165,18 +233,19 @@ final class BoxProfile {
         }
     }
 
-    /** Removes the instance profile and role {@code name} with its policy; what is already gone is skipped. */
+    /** Removes the instance profile and role {@code name} with its policies; what is already gone is skipped. */
     void delete(String name) {
         ignoringMissing(() -> aws.iam().removeRoleFromInstanceProfile(r -> r.instanceProfileName(name).roleName(name)));
         ignoringMissing(() -> aws.iam().deleteInstanceProfile(r -> r.instanceProfileName(name)));
-        ignoringMissing(() -> aws.iam().deleteRolePolicy(r -> r.roleName(name).policyName(POLICY)));
+        ignoringMissing(() -> policyNames(name).orElse(Set.of()).forEach(policy -> ignoringMissing(
+                () -> aws.iam().deleteRolePolicy(r -> r.roleName(name).policyName(policy)))));
         ignoringMissing(() -> aws.iam().deleteRole(r -> r.roleName(name)));
     }
 
     private void ignoringMissing(Runnable call) {
         try {
             call.run();
-        } catch (software.amazon.awssdk.services.iam.model.NoSuchEntityException gone) {
+        } catch (NoSuchEntityException gone) {
             // already gone
         } catch (SdkException e) {
             throw aws.explain("removing an IAM role or instance profile of cgrender", e);
@@ -186,20 +255,28 @@ final class BoxProfile {
     static final String TRUST = Json.write(Map.of("Version", "2012-10-17", "Statement", List.of(Map.of(
             "Effect", "Allow", "Principal", Map.of("Service", "ec2.amazonaws.com"), "Action", "sts:AssumeRole"))));
 
-    /** The role's policy document. */
-    static String policy(Namespace namespace, Grants grants, String account, String partition) {
-        List<Object> statements = new ArrayList<>();
-        statements.add(statement("StoreResults", List.of("s3:PutObject"), grants.objectArns(), null));
-        if (!grants.senders().isEmpty()) {
-            statements.add(statement("SendMail", List.of("ses:SendEmail", "ses:SendRawEmail"), List.of("*"),
-                    Map.of("StringEquals", Map.of("ses:FromAddress", grants.senders()))));
+    /** The role's inline policies for {@code grants}, by name: one per location, one per sender, one to stop. */
+    static Map<String, String> policies(Namespace namespace, Grants grants, String account, String partition) {
+        Map<String, String> policies = new TreeMap<>();
+        for (String arn : grants.objectArns()) {
+            policies.put(POLICY + "-store-" + FileHashes.sha256Hex(arn).substring(0, 16), document(statement(
+                    "StoreResults", List.of("s3:PutObject"), List.of(arn), null)));
         }
-        statements.add(statement("StopBoxesOfTheNamespace", List.of("ec2:StopInstances"),
+        for (String sender : grants.senders()) {
+            policies.put(POLICY + "-mail-" + FileHashes.sha256Hex(sender).substring(0, 16), document(statement(
+                    "SendMail", List.of("ses:SendEmail", "ses:SendRawEmail"), List.of("*"),
+                    Map.of("StringEquals", Map.of("ses:FromAddress", sender)))));
+        }
+        policies.put(POLICY + "-stop", document(statement("StopBoxesOfTheNamespace", List.of("ec2:StopInstances"),
                 List.of("arn:" + partition + ":ec2:*:" + account + ":instance/*"),
-                Map.of("StringEquals", Map.of("aws:ResourceTag/" + Tags.NAMESPACE, namespace.toString()))));
+                Map.of("StringEquals", Map.of("aws:ResourceTag/" + Tags.NAMESPACE, namespace.toString())))));
+        return policies;
+    }
+
+    private static String document(Map<String, Object> statement) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("Version", "2012-10-17");
-        doc.put("Statement", statements);
+        doc.put("Statement", List.of(statement));
         return Json.write(doc);
     }
 
@@ -216,71 +293,11 @@ final class BoxProfile {
         return s;
     }
 
-    /** The grants of the role's policy now, if it has one. */
-    private Optional<Grants> currentGrants(String name) {
-        String document;
-        try {
-            document = aws.iam().getRolePolicy(r -> r.roleName(name).policyName(POLICY)).policyDocument();
-        } catch (software.amazon.awssdk.services.iam.model.NoSuchEntityException e) {
-            return Optional.empty();
-        }
-        return Optional.of(parse(document.startsWith("%") ? URLDecoder.decode(document, StandardCharsets.UTF_8)
-                : document));
-    }
-
-    /** The grants of a policy document this class wrote. */
-    static Grants parse(String document) {
-        List<String> arns = new ArrayList<>();
-        List<String> senders = new ArrayList<>();
-        try {
-            var doc = ConfigFactory.parseString(document, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON));
-            for (var s : doc.getObjectList("Statement")) {
-                Object sid = s.get("Sid") == null ? null : s.get("Sid").unwrapped();
-                if ("StoreResults".equals(sid)) {
-                    arns.addAll(strings(s.get("Resource")));
-                } else if ("SendMail".equals(sid)) {
-                    senders.addAll(strings(s.toConfig().getObject("Condition").toConfig().getObject("StringEquals")
-                            .get("ses:FromAddress")));
-                }
-            }
-        } catch (RuntimeException e) {
-            // not a document cgrender wrote: start over from what this render needs
-        }
-        return new Grants(arns, senders);
-    }
-
-    private static List<String> strings(ConfigValue value) {
-        if (value == null) {
-            return List.of();
-        }
-        Object v = value.unwrapped();
-        return v instanceof List<?> list ? list.stream().map(String::valueOf).toList() : List.of(String.valueOf(v));
-    }
-
-    private static Grants merged(Grants wanted, Optional<Grants> current) {
-        TreeSet<String> arns = new TreeSet<>(wanted.objectArns());
-        TreeSet<String> senders = new TreeSet<>(wanted.senders());
-        current.ifPresent(c -> {
-            arns.addAll(c.objectArns());
-            senders.addAll(c.senders());
-        });
-        return new Grants(List.copyOf(arns), List.copyOf(senders));
-    }
-
     private String partition() {
         try {
             return aws.region().metadata().partition().id();
         } catch (RuntimeException e) {
             return "aws";
-        }
-    }
-
-    private void sleep() {
-        try {
-            Thread.sleep(Math.max(500, pollInterval.toMillis()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CgrenderException("interrupted while giving a box its instance profile", e);
         }
     }
 }

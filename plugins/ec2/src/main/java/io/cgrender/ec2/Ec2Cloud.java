@@ -69,8 +69,6 @@ final class Ec2Cloud implements Cloud {
     private final BaseImages baseImages;
     private final Ec2Images images;
     private final Ec2Delivery delivery;
-    /** Key pair and security group that a launch of this process created, by the instance launched with them. */
-    private final Map<String, Ec2Launch.Created> createdFor = new ConcurrentHashMap<>();
     /** Instances this process launched: EC2 may not describe them for a moment after RunInstances. */
     private final Set<String> launchedHere = ConcurrentHashMap.newKeySet();
 
@@ -81,8 +79,8 @@ final class Ec2Cloud implements Cloud {
         this.access = access;
         this.console = context.console();
         this.waiter = Ec2Waiter.builder().client(aws.ec2()).build();
-        this.keyPairs = new NamespaceKeyPair(aws);
-        this.securityGroups = new NamespaceSecurityGroup(aws, settings);
+        this.keyPairs = new NamespaceKeyPair(aws, settings.pollInterval(), console);
+        this.securityGroups = new NamespaceSecurityGroup(aws, settings, console);
         this.baseImages = new BaseImages(aws, settings, console);
         this.images = new Ec2Images(this);
         this.delivery = new Ec2Delivery(this, ResultSettings.from(context.settings()));
@@ -136,9 +134,6 @@ final class Ec2Cloud implements Cloud {
         Ec2Launch launch = new Ec2Launch(this, spec);
         Instance instance = launch.run();
         launchedHere.add(instance.instanceId());
-        if (launch.created().any()) {
-            createdFor.put(instance.instanceId(), launch.created());
-        }
         return toMachine(instance);
     }
 
@@ -254,7 +249,6 @@ final class Ec2Cloud implements Cloud {
     @Override
     public void terminate(String id, Duration timeout, Progress progress) {
         if (instance(id).filter(i -> i.state().name() != InstanceStateName.TERMINATED).isEmpty()) {
-            removeCreatedFor(id, timeout);
             return;
         }
         try {
@@ -266,31 +260,6 @@ final class Ec2Cloud implements Cloud {
         }
         waitFor("waiting for EC2 instance " + id + " to terminate", timeout, progress,
                 o -> waiter.waitUntilInstanceTerminated(byId(id), o));
-        removeCreatedFor(id, timeout);
-    }
-
-    /**
-     * Undoes what the launch of {@code id} in this process created besides the instance (the namespace's key pair and
-     * security group, on first use), when a failed create terminates it and no other box uses them.
-     */
-    private void removeCreatedFor(String id, Duration timeout) {
-        Ec2Launch.Created created = createdFor.remove(id);
-        if (created == null) {
-            return;
-        }
-        List<Instance> others = aws.call("listing the instances of " + context.namespace(), () -> aws.ec2()
-                .describeInstancesPaginator(r -> r.filters(Filter.builder().name("instance-state-name")
-                        .values(LIVE_STATES).build())).reservations().stream()
-                .flatMap(r -> r.instances().stream()).filter(i -> !i.instanceId().equals(id)).toList());
-        created.groupId().filter(group -> others.stream().noneMatch(i -> i.securityGroups().stream()
-                .anyMatch(g -> group.equals(g.groupId())))).ifPresent(group -> {
-                    console.verbose("deleting security group " + group + ", created for " + id);
-                    securityGroups.delete(group, timeout);
-                });
-        created.keyName().filter(key -> others.stream().noneMatch(i -> key.equals(i.keyName()))).ifPresent(key -> {
-            console.verbose("deleting key pair " + key + ", created for " + id);
-            keyPairs.delete(key);
-        });
     }
 
     // ---------------------------------------------------------------- access, images, gc, adoption

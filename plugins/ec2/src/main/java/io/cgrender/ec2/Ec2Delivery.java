@@ -84,7 +84,7 @@ final class Ec2Delivery implements ResultDelivery {
         this.cloud = cloud;
         this.aws = cloud.aws();
         this.settings = settings;
-        this.buckets = new ResultBucket(aws, cloud.console());
+        this.buckets = new ResultBucket(aws, cloud.console(), cloud.settings().pollInterval());
         this.objects = new S3Objects(aws);
         this.profiles = new BoxProfile(aws, cloud.console(), cloud.settings().pollInterval());
         this.mail = new Mail(aws);

@@ -38,17 +38,12 @@ import java.util.UUID;
 /**
  * One {@code launch}: the steps between a {@link LaunchSpec} and an instance id, each with its cleanup (Packer's
  * {@code step_run_source_instance} and friends, typed). The instance id is recorded the moment {@code RunInstances}
- * answers; if anything fails, what this launch made is undone in reverse order — the instance (waiting until it is
- * terminated), then the security group and key pair if this launch created them.
+ * answers; if anything fails, the instance is terminated (waiting until it is). The namespace's key pair and security
+ * group stay even when this launch made them: they are the namespace's, not the launch's, and another cgrender may
+ * have found them and be launching with them at this moment (on this machine or another). {@code cgrender gc} removes
+ * them once no box uses them.
  */
 final class Ec2Launch {
-
-    /** What a launch created besides the instance: the namespace's key pair and security group, on first use. */
-    record Created(Optional<String> keyName, Optional<String> groupId) {
-        boolean any() {
-            return keyName.isPresent() || groupId.isPresent();
-        }
-    }
 
     private final Ec2Cloud cloud;
     private final LaunchSpec spec;
@@ -72,14 +67,6 @@ final class Ec2Launch {
             return null;
         });
         return instance;
-    }
-
-    Created created() {
-        return new Created(
-                Optional.ofNullable(keyPair).filter(NamespaceKeyPair.Ensured::created)
-                        .map(NamespaceKeyPair.Ensured::name),
-                Optional.ofNullable(securityGroup).filter(NamespaceSecurityGroup.Ensured::created)
-                        .map(NamespaceSecurityGroup.Ensured::groupId));
     }
 
     private AwsClients aws() {
@@ -155,18 +142,6 @@ final class Ec2Launch {
                 cloud.console().verbose("imported key pair " + keyPair.name());
             }
         }
-
-        @Override
-        public void cleanup(Ec2Launch l, Outcome outcome) {
-            if (!outcome.succeeded() && keyPair != null && keyPair.created()) {
-                cloud.keyPairs().delete(keyPair.name());
-            }
-        }
-
-        @Override
-        public List<String> leftovers(Ec2Launch l) {
-            return keyPair != null && keyPair.created() ? List.of("key pair " + keyPair.name()) : List.of();
-        }
     }
 
     private final class SecurityGroupStep implements Step<Ec2Launch> {
@@ -181,20 +156,6 @@ final class Ec2Launch {
             if (securityGroup.created()) {
                 cloud.console().verbose("created security group " + securityGroup.groupId());
             }
-        }
-
-        @Override
-        public void cleanup(Ec2Launch l, Outcome outcome) {
-            if (!outcome.succeeded() && securityGroup != null && securityGroup.created()) {
-                cloud.securityGroups().delete(securityGroup.groupId(),
-                        cloud.context().settings().timeout("state-change"));
-            }
-        }
-
-        @Override
-        public List<String> leftovers(Ec2Launch l) {
-            return securityGroup != null && securityGroup.created()
-                    ? List.of("security group " + securityGroup.groupId()) : List.of();
         }
     }
 

@@ -4,6 +4,7 @@ import io.cgrender.core.CgrenderException;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.ssh.HostKeyFingerprint;
+import io.cgrender.core.ui.Console;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ec2.model.DescribeKeyPairsResponse;
@@ -14,6 +15,7 @@ import software.amazon.awssdk.services.ec2.model.TagSpecification;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -24,14 +26,20 @@ import java.util.Set;
  * The namespace's EC2 key pair, {@code cgrender_<encoded namespace>}: the public half of the namespace's ed25519 key
  * (generated on this client, {@link io.cgrender.core.ssh.NamespaceKey}), imported with {@code ImportKeyPair} and
  * tagged with the namespace. The private key never leaves the client. A key pair of that name holding another key is
- * refused, never overwritten: it belongs to the same namespace used from another machine.
+ * refused, never overwritten: it belongs to the same namespace used from another machine. Clients importing it at the
+ * same moment all succeed: the one whose import EC2 takes made it, the others find it (waiting while EC2 does not show
+ * it yet) and use it, as it holds the same key when they are on the same machine.
  */
 final class NamespaceKeyPair {
 
     private final AwsClients aws;
+    private final Duration pollInterval;
+    private final Console console;
 
-    NamespaceKeyPair(AwsClients aws) {
+    NamespaceKeyPair(AwsClients aws, Duration pollInterval, Console console) {
         this.aws = aws;
+        this.pollInterval = pollInterval;
+        this.console = console;
     }
 
     static String name(Namespace namespace) {
@@ -59,13 +67,14 @@ final class NamespaceKeyPair {
                             .build()));
             return new Ensured(name, true);
         } catch (SdkException e) {
-            if (AwsErrors.is(e, "InvalidKeyPair.Duplicate")) {
-                // Another cgrender imported it meanwhile: fine if it is our key.
-                KeyPairInfo theirs = describe(name).orElseThrow(() -> aws.explain("importing key pair " + name, e));
-                requireSameKey(theirs, publicKeyLine, keyFile);
-                return new Ensured(name, false);
+            if (!AwsErrors.is(e, "InvalidKeyPair.Duplicate")) {
+                throw aws.explain("importing key pair " + name, e);
             }
-            throw aws.explain("importing key pair " + name, e);
+            // Another cgrender imported it meanwhile: fine if it is our key.
+            KeyPairInfo theirs = Visibility.await("key pair " + name, pollInterval, console.progress(),
+                    () -> describe(name));
+            requireSameKey(theirs, publicKeyLine, keyFile);
+            return new Ensured(name, false);
         }
     }
 

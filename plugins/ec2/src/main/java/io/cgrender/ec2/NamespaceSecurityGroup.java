@@ -4,7 +4,7 @@ import io.cgrender.core.CgrenderException;
 import io.cgrender.core.UsageException;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
-import io.cgrender.core.ui.Progress;
+import io.cgrender.core.ui.Console;
 import io.cgrender.core.ui.Wait;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ec2.model.Filter;
@@ -17,7 +17,6 @@ import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ec2.model.TagSpecification;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -26,17 +25,21 @@ import java.util.Set;
 /**
  * The namespace's security group, {@code cgrender_<encoded namespace>}, in the VPC the boxes run in: SSH (TCP on the
  * SSH port) from the configured CIDRs or this machine's public address, nothing else. Shared by every box of the
- * namespace; a missing rule (say, the caller's address changed) is added to it.
+ * namespace; a missing rule (say, the caller's address changed) is added to it. Clients making it at the same moment
+ * all succeed: EC2 takes one create, the others find that group (waiting while EC2 does not show it yet), and each adds
+ * its own rules one by one, so a rule another client added at once never stops this one's.
  */
 final class NamespaceSecurityGroup {
 
     private final AwsClients aws;
     private final Ec2Settings settings;
+    private final Console console;
     private final CallerAddress caller;
 
-    NamespaceSecurityGroup(AwsClients aws, Ec2Settings settings) {
+    NamespaceSecurityGroup(AwsClients aws, Ec2Settings settings, Console console) {
         this.aws = aws;
         this.settings = settings;
+        this.console = console;
         this.caller = new CallerAddress(settings.publicIpUrl(), settings.connectTimeout().plusSeconds(5));
     }
 
@@ -53,34 +56,33 @@ final class NamespaceSecurityGroup {
         List<String> cidrs = cidrs();
         String name = name(namespace);
         Optional<SecurityGroup> existing = find(name, vpc);
-        boolean created = false;
-        String groupId;
         if (existing.isPresent()) {
-            groupId = existing.get().groupId();
-        } else {
-            try {
-                groupId = aws.ec2().createSecurityGroup(r -> r.groupName(name).vpcId(vpc)
-                        .description("cgrender boxes of namespace " + namespace + ": SSH only")
-                        .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.SECURITY_GROUP)
-                                .tags(Tag.builder().key(Tags.NAMESPACE).value(namespace.toString()).build(),
-                                        Tag.builder().key(Tags.NAME).value(namespace + " (cgrender)").build())
-                                .build())).groupId();
-                created = true;
-            } catch (SdkException e) {
-                if (!AwsErrors.is(e, "InvalidGroup.Duplicate")) {
-                    throw aws.explain("creating security group " + name, e);
-                }
-                groupId = find(name, vpc).orElseThrow(() -> aws.explain("creating security group " + name, e))
-                        .groupId();
-            }
+            allowSsh(existing.get().groupId(), sshSources(existing.get()), cidrs);
+            return new Ensured(existing.get().groupId(), false);
         }
-        allowSsh(groupId, existing.map(NamespaceSecurityGroup::sshSources).orElse(Set.of()), cidrs);
-        return new Ensured(groupId, created);
+        try {
+            String groupId = aws.ec2().createSecurityGroup(r -> r.groupName(name).vpcId(vpc)
+                    .description("cgrender boxes of namespace " + namespace + ": SSH only")
+                    .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.SECURITY_GROUP)
+                            .tags(Tag.builder().key(Tags.NAMESPACE).value(namespace.toString()).build(),
+                                    Tag.builder().key(Tags.NAME).value(namespace + " (cgrender)").build())
+                            .build())).groupId();
+            allowSsh(groupId, Set.of(), cidrs);
+            return new Ensured(groupId, true);
+        } catch (SdkException e) {
+            if (!AwsErrors.is(e, "InvalidGroup.Duplicate")) {
+                throw aws.explain("creating security group " + name, e);
+            }
+            SecurityGroup theirs = Visibility.await("security group " + name, settings.pollInterval(),
+                    console.progress(), () -> find(name, vpc));
+            allowSsh(theirs.groupId(), sshSources(theirs), cidrs);
+            return new Ensured(theirs.groupId(), false);
+        }
     }
 
     /** Deletes the group, retrying while the network interfaces of just terminated instances still hold it. */
     void delete(String groupId, Duration timeout) {
-        Wait.until("waiting to delete security group " + groupId, timeout, settings.pollInterval(), Progress.NONE,
+        Wait.until("waiting to delete security group " + groupId, timeout, settings.pollInterval(), console.progress(),
                 () -> {
                     try {
                         aws.ec2().deleteSecurityGroup(r -> r.groupId(groupId));
@@ -103,30 +105,41 @@ final class NamespaceSecurityGroup {
                 Filter.builder().name("vpc-id").values(vpc).build())).securityGroups().stream().findFirst());
     }
 
+    /**
+     * Adds a rule for each of {@code cidrs} not {@code present}, one call each: EC2 refuses a whole call when one of
+     * its rules exists, which another client may have added a moment ago. A group just made may be unknown to EC2 for
+     * a moment; the rule is added once it is known.
+     */
     private void allowSsh(String groupId, Set<String> present, List<String> cidrs) {
-        List<IpRange> v4 = new ArrayList<>();
-        List<Ipv6Range> v6 = new ArrayList<>();
         for (String cidr : cidrs) {
             if (present.contains(cidr)) {
                 continue;
             }
+            IpPermission.Builder ssh = IpPermission.builder().ipProtocol("tcp").fromPort(settings.sshPort())
+                    .toPort(settings.sshPort());
             if (cidr.contains(":")) {
-                v6.add(Ipv6Range.builder().cidrIpv6(cidr).description("cgrender SSH").build());
+                ssh.ipv6Ranges(Ipv6Range.builder().cidrIpv6(cidr).description("cgrender SSH").build());
             } else {
-                v4.add(IpRange.builder().cidrIp(cidr).description("cgrender SSH").build());
+                ssh.ipRanges(IpRange.builder().cidrIp(cidr).description("cgrender SSH").build());
             }
+            Visibility.await("security group " + groupId, settings.pollInterval(), console.progress(),
+                    () -> authorize(groupId, ssh.build(), cidr));
         }
-        if (v4.isEmpty() && v6.isEmpty()) {
-            return;
-        }
-        IpPermission ssh = IpPermission.builder().ipProtocol("tcp").fromPort(settings.sshPort())
-                .toPort(settings.sshPort()).ipRanges(v4).ipv6Ranges(v6).build();
+    }
+
+    /** Adds {@code rule}; empty while EC2 does not know the group yet. */
+    private Optional<Boolean> authorize(String groupId, IpPermission rule, String cidr) {
         try {
-            aws.ec2().authorizeSecurityGroupIngress(r -> r.groupId(groupId).ipPermissions(ssh));
+            aws.ec2().authorizeSecurityGroupIngress(r -> r.groupId(groupId).ipPermissions(rule));
+            return Optional.of(Boolean.TRUE);
         } catch (SdkException e) {
-            if (!AwsErrors.is(e, "InvalidPermission.Duplicate")) {
-                throw aws.explain("allowing SSH from " + String.join(", ", cidrs) + " in security group " + groupId, e);
+            if (AwsErrors.is(e, "InvalidPermission.Duplicate")) {
+                return Optional.of(Boolean.TRUE); // another client added it at the same moment
             }
+            if (AwsErrors.is(e, "InvalidGroup.NotFound")) {
+                return Optional.empty();
+            }
+            throw aws.explain("allowing SSH from " + cidr + " in security group " + groupId, e);
         }
     }
 

@@ -15,24 +15,32 @@ import software.amazon.awssdk.services.s3.waiters.S3Waiter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * The bucket a namespace's results go to, checked before anything is launched. A bucket the user names
  * ({@code -o s3://…}, {@code cgrender.results.location}) must exist, belong to this account and be in the boxes'
  * region; otherwise cgrender uses its default bucket for the account, region and namespace, which it creates on first
- * use: private (public access blocked, objects owned by the bucket owner), tagged with the namespace.
+ * use: private (public access blocked, objects owned by the bucket owner), tagged with the namespace. Clients that
+ * first use the namespace at the same moment all succeed: S3 takes one create, and whoever finds the default bucket
+ * not yet configured (made a moment ago by another client, or left so by one that crashed) configures it, which is
+ * the same whoever does it. The namespace tag is put last, so a bucket carrying it is a configured one.
  */
 final class ResultBucket {
 
     private final AwsClients aws;
     private final Console console;
+    private final Duration pollInterval;
     private String account;
 
-    ResultBucket(AwsClients aws, Console console) {
+    ResultBucket(AwsClients aws, Console console, Duration pollInterval) {
         this.aws = aws;
         this.console = console;
+        this.pollInterval = pollInterval;
     }
 
     /** The account of the credentials. */
@@ -65,8 +73,11 @@ final class ResultBucket {
             return location;
         }
         String name = defaultName(account(), aws.region().id(), namespace);
-        if (!requireUsable(name, "cgrender's default bucket", true)) {
-            create(name, namespace);
+        boolean created = !requireUsable(name, "cgrender's default bucket", true) && create(name, namespace);
+        configure(name, namespace);
+        if (created) {
+            console.status("created bucket s3://" + name + " for the results of " + namespace + " in "
+                    + aws.region().id() + " (private, public access blocked)");
         }
         return new S3Location(name, "");
     }
@@ -108,7 +119,11 @@ final class ResultBucket {
         if (!bucketRegion.equals(region)) {
             throw wrongRegion(here, bucketRegion);
         }
-        if (!owned(bucket)) {
+        if (mayBeMissing) {
+            // S3 vouched for the owner (expected bucket owner); the list may not show a bucket made a moment ago.
+            Visibility.await(here + " among the account's buckets", pollInterval, console.progress(),
+                    () -> Optional.of(Boolean.TRUE).filter(yes -> owned(bucket)));
+        } else if (!owned(bucket)) {
             throw new UsageException(here + " belongs to another AWS account: it is not among the buckets of account "
                     + account() + "; choose a bucket of your own (or leave the location out to use cgrender's own"
                     + " bucket)");
@@ -142,12 +157,14 @@ final class ResultBucket {
         }
     }
 
-    private void create(String bucket, Namespace namespace) {
+    /** Creates the bucket; false when another client of this account created it a moment ago. */
+    private boolean create(String bucket, Namespace namespace) {
         String region = aws.region().id();
         CreateBucketRequest.Builder request = CreateBucketRequest.builder().bucket(bucket);
         if (!region.equals("us-east-1")) {
             request.createBucketConfiguration(c -> c.locationConstraint(BucketLocationConstraint.fromValue(region)));
         }
+        boolean created = true;
         try {
             aws.s3().createBucket(request.build());
         } catch (S3Exception e) {
@@ -159,6 +176,7 @@ final class ResultBucket {
             if (!code.equals("BucketAlreadyOwnedByYou")) {
                 throw aws.explain("creating bucket " + bucket + " for the results of " + namespace, e);
             }
+            created = false;
         } catch (SdkException e) {
             throw aws.explain("creating bucket " + bucket + " for the results of " + namespace, e);
         }
@@ -169,13 +187,39 @@ final class ResultBucket {
             throw new CgrenderException("bucket " + bucket + " was created but S3 does not show it after "
                     + timeout.toSeconds() + "s: " + e.getMessage(), e);
         }
+        return created;
+    }
+
+    /**
+     * Blocks public access to the default bucket and tags it with the namespace, unless it carries the namespace tag
+     * already. Both are idempotent, and other tags are kept.
+     */
+    private void configure(String bucket, Namespace namespace) {
+        List<Tag> tags = tags(bucket);
+        if (tags.stream().anyMatch(t -> t.key().equals(Tags.NAMESPACE) && t.value().equals(namespace.toString()))) {
+            return;
+        }
         aws.run("blocking public access to bucket " + bucket, () -> aws.s3().putPublicAccessBlock(r -> r.bucket(bucket)
-                .publicAccessBlockConfiguration(c -> c.blockPublicAcls(true).ignorePublicAcls(true)
-                        .blockPublicPolicy(true).restrictPublicBuckets(true))));
-        aws.run("tagging bucket " + bucket, () -> aws.s3().putBucketTagging(r -> r.bucket(bucket).tagging(t -> t.tagSet(
-                Tag.builder().key(Tags.NAMESPACE).value(namespace.toString()).build(),
-                Tag.builder().key("Name").value("cgrender results of " + namespace).build()))));
-        console.status("created bucket s3://" + bucket + " for the results of " + namespace + " in " + region
-                + " (private, public access blocked)");
+                .expectedBucketOwner(account()).publicAccessBlockConfiguration(c -> c.blockPublicAcls(true)
+                        .ignorePublicAcls(true).blockPublicPolicy(true).restrictPublicBuckets(true))));
+        Map<String, Tag> merged = new LinkedHashMap<>();
+        tags.forEach(t -> merged.put(t.key(), t));
+        merged.put("Name", Tag.builder().key("Name").value("cgrender results of " + namespace).build());
+        merged.put(Tags.NAMESPACE, Tag.builder().key(Tags.NAMESPACE).value(namespace.toString()).build());
+        aws.run("tagging bucket " + bucket, () -> aws.s3().putBucketTagging(r -> r.bucket(bucket)
+                .expectedBucketOwner(account()).tagging(t -> t.tagSet(merged.values()))));
+    }
+
+    private List<Tag> tags(String bucket) {
+        try {
+            return aws.s3().getBucketTagging(r -> r.bucket(bucket).expectedBucketOwner(account())).tagSet();
+        } catch (S3Exception e) {
+            if (AwsErrors.code(e).equals("NoSuchTagSet")) {
+                return List.of();
+            }
+            throw aws.explain("reading the tags of bucket " + bucket, e);
+        } catch (SdkException e) {
+            throw aws.explain("reading the tags of bucket " + bucket, e);
+        }
     }
 }

@@ -17,12 +17,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mockito.Mockito;
-import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
-import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.IpPermission;
@@ -32,7 +29,6 @@ import software.amazon.awssdk.services.ec2.model.SecurityGroup;
 import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ec2.model.Volume;
 
-import java.lang.reflect.InvocationTargetException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -195,11 +192,12 @@ class Ec2CloudTest {
     }
 
     @Test
-    void aQuotaErrorFromRunInstancesIsPassedThroughWithAHintAndTheKeyPairAndGroupAreRemoved() {
+    void aQuotaErrorFromRunInstancesIsPassedThroughWithAHintAndTheNamespacesKeyPairAndGroupStay() {
         Ec2Cloud cloud = fx.cloud(Map.of(), real -> {
-            Ec2Client mock = delegatingMock(real);
-            doThrow(awsError("VcpuLimitExceeded", "You have requested more vCPU capacity than your current vCPU"
-                    + " limit of 32 allows for the instance bucket that the specified instance type belongs to."))
+            Ec2Client mock = Ec2Fixture.delegating(Ec2Client.class, real);
+            doThrow(Ec2Fixture.ec2Error("VcpuLimitExceeded", "You have requested more vCPU capacity than your"
+                    + " current vCPU limit of 32 allows for the instance bucket that the specified instance type"
+                    + " belongs to."))
                     .when(mock).runInstances(any(RunInstancesRequest.class));
             return mock;
         });
@@ -208,23 +206,23 @@ class Ec2CloudTest {
         assertTrue(e.getMessage().contains("Service Quotas") && e.getMessage().contains("--instance-type"),
                 "with a hint: " + e.getMessage());
         assertEquals(List.of(), fx.liveInstances());
-        assertEquals(List.of(), fx.ec2.describeKeyPairs().keyPairs(), "the key pair it imported is gone");
-        assertEquals(List.of(), groupsOf(NS), "the group it created is gone");
+        assertEquals(List.of("cgrender_alpha_"), keyPairNames(), "the namespace's key pair stays, for gc to collect");
+        assertEquals(1, groupsOf(NS).size(), "and so does its group");
     }
 
     @Test
-    void aFailureAfterRunInstancesTerminatesTheInstanceAndRemovesWhatTheCreateMade() {
+    void aFailureAfterRunInstancesTerminatesTheInstanceAndLeavesTheNamespacesKeyPairAndGroupToGc() {
         AtomicBoolean launched = new AtomicBoolean();
         AtomicBoolean failed = new AtomicBoolean();
         Ec2Cloud cloud = fx.cloud(Map.of(), real -> {
-            Ec2Client mock = delegatingMock(real);
+            Ec2Client mock = Ec2Fixture.delegating(Ec2Client.class, real);
             doAnswer(call -> {
                 launched.set(true);
                 return real.runInstances((RunInstancesRequest) call.getArgument(0));
             }).when(mock).runInstances(any(RunInstancesRequest.class));
             doAnswer(call -> {
                 if (launched.get() && failed.compareAndSet(false, true)) {
-                    throw awsError("InternalError", "injected: an internal error has occurred");
+                    throw Ec2Fixture.ec2Error("InternalError", "injected: an internal error has occurred");
                 }
                 return real.describeInstances((DescribeInstancesRequest) call.getArgument(0));
             }).when(mock).describeInstances(any(DescribeInstancesRequest.class));
@@ -241,9 +239,38 @@ class Ec2CloudTest {
                 .flatMap(r -> r.instances().stream()).toList();
         assertEquals(1, all.size(), "one instance was launched");
         assertEquals("terminated", all.get(0).state().nameAsString(), "and terminated again");
-        assertEquals(List.of(), fx.ec2.describeKeyPairs().keyPairs(), "the key pair this create imported is gone");
-        assertEquals(List.of(), groupsOf(NS), "the group this create made is gone");
         assertTrue(fx.err.toString().contains("terminating box " + all.get(0).instanceId()), fx.err.toString());
+        assertEquals(List.of("cgrender_alpha_"), keyPairNames(), "the namespace's key pair stays");
+        assertEquals(Set.of("key pair cgrender_alpha_", "security group " + groupsOf(NS).get(0).groupId()),
+                cloud.garbage().orElseThrow().find(NS, Set.of("probe-box"), Instant.now()).stream()
+                        .map(g -> g.kind() + " " + g.id()).collect(Collectors.toSet()),
+                "gc removes the key pair and group once no box uses them");
+    }
+
+    @Test
+    void aFailedLaunchNeverRemovesTheKeyPairAndGroupAnotherLaunchIsUsing() {
+        Ec2Cloud other = fx.cloud(Map.of());
+        AtomicReference<Machine> theirs = new AtomicReference<>();
+        Ec2Cloud failing = fx.cloud(Map.of(), real -> {
+            Ec2Client mock = Ec2Fixture.delegating(Ec2Client.class, real);
+            doAnswer(call -> {
+                // the other client finds the key pair and group this one has just made, and launches with them
+                theirs.set(other.launch(fx.spec(NS, "probe-box")));
+                throw Ec2Fixture.ec2Error("InsufficientInstanceCapacity", "injected: no capacity");
+            }).when(mock).runInstances(any(RunInstancesRequest.class));
+            return mock;
+        });
+
+        assertThrows(CgrenderException.class, () -> failing.launch(fx.spec(NS, "probe-box")));
+
+        Instance survivor = fx.instance(theirs.get().id());
+        assertEquals(List.of("cgrender_alpha_"), keyPairNames(), "the key pair the other box logs in with stays");
+        assertEquals("cgrender_alpha_", survivor.keyName());
+        assertEquals(List.of(survivor.securityGroups().get(0).groupId()), groupsOf(NS).stream()
+                .map(SecurityGroup::groupId).toList(), "the group it is reached through stays");
+        Machine running = other.awaitRunning(survivor.instanceId(), Duration.ofSeconds(30), Progress.NONE);
+        assertEquals("ok\n", fx.environment(other, NS).connect(running).exec("echo ok", Duration.ofSeconds(30))
+                .stdout(), "and the box is reachable with the namespace's key");
     }
 
     @Test
@@ -417,38 +444,14 @@ class Ec2CloudTest {
                 .values(ns.toString()).build())).securityGroups();
     }
 
+    private List<String> keyPairNames() {
+        return fx.ec2.describeKeyPairs().keyPairs().stream().map(KeyPairInfo::keyName).toList();
+    }
+
     private static Map<String, String> tags(List<Tag> tags) {
         return tags.stream().collect(Collectors.toMap(Tag::key, Tag::value));
     }
 
-    private static Ec2Exception awsError(String code, String message) {
-        return (Ec2Exception) Ec2Exception.builder().statusCode(400).message(message)
-                .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage(message).build()).build();
-    }
-
-    /**
-     * A mock that passes every call to {@code real}. The SDK's convenience overloads (a Consumer of a request builder,
-     * no argument, paginators) run on the mock itself and end in the overload taking the request, so stubbing that
-     * one catches every way of making a call.
-     */
-    static Ec2Client delegatingMock(Ec2Client real) {
-        return Mockito.mock(Ec2Client.class, Mockito.withSettings().defaultAnswer(call -> {
-            java.lang.reflect.Method method = call.getMethod();
-            Class<?>[] params = method.getParameterTypes();
-            boolean convenience = method.isDefault() && (method.getName().endsWith("Paginator")
-                    || (params.length == 1 && java.util.function.Consumer.class.isAssignableFrom(params[0]))
-                    || (params.length == 0 && software.amazon.awssdk.core.SdkResponse.class
-                    .isAssignableFrom(method.getReturnType())));
-            if (convenience) {
-                return call.callRealMethod();
-            }
-            try {
-                return method.invoke(real, call.getArguments());
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        }));
-    }
 
     /** Reads a stand-in's file as root. */
     static final class Ec2FixtureFiles {

@@ -16,11 +16,17 @@ import io.cgrender.core.ui.Console;
 import io.cgrender.ec2.testkit.Ec2TestKit;
 import io.cgrender.ec2.testkit.Standins;
 import io.cgrender.testkit.MotoServer;
+import org.mockito.Mockito;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.core.SdkResponse;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 import software.amazon.awssdk.services.ec2.model.Instance;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -122,6 +129,35 @@ final class Ec2Fixture implements AutoCloseable {
     List<Instance> liveInstances() {
         return ec2.describeInstancesPaginator(r -> { }).reservations().stream().flatMap(r -> r.instances().stream())
                 .filter(i -> !i.state().nameAsString().equals("terminated")).toList();
+    }
+
+    /**
+     * A mock of an AWS client that passes every call to {@code real}, for a test to stub the calls it changes. The
+     * SDK's convenience overloads (a Consumer of a request builder, no argument, paginators) run on the mock itself and
+     * end in the overload taking the request, so stubbing that one catches every way of making a call.
+     */
+    static <T> T delegating(Class<T> type, T real) {
+        return Mockito.mock(type, Mockito.withSettings().defaultAnswer(call -> {
+            Method method = call.getMethod();
+            Class<?>[] params = method.getParameterTypes();
+            boolean convenience = method.isDefault() && (method.getName().endsWith("Paginator")
+                    || (params.length == 1 && Consumer.class.isAssignableFrom(params[0]))
+                    || (params.length == 0 && SdkResponse.class.isAssignableFrom(method.getReturnType())));
+            if (convenience) {
+                return call.callRealMethod();
+            }
+            try {
+                return method.invoke(real, call.getArguments());
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        }));
+    }
+
+    /** The error EC2 answers with {@code code}, as the SDK throws it. */
+    static Ec2Exception ec2Error(String code, String message) {
+        return (Ec2Exception) Ec2Exception.builder().statusCode(400).message(message)
+                .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage(message).build()).build();
     }
 
     @Override

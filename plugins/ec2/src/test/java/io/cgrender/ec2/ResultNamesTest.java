@@ -5,6 +5,7 @@ import io.cgrender.core.ns.Namespace;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -53,20 +54,30 @@ class ResultNamesTest {
         assertEquals("cgrender_team_ci_", BoxProfile.name(ns));
         assertTrue(BoxProfile.name(Namespace.parse("/" + "a".repeat(40) + "/" + "b".repeat(40) + "/", null))
                 .length() <= 64);
-        BoxProfile.Grants grants = new BoxProfile.Grants(List.of("arn:aws:s3:::b/p/team/ci/*"),
-                List.of("me@example.com"));
-        String policy = BoxProfile.policy(ns, grants, "123456789012", "aws");
-        assertTrue(policy.contains("{\"Sid\":\"StoreResults\",\"Effect\":\"Allow\",\"Action\":[\"s3:PutObject\"],"
-                + "\"Resource\":[\"arn:aws:s3:::b/p/team/ci/*\"]}"), policy);
-        assertTrue(policy.contains("\"Action\":[\"ses:SendEmail\",\"ses:SendRawEmail\"],\"Resource\":[\"*\"],"
-                + "\"Condition\":{\"StringEquals\":{\"ses:FromAddress\":[\"me@example.com\"]}}"), policy);
-        assertTrue(policy.contains("\"Action\":[\"ec2:StopInstances\"],\"Resource\":[\"arn:aws:ec2:*:123456789012:"
-                + "instance/*\"],\"Condition\":{\"StringEquals\":{\"aws:ResourceTag/cgrender:namespace\":"
-                + "\"/team/ci/\"}}"), policy);
-        assertEquals(grants, BoxProfile.parse(policy), "what a render granted is read back");
-        assertEquals(new BoxProfile.Grants(List.of(), List.of()), BoxProfile.parse("not json"));
-        String noMail = BoxProfile.policy(ns, new BoxProfile.Grants(List.of("arn:aws:s3:::b/*"), List.of()),
-                "123456789012", "aws");
-        assertTrue(!noMail.contains("ses:"), noMail);
+        BoxProfile.Grants grants = new BoxProfile.Grants(List.of("arn:aws:s3:::b/p/team/ci/*",
+                "arn:aws:s3:::c/team/ci/*"), List.of("me@example.com"));
+        Map<String, String> policies = BoxProfile.policies(ns, grants, "123456789012", "aws");
+        assertEquals(4, policies.size(), "one policy per location, one per sender, one to stop: " + policies);
+        String all = String.join("\n", policies.values());
+        for (String arn : grants.objectArns()) {
+            assertTrue(all.contains("{\"Sid\":\"StoreResults\",\"Effect\":\"Allow\",\"Action\":[\"s3:PutObject\"],"
+                    + "\"Resource\":[\"" + arn + "\"]}"), all);
+        }
+        assertTrue(all.contains("\"Action\":[\"ses:SendEmail\",\"ses:SendRawEmail\"],\"Resource\":[\"*\"],"
+                + "\"Condition\":{\"StringEquals\":{\"ses:FromAddress\":\"me@example.com\"}}"), all);
+        assertEquals("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"StopBoxesOfTheNamespace\",\"Effect\":"
+                + "\"Allow\",\"Action\":[\"ec2:StopInstances\"],"
+                + "\"Resource\":[\"arn:aws:ec2:*:123456789012:instance/*\"],"
+                + "\"Condition\":{\"StringEquals\":{\"aws:ResourceTag/cgrender:namespace\":\"/team/ci/\"}}}]}",
+                policies.get("cgrender-box-stop"));
+        assertTrue(policies.keySet().stream().allMatch(name -> name.matches("cgrender-box-(store|mail)-[0-9a-f]{16}"
+                + "|cgrender-box-stop")), policies.keySet().toString());
+        BoxProfile.Grants reordered = new BoxProfile.Grants(List.of("arn:aws:s3:::c/team/ci/*",
+                "arn:aws:s3:::b/p/team/ci/*"), List.of("me@example.com"));
+        assertEquals(policies.keySet(), BoxProfile.policies(ns, reordered, "123456789012", "aws").keySet(),
+                "a grant's policy is named by what it grants, whoever asks for it");
+        Map<String, String> noMail = BoxProfile.policies(ns, new BoxProfile.Grants(List.of("arn:aws:s3:::b/*"),
+                List.of()), "123456789012", "aws");
+        assertTrue(noMail.values().stream().noneMatch(p -> p.contains("ses:")), noMail.toString());
     }
 }

@@ -98,8 +98,9 @@ class WatchdogTest {
 
     @Test
     void anOpenSshSessionKeepsTheBox() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(OsCommand.run(Duration.ofSeconds(10), "sh", "-c",
-                "command -v ss").exitCode() == 0, "ss (iproute2) is not installed: the watchdog counts sessions with it");
+        io.cgrender.testkit.Requirement.require(OsCommand.run(Duration.ofSeconds(10), "sh", "-c",
+                "command -v ss").exitCode() == 0, "ss (iproute2) is not installed, and the watchdog counts sessions"
+                + " with it");
         Files.createDirectories(state);
         Files.writeString(state.resolve("last-busy"), Long.toString(Instant.now().getEpochSecond() - 600));
         try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1,

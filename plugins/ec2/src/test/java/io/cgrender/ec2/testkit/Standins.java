@@ -1,7 +1,7 @@
 package io.cgrender.ec2.testkit;
 
 import io.cgrender.core.cloud.SshEndpoint;
-import org.junit.jupiter.api.Assumptions;
+import io.cgrender.testkit.Requirement;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 import software.amazon.awssdk.services.ec2.model.Image;
@@ -70,12 +70,12 @@ public final class Standins {
     private Standins() {
     }
 
-    /** Skips the calling test unless stand-ins can be made here: root (for useradd) and OpenSSH's sshd. */
+    /** Skips the calling test (fails it on CI) unless stand-ins can be made here: root (useradd) and sshd. */
     public static void assumeAvailable() {
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "EC2 stand-ins create a local user"
-                + " per instance (useradd), which needs root: skipping a test that needs them (CI runs as root)");
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/useradd")), "useradd is not installed: skipping"
-                + " a test that needs EC2 stand-ins");
+        Requirement.require("root".equals(System.getProperty("user.name")), "EC2 stand-ins create a local user"
+                + " per instance (useradd), which needs root (CI runs as root)");
+        Requirement.require(Files.isExecutable(Path.of("/usr/sbin/useradd")), "useradd is not installed, and the"
+                + " test needs EC2 stand-ins");
         io.cgrender.testkit.LocalSshd.assumeAvailable();
     }
 
