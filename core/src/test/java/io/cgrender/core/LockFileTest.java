@@ -4,6 +4,11 @@ import io.cgrender.core.ui.Progress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.util.Optional;
+import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
+import java.io.InputStreamReader;
+import java.io.BufferedReader;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -82,6 +87,33 @@ class LockFileTest {
             holder.join(30_000);
         }
         assertEquals("free again", LockFile.holding(lock, Duration.ofSeconds(5), Progress.NONE, () -> "free again"));
+    }
+
+    @Test
+    void anotherProcessWaitsNamingTheHolderAndAKilledHolderLetsItGoAtOnce() throws Exception {
+        Path lock = tmp.resolve("claims/r.lock");
+        Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), HoldLockFile.class.getName(), lock.toString())
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(),
+                    StandardCharsets.UTF_8));
+            assertEquals("held", out.readLine());
+            CgrenderException busy = assertThrows(CgrenderException.class, () -> LockFile.acquire(lock,
+                    Duration.ofMillis(300), Progress.NONE, Optional.of("creating a box of r in /t/")));
+            assertEquals("timed out after 0s waiting for another cgrender on this machine that is creating a box of r"
+                    + " in /t/ (last seen: held by pid " + holder.pid() + ")", busy.getMessage());
+
+            holder.destroyForcibly(); // SIGKILL: the kernel releases its lock
+            assertTrue(holder.waitFor(30, TimeUnit.SECONDS));
+            try (LockFile.Held held = LockFile.acquire(lock, Duration.ofSeconds(10), Progress.NONE,
+                    Optional.empty())) {
+                assertEquals(ProcessHandle.current().pid() + "\n", Files.readString(lock));
+            }
+            assertEquals("", Files.readString(lock), "a released lock names nobody");
+        } finally {
+            holder.destroyForcibly();
+        }
     }
 
     private static void awaitQuietly(CountDownLatch latch) {

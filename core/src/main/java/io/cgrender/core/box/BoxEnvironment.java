@@ -1,6 +1,5 @@
 package io.cgrender.core.box;
 
-import io.cgrender.core.claim.ClaimLock;
 import io.cgrender.core.claim.ClaimSettings;
 import io.cgrender.core.claim.Claims;
 import io.cgrender.core.cloud.Cloud;
@@ -23,7 +22,8 @@ import java.time.Duration;
  * Everything a box's lifecycle works with: the cloud, the namespace and its key, pinned host keys, the SSH
  * connector, settings, the console, and where this client keeps its claim locks. One per command invocation.
  *
- * @param claimLocks the directory of this machine's {@link ClaimLock}s, e.g. {@code $XDG_STATE_HOME/cgrender/claims}
+ * @param claimLocks the directory of the locks this machine's creators take turns at ({@link Claims}), e.g.
+ *                   {@code $XDG_STATE_HOME/cgrender/claims}
  */
 public record BoxEnvironment(Cloud cloud, Namespace namespace, NamespaceKey key, KnownHosts knownHosts,
                              SshConnector ssh, Settings settings, Console console, Path claimLocks) {
@@ -37,8 +37,7 @@ public record BoxEnvironment(Cloud cloud, Namespace namespace, NamespaceKey key,
 
     /** The claim protocol for the boxes of {@code role} in this namespace. */
     public Claims claims(String role) {
-        ClaimLock lock = new ClaimLock(claimLocks.resolve(cloud.name()).resolve(namespace.encoded())
-                .resolve(role + ".lock"));
+        Path lock = claimLocks.resolve(cloud.name()).resolve(namespace.encoded()).resolve(role + ".lock");
         return new Claims(cloud, namespace, role, ClaimSettings.from(settings, cloud.consistencyWindow()), lock,
                 console);
     }

@@ -9,6 +9,7 @@ import io.cgrender.core.ns.Tags;
 import io.cgrender.core.os.MachineId;
 import io.cgrender.core.ui.Console;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -25,17 +26,21 @@ public final class Claims {
     private final Namespace namespace;
     private final String role;
     private final ClaimSettings settings;
-    private final ClaimLock lock;
+    private final Path lockFile;
     private final Console console;
     private final String thisMachine = MachineId.current();
 
-    public Claims(Cloud cloud, Namespace namespace, String role, ClaimSettings settings, ClaimLock lock,
+    /**
+     * @param lockFile this machine's lock for creating a box of {@code role} in {@code namespace}: the callers of one
+     *                 machine take turns there, so that they need not launch boxes the convergence rule would undo
+     */
+    public Claims(Cloud cloud, Namespace namespace, String role, ClaimSettings settings, Path lockFile,
                   Console console) {
         this.cloud = cloud;
         this.namespace = namespace;
         this.role = role;
         this.settings = settings;
-        this.lock = lock;
+        this.lockFile = lockFile;
         this.console = console;
     }
 
@@ -51,8 +56,8 @@ public final class Claims {
         return settings;
     }
 
-    ClaimLock lock() {
-        return lock;
+    Path lockFile() {
+        return lockFile;
     }
 
     Console console() {
@@ -129,11 +134,11 @@ public final class Claims {
         check(mine);
     }
 
-    /** Hands back an adopted machine its adopter abandoned: cgrender's tags are removed, the machine is left as it is. */
+    /** Hands back an adopted machine its adopter abandoned: cgrender's tags are removed, the machine left as it is. */
     void handBack(BoxClaim orphan) {
         console.status("box " + orphan.id() + " (" + role + "), an adopted machine, was left "
-                + orphan.orphanReason().orElse("") + ": handing it back (cgrender's tags are removed, the machine itself"
-                + " is left as it is)");
+                + orphan.orphanReason().orElse("") + ": handing it back (cgrender's tags are removed, the machine"
+                + " itself is left as it is)");
         cloud.adoption().orElseThrow(() -> new CgrenderException("the " + cloud.name() + " cloud cannot hand back "
                 + orphan.id() + ", which it did not adopt")).release(orphan.id());
     }

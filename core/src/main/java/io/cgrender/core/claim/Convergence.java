@@ -1,6 +1,7 @@
 package io.cgrender.core.claim;
 
 import io.cgrender.core.CgrenderException;
+import io.cgrender.core.LockFile;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.ui.Wait;
@@ -14,7 +15,7 @@ import java.util.Optional;
  * other callers want it too, on this machine and others:
  * <ol>
  *   <li>a ready box is used at once;</li>
- *   <li>otherwise the caller takes this machine's {@link ClaimLock} for the role, terminates the orphans it finds
+ *   <li>otherwise the caller takes this machine's lock for the role ({@link Claims}), terminates the orphans it finds
  *       (or, one left imaging, marks it ready again), and uses a box that became ready meanwhile;</li>
  *   <li>if another cgrender is creating a box of the role, the caller waits for that box instead of making one;</li>
  *   <li>otherwise it creates one, whose creation checks the claims ({@link Claims#check}) and gives way
@@ -60,8 +61,9 @@ public final class Convergence<T> {
             }
             Machine other;
             String creator;
-            try (ClaimLock.Held held = claims.lock().acquire(claims.settings().readyTimeout(),
-                    claims.console().progress(), "creating a box of " + claims.role() + " in " + claims.namespace())) {
+            try (LockFile.Held held = LockFile.acquire(claims.lockFile(), claims.settings().readyTimeout(),
+                    claims.console().progress(), Optional.of("creating a box of " + claims.role() + " in "
+                            + claims.namespace()))) {
                 RoleClaims now = dropOrphans(claims.read());
                 ready = now.reusable(primary);
                 if (!ready.isEmpty()) {
