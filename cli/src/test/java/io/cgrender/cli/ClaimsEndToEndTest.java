@@ -84,7 +84,7 @@ class ClaimsEndToEndTest {
                             || stl.contains(size + " " + size + " " + size),
                     "cube" + size + ".stl is a cube of " + size + ":\n" + stl.lines().limit(12).toList());
         }
-        assertEquals("nothing left behind", gc().err().strip().lines().reduce((a, b) -> b).orElse(""));
+        assertTrue(gc().err().contains("nothing left behind"), "no orphan, nothing expired");
     }
 
     @ParameterizedTest

@@ -7,6 +7,7 @@ import io.cgrender.core.step.Outcome;
 import io.cgrender.core.step.Step;
 import io.cgrender.core.step.StepRunner;
 import io.cgrender.core.ui.Progress;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ec2.model.BlockDeviceMapping;
 import software.amazon.awssdk.services.ec2.model.EbsBlockDevice;
 import software.amazon.awssdk.services.ec2.model.Filter;
@@ -201,8 +202,29 @@ final class Ec2Launch {
                                 .instanceInterruptionBehavior(InstanceInterruptionBehavior.TERMINATE))
                         .build());
             }
-            instance = aws().call("launching a " + instanceType + " instance of " + spec.role(),
-                    () -> aws().ec2().runInstances(request.build()).instances().get(0));
+            instance = runInstance(request);
+        }
+
+        /**
+         * RunInstances; once more if the key pair or security group it names was removed since this launch found it
+         * ({@code cgrender gc} in another process, which saw no box using them): they are made again first.
+         */
+        private Instance runInstance(RunInstancesRequest.Builder request) {
+            String doing = "launching a " + instanceType + " instance of " + spec.role();
+            try {
+                return aws().ec2().runInstances(request.build()).instances().get(0);
+            } catch (SdkException e) {
+                if (!AwsErrors.is(e, "InvalidKeyPair.NotFound", "InvalidGroup.NotFound", "InvalidGroupId.NotFound")) {
+                    throw aws().explain(doing, e);
+                }
+                cloud.console().status("the namespace's key pair or security group was removed meanwhile (by cgrender"
+                        + " gc?): making it again");
+                new KeyPairStep().run(Ec2Launch.this);
+                new SecurityGroupStep().run(Ec2Launch.this);
+                request.keyName(keyPair.name()).securityGroupIds(securityGroup.groupId())
+                        .clientToken(UUID.randomUUID().toString());
+                return aws().call(doing, () -> aws().ec2().runInstances(request.build()).instances().get(0));
+            }
         }
 
         @Override

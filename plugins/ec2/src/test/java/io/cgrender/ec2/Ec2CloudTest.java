@@ -211,6 +211,35 @@ class Ec2CloudTest {
     }
 
     @Test
+    void aKeyPairAndGroupThatGcRemovedBetweenTheirLookupAndRunInstancesAreMadeAgain() {
+        AtomicBoolean removed = new AtomicBoolean();
+        Ec2Cloud cloud = fx.cloud(Map.of(), real -> {
+            Ec2Client mock = Ec2Fixture.delegating(Ec2Client.class, real);
+            doAnswer(call -> {
+                RunInstancesRequest request = call.getArgument(0);
+                if (removed.compareAndSet(false, true)) {
+                    // what gc in another process does when it sees no box using them
+                    real.deleteKeyPair(r -> r.keyName(request.keyName()));
+                    real.deleteSecurityGroup(r -> r.groupId(request.securityGroupIds().get(0)));
+                }
+                return real.runInstances(request);
+            }).when(mock).runInstances(any(RunInstancesRequest.class));
+            return mock;
+        });
+
+        Machine launched = cloud.launch(fx.spec(NS, "probe-box"));
+
+        assertTrue(removed.get());
+        assertTrue(fx.err.toString().contains("the namespace's key pair or security group was removed meanwhile"),
+                fx.err.toString());
+        Instance instance = fx.ec2.describeInstances(r -> r.instanceIds(launched.id())).reservations().get(0)
+                .instances().get(0);
+        assertEquals(List.of("cgrender_alpha_"), keyPairNames(), "made again");
+        assertEquals(groupsOf(NS).get(0).groupId(), instance.securityGroups().get(0).groupId(), "the new group");
+        assertEquals("cgrender_alpha_", instance.keyName());
+    }
+
+    @Test
     void aFailureAfterRunInstancesTerminatesTheInstanceAndLeavesTheNamespacesKeyPairAndGroupToGc() {
         AtomicBoolean launched = new AtomicBoolean();
         AtomicBoolean failed = new AtomicBoolean();
