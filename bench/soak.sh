@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The soak benchmark of "one box, whatever happens": ROUNDS rounds of concurrent cgrender callers — create, render and
 # run of openscad-ubuntu-box — in one namespace of the local cloud, with state isolated in a temporary directory (the
-# user's own boxes, keys and caches are never touched). In some rounds one more caller is killed with SIGKILL at a
-# random moment (while it waits, launches, sets up or renders); between some rounds the box is terminated, so that the
-# next group races to create it again.
+# user's own boxes, keys and caches are never touched). Between some rounds the box is terminated, so that the next
+# group races to create it again. In half of the rounds one more caller (a create or a render) starts just before the
+# group and is killed with SIGKILL at a random moment — mostly while it is creating the box (the box was terminated
+# first), so that it leaves an orphan for the group to deal with.
 #
 # It checks, and prints as a table (also OUT/soak.txt, one row per round in OUT/soak-rounds.tsv):
 #   - boxes per concurrent group: the distinct boxes the group's callers used (must be 1);
@@ -74,11 +75,9 @@ size = 1;
 cube(size);
 EOF
 
-watcher=""
 cleanup() {
   local code=$?
   trap - EXIT INT TERM
-  [ -n "$watcher" ] && kill "$watcher" 2>/dev/null || true
   jobs -p | xargs -r kill -9 2>/dev/null || true
   if [ -n "$cg" ] && [ -x "$cg" ] && [ -d "$boxes_dir" ]; then
     for dir in "$boxes_dir"/l-*; do
@@ -108,44 +107,41 @@ if [ -z "$cg" ]; then
 fi
 [ -x "$cg" ] || { echo "soak: $cg is not executable" >&2; exit 2; }
 
-# ------------------------------------------------------------------------------------------------ the orphan watcher
+# ------------------------------------------------------------------------------------------------ orphans
 
 # A value of a box's state file (box.properties; ':' is escaped there).
 prop() { sed -n "s/^$(printf '%s' "$2" | sed 's/:/\\\\:/g')=//p" "$1/box.properties" 2>/dev/null | head -n 1; }
 
-# Every quarter second: each box in a leased stage whose creator's process is gone is an orphan; note when it was
-# first seen so, and when it was gone or ready again. Lines: "orphan ID TIME" and "resolved ID TIME gone|ready".
-watch_orphans() {
-  declare -A seen=()
-  while true; do
-    local t dir id stage lease pid
-    t="$(now)"
-    for id in "${!seen[@]}"; do
-      dir="$boxes_dir/$id"
-      stage="$(prop "$dir" tag.cgrender:stage)"
-      if [ ! -d "$dir" ] || [ "$(prop "$dir" state)" = TERMINATED ]; then
-        echo "resolved $id $t gone"; unset "seen[$id]"
-      elif [ "$stage" = ready ]; then
-        echo "resolved $id $t ready"; unset "seen[$id]"
-      fi
-    done
-    for dir in "$boxes_dir"/l-*; do
-      [ -d "$dir" ] || continue
-      id="$(basename "$dir")"
-      [ -n "${seen[$id]:-}" ] && continue
-      stage="$(prop "$dir" tag.cgrender:stage)"
-      case "$stage" in launching|setting-up|imaging|failed) ;; *) continue ;; esac
-      lease="$(prop "$dir" tag.cgrender:lease)"
-      pid="$(echo "$lease" | sed -n 's|^[^ ]* [0-9a-f]*/\([0-9]*\)/.*|\1|p')"
-      if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
-        echo "orphan $id $t"; seen[$id]=1
-      fi
-    done
-    sleep 0.25
+# The box that process PID left in a leased stage (launching, setting up, imaging), if any.
+orphan_of() {
+  local dir stage lease
+  for dir in "$boxes_dir"/l-*; do
+    [ -d "$dir" ] || continue
+    stage="$(prop "$dir" tag.cgrender:stage)"
+    case "$stage" in launching|setting-up|imaging|failed) ;; *) continue ;; esac
+    lease="$(prop "$dir" tag.cgrender:lease)"
+    if [ "$(echo "$lease" | sed -n 's|^[^ ]* [0-9a-f]*/\([0-9]*\)/.*|\1|p')" = "$1" ]; then
+      basename "$dir"
+      return
+    fi
   done
 }
-watch_orphans > "$tmp/orphans.log" 2>/dev/null &
-watcher=$!
+
+# Waits (two minutes at most) until box ID is gone or ready; prints the seconds it took and how, or "never".
+fate_of() {
+  local id="$1" t0 dir="$boxes_dir/$1" i
+  t0="$(now)"
+  for ((i = 0; i < 2400; i++)); do
+    if [ ! -d "$dir" ] || [ "$(prop "$dir" state)" = TERMINATED ]; then
+      awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f gone\n", b - a }'; return
+    fi
+    if [ "$(prop "$dir" tag.cgrender:stage)" = ready ]; then
+      awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f ready\n", b - a }'; return
+    fi
+    sleep 0.05
+  done
+  echo never
+}
 
 # ------------------------------------------------------------------------------------------------ the rounds
 
@@ -156,7 +152,10 @@ box_of() {
 
 # Whether an STL file is a cube from 0 to SIZE on every axis.
 is_cube() {
-  awk -v n="$2" '$1 == "vertex" { for (i = 2; i <= 4; i++) { if ($i + 0 > max) max = $i + 0; if ($i + 0 < min) min = $i + 0 } ; v++ }
+  awk -v n="$2" '$1 == "vertex" {
+      for (i = 2; i <= 4; i++) { if ($i + 0 > max) max = $i + 0; if ($i + 0 < min) min = $i + 0 }
+      v++
+    }
     END { exit !(v > 0 && max == n && min == 0) }' "$1"
 }
 
@@ -166,12 +165,25 @@ total_callers=0; total_failed=0; total_wrong=0; total_killed=0; max_boxes=0; gro
 start_all="$(now)"
 log "soaking: $rounds rounds, groups of $group_min..$group_max callers, seed $seed, state in $tmp"
 for ((r = 1; r <= rounds; r++)); do
+  victim=""; kill_ms=""
+  [ $((RANDOM % 2)) = 0 ] && victim=pending
   terminated=no
-  if [ "$r" -gt 1 ] && [ $((RANDOM % 3)) = 0 ]; then
+  if [ "$r" -gt 1 ] && { [ -n "$victim" ] || [ $((RANDOM % 3)) = 0 ]; }; then
     for dir in "$boxes_dir"/l-*; do
       [ -d "$dir" ] && "$cg" terminate "$(basename "$dir")" >/dev/null 2>&1 || true
     done
     terminated=yes
+  fi
+  if [ -n "$victim" ]; then
+    kill_ms=$((300 + RANDOM % 3000))
+    case $((RANDOM % 2)) in
+      0) "$cg" create openscad-ubuntu-box > "$tmp/logs/r$r-victim.log" 2>&1 & ;;
+      1) "$cg" render "$tmp/cube.scad" --no-cache -D size=7 -o "$tmp/out/r$r-victim" \
+           > "$tmp/logs/r$r-victim.log" 2>&1 & ;;
+    esac
+    victim=$!
+    victim_started="$(now)"
+    sleep 0.3 # the victim's JVM takes the claim lock first, most of the time
   fi
   n=$((group_min + RANDOM % (group_max - group_min + 1)))
   pids=(); kinds=(); logs=(); checks=()
@@ -187,19 +199,21 @@ for ((r = 1; r <= rounds; r++)); do
     esac
     pids+=("$!"); kinds+=("$kind"); logs+=("$l"); checks+=("$check")
   done
-  killed=no; kill_ms=""
-  if [ $((RANDOM % 2)) = 0 ]; then
-    kill_ms=$((100 + RANDOM % 4000))
-    case $((RANDOM % 2)) in
-      0) "$cg" create openscad-ubuntu-box > "$tmp/logs/r$r-victim.log" 2>&1 & ;;
-      1) "$cg" render "$tmp/cube.scad" --no-cache -D size=7 -o "$tmp/out/r$r-victim" > "$tmp/logs/r$r-victim.log" 2>&1 & ;;
-    esac
-    victim=$!
-    sleep "$(awk -v ms="$kill_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
+  killed=no
+  if [ -n "$victim" ]; then
+    sleep "$(awk -v ms="$kill_ms" -v t0="$victim_started" -v t="$(now)" \
+      'BEGIN { s = ms / 1000 - (t - t0); printf "%.3f", (s > 0 ? s : 0) }')"
     if kill -9 "$victim" 2>/dev/null; then
       killed=yes; total_killed=$((total_killed + 1))
     fi
     wait "$victim" 2>/dev/null || true
+    orphan="$(orphan_of "$victim")"
+    if [ -n "$orphan" ]; then
+      fate="$(fate_of "$orphan")"
+      echo "$orphan $fate" >> "$tmp/orphans.log"
+      log "round $r: the killed caller left $orphan; $( [ "$fate" = never ] && echo "never replaced" \
+        || echo "replaced after ${fate% *} s (${fate#* })")"
+    fi
   fi
   failed=0; wrong=0; used=()
   for ((i = 0; i < n; i++)); do
@@ -229,9 +243,8 @@ done
 # ------------------------------------------------------------------------------------------------ the end
 
 # One more caller must find exactly one box, with every orphan replaced.
-"$cg" create openscad-ubuntu-box > "$tmp/logs/final.log" 2>&1 || log "the final create failed: $(cat "$tmp/logs/final.log")"
-sleep 0.5 # one more pass of the orphan watcher
-kill "$watcher" 2>/dev/null || true; watcher=""
+"$cg" create openscad-ubuntu-box > "$tmp/logs/final.log" 2>&1 \
+  || log "the final create failed: $(cat "$tmp/logs/final.log")"
 live=0
 for dir in "$boxes_dir"/l-*; do
   [ -d "$dir" ] || continue
@@ -244,11 +257,13 @@ done
 left_dirs="$(find "$boxes_dir" -mindepth 1 -maxdepth 1 -name 'l-*' 2>/dev/null | wc -l)"
 left_hosts="$(pgrep -f "io.cgrender.local.host.BoxHost $boxes_dir" | wc -l || true)"
 leaked=$(( (live > 1 ? live - 1 : 0) + left_dirs + left_hosts ))
+# A launch killed in the milliseconds before its box existed leaves a hidden directory, which gc removes after a minute.
+half_made="$(find "$boxes_dir" -mindepth 1 -maxdepth 1 -name '.building-*' 2>/dev/null | wc -l)"
 
-orphans="$(grep -c '^orphan ' "$tmp/orphans.log" || true)"
-resolved="$(awk '$1 == "orphan" { seen[$2] = $3 } $1 == "resolved" && ($2 in seen) { printf "%.2f %s\n", $3 - seen[$2], $4 }' \
-  "$tmp/orphans.log")"
-unresolved=$(( orphans - $(printf '%s' "$resolved" | sed '/^$/d' | wc -l) ))
+touch "$tmp/orphans.log"
+orphans="$(wc -l < "$tmp/orphans.log")"
+resolved="$(awk '$2 != "never" { print $2, $3 }' "$tmp/orphans.log")"
+unresolved="$(awk '$2 == "never"' "$tmp/orphans.log" | wc -l)"
 stats() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) { print "-"; exit } ;
   printf "median %.2f s, max %.2f s", (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2), a[NR] }'; }
 took="$(awk -v a="$start_all" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }')"
@@ -263,11 +278,13 @@ took="$(awk -v a="$start_all" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }')"
   printf '%-52s %-28s %s\n' "groups that used more or less than one box" "$groups_not_one" "0"
   printf '%-52s %-28s %s\n' "failed callers" "$total_failed" "0"
   printf '%-52s %-28s %s\n' "wrong outputs" "$total_wrong" "0"
-  printf '%-52s %-28s %s\n' "orphans found" "$orphans" ""
-  printf '%-52s %-28s %s\n' "orphans replaced (time from found)" \
-    "$(printf '%s\n' "$resolved" | sed '/^$/d' | wc -l) ($(printf '%s\n' "$resolved" | sed '/^$/d' | awk '{print $1}' | stats))" ""
+  printf '%-52s %-28s %s\n' "orphans left by killed callers" "$orphans" ""
+  printf '%-52s %-28s %s\n' "orphans replaced or taken back (time after the kill)" \
+    "$(printf '%s\n' "$resolved" | sed '/^$/d' | wc -l) ($(printf '%s\n' "$resolved" | sed '/^$/d' \
+      | awk '{print $1}' | stats))" ""
   printf '%-52s %-28s %s\n' "orphans never replaced" "$unresolved" "0"
   printf '%-52s %-28s %s\n' "leaked boxes at the end" "$leaked" "0"
+  printf '%-52s %-28s %s\n' "half-made box directories at the end (for gc)" "$half_made" ""
 } | tee "$out_dir/soak.txt"
 
 [ "$groups_not_one" = 0 ] && [ "$total_failed" = 0 ] && [ "$total_wrong" = 0 ] && [ "$leaked" = 0 ] \

@@ -5,6 +5,7 @@ import io.cgrender.core.ns.Tags;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.Optional;
 
@@ -49,7 +50,8 @@ public record BoxClaim(Machine machine, Status status, Optional<String> orphanRe
         if (!stage.get().isLeased()) {
             return new BoxClaim(machine, Status.READY, Optional.empty());
         }
-        String where = stage.get().tagValue() + " since " + machine.launchedAt() + ": ";
+        String where = stage.get().tagValue() + " since " + machine.launchedAt().truncatedTo(ChronoUnit.SECONDS)
+                + ": ";
         Optional<Lease> lease = Lease.parse(machine.tags().get(Tags.LEASE));
         Optional<String> lapse = lease.isPresent() ? lease.get().lapse(now, thisMachine)
                 : now.isBefore(machine.launchedAt().plus(leaseValidity)) ? Optional.empty()

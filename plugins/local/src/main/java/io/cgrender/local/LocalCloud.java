@@ -26,10 +26,12 @@ import io.cgrender.local.host.StateFile;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -42,6 +44,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The local cloud: a box is a detached box-host process ({@link io.cgrender.local.host.BoxHost}) serving SSH on
@@ -92,20 +95,19 @@ public final class LocalCloud implements Cloud {
         requirePositive(spec.orphanTimeout(), "orphan timeout");
         Optional<LocalImages.Stored> image = spec.image().map(id -> images.require(id, spec.namespace()));
 
-        BoxDir box = createBoxDir();
+        Instant now = Instant.now();
+        Instant expiresAt = now.plus(spec.maxLifetime());
+        Map<String, String> tags = new LinkedHashMap<>(spec.tags());
+        tags.put(Tags.EXPIRES_AT, expiresAt.toString());
+        BoxDir box = createBoxDir(id -> new BoxState(id, spec.namespace().toString(), spec.role(),
+                MachineState.PENDING, now, Optional.empty(), 0, spec.idleTimeout(), expiresAt,
+                spec.orphanTimeout(), spec.image(), tags));
         try {
             Files.createDirectory(box.home());
             KeyFiles.write(KeyFiles.generateEd25519(), box.hostKey(), "cgrender local box " + box.id());
             Files.createFile(box.authorizedKeys(), PosixFilePermissions.asFileAttribute(
                     PosixFilePermissions.fromString("rw-------")));
             Files.writeString(box.authorizedKeys(), spec.authorizedKey().strip() + "\n");
-            Instant now = Instant.now();
-            Instant expiresAt = now.plus(spec.maxLifetime());
-            Map<String, String> tags = new LinkedHashMap<>(spec.tags());
-            tags.put(Tags.EXPIRES_AT, expiresAt.toString());
-            StateFile.create(box, new BoxState(box.id(), spec.namespace().toString(), spec.role(),
-                    MachineState.PENDING, now, Optional.empty(), 0, spec.idleTimeout(), expiresAt,
-                    spec.orphanTimeout(), spec.image(), tags));
             if (image.isPresent()) {
                 FileTrees.copy(image.get().home(), box.home(), Set.of());
             }
@@ -347,6 +349,37 @@ public final class LocalCloud implements Cloud {
         return new Machine(state.id(), observed, state.tags(), state.launchedAt(), address);
     }
 
+    /** The box directories an interrupted launch left under their hidden name ({@link BoxDir#BUILDING}). */
+    List<BoxDir> interruptedLaunches(Instant before) {
+        List<BoxDir> found = new ArrayList<>();
+        if (!Files.isDirectory(boxesDir)) {
+            return found;
+        }
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(boxesDir, BoxDir.BUILDING + "l-*")) {
+            for (Path dir : dirs) {
+                if (Files.getLastModifiedTime(dir).toInstant().isBefore(before)) {
+                    found.add(new BoxDir(dir));
+                }
+            }
+        } catch (IOException e) {
+            throw new CgrenderException("cannot list " + boxesDir + ": " + e.getMessage(), e);
+        }
+        return found;
+    }
+
+    /** Removes what {@link #interruptedLaunches} found. */
+    void removeInterruptedLaunch(String name) {
+        if (!name.startsWith(BoxDir.BUILDING) || !BoxDir.ID.matcher(name.substring(BoxDir.BUILDING.length()))
+                .matches()) {
+            throw new CgrenderException("'" + name + "' is not an interrupted launch of the local cloud");
+        }
+        try {
+            FileTrees.delete(boxesDir.resolve(name));
+        } catch (IOException e) {
+            throw new CgrenderException("cannot delete " + boxesDir.resolve(name) + ": " + e.getMessage(), e);
+        }
+    }
+
     private List<BoxState> allStates() {
         List<BoxState> states = new ArrayList<>();
         if (!Files.isDirectory(boxesDir)) {
@@ -366,18 +399,30 @@ public final class LocalCloud implements Cloud {
         return states;
     }
 
-    private BoxDir createBoxDir() {
+    /**
+     * A new box directory holding its first state: built under a hidden name ({@link BoxDir#BUILDING}) and renamed
+     * into place, so that a launch killed at any moment leaves either a box the cloud can describe and terminate (an
+     * orphan: its creator's lease is in its tags) or nothing but a hidden directory, which gc removes.
+     */
+    private BoxDir createBoxDir(Function<String, BoxState> firstState) {
         try {
             Files.createDirectories(boxesDir);
             while (true) {
-                BoxDir box = BoxDir.of(boxesDir, randomId("l-"));
+                String id = randomId("l-");
+                BoxDir box = BoxDir.of(boxesDir, id);
+                Path building = boxesDir.resolve(BoxDir.BUILDING + id);
+                Files.createDirectory(building, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
                 try {
-                    Files.createDirectory(box.root(), PosixFilePermissions.asFileAttribute(
-                            PosixFilePermissions.fromString("rwx------")));
-                    return box;
-                } catch (FileAlreadyExistsException taken) {
+                    StateFile.create(new BoxDir(building), firstState.apply(id));
+                    if (!Files.exists(box.root())) {
+                        Files.move(building, box.root(), StandardCopyOption.ATOMIC_MOVE);
+                        return box;
+                    }
+                } catch (FileAlreadyExistsException | DirectoryNotEmptyException taken) {
                     // 48 random bits collided: draw again
                 }
+                FileTrees.delete(building);
             }
         } catch (IOException e) {
             throw new CgrenderException("cannot create a box directory in " + boxesDir + ": " + e.getMessage()

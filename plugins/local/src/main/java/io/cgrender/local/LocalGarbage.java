@@ -10,8 +10,12 @@ import io.cgrender.core.config.Settings;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.ui.Progress;
+import io.cgrender.local.host.BoxDir;
+import io.cgrender.local.host.StateFile;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,13 +24,16 @@ import java.util.stream.Collectors;
 
 /**
  * What a namespace left on the local cloud: boxes past their max lifetime that still exist (a stopped or dead box
- * has no host to end it), orphans (boxes whose creator is gone while it was creating them), and images of roles no
- * longer on the class path.
+ * has no host to end it), orphans (boxes whose creator is gone while it was creating them), the hidden directories of
+ * launches interrupted before their box existed, and images of roles no longer on the class path.
  */
 final class LocalGarbage implements GarbageCollection {
 
     static final String BOX = "box";
     static final String IMAGE = "image";
+    static final String INTERRUPTED = "half-made box";
+    /** A launch makes its box's directory in milliseconds: one still hidden after this long was interrupted. */
+    private static final Duration LAUNCH_GRACE = Duration.ofMinutes(1);
 
     private final LocalCloud cloud;
     private final LocalImages images;
@@ -55,6 +62,11 @@ final class LocalGarbage implements GarbageCollection {
         }
         found.addAll(Orphans.asGarbage(boxes, now, settings, BOX,
                 found.stream().map(Garbage::id).collect(Collectors.toSet())));
+        for (BoxDir dir : cloud.interruptedLaunches(now.minus(LAUNCH_GRACE))) {
+            StateFile.read(dir).filter(s -> s.namespace().equals(namespace.toString())).ifPresent(s -> found.add(
+                    new Garbage(INTERRUPTED, dir.id(), s.role() + ", its launch was interrupted at " + s.launchedAt()
+                            .truncatedTo(ChronoUnit.SECONDS) + " before the box existed")));
+        }
         for (Image image : images.list(namespace, null)) {
             if (!knownRoles.contains(image.role())) {
                 found.add(new Garbage(IMAGE, image.id(), "role '" + image.role() + "' is unknown here"));
@@ -68,6 +80,7 @@ final class LocalGarbage implements GarbageCollection {
         switch (garbage.kind()) {
             case BOX -> cloud.terminate(garbage.id(), settings.timeout("state-change"), Progress.NONE);
             case IMAGE -> images.delete(garbage.id());
+            case INTERRUPTED -> cloud.removeInterruptedLaunch(garbage.id());
             default -> throw new IllegalArgumentException("not local garbage: " + garbage);
         }
     }

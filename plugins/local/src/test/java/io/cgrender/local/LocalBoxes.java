@@ -77,6 +77,15 @@ final class LocalBoxes implements AutoCloseable {
                 idleTimeout, maxLifetime, image, Optional.empty(), false);
     }
 
+    /** A box in stage launching under {@code lease}, ending itself as an orphan after {@code orphanTimeout}. */
+    LaunchSpec leasedSpec(String lease, Duration orphanTimeout) {
+        Duration maxLifetime = Duration.ofHours(1);
+        return new LaunchSpec(namespace, "test-box", MachineSpec.ubuntu(1, 1, 8, "t3.micro"),
+                Tags.forNewBox(namespace, "test-box", "ubuntu", 0, Instant.now().plus(maxLifetime), lease),
+                key.publicKeyLine(), Duration.ofMinutes(10), maxLifetime, orphanTimeout, Optional.empty(),
+                Optional.empty(), false);
+    }
+
     Machine launch(Duration idleTimeout, Duration maxLifetime) {
         return launch(spec("test-box", idleTimeout, maxLifetime));
     }

@@ -1,6 +1,8 @@
 package io.cgrender.local;
 
 import io.cgrender.core.CgrenderException;
+import io.cgrender.core.claim.Holder;
+import io.cgrender.core.claim.Lease;
 import io.cgrender.core.cloud.Cloud;
 import io.cgrender.core.cloud.CloudContext;
 import io.cgrender.core.cloud.Eventually;
@@ -9,6 +11,7 @@ import io.cgrender.core.cloud.MachineAccess;
 import io.cgrender.core.cloud.MachineFilter;
 import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.config.Settings;
+import io.cgrender.core.os.MachineId;
 import io.cgrender.core.os.ProcessIdentity;
 import io.cgrender.core.ssh.ExecResult;
 import io.cgrender.core.ssh.KeyFiles;
@@ -402,6 +405,62 @@ class LocalCloudTest {
             assertEquals(List.of(), boxes.cloud.images().orElseThrow().list(machine.namespace(), null));
         } finally {
             boxes.cloud.images().orElseThrow().delete(image.id());
+        }
+    }
+
+    @Test
+    void aBoxWhoseCreatorIsGoneIsAnOrphanThatGcListsAndThatEndsItselfAfterTheOrphanTimeout() throws Exception {
+        Process creator = new ProcessBuilder("true").start();
+        ProcessIdentity gone = ProcessIdentity.of(creator.toHandle()).orElseThrow();
+        assertTrue(creator.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+        String deadLease = new Lease(new Holder(MachineId.current(), gone.pid(), gone.startedAt()),
+                Instant.now().plus(LONG)).tagValue();
+        Machine alive = boxes.cloud.awaitRunning(boxes.launch(boxes.leasedSpec(
+                Lease.ofSelf(Instant.now(), LONG).tagValue(), Duration.ofSeconds(1))).id(), LocalBoxes.RUNNING,
+                Progress.NONE);
+        Machine orphan = boxes.cloud.awaitRunning(boxes.launch(boxes.leasedSpec(deadLease, Duration.ofSeconds(2)))
+                .id(), LocalBoxes.RUNNING, Progress.NONE);
+
+        var found = boxes.cloud.garbage().orElseThrow().find(boxes.namespace, Set.of("test-box"), Instant.now());
+        assertEquals(List.of("box " + orphan.id()), found.stream().map(g -> g.kind() + " " + g.id()).toList());
+        assertTrue(found.get(0).reason().contains("its creator, pid " + gone.pid() + " on this machine, is gone"),
+                found.toString());
+
+        Eventually.await(Duration.ofSeconds(30), "the orphan ended itself",
+                () -> boxes.cloud.find(orphan.id()).isEmpty());
+        assertEquals(MachineState.RUNNING, boxes.cloud.find(alive.id()).orElseThrow().state(),
+                "a box whose creator lives stays, however short its orphan timeout");
+    }
+
+    @Test
+    void aLaunchInterruptedBeforeItsBoxExistedLeavesOnlyAHiddenDirectoryThatGcRemoves() throws Exception {
+        Path boxesDir = boxes.dirs.state().resolve("local/boxes");
+        Files.createDirectories(boxesDir);
+        BoxDir mine = new BoxDir(boxesDir.resolve(BoxDir.BUILDING + "l-0123456789ab"));
+        BoxDir theirs = new BoxDir(boxesDir.resolve(BoxDir.BUILDING + "l-ba9876543210"));
+        Instant then = Instant.now().minus(Duration.ofMinutes(5));
+        for (BoxDir dir : List.of(mine, theirs)) {
+            Files.createDirectory(dir.root());
+            String ns = dir == mine ? boxes.namespace.toString() : "/someone-else/";
+            StateFile.create(dir, new BoxState(dir.id().substring(BoxDir.BUILDING.length()), ns, "test-box",
+                    MachineState.PENDING, then, Optional.empty(), 0, Duration.ofMinutes(10), then.plus(LONG),
+                    Duration.ofMinutes(10), Optional.empty(), Map.of()));
+            Files.setLastModifiedTime(dir.root(), java.nio.file.attribute.FileTime.from(then));
+        }
+        assertEquals(List.of(), boxes.cloud.describe(io.cgrender.core.cloud.MachineFilter.of(boxes.namespace)),
+                "never seen as a box");
+        var gc = boxes.cloud.garbage().orElseThrow();
+        var found = gc.find(boxes.namespace, Set.of("test-box"), Instant.now());
+        assertEquals(List.of("half-made box " + mine.id()), found.stream().map(g -> g.kind() + " " + g.id())
+                .toList());
+        gc.remove(found.get(0));
+        assertFalse(Files.exists(mine.root()));
+        assertTrue(Files.exists(theirs.root()), "another namespace's is not ours to remove");
+
+        Machine launched = boxes.launchRunning();
+        try (var dirs = Files.list(boxesDir)) {
+            assertEquals(Set.of(launched.id(), theirs.id()), dirs.map(p -> p.getFileName().toString())
+                    .collect(java.util.stream.Collectors.toSet()), "a launch leaves no hidden directory");
         }
     }
 

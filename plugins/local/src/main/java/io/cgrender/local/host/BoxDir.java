@@ -22,6 +22,12 @@ public record BoxDir(Path root) {
     /** Local box ids: {@code l-} and 12 hex digits. */
     public static final Pattern ID = Pattern.compile("l-[0-9a-f]{12}");
 
+    /**
+     * The prefix of a box directory still being made (then renamed to its id): one left behind is an interrupted
+     * launch's, removed by gc.
+     */
+    public static final String BUILDING = ".building-";
+
     /** The environment variable every process started on a box carries, holding the box id. */
     public static final String BOX_ENV = "CGRENDER_BOX";
 
