@@ -74,15 +74,9 @@ done
 
 # ------------------------------------------------------------------------------------------------ isolation, cleanup
 
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/cgrender-bench.XXXXXX")"
-export XDG_CONFIG_HOME="$tmp/config" XDG_DATA_HOME="$tmp/data" XDG_STATE_HOME="$tmp/state" XDG_CACHE_HOME="$tmp/cache"
-unset CGRENDER_NAMESPACE CGRENDER_CLOUD OPENSCADPATH
-export CGRENDER_CLOUD=local
-mkdir -p "$XDG_CONFIG_HOME/cgrender" "$tmp/out" "$tmp/work"
-# A safety net should this script be killed without running its trap: the box ends itself soon.
-cat > "$XDG_CONFIG_HOME/cgrender/cgrender.conf" <<'EOF'
-cgrender.box { idle-timeout = 10m, max-lifetime = 2h }
-EOF
+. "$root/bench/lib/isolated.sh"
+isolate bench
+mkdir -p "$tmp/out" "$tmp/work"
 
 box=""
 cleanup() {
@@ -111,9 +105,6 @@ trap 'exit 143' TERM
 
 # ------------------------------------------------------------------------------------------------ helpers
 
-log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
-now() { local t="$EPOCHREALTIME"; echo "${t/,/.}"; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 load() { awk '{ print $1 " " $2 " " $3 }' /proc/loadavg; }
 
 # Cores busy over the next half second (all processes; this script is idle meanwhile).
@@ -208,12 +199,7 @@ timed() { # SECTION METRIC REP CGRENDER-ARGS...
 
 # ------------------------------------------------------------------------------------------------ the box
 
-if [ -z "$cg" ]; then
-  log "building cgrender if needed (./cgrender --version)"
-  "$root/cgrender" --version >/dev/null
-  cg="$root/cli/target/dist/bin/cgrender"
-fi
-[ -x "$cg" ] || { echo "render-bench: $cg is not executable" >&2; exit 2; }
+find_cgrender
 
 log "load at start: $(load) ($(nproc) cores); temporary state in $tmp"
 log "creating the warm openscad-ubuntu-box"

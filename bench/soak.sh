@@ -60,16 +60,11 @@ RANDOM="$seed"
 
 # ------------------------------------------------------------------------------------------------ isolation, cleanup
 
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/cgrender-soak.XXXXXX")"
-export XDG_CONFIG_HOME="$tmp/config" XDG_DATA_HOME="$tmp/data" XDG_STATE_HOME="$tmp/state" XDG_CACHE_HOME="$tmp/cache"
-unset CGRENDER_NAMESPACE OPENSCADPATH
-export CGRENDER_CLOUD=local CGRENDER_NAMESPACE=/soak/
+. "$root/bench/lib/isolated.sh"
+isolate soak
+export CGRENDER_NAMESPACE=/soak/
 boxes_dir="$XDG_STATE_HOME/cgrender/local/boxes"
-mkdir -p "$XDG_CONFIG_HOME/cgrender" "$tmp/logs" "$tmp/out" "$out_dir"
-# Should this script be killed without its trap: every box ends itself soon.
-cat > "$XDG_CONFIG_HOME/cgrender/cgrender.conf" <<'EOF'
-cgrender.box { idle-timeout = 10m, max-lifetime = 2h }
-EOF
+mkdir -p "$tmp/logs" "$tmp/out" "$out_dir"
 cat > "$tmp/cube.scad" <<'EOF'
 size = 1;
 cube(size);
@@ -97,15 +92,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
-now() { local t="$EPOCHREALTIME"; echo "${t/,/.}"; }
-
-if [ -z "$cg" ]; then
-  log "building cgrender (./cgrender --version)"
-  "$root/cgrender" --version >/dev/null
-  cg="$root/cli/target/dist/bin/cgrender"
-fi
-[ -x "$cg" ] || { echo "soak: $cg is not executable" >&2; exit 2; }
+find_cgrender
 
 # ------------------------------------------------------------------------------------------------ orphans
 
