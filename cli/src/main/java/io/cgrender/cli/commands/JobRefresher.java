@@ -45,7 +45,7 @@ final class JobRefresher {
      */
     JobRecord refresh(JobRecord job) {
         try {
-            JobStatus status = new RemoteJobs(hostOf(job), session.settings().timeout("command")).status(job.id());
+            JobStatus status = RemoteJobs.on(hostOf(job), session.settings()).status(job.id());
             JobRecord updated = job.withStage(status.stage());
             session.jobRecords().save(updated);
             return updated;

@@ -69,7 +69,7 @@ public final class JobRunner {
         JobRecord record = new JobRecord(jobId, "run", env.cloud().name(), env.namespace().toString(), machine.id(),
                 box.role(), title.length() <= 60 ? title : title.substring(0, 57) + "...", Instant.now(),
                 JobStatus.Stage.RUNNING, List.of(), pathMap);
-        RemoteJobs jobs = new RemoteJobs(host, env.settings().timeout("command"));
+        RemoteJobs jobs = RemoteJobs.on(host, env.settings());
         records.start(record, jobs, new JobSpec(jobId, remoteDir, Shell.join(command), after));
         env.console().status("running on " + machine.id() + " as job " + jobId);
         if (detach) {

@@ -211,7 +211,7 @@ public final class Renderer {
         JobRecord record = new JobRecord(jobId, "render", env.cloud().name(), env.namespace().toString(),
                 machine.id(), box.role(), title, Instant.now(), JobStatus.Stage.RUNNING, outputs,
                 work.pathMap(facts.home(), cwd), delivered);
-        records.start(record, new RemoteJobs(host, env.settings().timeout("command")),
+        records.start(record, RemoteJobs.on(host, env.settings()),
                 new JobSpec(jobId, ".", script, plan.request().after()));
         env.console().status("rendering " + title + " on " + machine.id() + " as job " + jobId
                 + record.location().map(l -> "; results go to " + l).orElse(""));
@@ -266,7 +266,7 @@ public final class Renderer {
      * right after starting a render, and by {@code cgrender fetch} later.
      */
     public Outcome attach(JobRecord record, RemoteHost host, boolean cancelOnInterrupt, List<Path> alreadyWritten) {
-        RemoteJobs jobs = new RemoteJobs(host, env.settings().timeout("command"));
+        RemoteJobs jobs = RemoteJobs.on(host, env.settings());
         JobFollower.follow(jobs, record, env.console().err(), env.console(), cancelOnInterrupt,
                 env.settings().timeout("job"));
         return collect(record, host, jobs, alreadyWritten);
