@@ -2,6 +2,7 @@ package io.cgrender.core.sync;
 
 import io.cgrender.core.ssh.LoopbackBox;
 import io.cgrender.core.ssh.RemoteHost;
+import io.cgrender.core.ui.Progress;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -14,13 +15,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -137,7 +142,7 @@ class FileSyncTest {
         byte[] changed = Files.readAllBytes(touched.local());
         changed[changed.length / 2] ^= 0x5a;
         Files.write(touched.local(), changed);
-        Map<String, FileTime> before = boxModificationTimes();
+        Map<String, Object> before = boxFileKeys();
         up = proxy.toServer();
 
         SyncResult second = sync(sync, files);
@@ -153,16 +158,155 @@ class FileSyncTest {
                 "sent " + second.bytesSent() + " bytes for a " + changed.length + "-byte change");
         assertTrue(wire <= changed.length + 32 * 1024,
                 wire + " bytes went to the server for a " + changed.length + "-byte change");
-        Map<String, FileTime> after = boxModificationTimes();
+        Map<String, Object> after = boxFileKeys();
         List<String> modified = new ArrayList<>();
-        before.forEach((path, time) -> {
-            if (!time.equals(after.get(path))) {
+        before.forEach((path, key) -> {
+            if (!key.equals(after.get(path))) {
                 modified.add(path);
             }
         });
         assertEquals(List.of(touched.remote()), modified, "only the changed file was written on the box");
         assertEquals(before.keySet(), after.keySet());
         assertEquals(sha256(changed), sha256(Files.readAllBytes(remote.resolve(touched.remote()))));
+    }
+
+    // ---------------------------------------------------------------- the box behind cgrender's back
+
+    @Test
+    void aFileChangedOrDeletedOnTheBoxIsSentAgainAndNothingElse() throws IOException {
+        SyncFile changed = file("changed.scad", "cube(10);\n");
+        SyncFile sameSize = file("same-size.scad", "cube(20);\n");
+        SyncFile deleted = file("parts/deleted.scad", randomBytes(5_000, 7));
+        SyncFile untouched = file("parts/untouched.scad", randomBytes(40_000, 8));
+        List<SyncFile> files = List.of(changed, sameSize, deleted, untouched);
+        FileSync sync = newSync();
+        sync(sync, files);
+        // Behind cgrender's back: one file grows, one keeps its size, one goes. The client's cache knows nothing.
+        Files.writeString(remote.resolve("changed.scad"), "sphere(100);\n");
+        Files.writeString(remote.resolve("same-size.scad"), "cube(99);\n");
+        Files.delete(remote.resolve("parts/deleted.scad"));
+
+        SyncResult result = sync(sync, files);
+
+        assertEquals(3, result.filesSent(), result.toString());
+        assertEquals(1, result.filesUnchanged());
+        long sent = Files.size(changed.local()) + Files.size(sameSize.local()) + Files.size(deleted.local());
+        assertTrue(result.bytesSent() >= sent && result.bytesSent() < sent + 1024,
+                "the three files and a few manifest lines, not the untouched 40 KB: " + result);
+        assertEquals(localTree(files), boxTree());
+        assertEquals(manifestOf(files), boxManifest());
+        assertEquals(new SyncResult(0, 0, 4, 0), sync(sync, files), "and then nothing");
+    }
+
+    @Test
+    void aFileTouchedOnTheBoxWithItsContentUnchangedIsHashedThereNotSent() throws IOException {
+        List<SyncFile> files = List.of(file("a.scad", "cube(1);\n"), file("b.scad", randomBytes(30_000, 3)));
+        FileSync sync = newSync();
+        sync(sync, files);
+        Files.setLastModifiedTime(remote.resolve("b.scad"), FileTime.from(Instant.now()));
+
+        SyncResult result = sync(sync, files);
+
+        assertEquals(0, result.filesSent(), result.toString());
+        assertEquals(2, result.filesUnchanged());
+        assertTrue(result.bytesSent() < 200, "only the manifest's new line for b.scad: " + result);
+        assertEquals(manifestOf(files), boxManifest());
+        assertEquals(new SyncResult(0, 0, 2, 0), sync(sync, files), "the new time is recorded");
+    }
+
+    @Test
+    void filesThatDoNotBelongAreRemovedLeftoversOfAnInterruptedUploadToo() throws IOException {
+        List<SyncFile> files = List.of(file("a.scad", "cube(1);\n"), file("sub/b.scad", "cube(2);\n"));
+        FileSync sync = newSync();
+        sync(sync, files);
+        Files.writeString(remote.resolve("sub/.b.scad.0a1b2c3d4e5f.part"), "half an upl");
+        Files.createDirectories(remote.resolve("stray/deeper"));
+        Files.writeString(remote.resolve("stray/deeper/notes.txt"), "someone's notes\n");
+        Files.createSymbolicLink(remote.resolve("link.scad"), Path.of("/etc/hostname"));
+
+        SyncResult result = sync(sync, files);
+
+        assertEquals(3, result.filesRemoved(), result.toString());
+        assertEquals(0, result.filesSent());
+        assertEquals(localTree(files), boxTree());
+        assertFalse(Files.exists(remote.resolve("stray")), "emptied directories go too");
+        assertFalse(Files.exists(remote.resolve("link.scad"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
+
+    // ---------------------------------------------------------------- a job's own copy
+
+    @Test
+    void aSnapshotIsTheSyncedTreeAndKeepsItsContentWhenTheDirectoryChangesLater() throws IOException {
+        SyncFile model = file("model.scad", "include <parts/a.scad>\n");
+        SyncFile part = file("parts/a.scad", "cube(1);\n");
+        String snapshotDir = box.newRemoteDir() + "/job-1/in";
+        FileSync sync = newSync();
+
+        sync.sync(box.connect(proxy.port()), remoteDir, List.of(model, part),
+                Optional.of(FileSync.Snapshot.linked(snapshotDir)), LoopbackBox.TIMEOUT, Progress.NONE);
+        Files.writeString(part.local(), "cube(2);\n");
+        sync(sync, List.of(model, part));
+
+        Path snapshot = box.local(snapshotDir);
+        assertEquals(Map.of("model.scad", sha256("include <parts/a.scad>\n"), "parts/a.scad", sha256("cube(1);\n")),
+                tree(snapshot), "the job's copy: the files as they were synced for it, without the manifest");
+        assertEquals("cube(2);\n", Files.readString(remote.resolve("parts/a.scad")));
+    }
+
+    @Test
+    void aCopiedSnapshotSharesNothingWithTheDirectory() throws IOException {
+        SyncFile input = file("input.txt", "data\n");
+        String snapshotDir = box.newRemoteDir() + "/job-2/in";
+
+        newSync().sync(box.connect(proxy.port()), remoteDir, List.of(input),
+                Optional.of(FileSync.Snapshot.copied(snapshotDir)), LoopbackBox.TIMEOUT, Progress.NONE);
+        Files.writeString(box.local(snapshotDir).resolve("input.txt"), "changed by the job\n",
+                StandardOpenOption.APPEND);
+
+        assertEquals("data\n", Files.readString(remote.resolve("input.txt")));
+        assertEquals(new SyncResult(0, 0, 1, 0), sync(List.of(input)));
+    }
+
+    @Test
+    void concurrentSyncsOfOneDirectoryTakeTurnsAndEachSnapshotHoldsItsOwnFiles() throws Exception {
+        int clients = 6;
+        List<List<SyncFile>> sets = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            Path dir = Files.createDirectories(tmp.resolve("client-" + i));
+            List<SyncFile> set = new ArrayList<>();
+            set.add(local(dir, "model.scad", "size = " + i + ";\n"));
+            set.add(local(dir, "lib/shared.scad", "module shared() {}\n"));
+            set.add(local(dir, "lib/big.dat", randomBytes(200_000, i % 2)));
+            sets.add(set);
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
+        List<String> snapshots = new ArrayList<>();
+        try {
+            List<java.util.concurrent.Future<SyncResult>> running = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                List<SyncFile> set = sets.get(i);
+                String snapshotDir = box.newRemoteDir() + "/in";
+                snapshots.add(snapshotDir);
+                // Each client its own cache, as separate processes have.
+                FileSync sync = new FileSync(tmp.resolve("cache-" + i), new FileHashes());
+                running.add(pool.submit(() -> sync.sync(box.connect(proxy.port()), remoteDir, set,
+                        Optional.of(FileSync.Snapshot.linked(snapshotDir)), LoopbackBox.TIMEOUT, Progress.NONE)));
+            }
+            for (java.util.concurrent.Future<SyncResult> f : running) {
+                f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (int i = 0; i < clients; i++) {
+            assertEquals(localTree(sets.get(i)), tree(box.local(snapshots.get(i))), "client " + i + "'s copy");
+        }
+        // The directory holds whichever set came last, consistently: another sync fixes it up as usual.
+        List<SyncFile> first = sets.get(0);
+        SyncResult again = sync(first);
+        assertTrue(again.filesSent() <= 2 && again.filesUnchanged() >= 1, again.toString());
+        assertEquals(localTree(first), boxTree());
+        assertEquals(manifestOf(first), boxManifest());
     }
 
     // ---------------------------------------------------------------- files leaving the set
@@ -265,7 +409,7 @@ class FileSyncTest {
         // Someone else synced other content for a.scad and removed b.scad; the client's cache does not know.
         Files.writeString(remote.resolve("a.scad"), "something else\n");
         Files.delete(remote.resolve("b.scad"));
-        Files.writeString(remote.resolve(MANIFEST), "0".repeat(64) + " 15 a.scad\n- b.scad\n",
+        Files.writeString(remote.resolve(MANIFEST), "0".repeat(64) + " 15 1700000000 a.scad\n- b.scad\n",
                 StandardOpenOption.APPEND);
 
         SyncResult result = sync(sync, files);
@@ -318,7 +462,7 @@ class FileSyncTest {
             assertTrue(lines <= bound, "round " + round + ": the manifest has " + lines + " lines");
             if (lines < previousLines) {
                 compactions++;
-                assertEquals(files.size(), lines, "a compacted manifest has one line per file");
+                assertEquals(files.size() + 1, lines, "a compacted manifest has its header and one line per file");
             }
             previousLines = lines;
             assertEquals(localTree(files), boxTree(), "round " + round);
@@ -374,7 +518,15 @@ class FileSyncTest {
     }
 
     private SyncFile file(String path, byte[] content) throws IOException {
-        Path local = src.resolve(path);
+        return local(src, path, content);
+    }
+
+    private static SyncFile local(Path root, String path, String content) throws IOException {
+        return local(root, path, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static SyncFile local(Path root, String path, byte[] content) throws IOException {
+        Path local = root.resolve(path);
         Files.createDirectories(local.getParent());
         Files.write(local, content);
         return new SyncFile(local, path);
@@ -427,39 +579,64 @@ class FileSyncTest {
 
     /** Relative path → SHA-256 of every file in the sync directory on the box, but the manifest. */
     private Map<String, String> boxTree() throws IOException {
+        Map<String, String> tree = tree(remote);
+        tree.remove(MANIFEST);
+        return tree;
+    }
+
+    /** Relative path → SHA-256 of every file (of anything not a directory) below {@code root}. */
+    private static Map<String, String> tree(Path root) throws IOException {
         Map<String, String> tree = new TreeMap<>();
-        try (Stream<Path> walk = Files.walk(remote)) {
-            for (Path p : walk.filter(Files::isRegularFile).toList()) {
-                String path = remote.relativize(p).toString();
-                if (!path.equals(MANIFEST)) {
-                    tree.put(path, sha256(Files.readAllBytes(p)));
-                }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.filter(p -> !Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList()) {
+                tree.put(root.relativize(p).toString(), sha256(Files.readAllBytes(p)));
             }
         }
         return tree;
     }
 
-    private Map<String, FileTime> boxModificationTimes() throws IOException {
-        Map<String, FileTime> times = new TreeMap<>();
-        try (Stream<Path> walk = Files.walk(remote)) {
-            for (Path p : walk.filter(Files::isRegularFile).toList()) {
-                times.put(remote.relativize(p).toString(), Files.getLastModifiedTime(p));
-            }
-        }
-        times.remove(MANIFEST);
-        return times;
+    private static String sha256(String text) {
+        return sha256(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The box's manifest read independently of {@link FileSync}: the last line for a path wins. */
+    /** Relative path → file key (device and inode) of every file on the box but the manifest: a new file has another. */
+    private Map<String, Object> boxFileKeys() throws IOException {
+        Map<String, Object> keys = new TreeMap<>();
+        try (Stream<Path> walk = Files.walk(remote)) {
+            for (Path p : walk.filter(Files::isRegularFile).toList()) {
+                keys.put(remote.relativize(p).toString(),
+                        Files.readAttributes(p, BasicFileAttributes.class).fileKey());
+            }
+        }
+        keys.remove(MANIFEST);
+        return keys;
+    }
+
+    /**
+     * The box's manifest read independently of {@link FileSync}: "sha256 size" by path, the last line for a path
+     * winning; each entry's time must be the file's on the box.
+     */
     private Map<String, String> boxManifest() throws IOException {
         Map<String, String> entries = new TreeMap<>();
-        for (String line : Files.readAllLines(remote.resolve(MANIFEST))) {
+        List<String> lines = Files.readAllLines(remote.resolve(MANIFEST));
+        assertEquals("# cgrender sync manifest 2", lines.get(0));
+        Map<String, String> times = new TreeMap<>();
+        for (String line : lines.subList(1, lines.size())) {
+            if (line.isEmpty()) {
+                continue;
+            }
             if (line.startsWith("- ")) {
                 entries.remove(line.substring(2));
             } else {
-                String[] f = line.split(" ", 3);
-                entries.put(f[2], f[0] + " " + f[1]);
+                String[] f = line.split(" ", 4);
+                entries.put(f[3], f[0] + " " + f[1]);
+                times.put(f[3], f[2]);
             }
+        }
+        for (String path : entries.keySet()) {
+            FileTime onBox = Files.getLastModifiedTime(remote.resolve(path));
+            assertEquals(0, new java.math.BigDecimal(times.get(path)).compareTo(new java.math.BigDecimal(
+                    onBox.to(TimeUnit.NANOSECONDS)).movePointLeft(9)), path + ": the manifest's time is the box's");
         }
         return entries;
     }
