@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
+import io.cgrender.core.job.JobProcess;
 import io.cgrender.ec2.testkit.Ec2TestKit;
 import io.cgrender.ec2.testkit.Standins;
 import io.cgrender.testkit.MotoServer;
@@ -398,13 +399,7 @@ class Ec2ResultsEndToEndTest {
         }
         try (Stream<Path> dirs = Files.list(jobs)) {
             return dirs.filter(d -> {
-                try {
-                    Path pid = d.resolve("pid");
-                    return Files.exists(pid) && ProcessHandle.of(Long.parseLong(Files.readString(pid).strip()))
-                            .map(ProcessHandle::isAlive).orElse(false);
-                } catch (IOException | NumberFormatException e) {
-                    return false;
-                }
+                return JobProcess.isAlive(d.resolve(JobProcess.PID_FILE));
             }).findFirst();
         } catch (IOException e) {
             return Optional.empty();

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,8 +24,8 @@ import java.util.stream.Stream;
 
 /**
  * {@code cgrender run}: a one-off command on a box of any role, as a detached job. The work directory's files, if
- * one is given, are synced to the box first (incrementally) and the command runs there; its output streams back and
- * its exit code becomes the client's.
+ * one is given, are synced to the box first (incrementally) and the command runs in a copy of its own, removed when
+ * it ends; its output streams back and its exit code becomes the client's.
  */
 public final class JobRunner {
 
@@ -52,24 +53,24 @@ public final class JobRunner {
         workdir.ifPresent(JobRunner::requireDirectory);
         Machine machine = box.ensure(env, CreateOptions.defaults()).machine();
         RemoteHost host = env.connect(machine);
-        String remoteDir = ".";
-        Map<String, String> pathMap = Map.of();
-        if (workdir.isPresent()) {
-            Path dir = workdir.get().toAbsolutePath().normalize();
-            remoteDir = RemoteJobs.WORK_ROOT + "/"
-                    + FileHashes.sha256Hex(env.namespace() + "\n" + dir).substring(0, 16);
-            SyncResult r = sync.sync(host, remoteDir, files(dir), env.settings().timeout("command"));
-            env.console().verbose("synced " + dir + " to " + machine.id() + ": " + r.filesSent() + " file(s), "
-                    + r.bytesSent() + " bytes sent; " + r.filesUnchanged() + " unchanged");
-            String boxHome = host.exec("echo \"$HOME\"", env.settings().timeout("command")).stdout().strip();
-            pathMap = Map.of(boxHome + "/" + remoteDir + "/", dir + "/");
-        }
         String jobId = JobIds.next();
+        RemoteJobs jobs = RemoteJobs.on(host, env.settings());
+        String remoteDir = workdir.isPresent() ? RemoteJobs.inputsDir(jobId) : ".";
+        Map<String, String> pathMap = new HashMap<>();
+        workdir.ifPresent(given -> jobs.discardOnFailure(jobId, () -> {
+            Path dir = given.toAbsolutePath().normalize();
+            // The command may write to its directory: it gets a copy of its own, never files other jobs share.
+            SyncResult r = sync.sync(host, RemoteJobs.WORK_ROOT + "/" + FileHashes.sha256Hex(env.namespace() + "\n"
+                    + dir).substring(0, 16), files(dir), Optional.of(FileSync.Snapshot.copied(remoteDir)),
+                    env.settings().timeout("command"), env.console().progress());
+            env.console().verbose("synced " + dir + " to " + machine.id() + ": " + r.describe());
+            String boxHome = host.exec("echo \"$HOME\"", env.settings().timeout("command")).stdout().strip();
+            pathMap.put(boxHome + "/" + remoteDir + "/", dir + "/");
+        }));
         String title = String.join(" ", command);
         JobRecord record = new JobRecord(jobId, "run", env.cloud().name(), env.namespace().toString(), machine.id(),
                 box.role(), title.length() <= 60 ? title : title.substring(0, 57) + "...", Instant.now(),
                 JobStatus.Stage.RUNNING, List.of(), pathMap);
-        RemoteJobs jobs = RemoteJobs.on(host, env.settings());
         records.start(record, jobs, new JobSpec(jobId, remoteDir, Shell.join(command), after));
         env.console().status("running on " + machine.id() + " as job " + jobId);
         if (detach) {

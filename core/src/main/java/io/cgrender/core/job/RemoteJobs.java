@@ -109,6 +109,23 @@ public final class RemoteJobs {
     }
 
     /**
+     * Runs {@code preparation} (syncing the job's inputs, which copies them into its directory); if it fails, removes
+     * the job's directory again, which no job will ever use.
+     */
+    public void discardOnFailure(String id, Runnable preparation) {
+        try {
+            preparation.run();
+        } catch (RuntimeException e) {
+            try {
+                host.exec("rm -rf -- " + Shell.quote(jobDir(id)), commandTimeout);
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    /**
      * The job's status as its status file says, {@link JobStatus.Stage#LOST} if it died without ending. A job may add
      * a line {@code detail=…} about its end in {@value #DETAIL_FILE} of its directory.
      */

@@ -177,14 +177,16 @@ public final class Renderer {
             }
         }
         RenderPlan work = plan.only(targets);
-        for (RenderPlan.ModelInputs m : work.models()) {
-            SyncResult r = sync.sync(host, m.workdir(), m.files(), env.settings().timeout("command"));
-            env.console().verbose("synced " + m.displayName() + " to " + machine.id() + ": " + r.filesSent()
-                    + " file(s), " + r.bytesSent() + " bytes sent; " + r.filesUnchanged() + " unchanged; "
-                    + r.filesRemoved() + " removed");
-        }
         String jobId = JobIds.next();
         String jobDir = RemoteJobs.jobDir(jobId);
+        RemoteJobs jobs = RemoteJobs.on(host, env.settings());
+        jobs.discardOnFailure(jobId, () -> {
+            for (RenderPlan.ModelInputs m : work.models()) {
+                SyncResult r = sync.sync(host, m.cacheDir(), m.files(), Optional.of(FileSync.Snapshot.linked(
+                        m.inputsIn(jobDir))), env.settings().timeout("command"), env.console().progress());
+                env.console().verbose("synced " + m.displayName() + " to " + machine.id() + ": " + r.describe());
+            }
+        });
         List<JobRecord.Output> made = new ArrayList<>();
         for (RenderPlan.Target t : work.targets()) {
             String base = jobDir + "/out/" + t.remoteName();
@@ -197,7 +199,7 @@ public final class Renderer {
         }
         List<JobRecord.Output> outputs = made;
         String title = String.join(", ", work.targets().stream().map(RenderPlan.Target::label).toList());
-        String script = work.script(jobDir + "/out");
+        String script = work.script(jobDir);
         Map<String, String> delivered = Map.of();
         if (target.isPresent()) {
             outputs = DeliveryJobs.named(made);
@@ -210,9 +212,8 @@ public final class Renderer {
         }
         JobRecord record = new JobRecord(jobId, "render", env.cloud().name(), env.namespace().toString(),
                 machine.id(), box.role(), title, Instant.now(), JobStatus.Stage.RUNNING, outputs,
-                work.pathMap(facts.home(), cwd), delivered);
-        records.start(record, RemoteJobs.on(host, env.settings()),
-                new JobSpec(jobId, ".", script, plan.request().after()));
+                work.pathMap(facts.home(), cwd, jobDir), delivered);
+        records.start(record, jobs, new JobSpec(jobId, ".", script, plan.request().after()));
         env.console().status("rendering " + title + " on " + machine.id() + " as job " + jobId
                 + record.location().map(l -> "; results go to " + l).orElse(""));
         return Optional.of(new Started(record, host));
