@@ -78,9 +78,8 @@ public final class JobRunner {
             env.console().out().println(jobId);
             return 0;
         }
-        JobFollower.follow(jobs, record, env.console().out(), env.console(), cancelOnInterrupt,
-                env.settings().timeout("job"));
-        JobStatus status = jobs.status(jobId);
+        JobStatus status = JobFollower.follow(jobs, record, env.console().out(), env.console(), cancelOnInterrupt,
+                env.settings().timeout("job"), new JobBoxes(env).reconnect(record)).status(jobId);
         records.save(record.withStage(status.stage()));
         return status.exitCode().orElse(1);
     }

@@ -75,6 +75,16 @@ public final class RemoteJobs {
         return new RemoteJobs(host, settings.timeout("command"), settings.timeout("kill-grace"));
     }
 
+    /** The box's session. */
+    public RemoteHost host() {
+        return host;
+    }
+
+    /** Whether the session to the box is still open (a follow that failed with it closed lost its connection). */
+    public boolean connected() {
+        return host.isOpen();
+    }
+
     public static String jobDir(String id) {
         return JOBS_DIR + "/" + id;
     }

@@ -11,6 +11,7 @@ import io.cgrender.core.delivery.DeliveryJob;
 import io.cgrender.core.delivery.DeliveryTarget;
 import io.cgrender.core.delivery.PreparedDelivery;
 import io.cgrender.core.delivery.ResultDelivery;
+import io.cgrender.core.job.JobBoxes;
 import io.cgrender.core.job.JobFollower;
 import io.cgrender.core.job.JobIds;
 import io.cgrender.core.job.JobRecord;
@@ -18,7 +19,6 @@ import io.cgrender.core.job.JobRecords;
 import io.cgrender.core.job.JobSpec;
 import io.cgrender.core.job.JobStatus;
 import io.cgrender.core.job.RemoteJobs;
-import io.cgrender.core.ssh.ExecResult;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.sync.FileHashes;
 import io.cgrender.core.sync.FileSync;
@@ -28,7 +28,6 @@ import io.cgrender.core.ui.Console;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -267,10 +266,9 @@ public final class Renderer {
      * right after starting a render, and by {@code cgrender fetch} later.
      */
     public Outcome attach(JobRecord record, RemoteHost host, boolean cancelOnInterrupt, List<Path> alreadyWritten) {
-        RemoteJobs jobs = RemoteJobs.on(host, env.settings());
-        JobFollower.follow(jobs, record, env.console().err(), env.console(), cancelOnInterrupt,
-                env.settings().timeout("job"));
-        return collect(record, host, jobs, alreadyWritten);
+        RemoteJobs jobs = JobFollower.follow(RemoteJobs.on(host, env.settings()), record, env.console().err(),
+                env.console(), cancelOnInterrupt, env.settings().timeout("job"), new JobBoxes(env).reconnect(record));
+        return collect(record, jobs.host(), jobs, alreadyWritten);
     }
 
     /** Reads the job's status and exit codes in one command, then fetches its log and outputs over one SFTP session. */
@@ -406,20 +404,6 @@ public final class Renderer {
 
     static final String OUTPUT = "output";
     static final String PREVIEW = "preview.png";
-
-    /** What the render needs to know of the box. */
-    private record BoxFacts(String home, String openscadVersion) {
-        static BoxFacts of(RemoteHost host, Duration timeout) {
-            ExecResult r = host.exec("echo \"$HOME\"; openscad --version 2>&1 | tail -n 1", timeout);
-            String[] lines = r.stdout().strip().split("\n");
-            if (lines.length < 2 || !lines[1].contains("OpenSCAD")) {
-                throw new CgrenderException("the box " + host.id() + " has no working openscad ("
-                        + String.join(" ", lines).strip() + "); recreate it with: cgrender terminate "
-                        + host.id() + " && cgrender create openscad-ubuntu-box");
-            }
-            return new BoxFacts(lines[0].strip(), lines[1].strip());
-        }
-    }
 
     /** Remembers, per cloud and role, which OpenSCAD version the boxes have, so the cache can answer before a box. */
     public static final class OpenScadVersions {
