@@ -161,7 +161,10 @@ class Ec2ResultsEndToEndTest {
         assertTrue(remains.watchdogLog().contains("the last job asked to terminate the box"), remains.toString());
         assertTrue(remains.homeFiles().contains(".cgrender/jobs/" + job + "/log"), remains.homeFiles().toString());
         assertFalse(remains.homeFiles().stream().anyMatch(f -> f.startsWith(".cgrender/jobs/" + job + "/out")
-                || f.startsWith(".cgrender/work/")), "the working files are gone: " + remains.homeFiles());
+                || f.startsWith(".cgrender/jobs/" + job + "/in")), "the working files are gone: "
+                + remains.homeFiles());
+        assertTrue(remains.homeFiles().stream().anyMatch(f -> f.startsWith(".cgrender/work/")),
+                "the model's upload cache stays for the next render: " + remains.homeFiles());
 
         // fetch and logs, with the box gone: from S3
         Files.delete(project.resolve("tiny/cube.stl"));
@@ -300,7 +303,7 @@ class Ec2ResultsEndToEndTest {
         assertEquals(List.of(), Ec2TestKit.keys(s3, where.group(2), where.group(3)), "nothing in S3");
         Path home = Standins.home(id).orElseThrow();
         assertTrue(Files.isRegularFile(home.resolve(".cgrender/jobs/" + job + "/out/t0.stl")), "kept on the box");
-        assertTrue(Files.isDirectory(home.resolve(".cgrender/work")), "inputs kept too");
+        assertTrue(Files.isDirectory(home.resolve(".cgrender/work")), "the upload cache too");
         assertTrue(cli.ok("jobs").out().lines().anyMatch(l -> l.startsWith(job) && l.contains("failed")));
     }
 

@@ -39,7 +39,8 @@ public final class JobBoxes {
     public record Unreachable(JobStatus.Stage stage, String why, boolean permanent) implements Reach {
         /** A one-line error for a command that needed the box. */
         public CgrenderException failure(JobRecord job) {
-            return new CgrenderException("job " + job.id() + " is " + stage.word() + ": " + why);
+            return new CgrenderException((stage == JobStatus.Stage.LOST ? "job " + job.id() + " is lost: "
+                    : "cannot tell how job " + job.id() + " is doing: ") + why);
         }
     }
 

@@ -19,8 +19,8 @@ import java.util.Set;
 /**
  * What a render job's box delivers, described for {@link io.cgrender.core.delivery.ResultDelivery}: each output under
  * its local file name ({@code cube.stl}, {@code bracket-small.png}), the cache entries to file, the working
- * directories to remove (the job's outputs and its copy of the inputs), and the static part of the job's manifest (inputs with their hashes, parameters, OpenSCAD
- * version, targets).
+ * directories to remove (the job's outputs and its copy of the inputs), and the static part of the job's manifest
+ * (inputs with their hashes, parameters, OpenSCAD version, targets).
  */
 final class DeliveryJobs {
 

@@ -1,6 +1,5 @@
 package io.cgrender.core.sync;
 
-import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -15,7 +14,7 @@ final class BoxListing {
     static final String FIND_PRINTF = "%y %s %T@ %P\\n";
 
     /** One entry of the listing. */
-    record File(char type, long size, BigDecimal modified) {
+    record File(char type, long size, BoxTime modified) {
         boolean regular() {
             return type == 'f';
         }
@@ -31,8 +30,8 @@ final class BoxListing {
             String[] f = line.split(" ", 4);
             if (f.length == 4 && f[0].length() == 1 && !f[3].isEmpty()) {
                 try {
-                    files.put(f[3], new File(f[0].charAt(0), Long.parseLong(f[1]), new BigDecimal(f[2])));
-                } catch (NumberFormatException ignored) {
+                    files.put(f[3], new File(f[0].charAt(0), Long.parseLong(f[1]), BoxTime.parse(f[2])));
+                } catch (IllegalArgumentException ignored) {
                     // not a listing line
                 }
             }

@@ -7,7 +7,6 @@ import io.cgrender.core.ui.Heartbeat;
 import io.cgrender.core.ui.Progress;
 
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -228,9 +227,9 @@ public final class FileSync {
                 + " false; }\n";
     }
 
-    private static BigDecimal modifiedSeconds(Path file) {
+    private static BoxTime modifiedSeconds(Path file) {
         try {
-            return BigDecimal.valueOf(Files.getLastModifiedTime(file).to(TimeUnit.SECONDS));
+            return BoxTime.ofSeconds(Files.getLastModifiedTime(file).to(TimeUnit.SECONDS));
         } catch (IOException e) {
             throw new CgrenderException("cannot read " + file + ": " + e.getMessage(), e);
         }
@@ -262,43 +261,5 @@ public final class FileSync {
 
     private static String digest(String text) {
         return HEX.formatHex(FileHashes.sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    /** How the box's manifest changes: lines appended, or (when it has grown long, or is in the old format) rewritten. */
-    private record ManifestUpdate(String script, String newText, long bytes) {
-
-        private static final String EOF = "CGRENDER_MANIFEST_END";
-
-        static ManifestUpdate of(String text, Manifest manifest, Map<String, Manifest.Entry> entries, int files) {
-            StringBuilder delta = new StringBuilder();
-            for (String path : manifest.entries().keySet()) {
-                if (!entries.containsKey(path)) {
-                    delta.append("- ").append(path).append('\n');
-                }
-            }
-            entries.forEach((path, entry) -> {
-                if (!entry.equals(manifest.entries().get(path))) {
-                    delta.append(entry.line(path));
-                }
-            });
-            long deltaLines = delta.chars().filter(c -> c == '\n').count();
-            if (delta.isEmpty() && (manifest.current() || entries.isEmpty())) {
-                return new ManifestUpdate("", text, 0);
-            }
-            if (!manifest.current() || manifest.lines() + deltaLines > 4L * Math.max(16, files)) {
-                String whole = Manifest.render(entries);
-                return new ManifestUpdate(write(whole, "> " + MANIFEST + ".tmp", " && mv -f " + MANIFEST + ".tmp "
-                        + MANIFEST), whole, whole.getBytes(StandardCharsets.UTF_8).length);
-            }
-            // A torn last line (an append cut short) must not swallow the first new one.
-            String appended = (text.isEmpty() || text.endsWith("\n") ? "" : "\n") + delta;
-            return new ManifestUpdate(write(appended, ">> " + MANIFEST, ""), text + appended,
-                    appended.getBytes(StandardCharsets.UTF_8).length);
-        }
-
-        /** {@code cat REDIRECT} of {@code content} (which ends with a newline) from a here-document, then {@code then}. */
-        private static String write(String content, String redirect, String then) {
-            return "cat " + redirect + " <<'" + EOF + "'" + then + "\n" + content + EOF + "\n";
-        }
     }
 }

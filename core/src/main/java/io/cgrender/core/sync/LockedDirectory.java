@@ -95,21 +95,13 @@ final class LockedDirectory implements AutoCloseable {
         return s.text();
     }
 
-    /** Runs {@code script}, if any, as the last one, and releases the lock. */
+    /**
+     * Runs {@code script}, if any, as the last one, and releases the lock: the box's shell exits on the end of its
+     * input, which is not waited for (everything asked for is done by then).
+     */
     void finish(Optional<String> script) {
         script.ifPresent(this::run);
         close();
-        ExecResult r;
-        try {
-            r = command.join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof CgrenderException c ? c
-                    : new CgrenderException("file sync on " + host.id() + " failed: " + e.getCause(), e.getCause());
-        }
-        if (!r.succeeded()) {
-            throw new CgrenderException("file sync in " + dir + " on " + host.id() + " failed (exit " + r.exitCode()
-                    + ")" + lastError().map(e -> ": " + e).orElse(""));
-        }
     }
 
     /** Ends the conversation: the box's shell reads the end of its input and exits, releasing the lock. */
@@ -169,7 +161,8 @@ final class LockedDirectory implements AutoCloseable {
     }
 
     private Optional<String> lastError() {
-        return errors.toString(StandardCharsets.UTF_8).lines().map(String::strip).filter(l -> !l.isEmpty()).reduce((a, b) -> b);
+        return errors.toString(StandardCharsets.UTF_8).lines().map(String::strip).filter(l -> !l.isEmpty())
+                .reduce((a, b) -> b);
     }
 
     /** Text followed by the marker line that ended it. */
@@ -183,11 +176,24 @@ final class LockedDirectory implements AutoCloseable {
         private final StringBuilder text = new StringBuilder();
 
         @Override
-        public synchronized void write(int b) {
-            if (b != '\n') {
-                line.write(b);
-                return;
+        public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            int start = off;
+            for (int i = off; i < off + len; i++) {
+                if (b[i] == '\n') {
+                    line.write(b, start, i - start);
+                    endOfLine();
+                    start = i + 1;
+                }
             }
+            line.write(b, start, off + len - start);
+        }
+
+        private void endOfLine() {
             String l = line.toString(StandardCharsets.UTF_8);
             line.reset();
             if (l.equals(WAITING) || l.startsWith(READY) || l.startsWith(DONE)) {
@@ -195,13 +201,6 @@ final class LockedDirectory implements AutoCloseable {
                 text.setLength(0);
             } else {
                 text.append(l).append('\n');
-            }
-        }
-
-        @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            for (int i = off; i < off + len; i++) {
-                write(b[i]);
             }
         }
 

@@ -1,6 +1,5 @@
 package io.cgrender.core.sync;
 
-import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -19,16 +18,16 @@ final class Manifest {
     static final String HEADER = "# cgrender sync manifest 2";
 
     /** What the manifest says of a file. An entry without a time is never trusted without hashing the file. */
-    record Entry(String sha256, long size, Optional<BigDecimal> modified) {
+    record Entry(String sha256, long size, Optional<BoxTime> modified) {
 
         String line(String path) {
-            return sha256 + " " + size + " " + modified.map(BigDecimal::toPlainString).orElse("0") + " " + path + "\n";
+            return sha256 + " " + size + " " + modified.map(BoxTime::toString).orElse("0") + " " + path + "\n";
         }
 
         /** Whether {@code listed}, as the box lists the file now, is what this entry was taken of. */
         boolean describes(BoxListing.File listed) {
             return listed.regular() && listed.size() == size
-                    && modified.map(m -> m.compareTo(listed.modified()) == 0).orElse(false);
+                    && modified.map(listed.modified()::equals).orElse(false);
         }
     }
 
@@ -58,13 +57,13 @@ final class Manifest {
             }
             try {
                 if (current && f.length == 4) {
-                    BigDecimal modified = new BigDecimal(f[2]);
+                    BoxTime modified = BoxTime.parse(f[2]);
                     entries.put(f[3], new Entry(f[0], Long.parseLong(f[1]),
-                            modified.signum() > 0 ? Optional.of(modified) : Optional.empty()));
+                            modified.known() ? Optional.of(modified) : Optional.empty()));
                 } else if (!current) {
                     entries.put(f[2], new Entry(f[0], Long.parseLong(f[1]), Optional.empty()));
                 }
-            } catch (NumberFormatException ignored) {
+            } catch (IllegalArgumentException ignored) {
                 // a torn line from an interrupted append: the file is checked again
             }
         }

@@ -1,6 +1,5 @@
 package io.cgrender.core.sync;
 
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,7 +64,7 @@ final class SyncPlan {
      * The outcome, given the box's hashes of the {@link #suspects()} and the modification time a file will have on
      * the box once sent.
      */
-    Outcome decide(Map<String, String> suspectHashes, Function<String, BigDecimal> timeOnceSent) {
+    Outcome decide(Map<String, String> suspectHashes, Function<String, BoxTime> timeOnceSent) {
         List<String> uploads = new ArrayList<>();
         Map<String, Manifest.Entry> entries = new LinkedHashMap<>();
         int unchanged = 0;

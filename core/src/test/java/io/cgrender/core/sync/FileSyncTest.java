@@ -599,7 +599,7 @@ class FileSyncTest {
         return sha256(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Relative path → file key (device and inode) of every file on the box but the manifest: a new file has another. */
+    /** Relative path → file key (device, inode) of each file on the box but the manifest; a new file has another. */
     private Map<String, Object> boxFileKeys() throws IOException {
         Map<String, Object> keys = new TreeMap<>();
         try (Stream<Path> walk = Files.walk(remote)) {
