@@ -1,11 +1,13 @@
 package io.cgrender.cli;
 
+import io.cgrender.core.cloud.Eventually;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -67,7 +69,8 @@ class SharedBoxEndToEndTest {
         try (Stream<Path> jobs = Files.list(home.resolve(".cgrender/jobs"))) {
             List<Path> dirs = jobs.toList();
             assertEquals(clients.size(), dirs.size(), "one job each");
-            dirs.forEach(d -> assertTrue(!Files.exists(d.resolve("in")), d + ": each job removed its own inputs"));
+            Eventually.await(Duration.ofSeconds(30), "each job removed its own inputs",
+                    () -> dirs.stream().noneMatch(d -> Files.exists(d.resolve("in"))));
         }
         try (Stream<Path> caches = Files.list(home.resolve(".cgrender/work"))) {
             assertEquals(1, caches.count(), "all of them synced into the model's one upload cache");

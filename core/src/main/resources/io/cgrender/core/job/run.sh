@@ -27,11 +27,13 @@ record_process() {
 finish() {
   write_status "$1" "$(now)" "$2"
   rm -f "$job/pid"
-  rm -rf "$job/in"
   if [ "$after" != keep ]; then
     # The box's watchdog carries this out (stop or terminate) once no other job runs.
     echo "$after" > "$HOME/.cgrender/after-job"
   fi
+  # Followers see the end now; the inputs go after.
+  exec 9>&-
+  rm -rf "$job/in"
   exit "$2"
 }
 # Whether process group $1 has a process that has not exited. Not kill -0: a member that outlived its parent is a

@@ -328,7 +328,8 @@ class RemoteJobsTest {
 
         assertEquals(JobStatus.Stage.SUCCEEDED, awaitEnd(id).stage());
         assertEquals("cube(1);\n", printLog(id), "the job ran in its inputs");
-        assertFalse(Files.exists(box.home().resolve(RemoteJobs.inputsDir(id))), "and removed them");
+        Eventually.await(WAIT, "the job removed its inputs as it ended",
+                () -> !Files.exists(box.home().resolve(RemoteJobs.inputsDir(id))));
     }
 
     @Test
