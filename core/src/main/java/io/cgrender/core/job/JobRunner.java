@@ -56,17 +56,8 @@ public final class JobRunner {
         String jobId = JobIds.next();
         RemoteJobs jobs = RemoteJobs.on(host, env.settings());
         String remoteDir = workdir.isPresent() ? RemoteJobs.inputsDir(jobId) : ".";
-        Map<String, String> pathMap = new HashMap<>();
-        workdir.ifPresent(given -> jobs.discardOnFailure(jobId, () -> {
-            Path dir = given.toAbsolutePath().normalize();
-            // The command may write to its directory: it gets a copy of its own, never files other jobs share.
-            SyncResult r = sync.sync(host, RemoteJobs.WORK_ROOT + "/" + FileHashes.sha256Hex(env.namespace() + "\n"
-                    + dir).substring(0, 16), files(dir), Optional.of(FileSync.Snapshot.copied(remoteDir)),
-                    env.settings().timeout("command"), env.console().progress());
-            env.console().verbose("synced " + dir + " to " + machine.id() + ": " + r.describe());
-            String boxHome = host.exec("echo \"$HOME\"", env.settings().timeout("command")).stdout().strip();
-            pathMap.put(boxHome + "/" + remoteDir + "/", dir + "/");
-        }));
+        Map<String, String> pathMap = workdir.map(dir -> syncWorkdir(host, machine, jobs, jobId, dir))
+                .orElse(Map.of());
         String title = String.join(" ", command);
         JobRecord record = new JobRecord(jobId, "run", env.cloud().name(), env.namespace().toString(), machine.id(),
                 box.role(), title.length() <= 60 ? title : title.substring(0, 57) + "...", Instant.now(),
@@ -82,6 +73,26 @@ public final class JobRunner {
                 env.settings().timeout("job"), new JobBoxes(env).reconnect(record)).status(jobId);
         records.save(record.withStage(status.stage()));
         return status.exitCode().orElse(1);
+    }
+
+    /**
+     * Syncs {@code given} to its upload cache on the box and copies it into the job's directory (a real copy: the
+     * command may write to its files, which other jobs must not see); returns the job's box path → the local one.
+     */
+    private Map<String, String> syncWorkdir(RemoteHost host, Machine machine, RemoteJobs jobs, String jobId,
+                                            Path given) {
+        Path dir = given.toAbsolutePath().normalize();
+        String cache = RemoteJobs.WORK_ROOT + "/" + FileHashes.sha256Hex(env.namespace() + "\n" + dir).substring(0, 16);
+        String inputs = RemoteJobs.inputsDir(jobId);
+        Map<String, String> pathMap = new HashMap<>();
+        jobs.discardOnFailure(jobId, () -> {
+            SyncResult r = sync.sync(host, cache, files(dir), Optional.of(FileSync.Snapshot.copied(inputs)),
+                    env.settings().timeout("command"), env.console().progress());
+            env.console().verbose("synced " + dir + " to " + machine.id() + ": " + r.describe());
+            String boxHome = host.exec("echo \"$HOME\"", env.settings().timeout("command")).stdout().strip();
+            pathMap.put(boxHome + "/" + inputs + "/", dir + "/");
+        });
+        return pathMap;
     }
 
     private static List<SyncFile> files(Path dir) {
