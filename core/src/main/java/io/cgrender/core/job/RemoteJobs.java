@@ -177,7 +177,8 @@ public final class RemoteJobs {
      * it, and of jobs that never recorded a status (their start failed) once they are an hour old.
      */
     private static final String SWEEP_INPUTS = "sweep_inputs() { local d j; for d in \"$HOME/" + JOBS_DIR
-            + "\"/*/in; do j=\"${d%/in}\"; [ -d \"$d\" ] || continue; if [ -f \"$j/status\" ]; then "
+            + "\"/*/in; do j=\"${d%/in}\"; [ -d \"$d\" ] && [ \"$j\" != \"$PWD\" ] || continue;"
+            + " if [ -f \"$j/status\" ]; then "
             + "job_alive \"$j/" + JobProcess.PID_FILE + "\" && continue; elif [ -z \"$(find \"$d\" -maxdepth 0 -mmin +"
             + ABANDONED_INPUTS_MINUTES + " 2>/dev/null)\" ]; then continue; fi; rm -rf \"$d\"; done; }";
 

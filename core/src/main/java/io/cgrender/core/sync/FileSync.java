@@ -7,12 +7,9 @@ import io.cgrender.core.ui.Heartbeat;
 import io.cgrender.core.ui.Progress;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * The directory is the upload cache of one model or work directory, shared by every job that uses it; each sync
  * holds it under a lock on the box ({@link LockedDirectory}) from the first look to the job's copy, so concurrent
  * syncs of one directory take turns, and one that is killed releases the lock. The box keeps a content-hash
- * {@link Manifest} in the directory; this client caches the manifest it last wrote, keyed by its SHA-256, so it
+ * {@link Manifest} beside the directory; this client caches the manifest it last wrote, keyed by its SHA-256, so it
  * travels only when someone else changed it. Each sync also lists the directory's sizes and modification times on the
  * box, in the same command: a file changed or deleted behind cgrender's back no longer matches the manifest and is
  * hashed on the box (only if its size still matches) or sent again; a file that does not belong is removed. Files
@@ -34,10 +31,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class FileSync {
 
-    static final String MANIFEST = Manifest.FILE;
-    private static final HexFormat HEX = HexFormat.of();
-    private static final String MANIFEST_MARK = "=== manifest ";
-    private static final String LISTING_MARK = "\n=== listing\n";
+    private static final String SNAPSHOT_MARK = "=== snapshot ";
 
     /**
      * A job's own copy of the synced directory, made under the same lock right after the sync.
@@ -56,7 +50,7 @@ public final class FileSync {
         }
     }
 
-    private final Path cacheDir;
+    private final ManifestCache cache;
     private final FileHashes hashes;
 
     /**
@@ -64,7 +58,7 @@ public final class FileSync {
      * @param hashes   the process's file hashes (shared with whoever else hashes the same files)
      */
     public FileSync(Path cacheDir, FileHashes hashes) {
-        this.cacheDir = cacheDir;
+        this.cache = new ManifestCache(cacheDir);
         this.hashes = hashes;
     }
 
@@ -85,62 +79,71 @@ public final class FileSync {
             if (locals.put(f.remote(), f.local()) != null) {
                 throw new IllegalArgumentException("two files map to " + f.remote());
             }
-            if (f.remote().equals(MANIFEST)) {
-                throw new IllegalArgumentException("cannot sync " + f.local() + ": the name " + MANIFEST
-                        + " is reserved for the sync manifest");
-            }
             wanted.put(f.remote(), hashes.of(f.local()));
         }
-        Path cache = cacheFile(host.id(), remoteDir);
-        Optional<String> cached = cachedManifest(cache);
-        try (LockedDirectory dir = LockedDirectory.open(host, remoteDir,
-                openingScript(cached.map(FileSync::digest).orElse("none")), timeout, progress)) {
-            String opening = dir.opening();
-            int listingAt = opening.lastIndexOf(LISTING_MARK);
-            if (!opening.startsWith(MANIFEST_MARK) || listingAt < 0) {
-                throw new CgrenderException("unexpected answer from " + host.id() + " while syncing " + remoteDir);
-            }
-            String manifestText = manifestText(opening, listingAt, cached);
+        String manifestFile = boxPath(Manifest.of(remoteDir.replaceAll("/+$", "")));
+        try (LockedDirectory dir = LockedDirectory.open(host, remoteDir, openingScript(manifestFile, snapshot),
+                timeout, progress)) {
+            Opening box = Opening.parse(dir.opening());
+            String manifestText = box.manifestListed().isEmpty() ? "" : cache.get(host.id(), remoteDir)
+                    .filter(c -> c.listed().equals(box.manifestListed().get())).map(ManifestCache.Copy::text)
+                    .orElseGet(() -> readManifest(dir, manifestFile));
             Manifest manifest = Manifest.parse(manifestText);
-            SyncPlan plan = new SyncPlan(wanted, manifest,
-                    BoxListing.parse(opening.substring(listingAt + LISTING_MARK.length())));
+            SyncPlan plan = new SyncPlan(wanted, manifest, box.listing());
             Map<String, String> boxHashes = plan.removals().isEmpty() && plan.suspects().isEmpty() ? Map.of()
                     : parseHashes(dir.run(removeAndHash(plan)));
             SyncPlan.Outcome outcome = plan.decide(boxHashes, path -> modifiedSeconds(locals.get(path)));
             long bytes = upload(host, dir, remoteDir, outcome.uploads(), locals, wanted, timeout, progress);
-            ManifestUpdate update = ManifestUpdate.of(manifestText, manifest, outcome.entries(), wanted.size());
+            ManifestUpdate update = ManifestUpdate.of(manifestFile, manifestText, manifest, outcome.entries(),
+                    wanted.size());
             StringBuilder last = new StringBuilder(update.script());
-            snapshot.ifPresent(s -> last.append(snapshotScript(s)));
-            dir.finish(last.isEmpty() ? Optional.empty() : Optional.of(last.toString()));
-            remember(cache, update.newText());
+            if (!box.copied() || !plan.removals().isEmpty() || !outcome.uploads().isEmpty()) {
+                snapshot.ifPresent(s -> last.append(snapshotScript(s)));
+            }
+            if (!update.script().isEmpty()) {
+                last.append("find ").append(manifestFile).append(" -maxdepth 0 -printf '%s %T@\\n'\n");
+            }
+            String listedAfter = dir.finish(last.isEmpty() ? Optional.empty() : Optional.of(last.toString())).strip();
+            Optional<String> listed = update.script().isEmpty() ? box.manifestListed() : Optional.of(listedAfter);
+            listed.ifPresent(l -> cache.put(host.id(), remoteDir, new ManifestCache.Copy(l, update.newText())));
             return new SyncResult(outcome.uploads().size(), bytes + update.bytes(), outcome.unchanged(),
                     plan.removals().size());
         }
     }
 
     /**
-     * Prints the manifest's digest, the manifest itself unless it is the one this client has ({@code cached}), and
-     * the directory's listing.
+     * Copies the directory to {@code snapshot}, if given, saying whether that worked; then lists the manifest (as a
+     * file with an empty path) and the directory.
      */
-    private static String openingScript(String cachedDigest) {
-        return "m=$(sha256sum " + MANIFEST + " 2>/dev/null) && m=${m%% *} || m=none\n"
-                + "echo \"" + MANIFEST_MARK + "$m\"\n"
-                + "[ \"$m\" = " + cachedDigest + " ] || [ \"$m\" = none ] || cat " + MANIFEST + "\n"
-                + "printf '" + LISTING_MARK.replace("\n", "\\n") + "'\n"
-                + "find . -path ./" + MANIFEST + " -prune -o ! -type d -printf '" + BoxListing.FIND_PRINTF + "'";
+    private static String openingScript(String manifestFile, Optional<Snapshot> snapshot) {
+        return snapshot.map(s -> "{ " + snapshotScript(s) + "}; echo \"" + SNAPSHOT_MARK + "$?\"\n").orElse("")
+                + "find " + manifestFile + " . ! -type d -printf '" + BoxListing.FIND_PRINTF + "' 2>/dev/null; true";
     }
 
-    /** The box's manifest: from the opening's output, or this client's copy when the digests say it is the same. */
-    private static String manifestText(String opening, int listingAt, Optional<String> cached) {
-        int headEnd = opening.indexOf('\n');
-        String boxDigest = opening.substring(MANIFEST_MARK.length(), headEnd).strip();
-        if (boxDigest.equals("none")) {
-            return "";
+    /** What the opening found: whether the job's copy was made, the manifest's listing, the directory's listing. */
+    private record Opening(boolean copied, Optional<String> manifestListed, Map<String, BoxListing.File> listing) {
+
+        static Opening parse(String text) {
+            boolean copied = text.startsWith(SNAPSHOT_MARK + "0\n");
+            String rest = text.startsWith(SNAPSHOT_MARK) ? text.substring(text.indexOf('\n') + 1) : text;
+            Optional<String> manifest = Optional.empty();
+            // The manifest is find's first start point; its path relative to it is empty.
+            if (rest.startsWith("f ")) {
+                String first = rest.substring(0, Math.max(0, rest.indexOf('\n')));
+                String[] f = first.split(" ", 4);
+                if (f.length >= 3 && (f.length == 3 || f[3].isEmpty())) {
+                    manifest = Optional.of(f[1] + " " + f[2]);
+                    rest = rest.substring(first.length() + 1);
+                }
+            }
+            return new Opening(copied, manifest, BoxListing.parse(rest));
         }
-        if (cached.isPresent() && digest(cached.get()).equals(boxDigest)) {
-            return cached.get();
-        }
-        return opening.substring(headEnd + 1, listingAt);
+    }
+
+    /** The manifest's text, exactly (a torn last line has no newline), read while holding the directory. */
+    private static String readManifest(LockedDirectory dir, String manifestFile) {
+        String text = dir.run("cat " + manifestFile + "; printf '\\n.\\n'");
+        return text.substring(0, text.length() - "\n.\n".length());
     }
 
     /** Removes what does not belong (and the directories that held only that), then hashes the suspects. */
@@ -220,11 +223,14 @@ public final class FileSync {
     }
 
     private static String snapshotScript(Snapshot snapshot) {
-        String target = snapshot.dir().startsWith("/") ? Shell.quote(snapshot.dir())
-                : "\"$HOME\"/" + Shell.quote(snapshot.dir());
-        return "s=" + target + "; rm -rf -- \"$s\" && mkdir -p -- \"${s%/*}\" && cp -" + (snapshot.linked() ? "al"
-                : "a --reflink=auto") + " -- . \"$s\" && rm -f -- \"$s/" + MANIFEST + "\" || { rm -rf -- \"$s\";"
+        return "s=" + boxPath(snapshot.dir()) + "; { [ ! -e \"$s\" ] || rm -rf -- \"$s\"; } && mkdir -p -- \"${s%/*}\""
+                + " && cp -" + (snapshot.linked() ? "al" : "a --reflink=auto") + " -- . \"$s\" || { rm -rf -- \"$s\";"
                 + " false; }\n";
+    }
+
+    /** A path on the box (relative to its home, or absolute) as a shell word that works from any directory. */
+    private static String boxPath(String path) {
+        return path.startsWith("/") ? Shell.quote(path) : "\"$HOME\"/" + Shell.quote(path);
     }
 
     private static BoxTime modifiedSeconds(Path file) {
@@ -233,33 +239,5 @@ public final class FileSync {
         } catch (IOException e) {
             throw new CgrenderException("cannot read " + file + ": " + e.getMessage(), e);
         }
-    }
-
-    private Path cacheFile(String hostId, String remoteDir) {
-        return cacheDir.resolve(hostId).resolve(HEX.formatHex(FileHashes.sha256().digest(
-                remoteDir.getBytes(StandardCharsets.UTF_8))));
-    }
-
-    private static Optional<String> cachedManifest(Path cache) {
-        try {
-            return Files.exists(cache) ? Optional.of(Files.readString(cache)) : Optional.empty();
-        } catch (IOException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static void remember(Path cache, String manifestText) {
-        try {
-            Files.createDirectories(cache.getParent());
-            Path tmp = Files.createTempFile(cache.getParent(), "manifest", ".tmp");
-            Files.writeString(tmp, manifestText);
-            Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            // only a cache: the next sync reads the manifest from the box instead
-        }
-    }
-
-    private static String digest(String text) {
-        return HEX.formatHex(FileHashes.sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 }

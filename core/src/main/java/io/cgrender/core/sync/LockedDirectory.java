@@ -28,7 +28,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class LockedDirectory implements AutoCloseable {
 
-    private static final String WAITING = "::waiting";
     private static final String READY = "::ready ";
     private static final String DONE = "::done ";
     private static final String ENDED = "::ended";
@@ -47,9 +46,8 @@ final class LockedDirectory implements AutoCloseable {
         this.dir = dir;
         this.deadline = System.nanoTime() + timeout.toNanos();
         String script = "d=" + Shell.quote(dir) + "; mkdir -p -- \"$d\" && cd -- \"$d\" && exec 9<. || exit 70\n"
-                + "if ! flock -n 9; then echo " + WAITING + "; flock -w " + Math.max(1, timeout.toSeconds())
-                + " 9 || { echo \"another upload into $d did not end within " + timeout.toSeconds() + "s\" >&2;"
-                + " exit 75; }; fi\n"
+                + "flock -w " + Math.max(1, timeout.toSeconds()) + " 9 || { echo \"another upload into $d did not"
+                + " end within " + timeout.toSeconds() + "s\" >&2; exit 75; }\n"
                 + "{\n" + openingScript + "\n}; echo \"" + READY + "$?\"\n"
                 + "while IFS= read -r n; do eval \"$(head -c \"$n\")\"; echo \"" + DONE + "$?\"; done\n";
         Thread runner = new Thread(() -> {
@@ -96,12 +94,13 @@ final class LockedDirectory implements AutoCloseable {
     }
 
     /**
-     * Runs {@code script}, if any, as the last one, and releases the lock: the box's shell exits on the end of its
-     * input, which is not waited for (everything asked for is done by then).
+     * Runs {@code script}, if any, as the last one, returns what it printed, and releases the lock: the box's shell
+     * exits on the end of its input, which is not waited for (everything asked for is done by then).
      */
-    void finish(Optional<String> script) {
-        script.ifPresent(this::run);
+    String finish(Optional<String> script) {
+        String output = script.map(this::run).orElse("");
         close();
+        return output;
     }
 
     /** Ends the conversation: the box's shell reads the end of its input and exits, releasing the lock. */
@@ -111,12 +110,10 @@ final class LockedDirectory implements AutoCloseable {
     }
 
     private String awaitOpening(Progress progress, Duration timeout) {
-        Section s = next();
-        if (s.marker().equals(WAITING)) {
-            try (Heartbeat ignored = Heartbeat.start(progress, "waiting for another upload into " + dir + " on "
-                    + host.id() + " to end", timeout, () -> "")) {
-                s = next();
-            }
+        Section s;
+        try (Heartbeat ignored = Heartbeat.start(progress, "reading " + dir + " on " + host.id() + " (another upload"
+                + " into it, if one runs, ends first)", timeout, () -> "")) {
+            s = next();
         }
         if (!s.marker().startsWith(READY)) {
             throw failure(s);
@@ -196,7 +193,7 @@ final class LockedDirectory implements AutoCloseable {
         private void endOfLine() {
             String l = line.toString(StandardCharsets.UTF_8);
             line.reset();
-            if (l.equals(WAITING) || l.startsWith(READY) || l.startsWith(DONE)) {
+            if (l.startsWith(READY) || l.startsWith(DONE)) {
                 sections.add(new Section(text.toString(), l));
                 text.setLength(0);
             } else {

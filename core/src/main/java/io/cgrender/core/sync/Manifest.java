@@ -5,16 +5,21 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The content-hash manifest a box keeps in a sync directory ({@value #FILE}): an append-only list of lines
+ * The content-hash manifest a box keeps of a sync directory, beside it ({@code <dir>.manifest}, so that the directory
+ * holds exactly the synced files and a copy of it needs no cleaning): an append-only list of lines
  * {@code <sha256> <size> <mtime> <path>} (and {@code - <path>} for removals) below a header line, the last line for a
  * path winning. The modification time is the file's on the box when its hash was taken (seconds since the epoch,
  * with a fraction where the box reported one): a file whose size or time differs has changed since, and its hash is
  * taken again. Manifests written before the times were kept have no header; their entries have no time and so are
- * always checked.
+ * always checked (older versions kept it inside the directory, as {@code .cgrender-manifest}: such a file is removed
+ * like any other that does not belong).
  */
 final class Manifest {
 
-    static final String FILE = ".cgrender-manifest";
+    /** The manifest of {@code dir}, relative to the box's home or absolute as {@code dir} is. */
+    static String of(String dir) {
+        return dir + ".manifest";
+    }
     static final String HEADER = "# cgrender sync manifest 2";
 
     /** What the manifest says of a file. An entry without a time is never trusted without hashing the file. */

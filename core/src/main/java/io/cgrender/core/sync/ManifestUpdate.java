@@ -11,7 +11,9 @@ record ManifestUpdate(String script, String newText, long bytes) {
 
     private static final String EOF = "CGRENDER_MANIFEST_END";
 
-    static ManifestUpdate of(String text, Manifest manifest, Map<String, Manifest.Entry> entries, int files) {
+    /** @param file the manifest's path on the box, as a shell word */
+    static ManifestUpdate of(String file, String text, Manifest manifest, Map<String, Manifest.Entry> entries,
+                             int files) {
         StringBuilder delta = new StringBuilder();
         for (String path : manifest.entries().keySet()) {
             if (!entries.containsKey(path)) {
@@ -29,13 +31,13 @@ record ManifestUpdate(String script, String newText, long bytes) {
         }
         if (!manifest.current() || manifest.lines() + deltaLines > 4L * Math.max(16, files)) {
             String whole = Manifest.render(entries);
-            String tmp = Manifest.FILE + ".tmp";
-            return new ManifestUpdate(write(whole, "> " + tmp, " && mv -f " + tmp + " " + Manifest.FILE), whole,
+            String tmp = file + ".tmp";
+            return new ManifestUpdate(write(whole, "> " + tmp, " && mv -f " + tmp + " " + file), whole,
                     whole.getBytes(StandardCharsets.UTF_8).length);
         }
         // A torn last line (an append cut short) must not swallow the first new one.
         String appended = (text.isEmpty() || text.endsWith("\n") ? "" : "\n") + delta;
-        return new ManifestUpdate(write(appended, ">> " + Manifest.FILE, ""), text + appended,
+        return new ManifestUpdate(write(appended, ">> " + file, ""), text + appended,
                 appended.getBytes(StandardCharsets.UTF_8).length);
     }
 

@@ -22,7 +22,7 @@ record_process() {
   local s
   read -r s < "/proc/$$/stat"
   set -- ${s##*) }
-  echo "$$ ${20}" > "$job/pid.tmp" && mv -f "$job/pid.tmp" "$job/pid"
+  echo "$$ ${20}" > "$job/pid"
 }
 finish() {
   write_status "$1" "$(now)" "$2"

@@ -39,8 +39,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class FileSyncTest {
 
-    private static final String MANIFEST = FileSync.MANIFEST;
-
     @TempDir
     static Path classDir;
     private static LoopbackBox box;
@@ -98,7 +96,7 @@ class FileSyncTest {
         assertEquals(files.size(), result.filesSent());
         assertEquals(0, result.filesUnchanged());
         assertEquals(0, result.filesRemoved());
-        assertEquals(sizes + Files.size(remote.resolve(MANIFEST)), result.bytesSent(),
+        assertEquals(sizes + Files.size(manifest()), result.bytesSent(),
                 "the files and the new manifest");
         assertEquals(localTree(files), boxTree());
         assertEquals(manifestOf(files), boxManifest());
@@ -109,12 +107,12 @@ class FileSyncTest {
         List<SyncFile> files = List.of(file("a.scad", "cube(1);\n"), file("sub/b.scad", "cube(2);\n"));
         FileSync sync = newSync();
         sync(sync, files);
-        String manifest = Files.readString(remote.resolve(MANIFEST));
+        String manifest = Files.readString(manifest());
 
         SyncResult again = sync(sync, files);
 
         assertEquals(new SyncResult(0, 0, 2, 0), again);
-        assertEquals(manifest, Files.readString(remote.resolve(MANIFEST)), "nothing appended");
+        assertEquals(manifest, Files.readString(manifest()), "nothing appended");
         assertEquals(localTree(files), boxTree());
     }
 
@@ -128,7 +126,7 @@ class FileSyncTest {
         FileSync sync = newSync();
         SyncResult first = sync(sync, files);
         assertEquals(300, first.filesSent());
-        long manifestSize = Files.size(remote.resolve(MANIFEST));
+        long manifestSize = Files.size(manifest());
 
         long down = proxy.toClient();
         long up = proxy.toServer();
@@ -251,6 +249,13 @@ class FileSyncTest {
         assertEquals(Map.of("model.scad", sha256("include <parts/a.scad>\n"), "parts/a.scad", sha256("cube(1);\n")),
                 tree(snapshot), "the job's copy: the files as they were synced for it, without the manifest");
         assertEquals("cube(2);\n", Files.readString(remote.resolve("parts/a.scad")));
+
+        String unchangedDir = box.newRemoteDir() + "/job-2/in";
+        SyncResult unchanged = sync.sync(box.connect(proxy.port()), remoteDir, List.of(model, part),
+                Optional.of(FileSync.Snapshot.linked(unchangedDir)), LoopbackBox.TIMEOUT, Progress.NONE);
+        assertEquals(new SyncResult(0, 0, 2, 0), unchanged);
+        assertEquals(Map.of("model.scad", sha256("include <parts/a.scad>\n"), "parts/a.scad", sha256("cube(2);\n")),
+                tree(box.local(unchangedDir)), "a copy of a directory nothing had to change in");
     }
 
     @Test
@@ -409,7 +414,7 @@ class FileSyncTest {
         // Someone else synced other content for a.scad and removed b.scad; the client's cache does not know.
         Files.writeString(remote.resolve("a.scad"), "something else\n");
         Files.delete(remote.resolve("b.scad"));
-        Files.writeString(remote.resolve(MANIFEST), "0".repeat(64) + " 15 1700000000 a.scad\n- b.scad\n",
+        Files.writeString(manifest(), "0".repeat(64) + " 15 1700000000 a.scad\n- b.scad\n",
                 StandardOpenOption.APPEND);
 
         SyncResult result = sync(sync, files);
@@ -418,6 +423,23 @@ class FileSyncTest {
         assertEquals(1, result.filesUnchanged());
         assertEquals(localTree(files), boxTree());
         assertEquals(manifestOf(files), boxManifest());
+    }
+
+    @Test
+    void aManifestWhoseLastAppendWasCutShortStillWorks() throws IOException {
+        List<SyncFile> files = List.of(file("a.scad", "cube(1);\n"), file("b.scad", "cube(2);\n"));
+        FileSync sync = newSync();
+        sync(sync, files);
+        Files.writeString(manifest(), "0123456789abcdef 12", StandardOpenOption.APPEND); // no newline: torn
+
+        assertEquals(new SyncResult(0, 0, 2, 0), sync(sync, files), "the torn line is ignored");
+        Files.writeString(files.get(1).local(), "cube(3);\n");
+        assertEquals(1, sync(sync, files).filesSent());
+
+        assertEquals(localTree(files), boxTree());
+        assertEquals(manifestOf(files), boxManifest(), "the new line did not join the torn one");
+        assertEquals(new SyncResult(0, 0, 2, 0), sync(new FileSync(tmp.resolve("other-cache"), new FileHashes()),
+                files), "another client reads the same");
     }
 
     @Test
@@ -488,14 +510,20 @@ class FileSyncTest {
     }
 
     @Test
-    void aFileNamedLikeTheManifestIsRefused() throws IOException {
-        SyncFile impostor = file(MANIFEST, "a user's file that would be appended to\n");
+    void aManifestThatOlderVersionsKeptInsideTheDirectoryGoesAndEveryFileIsCheckedOnce() throws IOException {
+        SyncFile a = file("a.scad", "cube(1);\n");
+        SyncFile b = file("b/c.scad", randomBytes(20_000, 5));
+        Files.createDirectories(remote.resolve("b"));
+        Files.copy(a.local(), remote.resolve("a.scad"));
+        Files.copy(b.local(), remote.resolve("b/c.scad"));
+        Files.writeString(remote.resolve(".cgrender-manifest"), sha256(Files.readAllBytes(a.local())) + " 9 a.scad\n"
+                + sha256(Files.readAllBytes(b.local())) + " 20000 b/c.scad\n");
 
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> sync(List.of(file("a.scad", "a\n"), impostor)));
+        SyncResult result = sync(List.of(a, b));
 
-        assertTrue(e.getMessage().contains(MANIFEST), e.getMessage());
-        assertFalse(Files.exists(remote), "nothing was created on the box");
+        assertEquals(new SyncResult(0, result.bytesSent(), 2, 1), result, "hashed on the box, not sent again");
+        assertEquals(localTree(List.of(a, b)), boxTree(), "the old manifest is gone from the directory");
+        assertEquals(manifestOf(List.of(a, b)), boxManifest());
     }
 
     // ---------------------------------------------------------------- helpers
@@ -577,11 +605,9 @@ class FileSyncTest {
         return entries;
     }
 
-    /** Relative path → SHA-256 of every file in the sync directory on the box, but the manifest. */
+    /** Relative path → SHA-256 of every file in the sync directory on the box. */
     private Map<String, String> boxTree() throws IOException {
-        Map<String, String> tree = tree(remote);
-        tree.remove(MANIFEST);
-        return tree;
+        return tree(remote);
     }
 
     /** Relative path → SHA-256 of every file (of anything not a directory) below {@code root}. */
@@ -599,7 +625,12 @@ class FileSyncTest {
         return sha256(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Relative path → file key (device, inode) of each file on the box but the manifest; a new file has another. */
+    /** The manifest the box keeps beside the sync directory. */
+    private Path manifest() {
+        return box.local(remoteDir + ".manifest");
+    }
+
+    /** Relative path → file key (device and inode) of each file on the box; a new file has another. */
     private Map<String, Object> boxFileKeys() throws IOException {
         Map<String, Object> keys = new TreeMap<>();
         try (Stream<Path> walk = Files.walk(remote)) {
@@ -608,7 +639,6 @@ class FileSyncTest {
                         Files.readAttributes(p, BasicFileAttributes.class).fileKey());
             }
         }
-        keys.remove(MANIFEST);
         return keys;
     }
 
@@ -618,7 +648,7 @@ class FileSyncTest {
      */
     private Map<String, String> boxManifest() throws IOException {
         Map<String, String> entries = new TreeMap<>();
-        List<String> lines = Files.readAllLines(remote.resolve(MANIFEST));
+        List<String> lines = Files.readAllLines(manifest());
         assertEquals("# cgrender sync manifest 2", lines.get(0));
         Map<String, String> times = new TreeMap<>();
         for (String line : lines.subList(1, lines.size())) {
@@ -629,6 +659,9 @@ class FileSyncTest {
                 entries.remove(line.substring(2));
             } else {
                 String[] f = line.split(" ", 4);
+                if (f.length < 4 || f[0].length() != 64) {
+                    continue; // a torn line
+                }
                 entries.put(f[3], f[0] + " " + f[1]);
                 times.put(f[3], f[2]);
             }
@@ -643,7 +676,7 @@ class FileSyncTest {
 
     private long manifestLines() {
         try {
-            return Files.readAllLines(remote.resolve(MANIFEST)).size();
+            return Files.readAllLines(manifest()).size();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
