@@ -86,7 +86,8 @@ public final class JobRunner {
         String inputs = RemoteJobs.inputsDir(jobId);
         Map<String, String> pathMap = new HashMap<>();
         jobs.discardOnFailure(jobId, () -> {
-            SyncResult r = sync.sync(host, cache, files(dir), Optional.of(FileSync.Snapshot.copied(inputs)),
+            SyncResult r = sync.sync(host, cache, files(dir), Optional.of(FileSync.Snapshot.copied(inputs,
+                    RemoteJobs.jobDir(jobId))),
                     env.settings().timeout("command"), env.console().progress());
             env.console().verbose("synced " + dir + " to " + machine.id() + ": " + r.describe());
             String boxHome = host.exec("echo \"$HOME\"", env.settings().timeout("command")).stdout().strip();

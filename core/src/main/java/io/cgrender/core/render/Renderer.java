@@ -182,7 +182,7 @@ public final class Renderer {
         jobs.discardOnFailure(jobId, () -> {
             for (RenderPlan.ModelInputs m : work.models()) {
                 SyncResult r = sync.sync(host, m.cacheDir(), m.files(), Optional.of(FileSync.Snapshot.linked(
-                        m.inputsIn(jobDir))), env.settings().timeout("command"), env.console().progress());
+                        m.inputsIn(jobDir), jobDir)), env.settings().timeout("command"), env.console().progress());
                 env.console().verbose("synced " + m.displayName() + " to " + machine.id() + ": " + r.describe());
             }
         });

@@ -32,6 +32,8 @@ import java.util.concurrent.TimeUnit;
 public final class FileSync {
 
     private static final String SNAPSHOT_MARK = "=== snapshot ";
+    /** Set in the box's shell once the sync is complete; the job's copy stays only then. */
+    private static final String COMMITTED = "cgrender_sync_done";
 
     /**
      * A job's own copy of the synced directory, made under the same lock right after the sync.
@@ -39,14 +41,22 @@ public final class FileSync {
      * @param dir    where (relative to the box's home, or absolute); replaced if it exists
      * @param linked hard links (cheap; for jobs that only read their inputs) or real copies (for commands that may
      *               write to them, which must not change the files other jobs share)
+     * @param owner  {@code dir} or a directory holding it that exists for this copy's job alone (its job directory):
+     *               removed when the sync does not complete (its client is killed, the box's disk is full)
      */
-    public record Snapshot(String dir, boolean linked) {
-        public static Snapshot linked(String dir) {
-            return new Snapshot(dir, true);
+    public record Snapshot(String dir, boolean linked, String owner) {
+        public Snapshot {
+            if (!(dir.equals(owner) || dir.startsWith(owner + "/"))) {
+                throw new IllegalArgumentException(owner + " does not hold " + dir);
+            }
         }
 
-        public static Snapshot copied(String dir) {
-            return new Snapshot(dir, false);
+        public static Snapshot linked(String dir, String owner) {
+            return new Snapshot(dir, true, owner);
+        }
+
+        public static Snapshot copied(String dir, String owner) {
+            return new Snapshot(dir, false, owner);
         }
     }
 
@@ -103,7 +113,8 @@ public final class FileSync {
             if (!update.script().isEmpty()) {
                 last.append("find ").append(manifestFile).append(" -maxdepth 0 -printf '%s %T@\\n'\n");
             }
-            String listedAfter = dir.finish(last.isEmpty() ? Optional.empty() : Optional.of(last.toString())).strip();
+            String listedAfter = last.isEmpty() ? "" : dir.run(last.toString()).strip();
+            dir.end(COMMITTED + "=1");
             Optional<String> listed = update.script().isEmpty() ? box.manifestListed() : Optional.of(listedAfter);
             listed.ifPresent(l -> cache.put(host.id(), remoteDir, new ManifestCache.Copy(l, update.newText())));
             return new SyncResult(outcome.uploads().size(), bytes + update.bytes(), outcome.unchanged(),
@@ -116,7 +127,9 @@ public final class FileSync {
      * file with an empty path) and the directory.
      */
     private static String openingScript(String manifestFile, Optional<Snapshot> snapshot) {
-        return snapshot.map(s -> "{ " + snapshotScript(s) + "}; echo \"" + SNAPSHOT_MARK + "$?\"\n").orElse("")
+        // A copy for a job whose client did not get to the end of the sync (it was killed, its disk filled) goes.
+        return snapshot.map(s -> "owner=" + boxPath(s.owner()) + "; trap '[ -n \"${" + COMMITTED + ":-}\" ] || rm -rf"
+                + " -- \"$owner\"' EXIT\n{ " + snapshotScript(s) + "}; echo \"" + SNAPSHOT_MARK + "$?\"\n").orElse("")
                 + "find " + manifestFile + " . ! -type d -printf '" + BoxListing.FIND_PRINTF + "' 2>/dev/null; true";
     }
 

@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * command whose shell takes the lock, runs an opening script, then runs each further script the client sends, one
  * at a time, until the client ends its input. The lock lives and dies with that command, so a client that is killed
  * or loses its connection releases it; another client waits for it, with a progress line, at most the timeout.
- * Scripts run in the directory; what they print comes back as their result.
+ * Scripts run in the directory, in one shell (variables and traps carry over); what they print comes back as their
+ * result. The shell exits on SIGTERM or SIGHUP (as when the box closes a dead client's session) through its EXIT trap.
  */
 final class LockedDirectory implements AutoCloseable {
 
@@ -48,6 +49,7 @@ final class LockedDirectory implements AutoCloseable {
         String script = "d=" + Shell.quote(dir) + "; mkdir -p -- \"$d\" && cd -- \"$d\" && exec 9<. || exit 70\n"
                 + "flock -w " + Math.max(1, timeout.toSeconds()) + " 9 || { echo \"another upload into $d did not"
                 + " end within " + timeout.toSeconds() + "s\" >&2; exit 75; }\n"
+                + "trap 'exit 143' TERM HUP INT\n"
                 + "{\n" + openingScript + "\n}; echo \"" + READY + "$?\"\n"
                 + "while IFS= read -r n; do eval \"$(head -c \"$n\")\"; echo \"" + DONE + "$?\"; done\n";
         Thread runner = new Thread(() -> {
@@ -94,13 +96,13 @@ final class LockedDirectory implements AutoCloseable {
     }
 
     /**
-     * Runs {@code script}, if any, as the last one, returns what it printed, and releases the lock: the box's shell
-     * exits on the end of its input, which is not waited for (everything asked for is done by then).
+     * Sends {@code script} as the last one and releases the lock, without waiting: the box's shell runs it, reads the
+     * end of its input and exits. For what must happen only if this client got this far (it is never run if the
+     * client dies before), and costs no round trip.
      */
-    String finish(Optional<String> script) {
-        String output = script.map(this::run).orElse("");
+    void end(String script) {
+        input.send(script);
         close();
-        return output;
     }
 
     /** Ends the conversation: the box's shell reads the end of its input and exits, releasing the lock. */

@@ -241,7 +241,7 @@ class FileSyncTest {
         FileSync sync = newSync();
 
         sync.sync(box.connect(proxy.port()), remoteDir, List.of(model, part),
-                Optional.of(FileSync.Snapshot.linked(snapshotDir)), LoopbackBox.TIMEOUT, Progress.NONE);
+                linkedCopy(snapshotDir), LoopbackBox.TIMEOUT, Progress.NONE);
         Files.writeString(part.local(), "cube(2);\n");
         sync(sync, List.of(model, part));
 
@@ -252,10 +252,26 @@ class FileSyncTest {
 
         String unchangedDir = box.newRemoteDir() + "/job-2/in";
         SyncResult unchanged = sync.sync(box.connect(proxy.port()), remoteDir, List.of(model, part),
-                Optional.of(FileSync.Snapshot.linked(unchangedDir)), LoopbackBox.TIMEOUT, Progress.NONE);
+                linkedCopy(unchangedDir), LoopbackBox.TIMEOUT, Progress.NONE);
         assertEquals(new SyncResult(0, 0, 2, 0), unchanged);
         assertEquals(Map.of("model.scad", sha256("include <parts/a.scad>\n"), "parts/a.scad", sha256("cube(2);\n")),
                 tree(box.local(unchangedDir)), "a copy of a directory nothing had to change in");
+    }
+
+    @Test
+    void aSyncThatFailsLeavesNoCopyForItsJob() throws IOException {
+        SyncFile a = file("a.scad", "cube(1);\n");
+        sync(List.of(a));
+        Files.createDirectories(remote.resolve("b.scad")); // an empty directory where a file must go: not listed
+        SyncFile b = file("b.scad", "cube(2);\n");
+        String snapshotDir = box.newRemoteDir() + "/job-3/in";
+
+        assertThrows(io.cgrender.core.CgrenderException.class, () -> newSync().sync(box.connect(proxy.port()),
+                remoteDir, List.of(a, b), linkedCopy(snapshotDir), LoopbackBox.TIMEOUT,
+                Progress.NONE));
+
+        io.cgrender.core.cloud.Eventually.await(java.time.Duration.ofSeconds(20), "the job's directory is removed",
+                () -> !Files.exists(box.local(parentOf(snapshotDir))));
     }
 
     @Test
@@ -264,7 +280,7 @@ class FileSyncTest {
         String snapshotDir = box.newRemoteDir() + "/job-2/in";
 
         newSync().sync(box.connect(proxy.port()), remoteDir, List.of(input),
-                Optional.of(FileSync.Snapshot.copied(snapshotDir)), LoopbackBox.TIMEOUT, Progress.NONE);
+                realCopy(snapshotDir), LoopbackBox.TIMEOUT, Progress.NONE);
         Files.writeString(box.local(snapshotDir).resolve("input.txt"), "changed by the job\n",
                 StandardOpenOption.APPEND);
 
@@ -295,7 +311,7 @@ class FileSyncTest {
                 // Each client its own cache, as separate processes have.
                 FileSync sync = new FileSync(tmp.resolve("cache-" + i), new FileHashes());
                 running.add(pool.submit(() -> sync.sync(box.connect(proxy.port()), remoteDir, set,
-                        Optional.of(FileSync.Snapshot.linked(snapshotDir)), LoopbackBox.TIMEOUT, Progress.NONE)));
+                        linkedCopy(snapshotDir), LoopbackBox.TIMEOUT, Progress.NONE)));
             }
             for (java.util.concurrent.Future<SyncResult> f : running) {
                 f.get(120, java.util.concurrent.TimeUnit.SECONDS);
@@ -623,6 +639,21 @@ class FileSyncTest {
 
     private static String sha256(String text) {
         return sha256(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A job's hard-linked copy in {@code dir}, owned by the job's directory (its parent). */
+    private static Optional<FileSync.Snapshot> linkedCopy(String dir) {
+        return Optional.of(FileSync.Snapshot.linked(dir, parentOf(dir)));
+    }
+
+    /** A job's copy of real files in {@code dir}, owned by the job's directory (its parent). */
+    private static Optional<FileSync.Snapshot> realCopy(String dir) {
+        return Optional.of(FileSync.Snapshot.copied(dir, parentOf(dir)));
+    }
+
+    /** A job's directory, owning a snapshot of its inputs in {@code snapshotDir}. */
+    private static String parentOf(String snapshotDir) {
+        return snapshotDir.substring(0, snapshotDir.lastIndexOf('/'));
     }
 
     /** The manifest the box keeps beside the sync directory. */
