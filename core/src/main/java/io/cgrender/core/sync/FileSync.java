@@ -42,7 +42,8 @@ public final class FileSync {
      * @param linked hard links (cheap; for jobs that only read their inputs) or real copies (for commands that may
      *               write to them, which must not change the files other jobs share)
      * @param owner  {@code dir} or a directory holding it that exists for this copy's job alone (its job directory):
-     *               removed when the sync does not complete (its client is killed, the box's disk is full)
+     *               removed when the sync does not complete (its client is killed, the box's disk is full), unless
+     *               something besides the copy was put in it meanwhile
      */
     public record Snapshot(String dir, boolean linked, String owner) {
         public Snapshot {
@@ -127,9 +128,8 @@ public final class FileSync {
      * file with an empty path) and the directory.
      */
     private static String openingScript(String manifestFile, Optional<Snapshot> snapshot) {
-        // A copy for a job whose client did not get to the end of the sync (it was killed, its disk filled) goes.
-        return snapshot.map(s -> "owner=" + boxPath(s.owner()) + "; trap '[ -n \"${" + COMMITTED + ":-}\" ] || rm -rf"
-                + " -- \"$owner\"' EXIT\n{ " + snapshotScript(s) + "}; echo \"" + SNAPSHOT_MARK + "$?\"\n").orElse("")
+        return snapshot.map(s -> discardUnlessDone(s) + "{ " + snapshotScript(s) + "}; echo \"" + SNAPSHOT_MARK
+                + "$?\"\n").orElse("")
                 + "find " + manifestFile + " . ! -type d -printf '" + BoxListing.FIND_PRINTF + "' 2>/dev/null; true";
     }
 
@@ -233,6 +233,20 @@ public final class FileSync {
         } catch (RuntimeException unknown) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * An EXIT trap for the box's shell: the copy's owner goes when this client did not get to the end of the sync (it
+     * was killed, the disk filled), unless something besides the copy was put in it meanwhile (its job started, should
+     * this shell be killed before it read that the sync was done).
+     */
+    private static String discardUnlessDone(Snapshot snapshot) {
+        String below = snapshot.dir().equals(snapshot.owner()) ? ""
+                : snapshot.dir().substring(snapshot.owner().length() + 1).replaceAll("/.*", "");
+        return "cgrender_owner=" + boxPath(snapshot.owner()) + "; cgrender_copy=" + Shell.quote(below) + "\n"
+                + "trap '[ -n \"${" + COMMITTED + ":-}\" ] || { [ -n \"$cgrender_copy\" ] && [ \"$(ls -A --"
+                + " \"$cgrender_owner\" 2>/dev/null)\" != \"$cgrender_copy\" ]; } || rm -rf -- \"$cgrender_owner\"'"
+                + " EXIT\n";
     }
 
     private static String snapshotScript(Snapshot snapshot) {
