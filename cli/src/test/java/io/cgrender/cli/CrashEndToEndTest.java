@@ -62,7 +62,7 @@ class CrashEndToEndTest {
 
         assertTrue(Files.readString(project.resolve("model.stl")).contains("vertex 7 7 7"), again.toString());
         assertEquals(List.of(), partialFiles(work), "no partial upload is left on the box");
-        Eventually.await(WAIT, "no job's inputs are left behind", () -> jobInputs(box) == 0);
+        Eventually.await(WAIT, "no job's inputs are left behind: " + jobTree(box), () -> jobInputs(box) == 0);
     }
 
     @Test
@@ -160,6 +160,15 @@ class CrashEndToEndTest {
             return dirs.filter(d -> Files.exists(d.resolve("in")) || !Files.exists(d.resolve("status"))).count();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The files below the box's job directories, for messages. */
+    private String jobTree(String box) {
+        try (Stream<Path> files = Files.walk(cli.boxDir(box).resolve("home/.cgrender/jobs"), 3)) {
+            return files.map(Path::toString).toList().toString();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return "(" + e.getMessage() + ")";
         }
     }
 

@@ -243,10 +243,11 @@ public final class FileSync {
     private static String discardUnlessDone(Snapshot snapshot) {
         String below = snapshot.dir().equals(snapshot.owner()) ? ""
                 : snapshot.dir().substring(snapshot.owner().length() + 1).replaceAll("/.*", "");
+        // The cleanup ignores SIGTERM, which the box may send the whole group as the client's session goes.
         return "cgrender_owner=" + boxPath(snapshot.owner()) + "; cgrender_copy=" + Shell.quote(below) + "\n"
-                + "trap '[ -n \"${" + COMMITTED + ":-}\" ] || { [ -n \"$cgrender_copy\" ] && [ \"$(ls -A --"
-                + " \"$cgrender_owner\" 2>/dev/null)\" != \"$cgrender_copy\" ]; } || rm -rf -- \"$cgrender_owner\"'"
-                + " EXIT\n";
+                + "trap 'trap \"\" TERM HUP INT; [ -n \"${" + COMMITTED + ":-}\" ] || { [ -n \"$cgrender_copy\" ]"
+                + " && [ \"$(ls -A -- \"$cgrender_owner\" 2>/dev/null)\" != \"$cgrender_copy\" ]; }"
+                + " || rm -rf -- \"$cgrender_owner\"' EXIT\n";
     }
 
     private static String snapshotScript(Snapshot snapshot) {
