@@ -83,6 +83,27 @@ final class Cli implements AutoCloseable, AfterEachCallback {
         return new Result(code, out.toString(), err.toString());
     }
 
+    /**
+     * Starts {@code cgrender ARGS} in another JVM, as this user, in {@code cwd}, both output streams going to
+     * {@code log}: a client that can be killed, or several that run at once.
+     */
+    Process start(Path cwd, Path log, String... args) throws IOException {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        pb.environment().put("PWD", cwd.toString());
+        return pb.start();
+    }
+
+    /** The directory of the local box {@code id} ({@code $XDG_STATE_HOME/cgrender/local/boxes/<id>}). */
+    Path boxDir(String id) {
+        return stateDir().resolve("local/boxes").resolve(id);
+    }
+
     /** Runs and requires exit code 0. */
     Result ok(String... args) {
         Result r = run(args);

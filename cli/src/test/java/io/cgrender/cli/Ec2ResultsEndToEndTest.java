@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
+import io.cgrender.core.job.JobProcess;
 import io.cgrender.ec2.testkit.Ec2TestKit;
 import io.cgrender.ec2.testkit.Standins;
 import io.cgrender.testkit.MotoServer;
@@ -162,7 +163,10 @@ class Ec2ResultsEndToEndTest {
         assertTrue(remains.watchdogLog().contains("the last job asked to terminate the box"), remains.toString());
         assertTrue(remains.homeFiles().contains(".cgrender/jobs/" + job + "/log"), remains.homeFiles().toString());
         assertFalse(remains.homeFiles().stream().anyMatch(f -> f.startsWith(".cgrender/jobs/" + job + "/out")
-                || f.startsWith(".cgrender/work/")), "the working files are gone: " + remains.homeFiles());
+                || f.startsWith(".cgrender/jobs/" + job + "/in")), "the working files are gone: "
+                + remains.homeFiles());
+        assertTrue(remains.homeFiles().stream().anyMatch(f -> f.startsWith(".cgrender/work/")),
+                "the model's upload cache stays for the next render: " + remains.homeFiles());
 
         // fetch and logs, with the box gone: from S3
         Files.delete(project.resolve("tiny/cube.stl"));
@@ -301,7 +305,7 @@ class Ec2ResultsEndToEndTest {
         assertEquals(List.of(), Ec2TestKit.keys(s3, where.group(2), where.group(3)), "nothing in S3");
         Path home = Standins.home(id).orElseThrow();
         assertTrue(Files.isRegularFile(home.resolve(".cgrender/jobs/" + job + "/out/t0.stl")), "kept on the box");
-        assertTrue(Files.isDirectory(home.resolve(".cgrender/work")), "inputs kept too");
+        assertTrue(Files.isDirectory(home.resolve(".cgrender/work")), "the upload cache too");
         assertTrue(cli.ok("jobs").out().lines().anyMatch(l -> l.startsWith(job) && l.contains("failed")));
     }
 
@@ -400,13 +404,7 @@ class Ec2ResultsEndToEndTest {
         }
         try (Stream<Path> dirs = Files.list(jobs)) {
             return dirs.filter(d -> {
-                try {
-                    Path pid = d.resolve("pid");
-                    return Files.exists(pid) && ProcessHandle.of(Long.parseLong(Files.readString(pid).strip()))
-                            .map(ProcessHandle::isAlive).orElse(false);
-                } catch (IOException | NumberFormatException e) {
-                    return false;
-                }
+                return JobProcess.isAlive(d.resolve(JobProcess.PID_FILE));
             }).findFirst();
         } catch (IOException e) {
             return Optional.empty();

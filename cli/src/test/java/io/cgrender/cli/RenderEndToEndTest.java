@@ -126,7 +126,7 @@ class RenderEndToEndTest {
         Cli.Result r = cli.run("render", "broken/model.scad");
         assertEquals(1, r.code(), r.toString());
         assertTrue(r.err().contains("syntax error in file broken/model.scad, line 3"), r.toString());
-        assertFalse(r.err().contains(".cgrender/work"), "no box paths: " + r);
+        assertFalse(r.err().contains(".cgrender/work") || r.err().contains(".cgrender/jobs"), "no box paths: " + r);
         Matcher log = Pattern.compile("its log is in (\\S+)").matcher(r.err());
         assertTrue(log.find(), r.toString());
         assertTrue(Files.readString(Path.of(log.group(1))).contains("syntax error"), "the log was fetched");
@@ -256,18 +256,11 @@ class RenderEndToEndTest {
     }
 
     private Process startClient(Path log, String... args) throws IOException {
-        List<String> command = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(project.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-        pb.environment().putAll(cli.env());
-        return pb.start();
+        return cli.start(project, log, args);
     }
 
     /** Polls the client's output for "as job j-…", failing early if the client died. */
-    private static String awaitJobId(Process client, Path log, Duration timeout) throws Exception {
+    static String awaitJobId(Process client, Path log, Duration timeout) throws Exception {
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
             Matcher m = Pattern.compile("as job (" + JOB_ID.pattern() + ")").matcher(Files.readString(log));
@@ -282,7 +275,7 @@ class RenderEndToEndTest {
         throw new AssertionError("no job started within " + timeout + ":\n" + Files.readString(log));
     }
 
-    private static void copyTree(Path from, Path to) throws IOException {
+    static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> paths = Files.walk(from)) {
             for (Path p : paths.toList()) {
                 Path target = to.resolve(from.relativize(p).toString());

@@ -46,7 +46,7 @@ public final class LogsCommand extends AbstractCommand {
             session.console().out().flush();
             return 0;
         }
-        RemoteJobs jobs = new RemoteJobs(host, session.settings().timeout("command"));
+        RemoteJobs jobs = RemoteJobs.on(host, session.settings());
         if (follow) {
             JobFollower.follow(jobs, record, session.console().out(), session.console(), false,
                     session.settings().timeout("job"));

@@ -1,19 +1,36 @@
 package io.cgrender.core.job;
 
+import io.cgrender.core.CgrenderException;
 import io.cgrender.core.ui.Console;
 import io.cgrender.core.ui.Heartbeat;
 
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Streams a running job's log to the user until the job ends, with a progress line while the log is quiet. Ctrl-C
- * leaves the job running on the box and says how to reattach, or, when asked, cancels it.
+ * Streams a running job's log to the user until the job ends, with a progress line while the log is quiet; a lost
+ * connection is taken up again where it stopped. Ctrl-C leaves the job running on the box and says how to reattach,
+ * or, when asked, cancels it.
  */
 public final class JobFollower {
 
     private JobFollower() {
     }
+
+    /** A new session to a job's box after the connection to it was lost, or an error saying what became of the job. */
+    @FunctionalInterface
+    public interface Reconnect {
+        RemoteJobs after(CgrenderException lost);
+
+        /** Gives up: the lost connection is the error. */
+        Reconnect NEVER = lost -> {
+            throw lost;
+        };
+    }
+
+    /** How often a follow reconnects after losing its connection before it gives up. */
+    private static final int RECONNECTS = 3;
 
     /**
      * Follows {@code record}'s job on {@code jobs}' box, writing its log (with box paths shown as local ones) to
@@ -21,13 +38,41 @@ public final class JobFollower {
      */
     public static void follow(RemoteJobs jobs, JobRecord record, PrintWriter out, Console console,
                               boolean cancelOnInterrupt, Duration timeout) {
+        follow(jobs, record, out, console, cancelOnInterrupt, timeout, Reconnect.NEVER);
+    }
+
+    /**
+     * Follows the job as {@link #follow(RemoteJobs, JobRecord, PrintWriter, Console, boolean, Duration)} does; when
+     * the connection to the box is lost, goes on where it stopped over a new one from {@code reconnect}.
+     *
+     * @return the job's box as it was when the job ended
+     */
+    public static RemoteJobs follow(RemoteJobs jobs, JobRecord record, PrintWriter out, Console console,
+                                    boolean cancelOnInterrupt, Duration timeout, Reconnect reconnect) {
         String doing = (record.kind().equals("render") ? "rendering " : "running ") + record.title();
         JobLogWriter log = new JobLogWriter(out, record.pathMap());
-        Thread onInterrupt = new Thread(() -> interrupted(record, jobs, console, cancelOnInterrupt),
+        AtomicReference<RemoteJobs> current = new AtomicReference<>(jobs);
+        Thread onInterrupt = new Thread(() -> interrupted(record, current.get(), console, cancelOnInterrupt),
                 "cgrender-job-interrupted");
         Runtime.getRuntime().addShutdownHook(onInterrupt);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long offset = 0;
         try (Heartbeat ignored = Heartbeat.start(console.progress(), doing, timeout, log::lastLine)) {
-            jobs.follow(record.id(), 0, log, timeout);
+            for (int reconnects = 0; ; reconnects++) {
+                try {
+                    current.get().follow(record.id(), offset, log, Duration.ofNanos(Math.max(0,
+                            deadline - System.nanoTime())));
+                    return current.get();
+                } catch (CgrenderException e) {
+                    if (current.get().connected() || reconnects == RECONNECTS) {
+                        throw e;
+                    }
+                    offset = log.bytes();
+                    console.status("lost the connection to " + record.boxId() + " while following job "
+                            + record.id() + "; connecting again");
+                    current.set(reconnect.after(e));
+                }
+            }
         } finally {
             log.close();
             try {

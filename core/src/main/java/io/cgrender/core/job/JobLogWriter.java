@@ -20,6 +20,7 @@ public final class JobLogWriter extends OutputStream {
     private final List<Map.Entry<String, String>> replacements;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
     private volatile String lastLine = "";
+    private long bytes;
 
     /** @param pathMap box path prefix → local path prefix; longer prefixes are tried first */
     public JobLogWriter(PrintWriter out, Map<String, String> pathMap) {
@@ -31,6 +32,7 @@ public final class JobLogWriter extends OutputStream {
 
     @Override
     public synchronized void write(int b) {
+        bytes++;
         line.write(b);
         if (b == '\n') {
             emit();
@@ -59,6 +61,11 @@ public final class JobLogWriter extends OutputStream {
             result = result.replace(e.getKey(), e.getValue());
         }
         return result;
+    }
+
+    /** How many bytes of the log were written to it so far. */
+    public synchronized long bytes() {
+        return bytes;
     }
 
     /** The last complete line written, for progress reports. */

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,8 +24,8 @@ import java.util.stream.Stream;
 
 /**
  * {@code cgrender run}: a one-off command on a box of any role, as a detached job. The work directory's files, if
- * one is given, are synced to the box first (incrementally) and the command runs there; its output streams back and
- * its exit code becomes the client's.
+ * one is given, are synced to the box first (incrementally) and the command runs in a copy of its own, removed when
+ * it ends; its output streams back and its exit code becomes the client's.
  */
 public final class JobRunner {
 
@@ -52,24 +53,15 @@ public final class JobRunner {
         workdir.ifPresent(JobRunner::requireDirectory);
         Machine machine = box.ensure(env, CreateOptions.defaults()).machine();
         RemoteHost host = env.connect(machine);
-        String remoteDir = ".";
-        Map<String, String> pathMap = Map.of();
-        if (workdir.isPresent()) {
-            Path dir = workdir.get().toAbsolutePath().normalize();
-            remoteDir = RemoteJobs.WORK_ROOT + "/"
-                    + FileHashes.sha256Hex(env.namespace() + "\n" + dir).substring(0, 16);
-            SyncResult r = sync.sync(host, remoteDir, files(dir), env.settings().timeout("command"));
-            env.console().verbose("synced " + dir + " to " + machine.id() + ": " + r.filesSent() + " file(s), "
-                    + r.bytesSent() + " bytes sent; " + r.filesUnchanged() + " unchanged");
-            String boxHome = host.exec("echo \"$HOME\"", env.settings().timeout("command")).stdout().strip();
-            pathMap = Map.of(boxHome + "/" + remoteDir + "/", dir + "/");
-        }
         String jobId = JobIds.next();
+        RemoteJobs jobs = RemoteJobs.on(host, env.settings());
+        String remoteDir = workdir.isPresent() ? RemoteJobs.inputsDir(jobId) : ".";
+        Map<String, String> pathMap = workdir.map(dir -> syncWorkdir(host, machine, jobs, jobId, dir))
+                .orElse(Map.of());
         String title = String.join(" ", command);
         JobRecord record = new JobRecord(jobId, "run", env.cloud().name(), env.namespace().toString(), machine.id(),
                 box.role(), title.length() <= 60 ? title : title.substring(0, 57) + "...", Instant.now(),
                 JobStatus.Stage.RUNNING, List.of(), pathMap);
-        RemoteJobs jobs = new RemoteJobs(host, env.settings().timeout("command"));
         records.start(record, jobs, new JobSpec(jobId, remoteDir, Shell.join(command), after));
         env.console().status("running on " + machine.id() + " as job " + jobId);
         if (detach) {
@@ -77,11 +69,31 @@ public final class JobRunner {
             env.console().out().println(jobId);
             return 0;
         }
-        JobFollower.follow(jobs, record, env.console().out(), env.console(), cancelOnInterrupt,
-                env.settings().timeout("job"));
-        JobStatus status = jobs.status(jobId);
+        JobStatus status = JobFollower.follow(jobs, record, env.console().out(), env.console(), cancelOnInterrupt,
+                env.settings().timeout("job"), new JobBoxes(env).reconnect(record)).status(jobId);
         records.save(record.withStage(status.stage()));
         return status.exitCode().orElse(1);
+    }
+
+    /**
+     * Syncs {@code given} to its upload cache on the box and copies it into the job's directory (a real copy: the
+     * command may write to its files, which other jobs must not see); returns the job's box path → the local one.
+     */
+    private Map<String, String> syncWorkdir(RemoteHost host, Machine machine, RemoteJobs jobs, String jobId,
+                                            Path given) {
+        Path dir = given.toAbsolutePath().normalize();
+        String cache = RemoteJobs.WORK_ROOT + "/" + FileHashes.sha256Hex(env.namespace() + "\n" + dir).substring(0, 16);
+        String inputs = RemoteJobs.inputsDir(jobId);
+        Map<String, String> pathMap = new HashMap<>();
+        jobs.discardOnFailure(jobId, () -> {
+            SyncResult r = sync.sync(host, cache, files(dir), Optional.of(FileSync.Snapshot.copied(inputs,
+                    RemoteJobs.jobDir(jobId))),
+                    env.settings().timeout("command"), env.console().progress());
+            env.console().verbose("synced " + dir + " to " + machine.id() + ": " + r.describe());
+            String boxHome = host.exec("echo \"$HOME\"", env.settings().timeout("command")).stdout().strip();
+            pathMap.put(boxHome + "/" + inputs + "/", dir + "/");
+        });
+        return pathMap;
     }
 
     private static List<SyncFile> files(Path dir) {

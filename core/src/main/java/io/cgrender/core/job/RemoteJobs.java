@@ -1,6 +1,7 @@
 package io.cgrender.core.job;
 
 import io.cgrender.core.CgrenderException;
+import io.cgrender.core.config.Settings;
 import io.cgrender.core.ssh.ExecResult;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.ssh.Shell;
@@ -21,13 +22,18 @@ import java.util.Optional;
 
 /**
  * Detached jobs on one box. A job lives in {@code ~/.cgrender/jobs/<id>/} on the box: {@code command.sh} (what
- * to run), {@code run.sh} (the wrapper), {@code pid} (while running), {@code running} (a lock run.sh holds while it
- * runs), {@code status} and {@code log}. Started under {@code setsid} with every stream redirected, a job survives
- * the SSH session that started it; any later client can follow its log or read its status.
+ * to run), {@code run.sh} (the wrapper), {@code pid} (its process while running, see {@link JobProcess}),
+ * {@code running} (a lock run.sh holds while it runs), {@code status}, {@code log}, and {@code in/}, the job's own
+ * copy of its inputs (see {@link io.cgrender.core.sync.FileSync}), which the job removes when it ends. Started under
+ * {@code setsid} with every stream redirected, a job survives the SSH session that started it; any later client can
+ * follow its log or read its status.
  */
 public final class RemoteJobs {
 
-    /** Where jobs' input files are synced to, one directory per project, relative to the box's home. */
+    /**
+     * Where jobs' input files are synced to, one directory per project, relative to the box's home: the upload
+     * cache each job's own copy of its inputs is taken from.
+     */
     public static final String WORK_ROOT = ".cgrender/work";
 
     /** Where jobs live, relative to the box's home. A live pid in {@code <job>/pid} means the box is busy. */
@@ -44,27 +50,63 @@ public final class RemoteJobs {
     public static final String DETAIL_FILE = "detail";
 
     private static final String RUN_SCRIPT = loadRunScript();
+    /** How long a cancelled job gets between SIGTERM and SIGKILL unless told otherwise. */
+    private static final Duration DEFAULT_KILL_GRACE = Duration.ofSeconds(10);
+    /** A job's inputs nobody cleaned up (its start failed) are removed by a later job start after this long. */
+    private static final int ABANDONED_INPUTS_MINUTES = 60;
 
     private final RemoteHost host;
     private final Duration commandTimeout;
+    private final Duration killGrace;
 
     public RemoteJobs(RemoteHost host, Duration commandTimeout) {
+        this(host, commandTimeout, DEFAULT_KILL_GRACE);
+    }
+
+    /** @param killGrace how long jobs this starts get, once cancelled, between SIGTERM and SIGKILL */
+    public RemoteJobs(RemoteHost host, Duration commandTimeout, Duration killGrace) {
         this.host = host;
         this.commandTimeout = commandTimeout;
+        this.killGrace = killGrace;
+    }
+
+    /** The jobs of {@code host}, with the command timeout and kill grace of {@code settings}. */
+    public static RemoteJobs on(RemoteHost host, Settings settings) {
+        return new RemoteJobs(host, settings.timeout("command"), settings.timeout("kill-grace"));
+    }
+
+    /** The box's session. */
+    public RemoteHost host() {
+        return host;
+    }
+
+    /** Whether the session to the box is still open (a follow that failed with it closed lost its connection). */
+    public boolean connected() {
+        return host.isOpen();
     }
 
     public static String jobDir(String id) {
         return JOBS_DIR + "/" + id;
     }
 
-    /** Writes the job's scripts and starts it detached; returns once the job has recorded that it runs. */
+    /** The job's own copy of its inputs, relative to the box's home; the job removes it when it ends. */
+    public static String inputsDir(String id) {
+        return jobDir(id) + "/in";
+    }
+
+    /**
+     * Writes the job's scripts and starts it detached; returns once the job has recorded that it runs. Also removes
+     * the inputs of jobs that ended without removing them (their wrapper was killed, the box went down).
+     */
     public void start(JobSpec spec) {
         String dir = jobDir(spec.id());
         String q = Shell.quote(dir);
-        String script = "set -e; mkdir -p " + q + "; cd " + q + "; cat > command.sh; "
-                + "printf '%s' " + Shell.quote(RUN_SCRIPT) + " > run.sh; "
+        String script = JobProcess.SHELL_FUNCTION + "\n" + SWEEP_INPUTS + "\n"
+                + "set -e; mkdir -p " + q + "; cd " + q + "; cat > command.sh; "
+                + "printf '%s' " + Shell.quote(RUN_SCRIPT) + " > run.sh; sweep_inputs || true; "
                 + "setsid nohup bash \"$HOME/" + dir + "/run.sh\" \"$HOME/" + dir + "\" "
-                + Shell.quote(spec.workdir()) + " " + spec.after().word() + " > /dev/null 2>&1 < /dev/null & "
+                + Shell.quote(spec.workdir()) + " " + spec.after().word() + " " + seconds(killGrace)
+                + " > /dev/null 2>&1 < /dev/null & "
                 + "for i in $(seq 200); do [ -f status ] && exit 0; sleep 0.02; done; "
                 + "echo 'job did not start within 4s' >&2; exit 1";
         ExecResult r = host.exec(script, commandTimeout,
@@ -73,6 +115,23 @@ public final class RemoteJobs {
         if (!r.succeeded()) {
             throw new CgrenderException("could not start job " + spec.id() + " on " + host.id() + " (exit "
                     + r.exitCode() + ")");
+        }
+    }
+
+    /**
+     * Runs {@code preparation} (syncing the job's inputs, which copies them into its directory); if it fails, removes
+     * the job's directory again, which no job will ever use.
+     */
+    public void discardOnFailure(String id, Runnable preparation) {
+        try {
+            preparation.run();
+        } catch (RuntimeException e) {
+            try {
+                host.exec("rm -rf -- " + Shell.quote(jobDir(id)), commandTimeout);
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
         }
     }
 
@@ -113,10 +172,20 @@ public final class RemoteJobs {
 
     private static final String FILES_MARK = "--- cgrender files ---";
 
+    /**
+     * {@code sweep_inputs}: removes {@code in/} of every job whose process is gone although it ended without removing
+     * it, and of jobs that never recorded a status (their start failed) once they are an hour old.
+     */
+    private static final String SWEEP_INPUTS = "sweep_inputs() { local d j; for d in \"$HOME/" + JOBS_DIR
+            + "\"/*/in; do j=\"${d%/in}\"; [ -d \"$d\" ] && [ \"$j\" != \"$PWD\" ] || continue;"
+            + " if [ -f \"$j/status\" ]; then "
+            + "job_alive \"$j/" + JobProcess.PID_FILE + "\" && continue; elif [ -z \"$(find \"$d\" -maxdepth 0 -mmin +"
+            + ABANDONED_INPUTS_MINUTES + " 2>/dev/null)\" ]; then continue; fi; rm -rf \"$d\"; done; }";
+
     private static String statusCommand(String id) {
-        return "cd " + Shell.quote(jobDir(id)) + " 2>/dev/null || { echo stage=unknown; exit 0; }; cat status"
-                + " 2>/dev/null; cat " + DETAIL_FILE + " 2>/dev/null;"
-                + " if [ -f pid ] && ! kill -0 \"$(cat pid)\" 2>/dev/null; then echo dead=1; fi";
+        return JobProcess.SHELL_FUNCTION + "\ncd " + Shell.quote(jobDir(id))
+                + " 2>/dev/null || { echo stage=unknown; exit 0; }; cat status 2>/dev/null; cat " + DETAIL_FILE
+                + " 2>/dev/null; if [ -f pid ] && ! job_alive pid; then echo dead=1; fi";
     }
 
     static JobStatus parseStatus(String text) {
@@ -155,10 +224,10 @@ public final class RemoteJobs {
         String q = Shell.quote(jobDir(id));
         String from = "+" + (offset + 1);
         CountingStream counting = new CountingStream(out);
-        ExecResult r = host.exec("cd " + q + " || exit 3; touch log; pid=$(cat pid 2>/dev/null); "
-                + "if [ -n \"$pid\" ] && kill -0 \"$pid\" 2>/dev/null; then "
+        ExecResult r = host.exec(JobProcess.SHELL_FUNCTION + "\ncd " + q + " || exit 3; touch log; "
+                + "if job_alive pid; then "
                 + "{ [ -f running ] && flock -s running true 2>/dev/null || "
-                + "while [ -f pid ] && kill -0 \"$pid\" 2>/dev/null; do sleep 0.05; done; } & "
+                + "while job_alive pid; do sleep 0.05; done; } & "
                 + "tail -c " + from + " -s 0.02 --pid=$! -F log 2>/dev/null; "
                 + "else exec tail -c " + from + " log; fi",
                 timeout, null, counting, OutputStream.nullOutputStream());
@@ -177,10 +246,20 @@ public final class RemoteJobs {
         }
     }
 
-    /** Asks the job to stop (SIGTERM to its process group); it records itself as cancelled. */
+    /**
+     * Cancels the job and returns at once: its wrapper sends SIGTERM to the command's process group, SIGKILL to what
+     * is left of it after the kill grace the job was started with, and records the job as cancelled. Only the job's
+     * own process is signalled, never another that got its pid.
+     */
     public void cancel(String id) {
         String q = Shell.quote(jobDir(id));
-        host.exec("cd " + q + " && [ -f pid ] && kill -TERM -- -\"$(cat pid)\" 2>/dev/null; true", commandTimeout);
+        host.exec(JobProcess.SHELL_FUNCTION + "\ncd " + q + " 2>/dev/null && job_alive pid && read -r pid rest < pid"
+                + " && kill -TERM \"$pid\" 2>/dev/null; true", commandTimeout);
+    }
+
+    /** A duration in seconds as {@code sleep} takes it, to the millisecond. */
+    private static String seconds(Duration d) {
+        return String.format(java.util.Locale.ROOT, "%d.%03d", d.toSeconds(), d.toMillisPart());
     }
 
     private static Optional<Integer> integer(String s) {

@@ -19,8 +19,8 @@ import java.util.Set;
 /**
  * What a render job's box delivers, described for {@link io.cgrender.core.delivery.ResultDelivery}: each output under
  * its local file name ({@code cube.stl}, {@code bracket-small.png}), the cache entries to file, the working
- * directories to remove, and the static part of the job's manifest (inputs with their hashes, parameters, OpenSCAD
- * version, targets).
+ * directories to remove (the job's outputs and its copy of the inputs), and the static part of the job's manifest
+ * (inputs with their hashes, parameters, OpenSCAD version, targets).
  */
 final class DeliveryJobs {
 
@@ -63,10 +63,9 @@ final class DeliveryJobs {
         }
         List<DeliveryJob.CacheEntry> cache = new ArrayList<>();
         cacheNames.forEach((k, names) -> cache.add(new DeliveryJob.CacheEntry(k, names, cacheExit.get(k))));
-        Set<String> working = new LinkedHashSet<>();
-        working.add(jobDir + "/out");
-        work.models().forEach(m -> working.add(m.workdir()));
-        return new DeliveryJob(jobId, jobDir, name(work), title, command, files, cache, List.copyOf(working),
+        // The job's outputs and its own copy of the inputs; the models' upload caches stay for the next render.
+        List<String> working = List.of(jobDir + "/out", jobDir + "/in");
+        return new DeliveryJob(jobId, jobDir, name(work), title, command, files, cache, working,
                 manifest(work, jobId, title, outputs, hashes, namespace, role, boxId, openscadVersion, cwd));
     }
 

@@ -24,13 +24,14 @@ import java.util.regex.Pattern;
 /**
  * Everything a render will do, worked out before anything is launched: each model's dependencies (a missing one is
  * refused here, with file:line), the files to upload and where, the outputs and where they land, and the script the
- * box runs. Building a plan touches no box; that is what {@code --dry-run} prints.
+ * box runs ({@link RenderScript}). Building a plan touches no box; that is what {@code --dry-run} prints.
  * <p>
- * On the box, each model gets a work directory {@code .cgrender/work/<key>/} (the key derives from the namespace and
- * the model's path, so re-rendering the same model syncs incrementally into the same place) laid out as
+ * On the box, each model's files are synced to its upload cache {@code .cgrender/work/<key>/} (the key derives from
+ * the namespace and the model's path, so re-rendering the same model sends only what changed), laid out as
  * {@link ScadDependencies} describes; the parameter file, if any, is uploaded as {@code params.json} beside the roots.
- * Every target (a model, or a model with one parameter set) writes {@code out/t<i>.<ext>} in the job directory, with
- * its exit code in {@code out/t<i>.exit}.
+ * The job renders from its own copy, {@code <job dir>/in/<key>/}, so that concurrent renders of one model never see
+ * each other's files. Every target (a model, or a model with one parameter set) writes {@code out/t<i>.<ext>} in the
+ * job directory, with its exit code in {@code out/t<i>.exit}.
  */
 public final class RenderPlan {
 
@@ -38,11 +39,21 @@ public final class RenderPlan {
     private static final Pattern DEFINE = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*=.*\\S.*", Pattern.DOTALL);
     static final String PARAMS_FILE = "params.json";
 
-    /** One model's inputs and where they go on the box. */
-    public record ModelInputs(Path model, ScadDependencies dependencies, String workdir, List<SyncFile> files,
+    /** One model's inputs and where they go on the box: its upload cache and, in each job, its own copy of it. */
+    public record ModelInputs(Path model, ScadDependencies dependencies, String key, List<SyncFile> files,
                               Optional<Path> parameterFile) {
         public ModelInputs {
             files = List.copyOf(files);
+        }
+
+        /** The model's upload cache on the box, relative to its home. */
+        public String cacheDir() {
+            return WORK_ROOT + "/" + key;
+        }
+
+        /** The job's own copy of the model's files, relative to the box's home. */
+        public String inputsIn(String jobDir) {
+            return jobDir + "/in/" + key;
         }
 
         /** The model as the user knows it, e.g. {@code examples/models/tiny/cube.scad}. */
@@ -184,124 +195,41 @@ public final class RenderPlan {
     }
 
     /**
-     * The bash script of the render job. One target streams OpenSCAD's output as it comes; several run in parallel,
-     * up to the box's CPU count, each printing its output when it finishes.
+     * The bash script of the render job (see {@link RenderScript}).
      *
-     * @param outDir the job's output directory, relative to the box's home
+     * @param jobDir the job's directory, relative to the box's home: the inputs are in {@code in/}, the outputs go
+     *               to {@code out/}
      */
-    public String script(String outDir) {
-        StringBuilder s = new StringBuilder();
-        s.append("set -u\n");
-        s.append("export out=\"$HOME/").append(outDir).append("\"\n");
-        s.append("mkdir -p \"$out\"\n");
-        for (ModelInputs m : models) {
-            for (String dir : m.dependencies().directories()) {
-                s.append("mkdir -p ").append(boxPath(m, dir)).append('\n');
-            }
-        }
-        if (targets.size() == 1) {
-            Target t = targets.get(0);
-            s.append(command(t)).append('\n');
-            s.append("code=$?\n");
-            s.append("echo \"$code\" > \"$out/").append(t.remoteName()).append(".exit\"\n");
-            s.append("exit \"$code\"\n");
-            return s.toString();
-        }
-        s.append("max=$(nproc 2>/dev/null || echo 1)\n");
-        s.append("run_target() {\n");
-        s.append("  local name=\"$1\" label=\"$2\"; shift 2\n");
-        s.append("  \"$@\" > \"$out/$name.log\" 2>&1\n");
-        s.append("  local code=$?\n");
-        s.append("  echo \"$code\" > \"$out/$name.exit\"\n");
-        s.append("  { flock 9; printf '=== %s: exit %s ===\\n' \"$label\" \"$code\"; cat \"$out/$name.log\"; }"
-                + " 9> \"$out/.print-lock\"\n");
-        s.append("}\n");
-        for (Target t : targets) {
-            s.append("while [ \"$(jobs -rp | wc -l)\" -ge \"$max\" ]; do wait -n; done\n");
-            s.append("run_target ").append(t.remoteName()).append(' ').append(Shell.quote(t.label()))
-                    .append(" bash -c ").append(Shell.quote(command(t))).append(" &\n");
-        }
-        s.append("wait\n");
-        s.append("failed=0\n");
-        for (Target t : targets) {
-            s.append("[ \"$(cat \"$out/").append(t.remoteName()).append(".exit\")\" = 0 ] || failed=1\n");
-        }
-        s.append("exit $failed\n");
-        return s.toString();
+    public String script(String jobDir) {
+        return new RenderScript(this, jobDir).text();
     }
 
     /**
      * Box path prefix → local path prefix for every root of every model, for {@link io.cgrender.core.job.JobLogWriter}:
      * OpenSCAD names files relative to its working directory ({@code <key>/src/x.scad}) or absolutely.
      */
-    public Map<String, String> pathMap(String boxHome, Path cwd) {
+    public Map<String, String> pathMap(String boxHome, Path cwd, String jobDir) {
         Map<String, String> map = new LinkedHashMap<>();
         for (ModelInputs m : models) {
-            String key = m.workdir().substring(WORK_ROOT.length() + 1);
             for (ScadDependencies.UploadRoot root : m.dependencies().roots()) {
                 String local = display(root.dir(), cwd);
                 String localPrefix = local.equals(".") ? "" : local + "/";
-                map.put(boxHome + "/" + m.workdir() + "/" + root.name() + "/", localPrefix);
-                map.put(key + "/" + root.name() + "/", localPrefix);
+                map.put(boxHome + "/" + m.inputsIn(jobDir) + "/" + root.name() + "/", localPrefix);
+                map.put(m.key() + "/" + root.name() + "/", localPrefix);
             }
         }
         return map;
     }
 
-    /** The OpenSCAD command line(s) for one target: the render, then its preview if asked for. */
-    private String command(Target t) {
-        ModelInputs m = t.inputs();
-        String render = openscad(m, t, "\"$out/" + t.remoteName() + "." + request.format().extension() + "\"",
-                request.format().needsDisplay());
-        if (t.preview().isEmpty()) {
-            return render;
-        }
-        String preview = openscad(m, t, "\"$out/" + t.remoteName() + ".png\"", true)
-                + " --viewall --autocenter --imgsize=1024,768";
-        return render + " && " + preview;
-    }
-
-    private String openscad(ModelInputs m, Target t, String output, boolean display) {
-        StringBuilder c = new StringBuilder();
-        // From the parent of all work directories OpenSCAD names files "<key>/src/…": one name per model.
-        c.append("cd \"$HOME\"/").append(WORK_ROOT).append(" && ");
-        List<String> libs = m.dependencies().boxLibraryPath();
-        if (libs.isEmpty()) {
-            c.append("env -u OPENSCADPATH ");
-        } else {
-            List<String> absolute = libs.stream().map(l -> boxPath(m, l)).toList();
-            c.append("OPENSCADPATH=").append(String.join(":", absolute)).append(' ');
-        }
-        if (display) {
-            c.append("xvfb-run -a ");
-        }
-        c.append("openscad -o ").append(output);
-        for (String define : request.defines()) {
-            c.append(" -D ").append(Shell.quote(define));
-        }
-        if (t.set().isPresent()) {
-            c.append(" -p ").append(boxPath(m, PARAMS_FILE)).append(" -P ").append(Shell.quote(t.set().get()));
-        }
-        c.append(' ').append(boxPath(m, m.dependencies().boxModelPath()));
-        return c.toString();
-    }
-
-    /** A path in a model's work directory as a shell word, e.g. {@code "$HOME"/.cgrender/work/ab12/src/x.scad}. */
-    private static String boxPath(ModelInputs m, String relative) {
-        String path = relative.equals(".") ? m.workdir() : m.workdir() + "/" + relative;
-        return "\"$HOME\"/" + Shell.quote(path);
-    }
-
     private static ModelInputs inputs(Namespace namespace, Path model, ScadDependencies deps,
                                       Optional<Path> parameterFile) {
         String key = FileHashes.sha256Hex(namespace + "\n" + model.toAbsolutePath()).substring(0, 16);
-        String workdir = WORK_ROOT + "/" + key;
         List<SyncFile> files = new ArrayList<>();
         for (ScadFile f : deps.files()) {
             files.add(new SyncFile(f.path(), f.uploadPath()));
         }
         parameterFile.ifPresent(p -> files.add(new SyncFile(p, PARAMS_FILE)));
-        return new ModelInputs(model, deps, workdir, files, parameterFile);
+        return new ModelInputs(model, deps, key, files, parameterFile);
     }
 
     private static void requireModel(Path given, Path model) {

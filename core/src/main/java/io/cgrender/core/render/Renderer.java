@@ -11,6 +11,7 @@ import io.cgrender.core.delivery.DeliveryJob;
 import io.cgrender.core.delivery.DeliveryTarget;
 import io.cgrender.core.delivery.PreparedDelivery;
 import io.cgrender.core.delivery.ResultDelivery;
+import io.cgrender.core.job.JobBoxes;
 import io.cgrender.core.job.JobFollower;
 import io.cgrender.core.job.JobIds;
 import io.cgrender.core.job.JobRecord;
@@ -18,7 +19,6 @@ import io.cgrender.core.job.JobRecords;
 import io.cgrender.core.job.JobSpec;
 import io.cgrender.core.job.JobStatus;
 import io.cgrender.core.job.RemoteJobs;
-import io.cgrender.core.ssh.ExecResult;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.sync.FileHashes;
 import io.cgrender.core.sync.FileSync;
@@ -28,7 +28,6 @@ import io.cgrender.core.ui.Console;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -177,14 +176,16 @@ public final class Renderer {
             }
         }
         RenderPlan work = plan.only(targets);
-        for (RenderPlan.ModelInputs m : work.models()) {
-            SyncResult r = sync.sync(host, m.workdir(), m.files(), env.settings().timeout("command"));
-            env.console().verbose("synced " + m.displayName() + " to " + machine.id() + ": " + r.filesSent()
-                    + " file(s), " + r.bytesSent() + " bytes sent; " + r.filesUnchanged() + " unchanged; "
-                    + r.filesRemoved() + " removed");
-        }
         String jobId = JobIds.next();
         String jobDir = RemoteJobs.jobDir(jobId);
+        RemoteJobs jobs = RemoteJobs.on(host, env.settings());
+        jobs.discardOnFailure(jobId, () -> {
+            for (RenderPlan.ModelInputs m : work.models()) {
+                SyncResult r = sync.sync(host, m.cacheDir(), m.files(), Optional.of(FileSync.Snapshot.linked(
+                        m.inputsIn(jobDir), jobDir)), env.settings().timeout("command"), env.console().progress());
+                env.console().verbose("synced " + m.displayName() + " to " + machine.id() + ": " + r.describe());
+            }
+        });
         List<JobRecord.Output> made = new ArrayList<>();
         for (RenderPlan.Target t : work.targets()) {
             String base = jobDir + "/out/" + t.remoteName();
@@ -197,7 +198,7 @@ public final class Renderer {
         }
         List<JobRecord.Output> outputs = made;
         String title = String.join(", ", work.targets().stream().map(RenderPlan.Target::label).toList());
-        String script = work.script(jobDir + "/out");
+        String script = work.script(jobDir);
         Map<String, String> delivered = Map.of();
         if (target.isPresent()) {
             outputs = DeliveryJobs.named(made);
@@ -210,9 +211,8 @@ public final class Renderer {
         }
         JobRecord record = new JobRecord(jobId, "render", env.cloud().name(), env.namespace().toString(),
                 machine.id(), box.role(), title, Instant.now(), JobStatus.Stage.RUNNING, outputs,
-                work.pathMap(facts.home(), cwd), delivered);
-        records.start(record, new RemoteJobs(host, env.settings().timeout("command")),
-                new JobSpec(jobId, ".", script, plan.request().after()));
+                work.pathMap(facts.home(), cwd, jobDir), delivered);
+        records.start(record, jobs, new JobSpec(jobId, ".", script, plan.request().after()));
         env.console().status("rendering " + title + " on " + machine.id() + " as job " + jobId
                 + record.location().map(l -> "; results go to " + l).orElse(""));
         return Optional.of(new Started(record, host));
@@ -266,10 +266,9 @@ public final class Renderer {
      * right after starting a render, and by {@code cgrender fetch} later.
      */
     public Outcome attach(JobRecord record, RemoteHost host, boolean cancelOnInterrupt, List<Path> alreadyWritten) {
-        RemoteJobs jobs = new RemoteJobs(host, env.settings().timeout("command"));
-        JobFollower.follow(jobs, record, env.console().err(), env.console(), cancelOnInterrupt,
-                env.settings().timeout("job"));
-        return collect(record, host, jobs, alreadyWritten);
+        RemoteJobs jobs = JobFollower.follow(RemoteJobs.on(host, env.settings()), record, env.console().err(),
+                env.console(), cancelOnInterrupt, env.settings().timeout("job"), new JobBoxes(env).reconnect(record));
+        return collect(record, jobs.host(), jobs, alreadyWritten);
     }
 
     /** Reads the job's status and exit codes in one command, then fetches its log and outputs over one SFTP session. */
@@ -405,20 +404,6 @@ public final class Renderer {
 
     static final String OUTPUT = "output";
     static final String PREVIEW = "preview.png";
-
-    /** What the render needs to know of the box. */
-    private record BoxFacts(String home, String openscadVersion) {
-        static BoxFacts of(RemoteHost host, Duration timeout) {
-            ExecResult r = host.exec("echo \"$HOME\"; openscad --version 2>&1 | tail -n 1", timeout);
-            String[] lines = r.stdout().strip().split("\n");
-            if (lines.length < 2 || !lines[1].contains("OpenSCAD")) {
-                throw new CgrenderException("the box " + host.id() + " has no working openscad ("
-                        + String.join(" ", lines).strip() + "); recreate it with: cgrender terminate "
-                        + host.id() + " && cgrender create openscad-ubuntu-box");
-            }
-            return new BoxFacts(lines[0].strip(), lines[1].strip());
-        }
-    }
 
     /** Remembers, per cloud and role, which OpenSCAD version the boxes have, so the cache can answer before a box. */
     public static final class OpenScadVersions {

@@ -215,28 +215,11 @@ final class MinaRemoteHost implements RemoteHost {
             for (Map.Entry<String, Path> file : files.entrySet()) {
                 remotePath = file.getKey();
                 localFile = file.getValue();
-                upload(sftp, localFile, remotePath, knownDirectories);
+                SftpFiles.upload(sftp, localFile, remotePath, knownDirectories);
             }
         } catch (IOException e) {
             throw new CgrenderException("cannot upload " + localFile + " to " + alias + ":" + remotePath + ": "
                     + MinaSshConnector.describe(e), e);
-        }
-    }
-
-    private static void upload(SftpClient sftp, Path localFile, String remotePath, Set<String> knownDirectories)
-            throws IOException {
-        try (InputStream in = Files.newInputStream(localFile)) {
-            String parent = parentOf(remotePath);
-            if (parent != null && knownDirectories.add(parent)) {
-                makeDirectories(sftp, parent);
-            }
-            try (OutputStream out = sftp.write(remotePath)) {
-                in.transferTo(out);
-            }
-            int mode = modeOf(localFile);
-            if (mode >= 0) {
-                sftp.setStat(remotePath, new SftpClient.Attributes().perms(mode));
-            }
         }
     }
 
@@ -275,112 +258,16 @@ final class MinaRemoteHost implements RemoteHost {
     }
 
     private void download(SftpClient sftp, String remotePath, Path localFile) {
-        Path target = localFile.toAbsolutePath();
-        Path partial = null;
         try {
-            Files.createDirectories(target.getParent());
-            partial = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".part");
-            int remoteMode = sftp.stat(remotePath).getPermissions() & 0777;
-            try (InputStream in = sftp.read(remotePath); OutputStream out = Files.newOutputStream(partial)) {
-                in.transferTo(out);
-            }
-            // like sftp(1) without -p under the usual umask 022
-            Files.setPosixFilePermissions(partial, permissions(remoteMode & ~0022));
-            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            SftpFiles.download(sftp, remotePath, localFile);
         } catch (IOException | RuntimeException e) {
-            CgrenderException failure = downloadFailure(remotePath, localFile, e);
-            if (partial != null) {
-                try {
-                    Files.deleteIfExists(partial);
-                } catch (IOException cleanup) {
-                    failure.addSuppressed(cleanup);
-                }
-            }
-            throw failure;
+            throw downloadFailure(remotePath, localFile, e);
         }
     }
 
     private CgrenderException downloadFailure(String remotePath, Path localFile, Throwable cause) {
         return new CgrenderException("cannot download " + alias + ":" + remotePath + " to " + localFile + ": "
                 + MinaSshConnector.describe(cause), cause);
-    }
-
-    /** Creates {@code dir} and its missing parents; a directory another transfer just created is fine. */
-    private static void makeDirectories(SftpClient sftp, String dir) throws IOException {
-        if (isDirectory(sftp, dir)) {
-            return;
-        }
-        List<String> prefixes = new ArrayList<>();
-        String[] parts = dir.split("/");
-        StringBuilder prefix = new StringBuilder(dir.startsWith("/") ? "/" : "");
-        for (String part : parts) {
-            if (part.isEmpty()) {
-                continue;
-            }
-            if (!prefix.isEmpty() && prefix.charAt(prefix.length() - 1) != '/') {
-                prefix.append('/');
-            }
-            prefix.append(part);
-            prefixes.add(prefix.toString());
-        }
-        for (String p : prefixes) {
-            if (isDirectory(sftp, p)) {
-                continue;
-            }
-            try {
-                sftp.mkdir(p);
-            } catch (SftpException e) {
-                if (!isDirectory(sftp, p)) {
-                    throw e;
-                }
-            }
-        }
-    }
-
-    /** Whether {@code path} is a directory; false if it does not exist; an error if it is something else. */
-    private static boolean isDirectory(SftpClient sftp, String path) throws IOException {
-        try {
-            SftpClient.Attributes attributes = sftp.stat(path);
-            if (!attributes.isDirectory()) {
-                throw new IOException(path + " exists and is not a directory");
-            }
-            return true;
-        } catch (SftpException e) {
-            if (e.getStatus() == SftpConstants.SSH_FX_NO_SUCH_FILE) {
-                return false;
-            }
-            throw e;
-        }
-    }
-
-    private static String parentOf(String remotePath) {
-        int slash = remotePath.lastIndexOf('/');
-        if (slash < 0) {
-            return null;
-        }
-        return slash == 0 ? null : remotePath.substring(0, slash);
-    }
-
-    private static int modeOf(Path file) throws IOException {
-        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
-        if (view == null) {
-            return -1;
-        }
-        int mode = 0;
-        for (PosixFilePermission p : view.readAttributes().permissions()) {
-            mode |= 1 << (8 - p.ordinal());
-        }
-        return mode;
-    }
-
-    private static Set<PosixFilePermission> permissions(int mode) {
-        Set<PosixFilePermission> result = EnumSet.noneOf(PosixFilePermission.class);
-        for (PosixFilePermission p : PosixFilePermission.values()) {
-            if ((mode & (1 << (8 - p.ordinal()))) != 0) {
-                result.add(p);
-            }
-        }
-        return result;
     }
 
     // ---------------------------------------------------------------- session

@@ -35,7 +35,12 @@ public interface RemoteHost extends AutoCloseable {
     /** Runs {@code command} and captures its output (UTF-8) in the result. For short output only. */
     ExecResult exec(String command, Duration timeout);
 
-    /** Copies a local file to {@code remotePath} over SFTP, creating missing parent directories. */
+    /**
+     * Copies a local file to {@code remotePath} over SFTP, creating missing parent directories, with the local file's
+     * mode and modification time (whole seconds). The file appears whole or not at all: it is written under a
+     * temporary name beside its target and renamed into place, so a file it replaces is never rewritten (whoever has
+     * the old one keeps it), and the partial file is removed when the upload fails.
+     */
     void upload(Path localFile, String remotePath);
 
     /** Copies {@code remotePath} to {@code localFile} over SFTP; the local file appears whole or not at all. */

@@ -1,43 +1,67 @@
 package io.cgrender.core.sync;
 
 import io.cgrender.core.CgrenderException;
-import io.cgrender.core.ssh.ExecResult;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.ssh.Shell;
+import io.cgrender.core.ui.Heartbeat;
+import io.cgrender.core.ui.Progress;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Mirrors a set of files into a directory on a box, sending only what changed.
+ * Mirrors a set of files into a directory on a box, sending only what changed, and gives a job its own copy of it.
  * <p>
- * The box keeps a content-hash manifest, {@code .cgrender-manifest}, in the directory: an append-only list of
- * {@code <sha256> <size> <path>} lines (and {@code - <path>} for removals), the last line for a path winning. This
- * client caches the manifest it last wrote, keyed by the manifest's own SHA-256, so an unchanged tree costs one
- * short command; only new or changed files travel, and the manifest grows by the changed lines only. Files that left
- * the set are removed from the box first, with the directories they leave empty. The manifest is rewritten whole once
- * it holds many stale lines.
+ * The directory is the upload cache of one model or work directory, shared by every job that uses it; each sync
+ * holds it under a lock on the box ({@link LockedDirectory}) from the first look to the job's copy, so concurrent
+ * syncs of one directory take turns, and one that is killed releases the lock. The box keeps a content-hash
+ * {@link Manifest} beside the directory; this client caches the manifest it last wrote, keyed by its SHA-256, so it
+ * travels only when someone else changed it. Each sync also lists the directory's sizes and modification times on the
+ * box, in the same command: a file changed or deleted behind cgrender's back no longer matches the manifest and is
+ * hashed on the box (only if its size still matches) or sent again; a file that does not belong is removed. Files
+ * are replaced by new ones (uploads write a temporary file and rename it), never rewritten, so a job's copy of the
+ * directory, made of hard links, never changes under the job.
  */
 public final class FileSync {
 
-    static final String MANIFEST = ".cgrender-manifest";
-    private static final HexFormat HEX = HexFormat.of();
+    private static final String SNAPSHOT_MARK = "=== snapshot ";
+    /** Set in the box's shell once the sync is complete; the job's copy stays only then. */
+    private static final String COMMITTED = "cgrender_sync_done";
 
-    private final Path cacheDir;
+    /**
+     * A job's own copy of the synced directory, made under the same lock right after the sync.
+     *
+     * @param dir    where (relative to the box's home, or absolute); replaced if it exists
+     * @param linked hard links (cheap; for jobs that only read their inputs) or real copies (for commands that may
+     *               write to them, which must not change the files other jobs share)
+     * @param owner  {@code dir} or a directory holding it that exists for this copy's job alone (its job directory):
+     *               removed when the sync does not complete (its client is killed, the box's disk is full), unless
+     *               something besides the copy was put in it meanwhile
+     */
+    public record Snapshot(String dir, boolean linked, String owner) {
+        public Snapshot {
+            if (!(dir.equals(owner) || dir.startsWith(owner + "/"))) {
+                throw new IllegalArgumentException(owner + " does not hold " + dir);
+            }
+        }
+
+        public static Snapshot linked(String dir, String owner) {
+            return new Snapshot(dir, true, owner);
+        }
+
+        public static Snapshot copied(String dir, String owner) {
+            return new Snapshot(dir, false, owner);
+        }
+    }
+
+    private final ManifestCache cache;
     private final FileHashes hashes;
 
     /**
@@ -45,184 +69,203 @@ public final class FileSync {
      * @param hashes   the process's file hashes (shared with whoever else hashes the same files)
      */
     public FileSync(Path cacheDir, FileHashes hashes) {
-        this.cacheDir = cacheDir;
+        this.cache = new ManifestCache(cacheDir);
         this.hashes = hashes;
     }
 
-    /** An entry of the manifest: a file's content hash and size. */
-    record Entry(String sha256, long size) {
+    /** Makes {@code remoteDir} (relative to the login home, or absolute) hold exactly {@code files}. */
+    public SyncResult sync(RemoteHost host, String remoteDir, List<SyncFile> files, Duration timeout) {
+        return sync(host, remoteDir, files, Optional.empty(), timeout, Progress.NONE);
     }
 
     /**
-     * Makes {@code remoteDir} (relative to the login home, or absolute) hold exactly {@code files}.
+     * Makes {@code remoteDir} (relative to the login home, or absolute) hold exactly {@code files}, then copies it to
+     * {@code snapshot}, if given. Waits for another sync of the same directory to end, at most {@code timeout}.
      */
-    public SyncResult sync(RemoteHost host, String remoteDir, List<SyncFile> files, Duration timeout) {
-        Map<String, SyncFile> byRemote = new LinkedHashMap<>();
-        Map<String, Entry> wanted = new LinkedHashMap<>();
+    public SyncResult sync(RemoteHost host, String remoteDir, List<SyncFile> files, Optional<Snapshot> snapshot,
+                           Duration timeout, Progress progress) {
+        Map<String, Path> locals = new LinkedHashMap<>();
+        Map<String, FileHashes.Hash> wanted = new LinkedHashMap<>();
         for (SyncFile f : files) {
-            if (byRemote.put(f.remote(), f) != null) {
+            if (locals.put(f.remote(), f.local()) != null) {
                 throw new IllegalArgumentException("two files map to " + f.remote());
             }
-            if (f.remote().equals(MANIFEST)) {
-                throw new IllegalArgumentException("cannot sync " + f.local() + ": the name " + MANIFEST
-                        + " is reserved for the sync manifest");
-            }
-            FileHashes.Hash hash = hashes.of(f.local());
-            wanted.put(f.remote(), new Entry(hash.sha256(), hash.size()));
+            wanted.put(f.remote(), hashes.of(f.local()));
         }
-        String dir = Shell.quote(remoteDir);
-        String manifestDigest = exec(host, "mkdir -p " + dir + " && cd " + dir + " && { sha256sum " + MANIFEST
-                + " 2>/dev/null || echo none; }", timeout).stdout().trim().split("\\s+")[0];
-        Path cache = cacheFile(host.id(), remoteDir);
-        String manifestText = cachedManifest(cache, manifestDigest)
-                .orElseGet(() -> manifestDigest.equals("none") ? "" : exec(host, "cat " + dir + "/" + MANIFEST,
-                        timeout).stdout());
-        Map<String, Entry> present = parse(manifestText);
-
-        StringBuilder delta = new StringBuilder();
-        List<String> stale = new ArrayList<>();
-        for (String path : present.keySet()) {
-            if (!wanted.containsKey(path)) {
-                stale.add(path);
-                delta.append("- ").append(path).append('\n');
+        String manifestFile = boxPath(Manifest.of(remoteDir.replaceAll("/+$", "")));
+        try (LockedDirectory dir = LockedDirectory.open(host, remoteDir, openingScript(manifestFile, snapshot),
+                timeout, progress)) {
+            Opening box = Opening.parse(dir.opening());
+            String manifestText = box.manifestListed().isEmpty() ? "" : cache.get(host.id(), remoteDir)
+                    .filter(c -> c.listed().equals(box.manifestListed().get())).map(ManifestCache.Copy::text)
+                    .orElseGet(() -> readManifest(dir, manifestFile));
+            Manifest manifest = Manifest.parse(manifestText);
+            SyncPlan plan = new SyncPlan(wanted, manifest, box.listing());
+            Map<String, String> boxHashes = plan.removals().isEmpty() && plan.suspects().isEmpty() ? Map.of()
+                    : parseHashes(dir.run(removeAndHash(plan)));
+            SyncPlan.Outcome outcome = plan.decide(boxHashes, path -> modifiedSeconds(locals.get(path)));
+            long bytes = upload(host, dir, remoteDir, outcome.uploads(), locals, wanted, timeout, progress);
+            ManifestUpdate update = ManifestUpdate.of(manifestFile, manifestText, manifest, outcome.entries(),
+                    wanted.size());
+            StringBuilder last = new StringBuilder(update.script());
+            if (!box.copied() || !plan.removals().isEmpty() || !outcome.uploads().isEmpty()) {
+                snapshot.ifPresent(s -> last.append(snapshotScript(s)));
             }
-        }
-        if (!stale.isEmpty()) {
-            // First, so that a file can take the place of a directory that held only stale files, and vice versa.
-            removeStale(host, dir, stale, timeout);
-        }
-        Map<String, Path> uploads = new LinkedHashMap<>();
-        long bytes = 0;
-        int sent = 0;
-        int unchanged = 0;
-        for (Map.Entry<String, Entry> e : wanted.entrySet()) {
-            if (e.getValue().equals(present.get(e.getKey()))) {
-                unchanged++;
-                continue;
+            if (!update.script().isEmpty()) {
+                last.append("find ").append(manifestFile).append(" -maxdepth 0 -printf '%s %T@\\n'\n");
             }
-            uploads.put(remoteDir + "/" + e.getKey(), byRemote.get(e.getKey()).local());
-            bytes += e.getValue().size();
-            sent++;
-            delta.append(e.getValue().sha256()).append(' ').append(e.getValue().size()).append(' ')
-                    .append(e.getKey()).append('\n');
+            String listedAfter = last.isEmpty() ? "" : dir.run(last.toString()).strip();
+            dir.end(COMMITTED + "=1");
+            Optional<String> listed = update.script().isEmpty() ? box.manifestListed() : Optional.of(listedAfter);
+            listed.ifPresent(l -> cache.put(host.id(), remoteDir, new ManifestCache.Copy(l, update.newText())));
+            return new SyncResult(outcome.uploads().size(), bytes + update.bytes(), outcome.unchanged(),
+                    plan.removals().size());
         }
-        host.uploadAll(uploads);
-        if (delta.length() > 0) {
-            String newText;
-            byte[] payload;
-            String op;
-            if (lineCount(manifestText) + lineCount(delta) > 4L * Math.max(16, wanted.size())) {
-                newText = render(wanted);
-                payload = newText.getBytes(StandardCharsets.UTF_8);
-                op = " > ";
-            } else {
-                newText = manifestText + delta;
-                payload = delta.toString().getBytes(StandardCharsets.UTF_8);
-                op = " >> ";
-            }
-            ExecResult r = host.exec("cat" + op + dir + "/" + MANIFEST, timeout, new ByteArrayInputStream(payload),
-                    OutputStream.nullOutputStream(), OutputStream.nullOutputStream());
-            if (!r.succeeded()) {
-                throw new CgrenderException("cannot update the file manifest in " + remoteDir + " on " + host.id()
-                        + " (exit " + r.exitCode() + ")");
-            }
-            bytes += payload.length;
-            remember(cache, newText);
-        } else if (!manifestDigest.equals("none")) {
-            remember(cache, manifestText);
-        }
-        return new SyncResult(sent, bytes, unchanged, stale.size());
     }
 
-    /** Removes {@code stale} files from {@code dir} (quoted), and the directories that held only them. */
-    private static void removeStale(RemoteHost host, String dir, List<String> stale, Duration timeout) {
-        List<String> rm = new ArrayList<>(List.of("rm", "-f", "--"));
-        rm.addAll(stale);
-        Set<String> parents = new TreeSet<>();
-        for (String path : stale) {
-            int slash = path.lastIndexOf('/');
-            if (slash > 0) {
-                parents.add(path.substring(0, slash));
-            }
-        }
-        String command = "cd " + dir + " && " + Shell.join(rm);
-        if (!parents.isEmpty()) {
-            // -p climbs the relative path only, never above dir; a directory that still holds files stays.
-            List<String> rmdir = new ArrayList<>(List.of("rmdir", "-p", "--ignore-fail-on-non-empty", "--"));
-            rmdir.addAll(parents);
-            command += " && { " + Shell.join(rmdir) + " 2>/dev/null; true; }";
-        }
-        exec(host, command, timeout);
+    /**
+     * Copies the directory to {@code snapshot}, if given, saying whether that worked; then lists the manifest (as a
+     * file with an empty path) and the directory.
+     */
+    private static String openingScript(String manifestFile, Optional<Snapshot> snapshot) {
+        return snapshot.map(s -> discardUnlessDone(s) + "{ " + snapshotScript(s) + "}; echo \"" + SNAPSHOT_MARK
+                + "$?\"\n").orElse("")
+                + "find " + manifestFile + " . ! -type d -printf '" + BoxListing.FIND_PRINTF + "' 2>/dev/null; true";
     }
 
-    private static ExecResult exec(RemoteHost host, String command, Duration timeout) {
-        ExecResult r = host.exec(command, timeout);
-        if (!r.succeeded()) {
-            throw new CgrenderException("file sync on " + host.id() + " failed (exit " + r.exitCode() + "): "
-                    + r.stderr().strip());
-        }
-        return r;
-    }
+    /** What the opening found: whether the job's copy was made, the manifest's listing, the directory's listing. */
+    private record Opening(boolean copied, Optional<String> manifestListed, Map<String, BoxListing.File> listing) {
 
-    static Map<String, Entry> parse(String manifest) {
-        Map<String, Entry> entries = new LinkedHashMap<>();
-        for (String line : manifest.split("\n")) {
-            if (line.startsWith("- ")) {
-                entries.remove(line.substring(2));
-                continue;
-            }
-            String[] f = line.split(" ", 3);
-            if (f.length == 3 && f[0].length() == 64) {
-                try {
-                    entries.put(f[2], new Entry(f[0], Long.parseLong(f[1])));
-                } catch (NumberFormatException ignored) {
-                    // a torn line from an interrupted append: the file will simply be sent again
+        static Opening parse(String text) {
+            boolean copied = text.startsWith(SNAPSHOT_MARK + "0\n");
+            String rest = text.startsWith(SNAPSHOT_MARK) ? text.substring(text.indexOf('\n') + 1) : text;
+            Optional<String> manifest = Optional.empty();
+            // The manifest is find's first start point; its path relative to it is empty.
+            if (rest.startsWith("f ")) {
+                String first = rest.substring(0, Math.max(0, rest.indexOf('\n')));
+                String[] f = first.split(" ", 4);
+                if (f.length >= 3 && (f.length == 3 || f[3].isEmpty())) {
+                    manifest = Optional.of(f[1] + " " + f[2]);
+                    rest = rest.substring(first.length() + 1);
                 }
             }
+            return new Opening(copied, manifest, BoxListing.parse(rest));
         }
-        return entries;
     }
 
-    private static String render(Map<String, Entry> entries) {
-        StringBuilder out = new StringBuilder();
-        entries.forEach((path, e) -> out.append(e.sha256()).append(' ').append(e.size()).append(' ').append(path)
-                .append('\n'));
-        return out.toString();
+    /** The manifest's text, exactly (a torn last line has no newline), read while holding the directory. */
+    private static String readManifest(LockedDirectory dir, String manifestFile) {
+        String text = dir.run("cat " + manifestFile + "; printf '\\n.\\n'");
+        return text.substring(0, text.length() - "\n.\n".length());
     }
 
-    private static long lineCount(CharSequence text) {
-        return text.chars().filter(c -> c == '\n').count();
+    /** Removes what does not belong (and the directories that held only that), then hashes the suspects. */
+    private static String removeAndHash(SyncPlan plan) {
+        StringBuilder s = new StringBuilder("{ true");
+        if (!plan.removals().isEmpty()) {
+            s.append("; ").append(nulSeparated(plan.removals())).append(" | xargs -0r rm -rf --");
+            // -p climbs the relative path only, never above the directory; one that still holds files stays.
+            s.append("; ").append(nulSeparated(plan.parentsOfRemovals()))
+                    .append(" | xargs -0r rmdir -p --ignore-fail-on-non-empty -- 2>/dev/null; true");
+        }
+        if (!plan.suspects().isEmpty()) {
+            s.append("; ").append(nulSeparated(plan.suspects())).append(" | xargs -0r sha256sum --");
+        }
+        return s.append("; }").toString();
     }
 
-    private Path cacheFile(String hostId, String remoteDir) {
-        return cacheDir.resolve(hostId).resolve(HEX.formatHex(FileHashes.sha256().digest(
-                remoteDir.getBytes(StandardCharsets.UTF_8))));
+    private static String nulSeparated(Iterable<String> paths) {
+        StringBuilder s = new StringBuilder("printf '%s\\0'");
+        paths.forEach(p -> s.append(' ').append(Shell.quote(p)));
+        return s.toString();
     }
 
-    private static Optional<String> cachedManifest(Path cache, String remoteDigest) {
+    /** sha256sum's output: path → hash. */
+    private static Map<String, String> parseHashes(String output) {
+        Map<String, String> hashes = new LinkedHashMap<>();
+        for (String line : output.split("\n")) {
+            if (line.length() > 66 && line.charAt(64) == ' ') {
+                hashes.put(line.substring(66), line.substring(0, 64));
+            }
+        }
+        return hashes;
+    }
+
+    /**
+     * Sends {@code uploads} into {@code remoteDir}, with a progress line while it lasts; returns the bytes sent. A
+     * failure because the box's disk is full says so.
+     */
+    private static long upload(RemoteHost host, LockedDirectory dir, String remoteDir, List<String> uploads,
+                               Map<String, Path> locals, Map<String, FileHashes.Hash> wanted, Duration timeout,
+                               Progress progress) {
+        Map<String, Path> files = new LinkedHashMap<>();
+        long bytes = 0;
+        for (String path : uploads) {
+            files.put(remoteDir + "/" + path, locals.get(path));
+            bytes += wanted.get(path).size();
+        }
+        if (files.isEmpty()) {
+            return 0;
+        }
+        try (Heartbeat ignored = Heartbeat.start(progress, "uploading " + files.size() + " file(s), " + bytes
+                + " bytes, to " + host.id(), timeout, () -> "")) {
+            host.uploadAll(files);
+        } catch (CgrenderException e) {
+            throw diskFull(host, dir, remoteDir, bytes).map(full -> {
+                full.addSuppressed(e);
+                return full;
+            }).orElse(e);
+        }
+        return bytes;
+    }
+
+    /** Why an upload of {@code bytes} failed, if it is that the box has not enough room for them. */
+    private static Optional<CgrenderException> diskFull(RemoteHost host, LockedDirectory dir, String remoteDir,
+                                                        long bytes) {
         try {
-            if (!Files.exists(cache)) {
+            long freeKb = Long.parseLong(dir.run("df -Pk . | awk 'NR == 2 { print $4 }'").strip());
+            if (freeKb * 1024 >= bytes) {
                 return Optional.empty();
             }
-            String text = Files.readString(cache);
-            return digest(text).equals(remoteDigest) ? Optional.of(text) : Optional.empty();
-        } catch (IOException e) {
+            return Optional.of(new CgrenderException("cannot upload to " + host.id() + ":" + remoteDir + ": the"
+                    + " box's disk is full (" + freeKb + " KB free, " + (bytes + 1023) / 1024 + " KB to send); make"
+                    + " room on the box or use one with a bigger disk"));
+        } catch (RuntimeException unknown) {
             return Optional.empty();
         }
     }
 
-    private static void remember(Path cache, String manifestText) {
-        try {
-            Files.createDirectories(cache.getParent());
-            Path tmp = Files.createTempFile(cache.getParent(), "manifest", ".tmp");
-            Files.writeString(tmp, manifestText);
-            Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            // only a cache: the next sync reads the manifest from the box instead
-        }
+    /**
+     * An EXIT trap for the box's shell: the copy's owner goes when this client did not get to the end of the sync (it
+     * was killed, the disk filled), unless something besides the copy was put in it meanwhile (its job started, should
+     * this shell be killed before it read that the sync was done).
+     */
+    private static String discardUnlessDone(Snapshot snapshot) {
+        String below = snapshot.dir().equals(snapshot.owner()) ? ""
+                : snapshot.dir().substring(snapshot.owner().length() + 1).replaceAll("/.*", "");
+        // The cleanup ignores SIGTERM, which the box may send the whole group as the client's session goes.
+        return "cgrender_owner=" + boxPath(snapshot.owner()) + "; cgrender_copy=" + Shell.quote(below) + "\n"
+                + "trap 'trap \"\" TERM HUP INT; [ -n \"${" + COMMITTED + ":-}\" ] || { [ -n \"$cgrender_copy\" ]"
+                + " && [ \"$(ls -A -- \"$cgrender_owner\" 2>/dev/null)\" != \"$cgrender_copy\" ]; }"
+                + " || rm -rf -- \"$cgrender_owner\"' EXIT\n";
     }
 
-    private static String digest(String text) {
-        return HEX.formatHex(FileHashes.sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
+    private static String snapshotScript(Snapshot snapshot) {
+        return "s=" + boxPath(snapshot.dir()) + "; { [ ! -e \"$s\" ] || rm -rf -- \"$s\"; } && mkdir -p -- \"${s%/*}\""
+                + " && cp -" + (snapshot.linked() ? "al" : "a --reflink=auto") + " -- . \"$s\" || { rm -rf -- \"$s\";"
+                + " false; }\n";
+    }
+
+    /** A path on the box (relative to its home, or absolute) as a shell word that works from any directory. */
+    private static String boxPath(String path) {
+        return path.startsWith("/") ? Shell.quote(path) : "\"$HOME\"/" + Shell.quote(path);
+    }
+
+    private static BoxTime modifiedSeconds(Path file) {
+        try {
+            return BoxTime.ofSeconds(Files.getLastModifiedTime(file).to(TimeUnit.SECONDS));
+        } catch (IOException e) {
+            throw new CgrenderException("cannot read " + file + ": " + e.getMessage(), e);
+        }
     }
 }

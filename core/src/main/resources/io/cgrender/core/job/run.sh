@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
 # Runs one cgrender job, detached from any SSH session: started under setsid, so it survives the client's
-# disconnect. Records its pid while running (the box's idle watchdog treats a live job pid as "busy"), writes a
-# status file (stage, exit code, start and end times) and appends all output to the log.
-# Usage: run.sh JOB_DIR WORKDIR AFTER   (AFTER: keep | stop | terminate)
+# disconnect. Records its process (pid and start time) while running (the box's idle watchdog treats a live job as
+# "busy"), writes a status file (stage, exit code, start and end times) and appends all output to the log.
+# The command runs in a process group of its own: cancelling (SIGTERM to this wrapper) sends SIGTERM to all of it,
+# then SIGKILL to whatever is left after KILL_GRACE seconds, and the wrapper, outside that group, records the end.
+# When the job ends, its copy of its inputs ($job/in, made for this job alone) is removed.
+# Usage: run.sh JOB_DIR WORKDIR AFTER KILL_GRACE   (AFTER: keep | stop | terminate; KILL_GRACE in seconds)
 set -u
 job="$1"
 workdir="$2"
 after="$3"
+grace="${4:-10}"
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 started="$(now)"
 write_status() {
   printf 'stage=%s\nstarted=%s\nended=%s\nexit=%s\n' "$1" "$started" "${2:-}" "${3:-}" > "$job/status.tmp" \
     && mv -f "$job/status.tmp" "$job/status"
+}
+# "PID START": this wrapper's pid and start time (field 22 of /proc/PID/stat), so a reused pid is never taken for it.
+record_process() {
+  local s
+  read -r s < "/proc/$$/stat"
+  set -- ${s##*) }
+  echo "$$ ${20}" > "$job/pid"
 }
 finish() {
   write_status "$1" "$(now)" "$2"
@@ -20,23 +31,48 @@ finish() {
     # The box's watchdog carries this out (stop or terminate) once no other job runs.
     echo "$after" > "$HOME/.cgrender/after-job"
   fi
+  # Followers see the end now; the inputs go after.
+  exec 9>&-
+  rm -rf "$job/in"
   exit "$2"
+}
+# Whether process group $1 has a process that has not exited. Not kill -0: a member that outlived its parent is a
+# zombie until init reaps it, which some inits do lazily.
+group_running() {
+  local f s
+  for f in /proc/[0-9]*/stat; do
+    read -r s 2>/dev/null < "$f" || continue
+    set -- "$1" ${s##*) }
+    [ "$4" = "$1" ] && [ "$2" != Z ] && [ "$2" != X ] && return 0
+  done
+  return 1
 }
 child=
 cancelled() {
   trap '' TERM INT HUP
-  # The whole job, also when only this wrapper was signalled (it leads the job's process group under setsid).
-  kill -TERM -- -$$ 2>/dev/null || { [ -n "$child" ] && kill -TERM "$child" 2>/dev/null; }
-  [ -n "$child" ] && wait "$child" 2>/dev/null
-  finish cancelled 143
+  # A signal right after the command started, before its pid was taken: $! already names it.
+  [ -n "$child" ] || child="${!:-}"
+  [ -n "$child" ] || finish cancelled 143
+  kill -TERM -- "-$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null
+  ( sleep "$grace"; kill -KILL -- "-$child" ) > /dev/null 2>&1 &
+  local killer=$! code=143
+  wait "$child" 2>/dev/null
+  # What outlived the command's main process gets the rest of the grace period too.
+  while group_running "$child" && kill -0 "$killer" 2>/dev/null; do sleep 0.05; done
+  kill -0 "$killer" 2>/dev/null || code=137
+  kill -KILL -- "-$child" 2>/dev/null
+  kill -- "-$killer" 2>/dev/null
+  finish cancelled "$code"
 }
-# Before the pid is recorded: whoever reads it may signal at once.
+# Before the process is recorded: whoever reads the record may signal at once.
 trap cancelled TERM INT HUP
 # Held until this script exits (however it ends): a follower waits for the job with flock instead of polling.
 exec 9> "$job/running"
 flock 9 2>/dev/null
-echo $$ > "$job/pid"
+record_process
 write_status running
+# Job control: the command leads a process group of its own, which cancel ends as a whole.
+set -m
 ( cd "$HOME/$workdir" && exec bash "$job/command.sh" 9>&- ) >> "$job/log" 2>&1 < /dev/null &
 child=$!
 wait "$child"

@@ -42,6 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RemoteJobsTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
+    /** Shorter than the default, so the cancel tests stay quick; the behaviour is the same. */
+    private static final Duration KILL_GRACE = Duration.ofSeconds(2);
     /** Waits (bounded: 30 s) until the file named by $1 exists in the work directory. */
     private static final String AWAIT = "await() { for i in $(seq 1500); do [ -e \"$1\" ] && return 0; sleep 0.02;"
             + " done; return 1; }\n";
@@ -89,8 +91,7 @@ class RemoteJobsTest {
     void removeJobs() throws IOException {
         pool.shutdownNow();
         for (String id : started) {
-            Path dir = jobDir(id);
-            readPid(dir.resolve("pid")).ifPresent(pid -> kill("-" + pid));
+            readPid(jobDir(id).resolve("pid")).ifPresent(RemoteJobsTest::killSession);
         }
         try (var pidFiles = Files.list(work)) {
             pidFiles.filter(p -> p.toString().endsWith(".pid")).forEach(p -> readPid(p).ifPresent(pid -> kill(
@@ -169,12 +170,44 @@ class RemoteJobsTest {
         String id = start("sleep 300");
         long pid = readPid(jobDir(id).resolve("pid")).orElseThrow();
 
-        kill("-" + pid); // SIGKILL to its process group: nothing gets to record an end, as when a box reboots
+        killSession(pid); // SIGKILL to all of the job: nothing gets to record an end, as when a box reboots
 
         assertEquals(JobStatus.Stage.LOST, awaitEnd(id).stage());
         JobStatus lost = jobs().status(id);
         assertEquals(Optional.empty(), lost.exitCode());
         assertEquals(Optional.empty(), lost.endedAt());
+    }
+
+    @Test
+    void aJobWhosePidWasReusedIsLostAndItsNewOwnerIsLeftAlone() throws Exception {
+        String id = start("sleep 300");
+        Path pidFile = jobDir(id).resolve("pid");
+        String[] record = Files.readString(pidFile).strip().split(" ");
+        assertEquals(2, record.length, "pid and start time: " + String.join(" ", record));
+        assertEquals(JobProcess.startTime(Long.parseLong(record[0])), Optional.of(record[1]));
+        killSession(Long.parseLong(record[0]));
+        Process stranger = new ProcessBuilder("sleep", "300").start();
+        try {
+            // The job's pid now belongs to another live process, as after a reboot or a long uptime.
+            Files.writeString(pidFile, stranger.pid() + " " + record[1] + "\n");
+
+            assertEquals(JobStatus.Stage.LOST, jobs().status(id).stage());
+            assertFalse(JobProcess.isAlive(pidFile));
+            jobs().cancel(id);
+            assertEquals(JobStatus.Stage.LOST, jobs().status(id).stage());
+            Eventually.holdsFor(Duration.ofMillis(500), "cancel leaves the process that got the pid alone",
+                    stranger::isAlive);
+
+            // The same process with its own start time is the job, alive: judged by identity, not by pid.
+            Files.writeString(pidFile, stranger.pid() + " " + JobProcess.startTime(stranger.pid()).orElseThrow()
+                    + "\n");
+            assertEquals(JobStatus.Stage.RUNNING, jobs().status(id).stage());
+            assertTrue(JobProcess.isAlive(pidFile));
+        } finally {
+            stranger.destroyForcibly();
+            stranger.waitFor(10, TimeUnit.SECONDS);
+            Files.deleteIfExists(pidFile);
+        }
     }
 
     @Test
@@ -267,6 +300,39 @@ class RemoteJobsTest {
     }
 
     @Test
+    void aCommandThatIgnoresSigtermIsKilledWhenTheJobIsCancelled() throws IOException {
+        String id = start("trap '' TERM\nsleep 300 & echo $! > stubborn.pid\nwait");
+        long stubborn = Eventually.value(WAIT, "the command started", () -> readPid(work.resolve("stubborn.pid")));
+        long job = readPid(jobDir(id).resolve("pid")).orElseThrow();
+
+        long cancelled = System.nanoTime();
+        jobs().cancel(id);
+
+        JobStatus status = awaitEnd(id);
+        Duration took = Duration.ofNanos(System.nanoTime() - cancelled);
+        assertEquals(JobStatus.Stage.CANCELLED, status.stage());
+        assertEquals(Optional.of(137), status.exitCode(), "it took SIGKILL");
+        assertTrue(took.compareTo(KILL_GRACE) >= 0, "SIGKILL came only after the grace period: " + took);
+        Eventually.await(WAIT, "the stubborn process and the job are gone",
+                () -> !isRunning(stubborn) && !isRunning(job));
+        assertFalse(Files.exists(jobDir(id).resolve("pid")));
+    }
+
+    @Test
+    void aJobRemovesItsOwnInputsWhenItEnds() throws IOException {
+        String id = JobIds.next();
+        started.add(id);
+        Path inputs = Files.createDirectories(box.home().resolve(RemoteJobs.inputsDir(id)).resolve("model"));
+        Files.writeString(inputs.resolve("part.scad"), "cube(1);\n");
+        jobs().start(new JobSpec(id, RemoteJobs.inputsDir(id) + "/model", "cat part.scad", After.KEEP));
+
+        assertEquals(JobStatus.Stage.SUCCEEDED, awaitEnd(id).stage());
+        assertEquals("cube(1);\n", printLog(id), "the job ran in its inputs");
+        Eventually.await(WAIT, "the job removed its inputs as it ended",
+                () -> !Files.exists(box.home().resolve(RemoteJobs.inputsDir(id))));
+    }
+
+    @Test
     void aJobCancelledAsSoonAsItStartedIsCancelled() {
         for (int i = 0; i < 3; i++) {
             String id = start("sleep 300");
@@ -352,7 +418,7 @@ class RemoteJobsTest {
     // ---------------------------------------------------------------- helpers
 
     private RemoteJobs jobs() {
-        return new RemoteJobs(box.connect(), LoopbackBox.TIMEOUT);
+        return new RemoteJobs(box.connect(), LoopbackBox.TIMEOUT, KILL_GRACE);
     }
 
     private String start(String command) {
@@ -397,19 +463,29 @@ class RemoteJobsTest {
         return box.home().resolve(RemoteJobs.jobDir(id));
     }
 
+    /** The pid in a pid file: the first word (a job's pid file has its start time after it). */
     private static Optional<Long> readPid(Path file) {
         try {
             String text = Files.readString(file).strip();
-            return text.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(text));
+            return text.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(text.split(" ")[0]));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }
     }
 
-    /** SIGKILL to a pid, or to a process group given as "-pgid". */
+    /** SIGKILL to every process of the session {@code sid} (a job's wrapper leads one; its command is in it). */
+    private static void killSession(long sid) {
+        run("pkill", "-KILL", "-s", Long.toString(sid));
+    }
+
+    /** SIGKILL to a pid. */
     private static void kill(String target) {
+        run("kill", "-KILL", "--", target);
+    }
+
+    private static void run(String... command) {
         try {
-            Process kill = new ProcessBuilder("kill", "-KILL", "--", target).redirectErrorStream(true)
+            Process kill = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             assertTrue(kill.waitFor(10, TimeUnit.SECONDS));
         } catch (IOException e) {

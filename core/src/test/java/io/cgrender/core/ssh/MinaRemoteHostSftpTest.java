@@ -1,13 +1,16 @@
 package io.cgrender.core.ssh;
 
 import io.cgrender.core.CgrenderException;
+import io.cgrender.testkit.SmallDisk;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +65,37 @@ class MinaRemoteHostSftpTest extends SshTestBase {
         assertEquals("#!/bin/sh\necho new\n", Files.readString(remote));
         assertEquals("rwxr-x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(remote)));
         assertEquals("new\n", host.exec(Poll.sh(remote), TIMEOUT).stdout());
+    }
+
+    @Test
+    void uploadReplacesAFileWithANewOneKeepingTheLocalModificationTime() throws IOException {
+        Path local = Files.writeString(tmp.resolve("part.scad"), "cube(2);\n");
+        Files.setLastModifiedTime(local, FileTime.from(Instant.parse("2024-05-06T07:08:09.750Z")));
+        Path remote = Files.writeString(Files.createDirectories(tmp.resolve("remote")).resolve("part.scad"),
+                "cube(1);\n");
+        Path snapshot = Files.createLink(tmp.resolve("snapshot.scad"), remote);
+
+        connect().upload(local, remote.toString());
+
+        assertEquals("cube(2);\n", Files.readString(remote));
+        assertEquals("cube(1);\n", Files.readString(snapshot), "the old file was replaced, never rewritten");
+        assertEquals(FileTime.from(Instant.parse("2024-05-06T07:08:09Z")), Files.getLastModifiedTime(remote));
+        assertEquals(List.of(remote), list(remote.getParent()), "no temporary file is left");
+    }
+
+    @Test
+    void anUploadThatFillsTheDiskLeavesNoPartialFileAndTheOldFileAlone() throws IOException {
+        Path local = Files.write(tmp.resolve("big.stl"), randomBytes(3 << 20));
+        try (SmallDisk disk = SmallDisk.mount(tmp.resolve("small"), 1)) {
+            Path remote = Files.writeString(disk.dir().resolve("big.stl"), "the previous version\n");
+
+            CgrenderException e = assertThrows(CgrenderException.class,
+                    () -> connect().upload(local, remote.toString()));
+
+            assertTrue(e.getMessage().startsWith("cannot upload " + local), e.getMessage());
+            assertEquals("the previous version\n", Files.readString(remote));
+            assertEquals(List.of(remote), list(disk.dir()), "no partial file is left");
+        }
     }
 
     @Test

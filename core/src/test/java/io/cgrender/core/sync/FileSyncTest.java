@@ -2,6 +2,7 @@ package io.cgrender.core.sync;
 
 import io.cgrender.core.ssh.LoopbackBox;
 import io.cgrender.core.ssh.RemoteHost;
+import io.cgrender.core.ui.Progress;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -14,13 +15,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,8 +38,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * its files directly. The client connects through a {@link CountingProxy}, which measures what really travels.
  */
 class FileSyncTest {
-
-    private static final String MANIFEST = FileSync.MANIFEST;
 
     @TempDir
     static Path classDir;
@@ -93,7 +96,7 @@ class FileSyncTest {
         assertEquals(files.size(), result.filesSent());
         assertEquals(0, result.filesUnchanged());
         assertEquals(0, result.filesRemoved());
-        assertEquals(sizes + Files.size(remote.resolve(MANIFEST)), result.bytesSent(),
+        assertEquals(sizes + Files.size(manifest()), result.bytesSent(),
                 "the files and the new manifest");
         assertEquals(localTree(files), boxTree());
         assertEquals(manifestOf(files), boxManifest());
@@ -104,12 +107,12 @@ class FileSyncTest {
         List<SyncFile> files = List.of(file("a.scad", "cube(1);\n"), file("sub/b.scad", "cube(2);\n"));
         FileSync sync = newSync();
         sync(sync, files);
-        String manifest = Files.readString(remote.resolve(MANIFEST));
+        String manifest = Files.readString(manifest());
 
         SyncResult again = sync(sync, files);
 
         assertEquals(new SyncResult(0, 0, 2, 0), again);
-        assertEquals(manifest, Files.readString(remote.resolve(MANIFEST)), "nothing appended");
+        assertEquals(manifest, Files.readString(manifest()), "nothing appended");
         assertEquals(localTree(files), boxTree());
     }
 
@@ -123,7 +126,7 @@ class FileSyncTest {
         FileSync sync = newSync();
         SyncResult first = sync(sync, files);
         assertEquals(300, first.filesSent());
-        long manifestSize = Files.size(remote.resolve(MANIFEST));
+        long manifestSize = Files.size(manifest());
 
         long down = proxy.toClient();
         long up = proxy.toServer();
@@ -137,7 +140,7 @@ class FileSyncTest {
         byte[] changed = Files.readAllBytes(touched.local());
         changed[changed.length / 2] ^= 0x5a;
         Files.write(touched.local(), changed);
-        Map<String, FileTime> before = boxModificationTimes();
+        Map<String, Object> before = boxFileKeys();
         up = proxy.toServer();
 
         SyncResult second = sync(sync, files);
@@ -153,16 +156,178 @@ class FileSyncTest {
                 "sent " + second.bytesSent() + " bytes for a " + changed.length + "-byte change");
         assertTrue(wire <= changed.length + 32 * 1024,
                 wire + " bytes went to the server for a " + changed.length + "-byte change");
-        Map<String, FileTime> after = boxModificationTimes();
+        Map<String, Object> after = boxFileKeys();
         List<String> modified = new ArrayList<>();
-        before.forEach((path, time) -> {
-            if (!time.equals(after.get(path))) {
+        before.forEach((path, key) -> {
+            if (!key.equals(after.get(path))) {
                 modified.add(path);
             }
         });
         assertEquals(List.of(touched.remote()), modified, "only the changed file was written on the box");
         assertEquals(before.keySet(), after.keySet());
         assertEquals(sha256(changed), sha256(Files.readAllBytes(remote.resolve(touched.remote()))));
+    }
+
+    // ---------------------------------------------------------------- the box behind cgrender's back
+
+    @Test
+    void aFileChangedOrDeletedOnTheBoxIsSentAgainAndNothingElse() throws IOException {
+        SyncFile changed = file("changed.scad", "cube(10);\n");
+        SyncFile sameSize = file("same-size.scad", "cube(20);\n");
+        SyncFile deleted = file("parts/deleted.scad", randomBytes(5_000, 7));
+        SyncFile untouched = file("parts/untouched.scad", randomBytes(40_000, 8));
+        List<SyncFile> files = List.of(changed, sameSize, deleted, untouched);
+        FileSync sync = newSync();
+        sync(sync, files);
+        // Behind cgrender's back: one file grows, one keeps its size, one goes. The client's cache knows nothing.
+        Files.writeString(remote.resolve("changed.scad"), "sphere(100);\n");
+        Files.writeString(remote.resolve("same-size.scad"), "cube(99);\n");
+        Files.delete(remote.resolve("parts/deleted.scad"));
+
+        SyncResult result = sync(sync, files);
+
+        assertEquals(3, result.filesSent(), result.toString());
+        assertEquals(1, result.filesUnchanged());
+        long sent = Files.size(changed.local()) + Files.size(sameSize.local()) + Files.size(deleted.local());
+        assertTrue(result.bytesSent() >= sent && result.bytesSent() < sent + 1024,
+                "the three files and a few manifest lines, not the untouched 40 KB: " + result);
+        assertEquals(localTree(files), boxTree());
+        assertEquals(manifestOf(files), boxManifest());
+        assertEquals(new SyncResult(0, 0, 4, 0), sync(sync, files), "and then nothing");
+    }
+
+    @Test
+    void aFileTouchedOnTheBoxWithItsContentUnchangedIsHashedThereNotSent() throws IOException {
+        List<SyncFile> files = List.of(file("a.scad", "cube(1);\n"), file("b.scad", randomBytes(30_000, 3)));
+        FileSync sync = newSync();
+        sync(sync, files);
+        Files.setLastModifiedTime(remote.resolve("b.scad"), FileTime.from(Instant.now()));
+
+        SyncResult result = sync(sync, files);
+
+        assertEquals(0, result.filesSent(), result.toString());
+        assertEquals(2, result.filesUnchanged());
+        assertTrue(result.bytesSent() < 200, "only the manifest's new line for b.scad: " + result);
+        assertEquals(manifestOf(files), boxManifest());
+        assertEquals(new SyncResult(0, 0, 2, 0), sync(sync, files), "the new time is recorded");
+    }
+
+    @Test
+    void filesThatDoNotBelongAreRemovedLeftoversOfAnInterruptedUploadToo() throws IOException {
+        List<SyncFile> files = List.of(file("a.scad", "cube(1);\n"), file("sub/b.scad", "cube(2);\n"));
+        FileSync sync = newSync();
+        sync(sync, files);
+        Files.writeString(remote.resolve("sub/.b.scad.0a1b2c3d4e5f.part"), "half an upl");
+        Files.createDirectories(remote.resolve("stray/deeper"));
+        Files.writeString(remote.resolve("stray/deeper/notes.txt"), "someone's notes\n");
+        Files.createSymbolicLink(remote.resolve("link.scad"), Path.of("/etc/hostname"));
+
+        SyncResult result = sync(sync, files);
+
+        assertEquals(3, result.filesRemoved(), result.toString());
+        assertEquals(0, result.filesSent());
+        assertEquals(localTree(files), boxTree());
+        assertFalse(Files.exists(remote.resolve("stray")), "emptied directories go too");
+        assertFalse(Files.exists(remote.resolve("link.scad"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
+
+    // ---------------------------------------------------------------- a job's own copy
+
+    @Test
+    void aSnapshotIsTheSyncedTreeAndKeepsItsContentWhenTheDirectoryChangesLater() throws IOException {
+        SyncFile model = file("model.scad", "include <parts/a.scad>\n");
+        SyncFile part = file("parts/a.scad", "cube(1);\n");
+        String snapshotDir = box.newRemoteDir() + "/job-1/in";
+        FileSync sync = newSync();
+
+        sync.sync(box.connect(proxy.port()), remoteDir, List.of(model, part),
+                linkedCopy(snapshotDir), LoopbackBox.TIMEOUT, Progress.NONE);
+        Files.writeString(part.local(), "cube(2);\n");
+        sync(sync, List.of(model, part));
+
+        Path snapshot = box.local(snapshotDir);
+        assertEquals(Map.of("model.scad", sha256("include <parts/a.scad>\n"), "parts/a.scad", sha256("cube(1);\n")),
+                tree(snapshot), "the job's copy: the files as they were synced for it, without the manifest");
+        assertEquals("cube(2);\n", Files.readString(remote.resolve("parts/a.scad")));
+
+        String unchangedDir = box.newRemoteDir() + "/job-2/in";
+        SyncResult unchanged = sync.sync(box.connect(proxy.port()), remoteDir, List.of(model, part),
+                linkedCopy(unchangedDir), LoopbackBox.TIMEOUT, Progress.NONE);
+        assertEquals(new SyncResult(0, 0, 2, 0), unchanged);
+        assertEquals(Map.of("model.scad", sha256("include <parts/a.scad>\n"), "parts/a.scad", sha256("cube(2);\n")),
+                tree(box.local(unchangedDir)), "a copy of a directory nothing had to change in");
+    }
+
+    @Test
+    void aSyncThatFailsLeavesNoCopyForItsJob() throws IOException {
+        SyncFile a = file("a.scad", "cube(1);\n");
+        sync(List.of(a));
+        Files.createDirectories(remote.resolve("b.scad")); // an empty directory where a file must go: not listed
+        SyncFile b = file("b.scad", "cube(2);\n");
+        String snapshotDir = box.newRemoteDir() + "/job-3/in";
+
+        assertThrows(io.cgrender.core.CgrenderException.class, () -> newSync().sync(box.connect(proxy.port()),
+                remoteDir, List.of(a, b), linkedCopy(snapshotDir), LoopbackBox.TIMEOUT,
+                Progress.NONE));
+
+        io.cgrender.core.cloud.Eventually.await(java.time.Duration.ofSeconds(20), "the job's directory is removed",
+                () -> !Files.exists(box.local(parentOf(snapshotDir))));
+    }
+
+    @Test
+    void aCopiedSnapshotSharesNothingWithTheDirectory() throws IOException {
+        SyncFile input = file("input.txt", "data\n");
+        String snapshotDir = box.newRemoteDir() + "/job-2/in";
+
+        newSync().sync(box.connect(proxy.port()), remoteDir, List.of(input),
+                realCopy(snapshotDir), LoopbackBox.TIMEOUT, Progress.NONE);
+        Files.writeString(box.local(snapshotDir).resolve("input.txt"), "changed by the job\n",
+                StandardOpenOption.APPEND);
+
+        assertEquals("data\n", Files.readString(remote.resolve("input.txt")));
+        assertEquals(new SyncResult(0, 0, 1, 0), sync(List.of(input)));
+    }
+
+    @Test
+    void concurrentSyncsOfOneDirectoryTakeTurnsAndEachSnapshotHoldsItsOwnFiles() throws Exception {
+        int clients = 6;
+        List<List<SyncFile>> sets = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            Path dir = Files.createDirectories(tmp.resolve("client-" + i));
+            List<SyncFile> set = new ArrayList<>();
+            set.add(local(dir, "model.scad", "size = " + i + ";\n"));
+            set.add(local(dir, "lib/shared.scad", "module shared() {}\n"));
+            set.add(local(dir, "lib/big.dat", randomBytes(200_000, i % 2)));
+            sets.add(set);
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
+        List<String> snapshots = new ArrayList<>();
+        try {
+            List<java.util.concurrent.Future<SyncResult>> running = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                List<SyncFile> set = sets.get(i);
+                String snapshotDir = box.newRemoteDir() + "/in";
+                snapshots.add(snapshotDir);
+                // Each client its own cache, as separate processes have.
+                FileSync sync = new FileSync(tmp.resolve("cache-" + i), new FileHashes());
+                running.add(pool.submit(() -> sync.sync(box.connect(proxy.port()), remoteDir, set,
+                        linkedCopy(snapshotDir), LoopbackBox.TIMEOUT, Progress.NONE)));
+            }
+            for (java.util.concurrent.Future<SyncResult> f : running) {
+                f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (int i = 0; i < clients; i++) {
+            assertEquals(localTree(sets.get(i)), tree(box.local(snapshots.get(i))), "client " + i + "'s copy");
+        }
+        // The directory holds whichever set came last, consistently: another sync fixes it up as usual.
+        List<SyncFile> first = sets.get(0);
+        SyncResult again = sync(first);
+        assertTrue(again.filesSent() <= 2 && again.filesUnchanged() >= 1, again.toString());
+        assertEquals(localTree(first), boxTree());
+        assertEquals(manifestOf(first), boxManifest());
     }
 
     // ---------------------------------------------------------------- files leaving the set
@@ -265,7 +430,7 @@ class FileSyncTest {
         // Someone else synced other content for a.scad and removed b.scad; the client's cache does not know.
         Files.writeString(remote.resolve("a.scad"), "something else\n");
         Files.delete(remote.resolve("b.scad"));
-        Files.writeString(remote.resolve(MANIFEST), "0".repeat(64) + " 15 a.scad\n- b.scad\n",
+        Files.writeString(manifest(), "0".repeat(64) + " 15 1700000000 a.scad\n- b.scad\n",
                 StandardOpenOption.APPEND);
 
         SyncResult result = sync(sync, files);
@@ -274,6 +439,23 @@ class FileSyncTest {
         assertEquals(1, result.filesUnchanged());
         assertEquals(localTree(files), boxTree());
         assertEquals(manifestOf(files), boxManifest());
+    }
+
+    @Test
+    void aManifestWhoseLastAppendWasCutShortStillWorks() throws IOException {
+        List<SyncFile> files = List.of(file("a.scad", "cube(1);\n"), file("b.scad", "cube(2);\n"));
+        FileSync sync = newSync();
+        sync(sync, files);
+        Files.writeString(manifest(), "0123456789abcdef 12", StandardOpenOption.APPEND); // no newline: torn
+
+        assertEquals(new SyncResult(0, 0, 2, 0), sync(sync, files), "the torn line is ignored");
+        Files.writeString(files.get(1).local(), "cube(3);\n");
+        assertEquals(1, sync(sync, files).filesSent());
+
+        assertEquals(localTree(files), boxTree());
+        assertEquals(manifestOf(files), boxManifest(), "the new line did not join the torn one");
+        assertEquals(new SyncResult(0, 0, 2, 0), sync(new FileSync(tmp.resolve("other-cache"), new FileHashes()),
+                files), "another client reads the same");
     }
 
     @Test
@@ -318,7 +500,7 @@ class FileSyncTest {
             assertTrue(lines <= bound, "round " + round + ": the manifest has " + lines + " lines");
             if (lines < previousLines) {
                 compactions++;
-                assertEquals(files.size(), lines, "a compacted manifest has one line per file");
+                assertEquals(files.size() + 1, lines, "a compacted manifest has its header and one line per file");
             }
             previousLines = lines;
             assertEquals(localTree(files), boxTree(), "round " + round);
@@ -344,14 +526,20 @@ class FileSyncTest {
     }
 
     @Test
-    void aFileNamedLikeTheManifestIsRefused() throws IOException {
-        SyncFile impostor = file(MANIFEST, "a user's file that would be appended to\n");
+    void aManifestThatOlderVersionsKeptInsideTheDirectoryGoesAndEveryFileIsCheckedOnce() throws IOException {
+        SyncFile a = file("a.scad", "cube(1);\n");
+        SyncFile b = file("b/c.scad", randomBytes(20_000, 5));
+        Files.createDirectories(remote.resolve("b"));
+        Files.copy(a.local(), remote.resolve("a.scad"));
+        Files.copy(b.local(), remote.resolve("b/c.scad"));
+        Files.writeString(remote.resolve(".cgrender-manifest"), sha256(Files.readAllBytes(a.local())) + " 9 a.scad\n"
+                + sha256(Files.readAllBytes(b.local())) + " 20000 b/c.scad\n");
 
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> sync(List.of(file("a.scad", "a\n"), impostor)));
+        SyncResult result = sync(List.of(a, b));
 
-        assertTrue(e.getMessage().contains(MANIFEST), e.getMessage());
-        assertFalse(Files.exists(remote), "nothing was created on the box");
+        assertEquals(new SyncResult(0, result.bytesSent(), 2, 1), result, "hashed on the box, not sent again");
+        assertEquals(localTree(List.of(a, b)), boxTree(), "the old manifest is gone from the directory");
+        assertEquals(manifestOf(List.of(a, b)), boxManifest());
     }
 
     // ---------------------------------------------------------------- helpers
@@ -374,7 +562,15 @@ class FileSyncTest {
     }
 
     private SyncFile file(String path, byte[] content) throws IOException {
-        Path local = src.resolve(path);
+        return local(src, path, content);
+    }
+
+    private static SyncFile local(Path root, String path, String content) throws IOException {
+        return local(root, path, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static SyncFile local(Path root, String path, byte[] content) throws IOException {
+        Path local = root.resolve(path);
         Files.createDirectories(local.getParent());
         Files.write(local, content);
         return new SyncFile(local, path);
@@ -425,48 +621,93 @@ class FileSyncTest {
         return entries;
     }
 
-    /** Relative path → SHA-256 of every file in the sync directory on the box, but the manifest. */
+    /** Relative path → SHA-256 of every file in the sync directory on the box. */
     private Map<String, String> boxTree() throws IOException {
+        return tree(remote);
+    }
+
+    /** Relative path → SHA-256 of every file (of anything not a directory) below {@code root}. */
+    private static Map<String, String> tree(Path root) throws IOException {
         Map<String, String> tree = new TreeMap<>();
-        try (Stream<Path> walk = Files.walk(remote)) {
-            for (Path p : walk.filter(Files::isRegularFile).toList()) {
-                String path = remote.relativize(p).toString();
-                if (!path.equals(MANIFEST)) {
-                    tree.put(path, sha256(Files.readAllBytes(p)));
-                }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.filter(p -> !Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList()) {
+                tree.put(root.relativize(p).toString(), sha256(Files.readAllBytes(p)));
             }
         }
         return tree;
     }
 
-    private Map<String, FileTime> boxModificationTimes() throws IOException {
-        Map<String, FileTime> times = new TreeMap<>();
-        try (Stream<Path> walk = Files.walk(remote)) {
-            for (Path p : walk.filter(Files::isRegularFile).toList()) {
-                times.put(remote.relativize(p).toString(), Files.getLastModifiedTime(p));
-            }
-        }
-        times.remove(MANIFEST);
-        return times;
+    private static String sha256(String text) {
+        return sha256(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The box's manifest read independently of {@link FileSync}: the last line for a path wins. */
+    /** A job's hard-linked copy in {@code dir}, owned by the job's directory (its parent). */
+    private static Optional<FileSync.Snapshot> linkedCopy(String dir) {
+        return Optional.of(FileSync.Snapshot.linked(dir, parentOf(dir)));
+    }
+
+    /** A job's copy of real files in {@code dir}, owned by the job's directory (its parent). */
+    private static Optional<FileSync.Snapshot> realCopy(String dir) {
+        return Optional.of(FileSync.Snapshot.copied(dir, parentOf(dir)));
+    }
+
+    /** A job's directory, owning a snapshot of its inputs in {@code snapshotDir}. */
+    private static String parentOf(String snapshotDir) {
+        return snapshotDir.substring(0, snapshotDir.lastIndexOf('/'));
+    }
+
+    /** The manifest the box keeps beside the sync directory. */
+    private Path manifest() {
+        return box.local(remoteDir + ".manifest");
+    }
+
+    /** Relative path → file key (device and inode) of each file on the box; a new file has another. */
+    private Map<String, Object> boxFileKeys() throws IOException {
+        Map<String, Object> keys = new TreeMap<>();
+        try (Stream<Path> walk = Files.walk(remote)) {
+            for (Path p : walk.filter(Files::isRegularFile).toList()) {
+                keys.put(remote.relativize(p).toString(),
+                        Files.readAttributes(p, BasicFileAttributes.class).fileKey());
+            }
+        }
+        return keys;
+    }
+
+    /**
+     * The box's manifest read independently of {@link FileSync}: "sha256 size" by path, the last line for a path
+     * winning; each entry's time must be the file's on the box.
+     */
     private Map<String, String> boxManifest() throws IOException {
         Map<String, String> entries = new TreeMap<>();
-        for (String line : Files.readAllLines(remote.resolve(MANIFEST))) {
+        List<String> lines = Files.readAllLines(manifest());
+        assertEquals("# cgrender sync manifest 2", lines.get(0));
+        Map<String, String> times = new TreeMap<>();
+        for (String line : lines.subList(1, lines.size())) {
+            if (line.isEmpty()) {
+                continue;
+            }
             if (line.startsWith("- ")) {
                 entries.remove(line.substring(2));
             } else {
-                String[] f = line.split(" ", 3);
-                entries.put(f[2], f[0] + " " + f[1]);
+                String[] f = line.split(" ", 4);
+                if (f.length < 4 || f[0].length() != 64) {
+                    continue; // a torn line
+                }
+                entries.put(f[3], f[0] + " " + f[1]);
+                times.put(f[3], f[2]);
             }
+        }
+        for (String path : entries.keySet()) {
+            FileTime onBox = Files.getLastModifiedTime(remote.resolve(path));
+            assertEquals(0, new java.math.BigDecimal(times.get(path)).compareTo(new java.math.BigDecimal(
+                    onBox.to(TimeUnit.NANOSECONDS)).movePointLeft(9)), path + ": the manifest's time is the box's");
         }
         return entries;
     }
 
     private long manifestLines() {
         try {
-            return Files.readAllLines(remote.resolve(MANIFEST)).size();
+            return Files.readAllLines(manifest()).size();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

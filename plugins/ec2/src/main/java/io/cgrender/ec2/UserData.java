@@ -1,6 +1,7 @@
 package io.cgrender.ec2;
 
 import io.cgrender.core.cloud.LaunchSpec;
+import io.cgrender.core.job.JobProcess;
 import io.cgrender.core.job.RemoteJobs;
 
 import java.io.IOException;
@@ -35,6 +36,7 @@ final class UserData {
         values.put("@LOGIN_USER@", shellWord(spec.machine().adminUser()));
         values.put("@JOBS_DIR@", RemoteJobs.JOBS_DIR);
         values.put("@AFTER_JOB_FILE@", RemoteJobs.AFTER_JOB_FILE);
+        values.put("@JOB_ALIVE_FUNCTION@", JobProcess.SHELL_FUNCTION);
         values.put("@ROLE@", shellWord(spec.role()));
         values.put("@NAMESPACE@", spec.namespace().toString());
         String watchdog = fill(WATCHDOG, values).stripTrailing();

@@ -2,8 +2,8 @@
 # cgrender's box watchdog, installed from the instance's user data and run by systemd (cgrender-watchdog.service).
 # It ends the box, with no client needed:
 #   - when the max lifetime has passed (at @EXPIRES_AT_ISO@), whatever the box is doing;
-#   - when the box has been idle for @IDLE_SECONDS@s: no SSH session and no running job (a live pid in
-#     ~/.cgrender/jobs/*/pid of the login user);
+#   - when the box has been idle for @IDLE_SECONDS@s: no SSH session and no running job (a live process named by
+#     ~/.cgrender/jobs/*/pid of the login user, judged by its pid and start time, never by a reused pid);
 #   - when the last job asked for it (~/.cgrender/after-job: stop or terminate), once no job runs and no SSH session
 #     is open, so the client can still fetch the results;
 #   - when it has been an orphan for @ORPHAN_SECONDS@s: still launching, setting up or imaging (its cgrender:stage
@@ -104,12 +104,13 @@ ssh_sessions() {
   ss -Htn state established "( sport = :$ssh_port )" 2>/dev/null | wc -l
 }
 
+@JOB_ALIVE_FUNCTION@
+
 running_jobs() {
-  local n=0 f pid
+  local n=0 f
   for f in "$jobs_dir"/*/pid; do
     [ -f "$f" ] || continue
-    pid="$(cat "$f" 2>/dev/null)"
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    if job_alive "$f"; then
       n=$((n + 1))
     fi
   done

@@ -64,8 +64,8 @@ class DeliverScriptTest {
         Files.writeString(out.resolve("t0.stl"), "solid cube\nendsolid cube\n");
         Files.writeString(out.resolve("t0.exit"), "0\n");
         Files.writeString(out.resolve("t1.exit"), "1\n");
-        Files.createDirectories(home.resolve(".cgrender/work/abc/src"));
-        Files.writeString(home.resolve(".cgrender/work/abc/src/cube.scad"), "cube(1);\n");
+        Files.createDirectories(home.resolve(".cgrender/jobs/" + JOB + "/in/abc/src"));
+        Files.writeString(home.resolve(".cgrender/jobs/" + JOB + "/in/abc/src/cube.scad"), "cube(1);\n");
     }
 
     @Test
@@ -95,7 +95,7 @@ class DeliverScriptTest {
         assertTrue(body.contains("s3://b/" + PREFIX + "cube.stl") && body.contains("https://link/cube.stl")
                 && body.contains("The download links are valid until 2026-12-02T01:02:03Z"), body);
         assertFalse(Files.exists(home.resolve(".cgrender/jobs/" + JOB + "/out")), "outputs removed");
-        assertFalse(Files.exists(home.resolve(".cgrender/work/abc")), "inputs removed");
+        assertFalse(Files.exists(home.resolve(".cgrender/jobs/" + JOB + "/in")), "the job's inputs removed");
         assertTrue(Files.readString(home.resolve(".cgrender/jobs/" + JOB + "/detail"))
                 .startsWith("detail=results stored in s3://b/" + PREFIX + "; mail: sent"));
     }
@@ -118,7 +118,7 @@ class DeliverScriptTest {
                 + " connect to the endpoint URL"), detail);
         assertTrue(detail.contains("the working files are kept on the box in ~/.cgrender/jobs/" + JOB + "/out"));
         assertTrue(Files.exists(home.resolve(".cgrender/jobs/" + JOB + "/out/t0.stl")));
-        assertTrue(Files.exists(home.resolve(".cgrender/work/abc/src/cube.scad")));
+        assertTrue(Files.exists(home.resolve(".cgrender/jobs/" + JOB + "/in/abc/src/cube.scad")));
         assertFalse(Files.exists(s3.resolve("b")), "nothing stored");
     }
 
@@ -172,7 +172,7 @@ class DeliverScriptTest {
                         new DeliveryJob.File("other.stl", jobDir + "/out/t1.stl", jobDir + "/out/t1.exit")),
                 List.of(new DeliveryJob.CacheEntry("k0", Map.of("output", "cube.stl"), jobDir + "/out/t0.exit"),
                         new DeliveryJob.CacheEntry("k1", Map.of("output", "other.stl"), jobDir + "/out/t1.exit")),
-                List.of(jobDir + "/out", ".cgrender/work/abc"), Map.of("job", JOB, "kind", "render"));
+                List.of(jobDir + "/out", jobDir + "/in"), Map.of("job", JOB, "kind", "render"));
         DeliveryScript s = new DeliveryScript(job)
                 .set("mode", "instance-profile").set("region", "us-east-1").set("bucket", "b").set("prefix", PREFIX)
                 .set("location", "s3://b/" + PREFIX).set("job_id", JOB).set("title", "tiny/cube.scad")

@@ -2,6 +2,7 @@ package io.cgrender.ec2;
 
 import io.cgrender.core.box.MachineSpec;
 import io.cgrender.core.cloud.LaunchSpec;
+import io.cgrender.core.job.JobProcess;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.testkit.OsCommand;
 import org.junit.jupiter.api.BeforeEach;
@@ -94,6 +95,30 @@ class WatchdogTest {
         String log = run(Map.of("CGRENDER_IDLE_SECONDS", "120"));
         assertTrue(Files.exists(shutdown), "the job is over and the box idle for 600 s: " + log);
         assertTrue(log.contains("idle for"), log);
+    }
+
+    @Test
+    void aJobPidReusedByAnotherProcessDoesNotKeepTheBox() throws Exception {
+        Files.createDirectories(state);
+        Files.writeString(state.resolve("last-busy"), Long.toString(Instant.now().getEpochSecond() - 600));
+        Process stranger = new ProcessBuilder("sleep", "30").start();
+        try {
+            Path jobDir = Files.createDirectories(home.resolve(".cgrender/jobs/j-4"));
+            String startTime = JobProcess.startTime(stranger.pid()).orElseThrow();
+            Files.writeString(jobDir.resolve("pid"), stranger.pid() + " " + startTime + "\n");
+            run(Map.of("CGRENDER_IDLE_SECONDS", "120"));
+            assertFalse(Files.exists(shutdown), "the job's own process keeps the box");
+
+            Files.writeString(state.resolve("last-busy"), Long.toString(Instant.now().getEpochSecond() - 600));
+            Files.writeString(jobDir.resolve("pid"), stranger.pid() + " " + (Long.parseLong(startTime) + 1) + "\n");
+            String log = run(Map.of("CGRENDER_IDLE_SECONDS", "120"));
+            assertTrue(Files.exists(shutdown), "a live process with the job's pid but not its start time is no job: "
+                    + log);
+            assertTrue(stranger.isAlive());
+        } finally {
+            stranger.destroy();
+            stranger.waitFor();
+        }
     }
 
     @Test

@@ -53,7 +53,8 @@ import java.util.function.Function;
  * can share the boxes.
  * <p>
  * A box whose state says it runs but whose host process is gone (or whose pid now belongs to another process) is
- * {@link MachineState#DEAD}; {@link #start} revives it, {@link #terminate} removes it.
+ * {@link MachineState#DEAD}, and whatever processes its host left behind are ended as soon as it is seen so: a dead
+ * box runs nothing. {@link #start} revives it, {@link #terminate} removes it.
  */
 public final class LocalCloud implements Cloud {
 
@@ -344,6 +345,9 @@ public final class LocalCloud implements Cloud {
 
     private Machine toMachine(BoxState state) {
         MachineState observed = observe(state);
+        if (observed == MachineState.DEAD) { // a dead box runs nothing, like a crashed machine: end what is left
+            BoxProcesses.killAll(state.id(), PROCESS_GRACE);
+        }
         Optional<String> address = observed == MachineState.RUNNING
                 ? Optional.of(new SshEndpoint(LOOPBACK, state.port(), "-").address()) : Optional.empty();
         return new Machine(state.id(), observed, state.tags(), state.launchedAt(), address);
@@ -437,20 +441,11 @@ public final class LocalCloud implements Cloud {
     }
 
     private static CgrenderException hostDied(BoxDir box) {
-        List<String> tail = tail(box.hostLog(), 8);
+        List<String> tail = box.hostLogTail(8);
         return new CgrenderException("the box host of local box " + box.id() + " is dead (it exited or was killed);"
                 + " terminate the box (cgrender terminate " + box.id() + ") or start it again"
                 + (tail.isEmpty() ? " (its log " + box.hostLog() + " is empty)"
                 : "; last lines of " + box.hostLog() + ":\n  " + String.join("\n  ", tail)));
-    }
-
-    private static List<String> tail(Path file, int lines) {
-        try {
-            List<String> all = Files.readAllLines(file);
-            return all.subList(Math.max(0, all.size() - lines), all.size());
-        } catch (IOException e) {
-            return List.of();
-        }
     }
 
     private static CgrenderException unknown(String id) {

@@ -7,6 +7,7 @@ import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.job.After;
 import io.cgrender.core.job.JobIds;
 import io.cgrender.core.job.JobSpec;
+import io.cgrender.core.job.JobProcess;
 import io.cgrender.core.job.JobStatus;
 import io.cgrender.core.job.RemoteJobs;
 import io.cgrender.core.os.ProcessIdentity;
@@ -122,8 +123,8 @@ class AfterJobTest {
         connector.disconnect(machine.id());
         Eventually.holdsFor(A_WHILE, "the box runs while its job runs, client or not",
                 () -> state(machine) == MachineState.RUNNING);
-        long pid = Long.parseLong(Files.readString(box.home().resolve(RemoteJobs.jobDir(id)).resolve("pid")).strip());
-        assertTrue(ProcessIdentity.isRunning(pid), "the job outlived the session that started it");
+        assertTrue(JobProcess.isAlive(box.home().resolve(RemoteJobs.jobDir(id)).resolve(JobProcess.PID_FILE)),
+                "the job outlived the session that started it");
         Files.createFile(box.home().resolve("work/go"));
 
         Eventually.await(TIMEOUT, machine.id() + " stops once the job ended",

@@ -137,6 +137,36 @@ class JobRunnerTest {
     }
 
     @Test
+    void aRunningJobKeepsItsOwnFilesWhileAnotherRunSyncsChangedOnesIntoTheSameBox() throws IOException {
+        assertEquals(0, runner.run(box, Optional.of(workdir), List.of("bash", "-c", "for i in $(seq 1500); do"
+                + " [ -e \"$HOME/go\" ] && break; sleep 0.02; done; cat input.txt; echo more >> input.txt"),
+                After.KEEP, true, false));
+        String first = out.toString().strip();
+        Files.writeString(workdir.resolve("input.txt"), "second\n");
+        out.getBuffer().setLength(0);
+
+        assertEquals(0, runner.run(box, Optional.of(workdir), List.of("cat", "input.txt"), After.KEEP, false,
+                false));
+        assertEquals("second\n", out.toString(), "the second run sees the files as they are now");
+        Machine machine = onlyBox();
+        Files.createFile(boxes.box(machine.id()).home().resolve("go"));
+        RemoteJobs jobs = new RemoteJobs(env.connect(machine), Duration.ofSeconds(20));
+        Eventually.await(Duration.ofSeconds(20), "the first job ends",
+                () -> jobs.status(first).stage() == JobStatus.Stage.SUCCEEDED);
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        jobs.printLog(first, log);
+
+        assertEquals("hello\n", log.toString(java.nio.charset.StandardCharsets.UTF_8),
+                "the first job read the files it was started with");
+        out.getBuffer().setLength(0);
+        err.getBuffer().setLength(0);
+        assertEquals(0, runner.run(box, Optional.of(workdir), List.of("cat", "input.txt"), After.KEEP, false,
+                false));
+        assertEquals("second\n", out.toString(), "what the first job wrote into its copy stayed there");
+        assertTrue(err.toString().contains(": 0 file(s)"), "and nothing had to be sent again: " + err);
+    }
+
+    @Test
     void noCommandOrNoDirectoryIsAUsageErrorBeforeAnyBoxIsLaunched() {
         UsageException noCommand = assertThrows(UsageException.class,
                 () -> runner.run(box, Optional.of(workdir), List.of(), After.KEEP, false, false));

@@ -11,6 +11,7 @@ import io.cgrender.core.cloud.MachineAccess;
 import io.cgrender.core.cloud.MachineFilter;
 import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.config.Settings;
+import io.cgrender.core.job.JobProcess;
 import io.cgrender.core.os.MachineId;
 import io.cgrender.core.os.ProcessIdentity;
 import io.cgrender.core.ssh.ExecResult;
@@ -186,6 +187,21 @@ class LocalCloudTest {
         job.destroy();
         Eventually.await(LocalBoxes.GONE, machine.id() + " terminates itself once the job ended",
                 () -> boxes.cloud.find(machine.id()).isEmpty());
+    }
+
+    @Test
+    void aJobPidReusedByAnotherProcessDoesNotHoldOffTheIdleWatchdog() throws Exception {
+        Process stranger = new ProcessBuilder("sleep", "300").start();
+        helpers.add(stranger);
+        String startTime = JobProcess.startTime(stranger.pid()).orElseThrow();
+        Machine machine = boxes.launchRunning(SHORT_IDLE, LONG);
+        Path jobDir = Files.createDirectories(boxes.box(machine.id()).jobsDir().resolve("job-1"));
+        // The job's record names a live process, but one that started at another time than the job.
+        Files.writeString(jobDir.resolve("pid"), stranger.pid() + " " + (Long.parseLong(startTime) + 1) + "\n");
+
+        Eventually.await(LocalBoxes.GONE, machine.id() + " terminates itself when idle: its job is gone",
+                () -> boxes.cloud.find(machine.id()).isEmpty());
+        assertTrue(stranger.isAlive(), "the process that has the pid now is left alone");
     }
 
     @Test

@@ -2,7 +2,10 @@ package io.cgrender.local.host;
 
 import io.cgrender.core.job.RemoteJobs;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -65,6 +68,16 @@ public record BoxDir(Path root) {
 
     public Path hostLog() {
         return root.resolve("host.log");
+    }
+
+    /** The last {@code lines} lines of the host's log, or none if it cannot be read. */
+    public List<String> hostLogTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(hostLog());
+            return all.subList(Math.max(0, all.size() - lines), all.size());
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     /** Where running jobs leave {@code <job>/pid} files (the job contract, {@link RemoteJobs#JOBS_DIR}). */

@@ -3,6 +3,7 @@ package io.cgrender.local.host;
 import io.cgrender.core.claim.BoxClaim;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.cloud.MachineState;
+import io.cgrender.core.job.JobProcess;
 import io.cgrender.core.os.MachineId;
 import io.cgrender.core.os.ProcessIdentity;
 import io.cgrender.core.ssh.KeyFiles;
@@ -226,7 +227,7 @@ public final class BoxHost {
                 return;
             }
             int sessions = server.getActiveSessions().size();
-            List<Long> jobs = runningJobs();
+            List<Path> jobs = runningJobs();
             if (sessions == 0 && jobs.isEmpty() && Files.exists(box.afterJobFile())) {
                 afterJob();
                 return;
@@ -304,22 +305,16 @@ public final class BoxHost {
         }
     }
 
-    /** The pids of running jobs: live pids named by {@code home/.cgrender/jobs/<job>/pid} files. */
-    private List<Long> runningJobs() {
-        List<Long> live = new ArrayList<>();
+    /** The running jobs: directories in {@code home/.cgrender/jobs/} whose pid file names their live process. */
+    private List<Path> runningJobs() {
+        List<Path> live = new ArrayList<>();
         if (!Files.isDirectory(box.jobsDir())) {
             return live;
         }
         try (DirectoryStream<Path> jobs = Files.newDirectoryStream(box.jobsDir())) {
             for (Path job : jobs) {
-                Path pidFile = job.resolve("pid");
-                try {
-                    long pid = Long.parseLong(Files.readString(pidFile).strip());
-                    if (ProcessIdentity.isRunning(pid)) {
-                        live.add(pid);
-                    }
-                } catch (IOException | NumberFormatException e) {
-                    // no pid file (yet), or not a number: not a running job
+                if (JobProcess.isAlive(job.resolve(JobProcess.PID_FILE))) {
+                    live.add(job);
                 }
             }
         } catch (IOException e) {
