@@ -1,5 +1,6 @@
 package io.cgrender.core.claim;
 
+import io.cgrender.core.UsageException;
 import io.cgrender.core.config.Settings;
 
 import java.time.Duration;
@@ -18,15 +19,27 @@ public record ClaimSettings(Duration lease, Duration renewEvery, Duration readyT
 
     public ClaimSettings {
         if (renewEvery.compareTo(lease) >= 0) {
-            throw new io.cgrender.core.UsageException("bad configuration: cgrender.claims.renew-every (" + renewEvery
-                    + ") must be shorter than"
-                    + " cgrender.claims.lease (" + lease + ")");
+            throw new IllegalArgumentException("renewEvery " + renewEvery + " is not shorter than lease " + lease);
         }
     }
 
     /** The settings, with the cloud's own settle time. */
     public static ClaimSettings from(Settings settings, Duration cloudSettle) {
-        return new ClaimSettings(settings.duration("cgrender.claims.lease"),
-                settings.duration("cgrender.claims.renew-every"), settings.timeout("ready"), cloudSettle);
+        Duration lease = settings.duration(LEASE);
+        Duration renewEvery = settings.duration(RENEW_EVERY);
+        if (renewEvery.compareTo(lease) >= 0) {
+            throw new UsageException("bad configuration: " + RENEW_EVERY + " (" + written(settings, RENEW_EVERY)
+                    + ") must be shorter than " + LEASE + " (" + written(settings, LEASE) + "), or a creator's lease"
+                    + " lapses before it is renewed (" + settings.config().getValue(RENEW_EVERY).origin()
+                    .description() + ")");
+        }
+        return new ClaimSettings(lease, renewEvery, settings.timeout("ready"), cloudSettle);
+    }
+
+    private static final String LEASE = "cgrender.claims.lease";
+    private static final String RENEW_EVERY = "cgrender.claims.renew-every";
+
+    private static String written(Settings settings, String path) {
+        return String.valueOf(settings.config().getValue(path).unwrapped());
     }
 }
