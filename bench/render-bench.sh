@@ -78,30 +78,6 @@ done
 isolate bench
 mkdir -p "$tmp/out" "$tmp/work"
 
-box=""
-cleanup() {
-  local code=$?
-  trap - EXIT INT TERM
-  if [ -n "$cg" ] && [ -x "$cg" ]; then
-    # Every box of this isolated state is ours: the one we created, or one a Ctrl-C left half-created.
-    local ids
-    ids="$("$cg" list 2>/dev/null | awk 'NR > 1 && $1 ~ /^l-/ {print $1}' || true)"
-    [ -n "$box" ] && ids="$(printf '%s\n%s\n' "$box" "$ids" | sort -u)"
-    for id in $ids; do
-      echo "render-bench: terminating box $id" >&2
-      timeout 60 "$cg" terminate "$id" >/dev/null 2>&1 || echo "render-bench: could not terminate $id" >&2
-    done
-  fi
-  if [ "$keep_tmp" = 1 ]; then
-    echo "render-bench: kept $tmp" >&2
-  else
-    rm -rf "$tmp"
-  fi
-  exit "$code"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # ------------------------------------------------------------------------------------------------ helpers
 

@@ -70,27 +70,6 @@ size = 1;
 cube(size);
 EOF
 
-cleanup() {
-  local code=$?
-  trap - EXIT INT TERM
-  jobs -p | xargs -r kill -9 2>/dev/null || true
-  if [ -n "$cg" ] && [ -x "$cg" ] && [ -d "$boxes_dir" ]; then
-    for dir in "$boxes_dir"/l-*; do
-      [ -d "$dir" ] || continue
-      timeout 60 "$cg" terminate "$(basename "$dir")" >/dev/null 2>&1 \
-        || echo "soak: could not terminate $(basename "$dir")" >&2
-    done
-  fi
-  if [ "$keep_tmp" = 1 ]; then
-    echo "soak: kept $tmp" >&2
-  else
-    rm -rf "$tmp"
-  fi
-  exit "$code"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 find_cgrender
 
