@@ -1,6 +1,7 @@
 package io.cgrender.ec2.testkit;
 
 import io.cgrender.core.cloud.SshEndpoint;
+import io.cgrender.testkit.AwsProxy;
 import io.cgrender.testkit.Requirement;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Ec2Exception;
@@ -55,6 +56,7 @@ public final class Standins {
     private final Map<String, Standin> byInstance = new LinkedHashMap<>();
     private final Map<String, Path> imageDisks = new LinkedHashMap<>();
     private final Map<String, Remains> remains = new LinkedHashMap<>();
+    private final Map<String, java.time.Instant> spotNotices = new LinkedHashMap<>();
     private Path root;
     private boolean strangerNext;
     private boolean silentNext;
@@ -107,6 +109,20 @@ public final class Standins {
      */
     public static synchronized void cutOffAwsNext() {
         INSTANCE.offlineNext = true;
+    }
+
+    /**
+     * EC2 gives the spot instance {@code instanceId} its two-minute interruption notice: its metadata service serves
+     * {@code spot/instance-action} ({@code {"action": "terminate", "time": …}}) from now on.
+     */
+    public static synchronized void noticeSpotInterruption(String instanceId, java.time.Instant at) {
+        INSTANCE.spotNotices.put(instanceId, at);
+    }
+
+    /** The interruption notice of a spot instance, as its metadata service serves it, if EC2 gave one. */
+    static synchronized Optional<String> spotInstanceAction(String instanceId) {
+        return Optional.ofNullable(INSTANCE.spotNotices.get(instanceId)).map(at -> "{\"action\": \"terminate\","
+                + " \"time\": \"" + at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "\"}");
     }
 
     /** What the watchdog of an instance's stand-in logged. */
@@ -349,13 +365,15 @@ public final class Standins {
             return;
         }
         java.net.URI endpoint = ec2.serviceClientConfiguration().endpointOverride().orElseThrow();
+        // Playing EC2 is not subject to the faults of a proxy in front of moto; the role's credentials go through it.
+        java.net.URI moto = java.net.URI.create(AwsProxy.behind(endpoint.toString()));
         var credentials = software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
                 software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
                         io.cgrender.testkit.MotoServer.ACCESS_KEY, io.cgrender.testkit.MotoServer.SECRET_KEY));
-        power = Ec2Client.builder().endpointOverride(endpoint).region(ec2.serviceClientConfiguration().region())
+        power = Ec2Client.builder().endpointOverride(moto).region(ec2.serviceClientConfiguration().region())
                 .credentialsProvider(credentials)
                 .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build();
-        iam = software.amazon.awssdk.services.iam.IamClient.builder().endpointOverride(endpoint)
+        iam = software.amazon.awssdk.services.iam.IamClient.builder().endpointOverride(moto)
                 .region(software.amazon.awssdk.regions.Region.AWS_GLOBAL).credentialsProvider(credentials)
                 .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build();
         sts = software.amazon.awssdk.services.sts.StsClient.builder().endpointOverride(endpoint)
