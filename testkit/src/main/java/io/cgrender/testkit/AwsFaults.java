@@ -47,6 +47,9 @@ public final class AwsFaults {
         }
     }
 
+    private record Failure(int times, Answer answer) {
+    }
+
     private Duration hideInstances = Duration.ZERO;
     private Duration hideImages = Duration.ZERO;
     private Duration iamLag = Duration.ZERO;
@@ -55,6 +58,7 @@ public final class AwsFaults {
     private final Map<String, Integer> callsOfService = new HashMap<>();
     private final Map<String, Integer> throttleNext = new HashMap<>();
     private final List<NoCapacity> noCapacity = new ArrayList<>();
+    private final Map<String, Failure> failNext = new HashMap<>();
     private final Map<String, Instant> instancesMade = new HashMap<>();
     private final Map<String, Instant> instancesBooted = new HashMap<>();
     private final Map<String, Instant> imagesMade = new HashMap<>();
@@ -118,6 +122,15 @@ public final class AwsFaults {
         return this;
     }
 
+    /**
+     * The next {@code times} calls of {@code action} are answered with the error {@code code} (HTTP {@code status}),
+     * e.g. {@code UnsupportedOperation} for a GetConsoleOutput that asks for the latest output of an older instance.
+     */
+    public synchronized AwsFaults failNext(String action, int times, int status, String code, String message) {
+        failNext.put(action, new Failure(times, Answer.error(status, code, message)));
+        return this;
+    }
+
     /** Turns every fault off (what was made stays known, with its time). */
     public synchronized AwsFaults clear() {
         hideInstances = Duration.ZERO;
@@ -128,6 +141,7 @@ public final class AwsFaults {
         callsOfService.clear();
         throttleNext.clear();
         noCapacity.clear();
+        failNext.clear();
         return this;
     }
 
@@ -136,7 +150,8 @@ public final class AwsFaults {
     /** The proxy's answer to {@code request} instead of the service's, if a fault applies. */
     synchronized Optional<Answer> before(AwsRequest request, Function<String, Optional<String>> zoneOf) {
         Instant now = Instant.now();
-        return throttled(request)
+        return failure(request)
+                .or(() -> throttled(request))
                 .or(() -> unusableCredentials(request, now))
                 .or(() -> unknownInstance(request, now))
                 .or(() -> unknownImage(request, now))
@@ -177,6 +192,15 @@ public final class AwsFaults {
     }
 
     // ---------------------------------------------------------------- the faults
+
+    private Optional<Answer> failure(AwsRequest request) {
+        Failure failure = failNext.get(request.action());
+        if (failure == null || failure.times() < 1) {
+            return Optional.empty();
+        }
+        failNext.put(request.action(), new Failure(failure.times() - 1, failure.answer()));
+        return Optional.of(failure.answer());
+    }
 
     private Optional<Answer> throttled(AwsRequest request) {
         Integer next = throttleNext.get(request.action());

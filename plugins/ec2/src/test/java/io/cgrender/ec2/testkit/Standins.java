@@ -177,7 +177,7 @@ public final class Standins {
     /** Whether the local user of an instance's stand-in exists, or any process of it runs. */
     public static boolean leftOver(String instanceId) {
         String user = userOf(instanceId);
-        return Standin.userExists(user) || !Standin.processesOf(user).isEmpty();
+        return io.cgrender.testkit.LocalUser.exists(user) || !io.cgrender.testkit.LocalUser.processesOf(user).isEmpty();
     }
 
     /**
@@ -521,7 +521,7 @@ public final class Standins {
             for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
                 String[] fields = line.split(":", -1);
                 if (fields.length >= 6 && fields[0].startsWith("cgr-") && fields[4].startsWith(Standin.COMMENT)
-                        && !Files.exists(Path.of(fields[5])) && Standin.processesOf(fields[0]).isEmpty()) {
+                        && !Files.exists(Path.of(fields[5])) && io.cgrender.testkit.LocalUser.processesOf(fields[0]).isEmpty()) {
                     io.cgrender.testkit.OsCommand.run(java.time.Duration.ofSeconds(30), "userdel", fields[0]);
                 }
             }
