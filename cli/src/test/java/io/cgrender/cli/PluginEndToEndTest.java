@@ -27,7 +27,7 @@ class PluginEndToEndTest {
     final Cli cli = new Cli();
 
     /** The example plugin's jar, as its module built it. */
-    private static Path examplePlugin() {
+    static Path examplePlugin() {
         String property = System.getProperty("cgrender.test.example-plugin");
         assertTrue(property != null, "the build passes the example plugin's jar in cgrender.test.example-plugin");
         Path jar = Path.of(property).toAbsolutePath().normalize();

@@ -15,7 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-@Command(name = "jobs", description = "List the jobs started from here in this namespace, newest first.")
+@Command(name = "jobs",
+        footer = {"", "Examples:", "  cgrender jobs", "  cgrender jobs --json"},
+        description = "List the jobs started from here in this namespace, newest first.")
 public final class JobsCommand extends AbstractCommand {
 
     @Override

@@ -11,7 +11,9 @@ import picocli.CommandLine.Parameters;
 
 import java.util.List;
 
-@Command(name = "list", description = "List the boxes of the namespace (terminated ones excluded).")
+@Command(name = "list",
+        footer = {"", "Examples:", "  cgrender list", "  cgrender -n /team/ list openscad-ubuntu-box"},
+        description = "List the boxes of the namespace (terminated ones excluded).")
 public final class ListCommand extends AbstractCommand {
 
     @Parameters(paramLabel = "ROLE", arity = "0..1", description = "Only boxes of this role.")

@@ -13,7 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-@Command(name = "list-images", description = "List the images of the namespace, newest generation first.")
+@Command(name = "list-images",
+        footer = {"", "Examples:", "  cgrender list-images", "  cgrender list-images openscad-ubuntu-box"},
+        description = "List the images of the namespace, newest generation first.")
 public final class ListImagesCommand extends AbstractCommand {
 
     @Parameters(paramLabel = "ROLE", arity = "0..1", description = "Only images of this role.")
