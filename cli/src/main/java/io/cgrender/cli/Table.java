@@ -4,7 +4,10 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A plain-text table with a header row and left-aligned columns, as {@code list} commands print it. */
+/**
+ * A plain-text table with a header row and left-aligned columns, as {@code list} commands print it. A table without rows
+ * prints nothing at all, not even its header: the command says on standard error that there is nothing to show.
+ */
 public final class Table {
 
     private final List<String> header;
@@ -22,7 +25,14 @@ public final class Table {
         return this;
     }
 
+    public boolean isEmpty() {
+        return rows.isEmpty();
+    }
+
     public void print(PrintWriter out) {
+        if (rows.isEmpty()) {
+            return;
+        }
         int[] widths = new int[header.size()];
         for (List<String> row : allRows()) {
             for (int i = 0; i < row.size(); i++) {

@@ -47,6 +47,9 @@ public final class JobsCommand extends AbstractCommand {
         jobs.forEach(j -> table.row(j.id(), j.kind(), j.boxId(), j.title(), j.stage().word(),
                 Durations.human(Duration.between(j.createdAt(), now))));
         table.print(session.console().out());
+        if (table.isEmpty()) {
+            session.console().status("no jobs started from here in " + namespace);
+        }
         return 0;
     }
 }

@@ -28,6 +28,11 @@ public final class ListCommand extends AbstractCommand {
             session.console().out().println(Json.write(shown.stream().map(views::json).toList()));
         } else {
             views.table(shown).print(session.console().out());
+            if (shown.isEmpty()) {
+                session.console().status("no boxes" + (role == null ? "" : " of " + role) + " in "
+                        + session.namespace() + "; make one with: cgrender create " + (role == null
+                        ? "ROLE (see: cgrender list-roles)" : role));
+            }
         }
         return 0;
     }

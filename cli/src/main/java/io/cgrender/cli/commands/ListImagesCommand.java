@@ -39,6 +39,9 @@ public final class ListImagesCommand extends AbstractCommand {
         Table table = new Table("ID", "ROLE", "GENERATION", "CREATED");
         images.forEach(i -> table.row(i.id(), i.role(), Integer.toString(i.generation()), i.createdAt().toString()));
         table.print(session.console().out());
+        if (table.isEmpty()) {
+            session.console().status("no images" + (role == null ? "" : " of " + role) + " in " + session.namespace());
+        }
         return 0;
     }
 }
