@@ -44,14 +44,11 @@ public final class Main {
         Plugins plugins;
         try {
             plugins = PluginSetup.load(invocation, args, err);
-        } catch (UsageException e) {
-            err.println("error: " + e.getMessage());
-            err.flush();
-            return USAGE;
         } catch (CgrenderException e) {
             err.println("error: " + e.getMessage());
+            e.hint().ifPresent(err::println);
             err.flush();
-            return FAILURE;
+            return e instanceof UsageException ? USAGE : FAILURE;
         }
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
@@ -112,15 +109,11 @@ public final class Main {
             trace(err, e, verbose);
             return CLEANUP_INCOMPLETE;
         }
-        if (e instanceof UsageException) {
-            err.println("error: " + e.getMessage());
+        if (e instanceof CgrenderException failure) {
+            err.println("error: " + failure.getMessage());
+            failure.hint().ifPresent(err::println);
             trace(err, e, verbose);
-            return USAGE;
-        }
-        if (e instanceof CgrenderException) {
-            err.println("error: " + e.getMessage());
-            trace(err, e, verbose);
-            return FAILURE;
+            return e instanceof UsageException ? USAGE : FAILURE;
         }
         err.println("error: unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage()
                 + (verbose ? "" : " (run with -v for details)"));

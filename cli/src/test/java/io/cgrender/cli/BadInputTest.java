@@ -38,6 +38,20 @@ class BadInputTest {
     }
 
     @Test
+    void aModelMissingFilesNamesEveryOneAndHowToMakeThemFound() throws IOException {
+        Path model = cli.root().resolve("proj/model.scad");
+        Files.createDirectories(model.getParent());
+        Files.writeString(model, "include <parts/a.scad>\nuse <lib/gone.scad>\ncube(1);\n");
+
+        Cli.Result r = cli.run("render", model.toString());
+
+        assertRefused(r, "2 files are missing: ", "include <parts/a.scad> not found", "use <lib/gone.scad> not found");
+        assertEquals(2, r.err().lines().count(), r.toString());
+        assertEquals("fix: put them where the model looks, or add the directory that holds them to OPENSCADPATH or to"
+                + " cgrender.render.library-dirs", r.err().lines().toList().get(1));
+    }
+
+    @Test
     void unknownRoleListsTheKnownOnes() {
         assertRefused(cli.run("create", "openscad-box"), "unknown role 'openscad-box'", "openscad-ubuntu-box",
                 "cgrender list-roles");

@@ -6,9 +6,9 @@ import java.util.List;
 
 /**
  * A model names a file that does not exist where OpenSCAD would look for it. cgrender refuses to render such a model
- * (OpenSCAD itself only warns and renders without the file), before anything is launched. The message names the
- * first missing file as {@code model.scad:12: include <parts/missing.scad> not found (looked in: ./, /usr/…/)};
- * {@link #missing()} has all of them.
+ * (OpenSCAD itself only warns and renders without the file), before anything is launched. The message names every
+ * missing file as {@code model.scad:12: include <parts/missing.scad> not found (looked in: ./, /usr/…/)}, joined with
+ * {@code ; }, and the fix says where to put them or how to make cgrender look where they are.
  */
 public class MissingScadDependencyException extends UsageException {
 
@@ -17,14 +17,17 @@ public class MissingScadDependencyException extends UsageException {
     public MissingScadDependencyException(List<Missing> missing) {
         super(message(missing));
         this.missing = List.copyOf(missing);
+        fix("put " + (missing.size() == 1 ? "it" : "them") + " where the model looks, or add the directory that"
+                + " holds " + (missing.size() == 1 ? "it" : "them") + " to OPENSCADPATH or to"
+                + " cgrender.render.library-dirs");
     }
 
     private static String message(List<Missing> missing) {
         if (missing.isEmpty()) {
             throw new IllegalArgumentException("no missing file");
         }
-        String first = missing.get(0).toString();
-        return missing.size() == 1 ? first : first + " (and " + (missing.size() - 1) + " more missing)";
+        List<String> each = missing.stream().map(Missing::toString).toList();
+        return each.size() == 1 ? each.get(0) : each.size() + " files are missing: " + String.join("; ", each);
     }
 
     /** Every missing file, in the order the model reaches them. */

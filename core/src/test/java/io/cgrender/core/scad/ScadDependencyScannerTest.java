@@ -60,8 +60,10 @@ class ScadDependencyScannerTest {
         tree.write("proj/parts/a.scad", "// a part", "include <b.scad>");
         MissingScadDependencyException e = assertThrows(MissingScadDependencyException.class,
                 () -> scan("proj/model.scad", "."));
-        assertEquals("proj/parts/a.scad:2: include <b.scad> not found (looked in: proj/parts/) (and 1 more missing)",
-                e.getMessage());
+        assertEquals("2 files are missing: proj/parts/a.scad:2: include <b.scad> not found (looked in: proj/parts/);"
+                + " proj/model.scad:2: use <parts/gone.scad> not found (looked in: proj/)", e.getMessage());
+        assertEquals("fix: put them where the model looks, or add the directory that holds them to OPENSCADPATH or to"
+                + " cgrender.render.library-dirs", e.hint().orElseThrow());
         assertEquals("proj/model.scad:2: use <parts/gone.scad> not found (looked in: proj/)",
                 e.missing().get(1).toString());
     }
