@@ -56,6 +56,13 @@ class RenderEndToEndTest {
         assertTrue(Files.readString(project.resolve("tiny/cube.stl")).startsWith("solid"), "an ASCII STL");
         assertTrue(first.err().contains("rendering tiny/cube.scad on l-"), first.toString());
 
+        Path out = cli.root().resolve("dry-out");
+        Cli.Result dry = cli.ok("render", "tiny/cube.scad", "--dry-run", "-o", out.toString());
+        assertEquals("cache hit: tiny/cube.scad", dry.out().lines().findFirst().orElse(""), dry.toString());
+        assertFalse(Files.exists(out), "a dry run leaves no output directory behind");
+        Cli.Result changed = cli.ok("render", "tiny/cube.scad", "--dry-run", "-D", "size=3");
+        assertEquals("render: tiny/cube.scad", changed.out().lines().findFirst().orElse(""), changed.toString());
+
         Cli.Result second = cli.ok("render", "tiny/cube.scad");
         assertEquals("tiny/cube.stl\n", second.out(), second.toString());
         assertTrue(second.err().contains("cache hit: tiny/cube.scad"), second.toString());
@@ -155,7 +162,11 @@ class RenderEndToEndTest {
                 "parameter set 'huge' is not in");
         assertBad(cli.run("render", "multi/bracket.scad", "-P", "small"), "add -p FILE.json");
         assertBad(cli.run("render", "multi/bracket.scad", "--all-sets"), "--all-sets needs a parameter file");
-        assertBad(cli.run("render", "tiny/cube.scad", "-o", file.toString()), "is not writable");
+        assertBad(cli.run("render", "tiny/cube.scad", "-o", file.toString()), "cannot be written (Not a directory)");
+        assertBad(cli.run("render", "tiny/cube.scad", "-o", "/proc/cgrender-out"), "/proc/cgrender-out cannot be"
+                + " written");
+        assertBad(cli.run("render", "tiny/cube.scad", "--dry-run", "-o", "s3://bucket/x"), "the local cloud has no"
+                + " storage of its own");
         assertBad(cli.run("render", "tiny/cube.scad", "--after", "sleep"), "--after takes keep, stop or terminate");
         assertBad(cli.run("render", "tiny/cube.scad", "--boxes", "0"), "--boxes must be at least 1");
     }
@@ -171,8 +182,9 @@ class RenderEndToEndTest {
         try {
             Cli.Result r = cli.ok("render", "uses-lib.scad", "--dry-run");
             List<String> lines = r.out().lines().toList();
-            assertTrue(lines.get(0).startsWith("box: l-"), r.toString());
-            assertEquals(List.of("uses-lib.scad", "mylib/std.scad", "mylib/shapes.scad"), lines.subList(1, 4));
+            assertTrue(lines.get(0).startsWith("render: uses-lib.scad"), r.toString());
+            assertTrue(lines.get(1).startsWith("box: l-"), r.toString());
+            assertEquals(List.of("uses-lib.scad", "mylib/std.scad", "mylib/shapes.scad"), lines.subList(2, 5));
             Cli.Result multi = cli.ok("render", "multi/bracket.scad", "--dry-run");
             assertTrue(multi.out().contains("multi/assets/logo.svg"), multi.toString());
             assertTrue(multi.out().contains("multi/lib/geometry/rounding.scad"), multi.toString());

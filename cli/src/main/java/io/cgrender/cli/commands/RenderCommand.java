@@ -87,8 +87,8 @@ public final class RenderCommand extends AbstractCommand {
             description = "Spread the renders (e.g. --all-sets) over K boxes, reused or created; default 1.")
     int boxes;
 
-    @Option(names = "--dry-run", description = "Print the box that would be used and every file that would be"
-            + " uploaded; launch nothing.")
+    @Option(names = "--dry-run", description = "Make every check the render makes, then print, launching nothing:"
+            + " which results the cache has, the box that would be used and every file that would be uploaded.")
     boolean dryRun;
 
     @Option(names = "--cancel-on-interrupt", description = "On Ctrl-C, cancel the render instead of leaving it"
@@ -104,6 +104,7 @@ public final class RenderCommand extends AbstractCommand {
         String renderRole = role != null ? role : session.settings().string("cgrender.render.role");
         Box box = session.roles().get(renderRole).newBox();
         if (dryRun) {
+            session.renderer(box).dryRun(plan).forEach(session.console().out()::println);
             session.console().out().println("box: " + box.reusable(session.cloud(), session.namespace())
                     .map(m -> m.id() + " (" + renderRole + ", " + m.state().label() + ")")
                     .orElse("a new " + renderRole + " box on the " + session.cloud().name() + " cloud in "

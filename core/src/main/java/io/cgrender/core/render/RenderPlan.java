@@ -10,7 +10,9 @@ import io.cgrender.core.ssh.Shell;
 import io.cgrender.core.sync.FileHashes;
 import io.cgrender.core.sync.SyncFile;
 
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -251,14 +253,47 @@ public final class RenderPlan {
         }
     }
 
+    /**
+     * Refuses an output directory that cannot be made or written, before anything is launched. It is tried for real:
+     * the missing directories are made, a file is written in it and removed, and the directories made are removed
+     * again (the render makes them when it writes its results); permissions alone do not tell, e.g. for root.
+     */
     private static void requireWritableDir(Path dir) {
-        Path existing = dir.toAbsolutePath();
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
+        Path absolute = dir.toAbsolutePath().normalize();
+        List<Path> made = new ArrayList<>();
+        try {
+            Path existing = absolute;
+            while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
+                made.add(0, existing);
+                existing = existing.getParent();
+            }
+            for (Path d : made) {
+                Files.createDirectory(d);
+            }
+            Files.delete(Files.createTempFile(absolute, ".cgrender-", ".probe"));
+        } catch (IOException | SecurityException e) {
+            throw new UsageException("output directory " + dir + " cannot be written (" + reason(e)
+                    + "); choose another with -o DIR");
+        } finally {
+            for (int i = made.size() - 1; i >= 0; i--) {
+                try {
+                    Files.deleteIfExists(made.get(i));
+                } catch (IOException ignored) {
+                    // a directory left empty is harmless; the render writes there anyway
+                }
+            }
         }
-        if (existing == null || !Files.isDirectory(existing) || !Files.isWritable(existing)) {
-            throw new UsageException("output directory " + dir + " is not writable; choose another with -o DIR");
+    }
+
+    private static String reason(Exception e) {
+        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
+            return fs.getReason();
         }
+        if (e instanceof java.nio.file.FileSystemException) {
+            return e.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2")
+                    .toLowerCase();
+        }
+        return String.valueOf(e.getMessage());
     }
 
     private static String stem(Path model) {

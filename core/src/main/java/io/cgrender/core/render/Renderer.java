@@ -137,6 +137,55 @@ public final class Renderer {
     }
 
     /**
+     * What rendering {@code plan} would do, launching nothing: the checks a render makes before it launches (where
+     * the results go, mail) and, for each target, whether the result store already has it. Returns one line per
+     * target, {@code cache hit: …} or {@code render: …}.
+     */
+    public List<String> dryRun(RenderPlan plan) {
+        ResultStore results = target(plan.request()).map(t -> delivery.orElseThrow().store(t)).orElse(store);
+        Optional<String> assumed = versions.get(env.cloud().name(), box.role());
+        List<String> lines = new ArrayList<>();
+        for (RenderPlan.Target t : plan.targets()) {
+            if (!plan.request().useCache()) {
+                lines.add("render: " + t.label() + " (--no-cache)");
+            } else if (assumed.isEmpty()) {
+                lines.add("render: " + t.label() + " (no " + box.role() + " box has rendered on the " + env.cloud()
+                        .name() + " cloud yet, so the result store cannot be asked)");
+            } else {
+                lines.add((stored(plan, t, assumed.get(), results) ? "cache hit: " : "render: ") + t.label());
+            }
+        }
+        return lines;
+    }
+
+    /** Whether {@code results} has {@code t}'s result: fetched into a scratch directory, which is removed. */
+    private boolean stored(RenderPlan plan, RenderPlan.Target t, String version, ResultStore results) {
+        Path scratch = null;
+        try {
+            Path dir = Files.createTempDirectory("cgrender-dry-run-");
+            scratch = dir;
+            Map<String, Path> files = new LinkedHashMap<>();
+            files.put(OUTPUT, dir.resolve(OUTPUT));
+            t.preview().ifPresent(p -> files.put(PREVIEW, dir.resolve(PREVIEW)));
+            return results.fetch(plan.cacheKey(t, hashes, box.role(), version), files);
+        } catch (IOException e) {
+            throw new CgrenderException("cannot ask the result store: " + e.getMessage(), e);
+        } finally {
+            if (scratch != null) {
+                deleteQuietly(scratch);
+            }
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException ignored) {
+            // a scratch directory left in /tmp is harmless
+        }
+    }
+
+    /**
      * Where the box delivers the results, checked before anything is launched; empty when the cloud has no delivery
      * (then asking for one is refused, and a configured mail address is ignored with a warning).
      */
