@@ -62,6 +62,9 @@ class RenderEndToEndTest {
         assertFalse(Files.exists(out), "a dry run leaves no output directory behind");
         Cli.Result changed = cli.ok("render", "tiny/cube.scad", "--dry-run", "-D", "size=3");
         assertEquals("render: tiny/cube.scad", changed.out().lines().findFirst().orElse(""), changed.toString());
+        Cli.Result typo = cli.ok("render", "tiny/cube.scad", "--dry-run", "-D", "sise=3");
+        assertTrue(typo.err().contains("-D sise: tiny/cube.scad has no top-level variable 'sise'; did you mean"
+                + " size?"), typo.toString());
 
         Cli.Result second = cli.ok("render", "tiny/cube.scad");
         assertEquals("tiny/cube.stl\n", second.out(), second.toString());
@@ -169,6 +172,8 @@ class RenderEndToEndTest {
                 + " storage of its own");
         assertBad(cli.run("render", "tiny/cube.scad", "--after", "sleep"), "--after takes keep, stop or terminate");
         assertBad(cli.run("render", "tiny/cube.scad", "--boxes", "0"), "--boxes must be at least 1");
+        assertBad(cli.run("render", "tiny/cube.scad", "-D", "size=(3"), "-D 'size=(3': the value is not an OpenSCAD"
+                + " expression ('(' is never closed)");
     }
 
     @Test

@@ -99,8 +99,7 @@ public final class RenderCommand extends AbstractCommand {
     protected int execute(Session session) {
         RenderRequest request = request(session);
         RenderPlan plan = RenderPlan.of(request, session.namespace(), session.cwd());
-        plan.models().forEach(m -> m.dependencies().warnings()
-                .forEach(w -> session.console().warn(w.toString())));
+        plan.warnings().forEach(session.console()::warn);
         String renderRole = role != null ? role : session.settings().string("cgrender.render.role");
         Box box = session.roles().get(renderRole).newBox();
         if (dryRun) {

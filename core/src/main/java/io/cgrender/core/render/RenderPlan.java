@@ -3,6 +3,7 @@ package io.cgrender.core.render;
 import io.cgrender.core.UsageException;
 import io.cgrender.core.job.RemoteJobs;
 import io.cgrender.core.ns.Namespace;
+import io.cgrender.core.scad.ScadDefines;
 import io.cgrender.core.scad.ScadDependencies;
 import io.cgrender.core.scad.ScadDependencyScanner;
 import io.cgrender.core.scad.ScadFile;
@@ -105,6 +106,7 @@ public final class RenderPlan {
                         + " -D 'label=\"abc\"'");
             }
         }
+        ScadDefines.requireExpressions(request.defines());
         request.parameters().ifPresent(p -> request.sets().forEach(p::require));
         if (!request.sets().isEmpty() && request.parameters().isEmpty()) {
             throw new UsageException("a parameter set needs its file: add -p FILE.json");
@@ -153,6 +155,19 @@ public final class RenderPlan {
 
     public List<Target> targets() {
         return targets;
+    }
+
+    /**
+     * What the user should hear before the render: each model's dependency warnings, then each {@code -D} that sets
+     * no top-level variable of a model (with the closest names it has).
+     */
+    public List<String> warnings() {
+        List<String> warnings = new ArrayList<>();
+        for (ModelInputs m : models) {
+            m.dependencies().warnings().forEach(w -> warnings.add(w.toString()));
+            warnings.addAll(ScadDefines.unknownNames(request.defines(), m.dependencies(), m.displayName()));
+        }
+        return warnings;
     }
 
     /** The same plan restricted to {@code remaining} (e.g. the targets the cache did not have). */

@@ -75,6 +75,73 @@ final class ScadLexer {
         return lexer.references;
     }
 
+    /**
+     * The names assigned at the top level of {@code src} ({@code name = …;} outside any block, call or list), in
+     * source order: the variables {@code openscad -D} can override.
+     */
+    static List<String> topLevelAssignments(byte[] src) {
+        ScadLexer lexer = new ScadLexer(src);
+        List<String> names = new ArrayList<>();
+        int depth = 0;
+        lexer.next();
+        while (lexer.type != EOF) {
+            if (lexer.type == ID && depth == 0) {
+                String name = lexer.utf8(lexer.start, lexer.end);
+                lexer.next();
+                if (lexer.type == PUNCT && lexer.src[lexer.start] == '=' && !names.contains(name)) {
+                    names.add(name);
+                }
+                continue;
+            }
+            depth = Math.max(0, depth + lexer.nesting());
+            lexer.next();
+        }
+        return names;
+    }
+
+    /**
+     * Why {@code src} cannot be one OpenSCAD expression, as {@code -D name=value} needs its value to be, if it cannot:
+     * a string without its closing quote, brackets that do not pair up, or a {@code ;} ending it early.
+     */
+    static java.util.Optional<String> expressionProblem(byte[] src) {
+        ScadLexer lexer = new ScadLexer(src);
+        StringBuilder open = new StringBuilder();
+        lexer.next();
+        while (lexer.type != EOF) {
+            if (lexer.type == STRING && (lexer.end >= lexer.length || lexer.src[lexer.end] != '"')) {
+                return java.util.Optional.of("a string has no closing quote");
+            }
+            if (lexer.type == PUNCT) {
+                char c = (char) lexer.src[lexer.start];
+                if (c == ';') {
+                    return java.util.Optional.of("';' ends it early");
+                }
+                if ("([{".indexOf(c) >= 0) {
+                    open.append(c);
+                } else if (")]}".indexOf(c) >= 0) {
+                    char expected = open.length() == 0 ? 0
+                            : ")]}".charAt("([{".indexOf(open.charAt(open.length() - 1)));
+                    if (c != expected) {
+                        return java.util.Optional.of("'" + c + "' closes nothing that is open");
+                    }
+                    open.setLength(open.length() - 1);
+                }
+            }
+            lexer.next();
+        }
+        return open.length() == 0 ? java.util.Optional.empty()
+                : java.util.Optional.of("'" + open.charAt(open.length() - 1) + "' is never closed");
+    }
+
+    /** +1 for the current token opening a block, call or list, -1 for closing one, else 0. */
+    private int nesting() {
+        if (type != PUNCT) {
+            return 0;
+        }
+        byte c = src[start];
+        return c == '{' || c == '(' || c == '[' ? 1 : c == '}' || c == ')' || c == ']' ? -1 : 0;
+    }
+
     private void run() {
         boolean afterDefinitionKeyword = false;
         next();

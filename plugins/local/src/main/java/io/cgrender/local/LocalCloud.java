@@ -100,6 +100,8 @@ public final class LocalCloud implements Cloud {
         Instant expiresAt = now.plus(spec.maxLifetime());
         Map<String, String> tags = new LinkedHashMap<>(spec.tags());
         tags.put(Tags.EXPIRES_AT, expiresAt.toString());
+        // A local box's commands run as the user running cgrender, whatever login user the role names.
+        tags.put(Tags.LOGIN_USER, System.getProperty("user.name"));
         BoxDir box = createBoxDir(id -> new BoxState(id, spec.namespace().toString(), spec.role(),
                 MachineState.PENDING, now, Optional.empty(), 0, spec.idleTimeout(), expiresAt,
                 spec.orphanTimeout(), spec.image(), tags));

@@ -105,6 +105,16 @@ class LocalCloudTest {
     }
 
     @Test
+    void theLoginUserIsTheUserCommandsReallyRunAs() throws Exception {
+        Machine machine = boxes.launchRunning();
+        String user = System.getProperty("user.name");
+
+        assertEquals(user, machine.tags().get(Tags.LOGIN_USER), "the role asked for ubuntu; the box runs as " + user);
+        assertEquals(user, boxes.cloud.accessFor(machine).endpoint().user());
+        assertEquals(user, boxes.ssh(machine, "id -un").stdout().strip());
+    }
+
+    @Test
     void execRunsInHomeWithHomeAsHome() throws Exception {
         Machine machine = boxes.launchRunning();
         Path home = boxes.box(machine.id()).home();

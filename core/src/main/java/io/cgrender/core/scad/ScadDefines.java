@@ -1,0 +1,92 @@
+package io.cgrender.core.scad;
+
+import io.cgrender.core.UsageException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The {@code -D name=value} overrides of a render, checked against the model before anything is launched: a value that
+ * cannot be an OpenSCAD expression is refused, naming the {@code -D} (OpenSCAD itself would report a syntax error at a
+ * line past the end of the model), and a name that is no top-level variable of the model or of a file it includes
+ * gets a warning naming the variables closest to it (OpenSCAD would just add a variable nothing reads).
+ */
+public final class ScadDefines {
+
+    private static final int MAX_SUGGESTIONS = 3;
+
+    private ScadDefines() {
+    }
+
+    /** Refuses a {@code -D} whose value is no expression; {@code defines} are {@code name=value}, checked before. */
+    public static void requireExpressions(List<String> defines) {
+        for (String define : defines) {
+            String value = define.substring(define.indexOf('=') + 1);
+            ScadLexer.expressionProblem(value.getBytes(StandardCharsets.UTF_8)).ifPresent(problem -> {
+                throw new UsageException("-D '" + define + "': the value is not an OpenSCAD expression (" + problem
+                        + "); quote text for the shell and for OpenSCAD, e.g. -D 'label=\"abc\"'");
+            });
+        }
+    }
+
+    /** A warning for each {@code -D} that sets no top-level variable of the model or a file it includes. */
+    public static List<String> unknownNames(List<String> defines, ScadDependencies model, String modelName) {
+        Set<String> variables = new LinkedHashSet<>();
+        for (ScadFile file : model.files()) {
+            if (file.kind() == ScadFile.Kind.MODEL || file.kind() == ScadFile.Kind.INCLUDE) {
+                try {
+                    variables.addAll(ScadLexer.topLevelAssignments(Files.readAllBytes(file.path())));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read " + file.path(), e);
+                }
+            }
+        }
+        List<String> warnings = new ArrayList<>();
+        for (String define : defines) {
+            String name = define.substring(0, define.indexOf('='));
+            if (!variables.contains(name) && !name.startsWith("$")) { // $fn and friends are always read
+                List<String> closest = closest(name, variables);
+                warnings.add("-D " + name + ": " + modelName + " has no top-level variable '" + name
+                        + "'" + (closest.isEmpty() ? "" : "; did you mean " + String.join(" or ", closest) + "?"));
+            }
+        }
+        return warnings;
+    }
+
+    /** The variables at most a third of {@code name}'s length (at least 2) edits away from it, closest first. */
+    private static List<String> closest(String name, Set<String> variables) {
+        int limit = Math.max(2, name.length() / 3);
+        return variables.stream()
+                .filter(v -> distance(name.toLowerCase(), v.toLowerCase()) <= limit)
+                .sorted(Comparator.comparingInt((String v) -> distance(name.toLowerCase(), v.toLowerCase()))
+                        .thenComparing(v -> v))
+                .limit(MAX_SUGGESTIONS).toList();
+    }
+
+    /** The Levenshtein distance: single-character insertions, deletions and substitutions. */
+    static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+}
