@@ -13,18 +13,13 @@ import io.cgrender.core.cloud.MachineFilter;
 import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.ui.Console;
-import io.cgrender.core.ui.Heartbeat;
 import io.cgrender.core.ui.Progress;
+import io.cgrender.core.ui.Wait;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
-import software.amazon.awssdk.core.waiters.WaiterResponse;
-import software.amazon.awssdk.retries.api.BackoffStrategy;
-import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceStateName;
 import software.amazon.awssdk.services.ec2.model.Tag;
-import software.amazon.awssdk.services.ec2.waiters.Ec2Waiter;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -38,14 +33,19 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * Boxes on Amazon EC2. A box is an instance tagged with the cgrender tag schema ({@link Tags}); the namespace's key
  * pair and security group are made on first use and shared by its boxes. Nothing is kept between commands but what
  * the tags say, so any number of cgrender processes can share the boxes.
  * <p>
- * Waits use the SDK's waiters (polling every {@code cgrender.ec2.poll-interval}) with the caller's timeout and report
- * progress while they last. How instances are reached is {@link InstanceAccess}'s business.
+ * EC2 is eventually consistent: an instance this process has just launched may be unknown to every call for a while.
+ * Waits poll the instance every {@code cgrender.ec2.poll-interval} ({@link AwsWait}: backing off while EC2 throttles)
+ * with the caller's timeout and report what they see; a call naming an instance EC2 does not know is repeated while
+ * the id may be too new to be known ({@link #unknownSince}). How instances are reached is {@link InstanceAccess}'s
+ * business.
  */
 final class Ec2Cloud implements Cloud {
 
@@ -55,6 +55,7 @@ final class Ec2Cloud implements Cloud {
     /** Set on instances cgrender adopted rather than launched. */
     static final String ADOPTED = Tags.ADOPTED;
 
+    private static final Pattern INSTANCE_ID = Pattern.compile("i-[0-9a-f]{8,17}");
     private static final List<String> LIVE_STATES = List.of("pending", "running", "shutting-down", "stopping",
             "stopped");
 
@@ -63,7 +64,6 @@ final class Ec2Cloud implements Cloud {
     private final InstanceAccess access;
     private final Console console;
     private final CloudContext context;
-    private final Ec2Waiter waiter;
     private final NamespaceKeyPair keyPairs;
     private final NamespaceSecurityGroup securityGroups;
     private final BaseImages baseImages;
@@ -78,7 +78,6 @@ final class Ec2Cloud implements Cloud {
         this.aws = aws;
         this.access = access;
         this.console = context.console();
-        this.waiter = Ec2Waiter.builder().client(aws.ec2()).build();
         this.keyPairs = new NamespaceKeyPair(aws, settings.pollInterval(), console);
         this.securityGroups = new NamespaceSecurityGroup(aws, settings, console);
         this.baseImages = new BaseImages(aws, settings, console);
@@ -107,10 +106,6 @@ final class Ec2Cloud implements Cloud {
         return context;
     }
 
-    Ec2Waiter waiter() {
-        return waiter;
-    }
-
     NamespaceKeyPair keyPairs() {
         return keyPairs;
     }
@@ -131,35 +126,29 @@ final class Ec2Cloud implements Cloud {
 
     @Override
     public Machine launch(LaunchSpec spec) {
-        Ec2Launch launch = new Ec2Launch(this, spec);
-        Instance instance = launch.run();
-        launchedHere.add(instance.instanceId());
-        return toMachine(instance);
+        return toMachine(new Ec2Launch(this, spec).run());
+    }
+
+    /** Records that this process launched {@code id}, the moment RunInstances answered. */
+    void launched(String id) {
+        launchedHere.add(id);
     }
 
     @Override
     public Machine awaitRunning(String id, Duration timeout, Progress progress) {
-        if (launchedHere.contains(id) && instance(id).isEmpty()) {
-            // Eventual consistency: an instance just launched can be unknown to DescribeInstances for a moment.
-            waitFor("waiting for EC2 instance " + id + " to be known", timeout, progress,
-                    o -> waiter.waitUntilInstanceExists(byId(id), o));
-        }
-        Instance instance = require(id);
-        String state = instance.state().nameAsString();
-        switch (state) {
-            case "running" -> {
-                return toMachine(instance);
-            }
-            case "stopping", "stopped" -> throw new CgrenderException("EC2 instance " + id + " is " + state
-                    + "; start it with: cgrender start " + id);
-            case "shutting-down", "terminated" -> throw new CgrenderException("EC2 instance " + id + " was"
-                    + " terminated (" + reason(instance) + ")");
-            default -> {
-            }
-        }
-        waitFor("waiting for EC2 instance " + id + " to run", timeout, progress,
-                o -> waiter.waitUntilInstanceRunning(byId(id), o));
-        return toMachine(require(id));
+        return toMachine(awaitInstance(id, "waiting for EC2 instance " + id + " to run", timeout, progress, i -> {
+            String state = i.state().nameAsString();
+            return switch (i.state().name()) {
+                case RUNNING -> Wait.Poll.ready(i);
+                case STOPPING, STOPPED -> throw new CgrenderException("EC2 instance " + id + " is " + state
+                        + "; start it with: cgrender start " + id);
+                case SHUTTING_DOWN, TERMINATED -> throw new CgrenderException("EC2 instance " + id + " was"
+                        + " terminated (" + reason(i) + ")");
+                default -> Wait.Poll.notYet(state);
+            };
+        }, () -> {
+            throw unknown(id);
+        }));
     }
 
     // ---------------------------------------------------------------- describe
@@ -191,7 +180,7 @@ final class Ec2Cloud implements Cloud {
 
     /** The instance {@code id} in any state, terminated included; empty if EC2 does not know it. */
     Optional<Instance> instance(String id) {
-        if (id == null || !id.matches("i-[0-9a-f]{8,17}")) {
+        if (id == null || !INSTANCE_ID.matcher(id).matches()) {
             return Optional.empty();
         }
         try {
@@ -213,23 +202,25 @@ final class Ec2Cloud implements Cloud {
 
     @Override
     public void tag(String id, Map<String, String> tags) {
-        require(id);
-        aws.run("tagging EC2 instance " + id, () -> aws.ec2().createTags(r -> r.resources(id).tags(toTags(tags))));
+        Duration timeout = context.settings().timeout("state-change");
+        known(id, timeout);
+        onInstance(id, "tagging EC2 instance " + id, timeout, Progress.NONE,
+                () -> aws.ec2().createTags(r -> r.resources(id).tags(toTags(tags))));
     }
 
     // ---------------------------------------------------------------- stop, start, terminate
 
     @Override
     public void stop(String id, Duration timeout, Progress progress) {
-        require(id);
-        aws.run("stopping EC2 instance " + id, () -> aws.ec2().stopInstances(r -> r.instanceIds(id)));
-        waitFor("waiting for EC2 instance " + id + " to stop", timeout, progress,
-                o -> waiter.waitUntilInstanceStopped(byId(id), o));
+        known(id, timeout);
+        onInstance(id, "stopping EC2 instance " + id, timeout, progress,
+                () -> aws.ec2().stopInstances(r -> r.instanceIds(id)));
+        awaitStopped(id, "waiting for EC2 instance " + id + " to stop", timeout, progress);
     }
 
     @Override
     public void start(String id, Duration timeout, Progress progress) {
-        Instance instance = require(id);
+        Instance instance = known(id, timeout);
         Machine machine = toMachine(instance);
         Optional<Instant> expiresAt = instant(machine.tags().get(Tags.EXPIRES_AT));
         if (expiresAt.isPresent() && !Instant.now().isBefore(expiresAt.get())) {
@@ -238,28 +229,32 @@ final class Ec2Cloud implements Cloud {
                     + " box, or use an image of it (cgrender image " + id + ", cgrender recreate)");
         }
         if (instance.state().name() == InstanceStateName.STOPPING) {
-            waitFor("waiting for EC2 instance " + id + " to stop before starting it", timeout, progress,
-                    o -> waiter.waitUntilInstanceStopped(byId(id), o));
+            awaitStopped(id, "waiting for EC2 instance " + id + " to stop before starting it", timeout, progress);
         }
-        aws.run("starting EC2 instance " + id, () -> aws.ec2().startInstances(r -> r.instanceIds(id)));
-        waitFor("waiting for EC2 instance " + id + " to run", timeout, progress,
-                o -> waiter.waitUntilInstanceRunning(byId(id), o));
+        onInstance(id, "starting EC2 instance " + id, timeout, progress,
+                () -> aws.ec2().startInstances(r -> r.instanceIds(id)));
+        awaitRunning(id, timeout, progress);
     }
 
+    /**
+     * Terminates the instance, always asking EC2 to: an instance launched a moment ago may be unknown to
+     * DescribeInstances, yet running. While EC2 answers that it does not know the id, the call is repeated, for as
+     * long as the id may be too new to be known ({@link #unknownSince}); after that it is taken as gone.
+     */
     @Override
     public void terminate(String id, Duration timeout, Progress progress) {
-        if (instance(id).filter(i -> i.state().name() != InstanceStateName.TERMINATED).isEmpty()) {
+        if (id == null || !INSTANCE_ID.matcher(id).matches()) {
             return;
         }
-        try {
-            aws.ec2().terminateInstances(r -> r.instanceIds(id));
-        } catch (SdkException e) {
-            if (!AwsErrors.is(e, "InvalidInstanceID.NotFound")) {
-                throw aws.explain("terminating EC2 instance " + id, e);
-            }
+        if (!onInstance(id, "terminating EC2 instance " + id, timeout, progress,
+                () -> aws.ec2().terminateInstances(r -> r.instanceIds(id)))) {
+            console.verbose("EC2 does not know instance " + id + " (asked for " + consistencyWindow().toSeconds()
+                    + "s, cgrender.ec2.consistency-window): taking it as gone");
+            return;
         }
-        waitFor("waiting for EC2 instance " + id + " to terminate", timeout, progress,
-                o -> waiter.waitUntilInstanceTerminated(byId(id), o));
+        awaitInstance(id, "waiting for EC2 instance " + id + " to terminate", timeout, progress,
+                i -> i.state().name() == InstanceStateName.TERMINATED ? Wait.Poll.ready(i)
+                        : Wait.Poll.notYet(i.state().nameAsString()), () -> null);
     }
 
     // ---------------------------------------------------------------- access, images, gc, adoption
@@ -309,53 +304,78 @@ final class Ec2Cloud implements Cloud {
 
     @Override
     public void close() {
-        RuntimeException failure = null;
-        try {
-            waiter.close();
-        } catch (RuntimeException e) {
-            failure = e;
-        }
-        try {
-            aws.close();
-        } catch (RuntimeException e) {
-            if (failure == null) {
-                failure = e;
-            } else {
-                failure.addSuppressed(e);
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        aws.close();
     }
 
     // ---------------------------------------------------------------- internals
 
-    /** Runs an SDK waiter with the caller's timeout and cgrender's poll interval, reporting progress while it waits. */
-    void waitFor(String stage, Duration timeout, Progress progress,
-                 Function<WaiterOverrideConfiguration, WaiterResponse<?>> wait) {
-        WaiterOverrideConfiguration config = WaiterOverrideConfiguration.builder()
-                .waitTimeout(timeout)
-                .maxAttempts(Integer.MAX_VALUE)
-                .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(settings.pollInterval()))
-                .build();
-        WaiterResponse<?> response;
-        try (Heartbeat ignored = Heartbeat.start(progress, stage, timeout, () -> "")) {
-            response = wait.apply(config);
-        } catch (SdkException e) {
-            String text = String.valueOf(e.getMessage());
-            if (text.contains("exceeded the max wait time") || text.contains("max wait time")) {
-                throw new CgrenderException("timed out after " + timeout.toSeconds() + "s " + stage, e);
+    /**
+     * Whether EC2's answer that it does not know instance {@code id}, asked since {@code since} (nano time), is to be
+     * believed: never for an instance this process launched (EC2 told it the id exists; the wait's timeout ends the
+     * doubt), else once the consistency window has passed (another cgrender may have launched it a moment ago).
+     */
+    private boolean unknownSince(String id, long since) {
+        return !launchedHere.contains(id) && System.nanoTime() - since >= consistencyWindow().toNanos();
+    }
+
+    /**
+     * Polls instance {@code id} until {@code judge} finds it ready. While EC2 does not know the id it is polled again
+     * until that is believed ({@link #unknownSince}); then {@code unknown} answers.
+     */
+    private <T> T awaitInstance(String id, String stage, Duration timeout, Progress progress,
+                                Function<Instance, Wait.Poll<T>> judge, Supplier<T> unknown) {
+        long since = System.nanoTime();
+        return AwsWait.until(stage, timeout, settings.pollInterval(), progress, () -> {
+            Optional<Instance> instance = instance(id);
+            if (instance.isPresent()) {
+                return judge.apply(instance.get());
             }
-            if (text.contains("transitioned the waiter to failure state")) {
-                throw new CgrenderException(stage + " failed: the instance went into a state it cannot leave (see:"
-                        + " cgrender list)", e);
+            return unknownSince(id, since) ? Wait.Poll.ready(unknown.get())
+                    : Wait.Poll.notYet("EC2 does not know " + id + " yet");
+        });
+    }
+
+    private void awaitStopped(String id, String stage, Duration timeout, Progress progress) {
+        awaitInstance(id, stage, timeout, progress, i -> switch (i.state().name()) {
+            case STOPPED -> Wait.Poll.ready(i);
+            case SHUTTING_DOWN, TERMINATED -> throw new CgrenderException("EC2 instance " + id + " was terminated ("
+                    + reason(i) + ")");
+            default -> Wait.Poll.notYet(i.state().nameAsString());
+        }, () -> {
+            throw unknown(id);
+        });
+    }
+
+    /** The instance {@code id}, which must exist and not be terminated; waited for while it may be too new. */
+    private Instance known(String id, Duration timeout) {
+        return awaitInstance(id, "looking up EC2 instance " + id, timeout, Progress.NONE, i -> {
+            if (i.state().name() == InstanceStateName.TERMINATED) {
+                throw unknown(id);
             }
-            throw aws.explain(stage, e);
-        }
-        response.matched().exception().ifPresent(e -> {
-            throw e instanceof SdkException sdk ? aws.explain(stage, sdk)
-                    : new CgrenderException(stage + " failed: " + e.getMessage(), e);
+            return Wait.Poll.ready(i);
+        }, () -> {
+            throw unknown(id);
+        });
+    }
+
+    /**
+     * Makes {@code call}, an action on instance {@code id}, repeating it while EC2 answers that it does not know the
+     * id, until that is believed ({@link #unknownSince}). Returns whether it was made; false when EC2 does not know
+     * the id.
+     */
+    private boolean onInstance(String id, String doing, Duration timeout, Progress progress, Runnable call) {
+        long since = System.nanoTime();
+        return AwsWait.until(doing, timeout, settings.pollInterval(), progress, () -> {
+            try {
+                call.run();
+                return Wait.Poll.ready(Boolean.TRUE);
+            } catch (SdkException e) {
+                if (!AwsErrors.is(e, "InvalidInstanceID.NotFound")) {
+                    throw aws.explain(doing, e);
+                }
+                return unknownSince(id, since) ? Wait.Poll.ready(Boolean.FALSE)
+                        : Wait.Poll.notYet("EC2 does not know " + id + " yet");
+            }
         });
     }
 
@@ -382,10 +402,6 @@ final class Ec2Cloud implements Cloud {
             }
         }
         return new Machine(instance.instanceId(), state, tags, launchedAt, address);
-    }
-
-    private static DescribeInstancesRequest byId(String id) {
-        return DescribeInstancesRequest.builder().instanceIds(id).build();
     }
 
     static List<Tag> toTags(Map<String, String> tags) {
