@@ -15,7 +15,6 @@ import io.cgrender.core.ns.Tags;
 import io.cgrender.core.ui.Console;
 import io.cgrender.core.ui.Progress;
 import io.cgrender.core.ui.Wait;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceStateName;
@@ -30,22 +29,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
-import java.util.function.Supplier;
-import java.util.regex.Pattern;
 
 /**
  * Boxes on Amazon EC2. A box is an instance tagged with the cgrender tag schema ({@link Tags}); the namespace's key
  * pair and security group are made on first use and shared by its boxes. Nothing is kept between commands but what
  * the tags say, so any number of cgrender processes can share the boxes.
  * <p>
- * EC2 is eventually consistent: an instance this process has just launched may be unknown to every call for a while.
- * Waits poll the instance every {@code cgrender.ec2.poll-interval} ({@link AwsWait}: backing off while EC2 throttles)
- * with the caller's timeout and report what they see; a call naming an instance EC2 does not know is repeated while
- * the id may be too new to be known ({@link #unknownSince}). How instances are reached is {@link InstanceAccess}'s
- * business.
+ * Waits poll the instance with the caller's timeout and report what they see, and calls naming an instance are
+ * repeated while EC2 may not know it yet ({@link InstanceWaits}). How instances are reached is
+ * {@link InstanceAccess}'s business.
  */
 final class Ec2Cloud implements Cloud {
 
@@ -55,7 +47,6 @@ final class Ec2Cloud implements Cloud {
     /** Set on instances cgrender adopted rather than launched. */
     static final String ADOPTED = Tags.ADOPTED;
 
-    private static final Pattern INSTANCE_ID = Pattern.compile("i-[0-9a-f]{8,17}");
     private static final List<String> LIVE_STATES = List.of("pending", "running", "shutting-down", "stopping",
             "stopped");
 
@@ -69,8 +60,7 @@ final class Ec2Cloud implements Cloud {
     private final BaseImages baseImages;
     private final Ec2Images images;
     private final Ec2Delivery delivery;
-    /** Instances this process launched: EC2 may not describe them for a moment after RunInstances. */
-    private final Set<String> launchedHere = ConcurrentHashMap.newKeySet();
+    private final InstanceWaits instances;
 
     Ec2Cloud(CloudContext context, Ec2Settings settings, AwsClients aws, InstanceAccess access) {
         this.context = context;
@@ -78,6 +68,7 @@ final class Ec2Cloud implements Cloud {
         this.aws = aws;
         this.access = access;
         this.console = context.console();
+        this.instances = new InstanceWaits(aws, settings.pollInterval(), this::consistencyWindow);
         this.keyPairs = new NamespaceKeyPair(aws, settings.pollInterval(), console);
         this.securityGroups = new NamespaceSecurityGroup(aws, settings, console);
         this.baseImages = new BaseImages(aws, settings, console);
@@ -131,12 +122,12 @@ final class Ec2Cloud implements Cloud {
 
     /** Records that this process launched {@code id}, the moment RunInstances answered. */
     void launched(String id) {
-        launchedHere.add(id);
+        instances.launched(id);
     }
 
     @Override
     public Machine awaitRunning(String id, Duration timeout, Progress progress) {
-        return toMachine(awaitInstance(id, "waiting for EC2 instance " + id + " to run", timeout, progress, i -> {
+        return toMachine(instances.await(id, "waiting for EC2 instance " + id + " to run", timeout, progress, i -> {
             String state = i.state().nameAsString();
             return switch (i.state().name()) {
                 case RUNNING -> Wait.Poll.ready(i);
@@ -178,20 +169,9 @@ final class Ec2Cloud implements Cloud {
         return instance(id).filter(i -> i.state().name() != InstanceStateName.TERMINATED).map(this::toMachine);
     }
 
-    /** The instance {@code id} in any state, terminated included; empty if EC2 does not know it. */
+    /** The instance {@code id} in any state, terminated included; empty if EC2 does not know it (yet). */
     Optional<Instance> instance(String id) {
-        if (id == null || !INSTANCE_ID.matcher(id).matches()) {
-            return Optional.empty();
-        }
-        try {
-            return aws.ec2().describeInstances(r -> r.instanceIds(id)).reservations().stream()
-                    .flatMap(r -> r.instances().stream()).filter(i -> id.equals(i.instanceId())).findFirst();
-        } catch (SdkException e) {
-            if (AwsErrors.is(e, "InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed")) {
-                return Optional.empty();
-            }
-            throw aws.explain("looking up EC2 instance " + id, e);
-        }
+        return instances.lookup(id);
     }
 
     /** The instance {@code id}, which must exist and not be terminated. */
@@ -204,7 +184,7 @@ final class Ec2Cloud implements Cloud {
     public void tag(String id, Map<String, String> tags) {
         Duration timeout = context.settings().timeout("state-change");
         known(id, timeout);
-        onInstance(id, "tagging EC2 instance " + id, timeout, Progress.NONE,
+        instances.act(id, "tagging EC2 instance " + id, timeout, Progress.NONE,
                 () -> aws.ec2().createTags(r -> r.resources(id).tags(toTags(tags))));
     }
 
@@ -213,7 +193,7 @@ final class Ec2Cloud implements Cloud {
     @Override
     public void stop(String id, Duration timeout, Progress progress) {
         known(id, timeout);
-        onInstance(id, "stopping EC2 instance " + id, timeout, progress,
+        instances.act(id, "stopping EC2 instance " + id, timeout, progress,
                 () -> aws.ec2().stopInstances(r -> r.instanceIds(id)));
         awaitStopped(id, "waiting for EC2 instance " + id + " to stop", timeout, progress);
     }
@@ -231,7 +211,7 @@ final class Ec2Cloud implements Cloud {
         if (instance.state().name() == InstanceStateName.STOPPING) {
             awaitStopped(id, "waiting for EC2 instance " + id + " to stop before starting it", timeout, progress);
         }
-        onInstance(id, "starting EC2 instance " + id, timeout, progress,
+        instances.act(id, "starting EC2 instance " + id, timeout, progress,
                 () -> aws.ec2().startInstances(r -> r.instanceIds(id)));
         awaitRunning(id, timeout, progress);
     }
@@ -239,20 +219,20 @@ final class Ec2Cloud implements Cloud {
     /**
      * Terminates the instance, always asking EC2 to: an instance launched a moment ago may be unknown to
      * DescribeInstances, yet running. While EC2 answers that it does not know the id, the call is repeated, for as
-     * long as the id may be too new to be known ({@link #unknownSince}); after that it is taken as gone.
+     * long as the id may be too new to be known ({@link InstanceWaits}); after that it is taken as gone.
      */
     @Override
     public void terminate(String id, Duration timeout, Progress progress) {
-        if (id == null || !INSTANCE_ID.matcher(id).matches()) {
+        if (!InstanceWaits.isInstanceId(id)) {
             return;
         }
-        if (!onInstance(id, "terminating EC2 instance " + id, timeout, progress,
+        if (!instances.act(id, "terminating EC2 instance " + id, timeout, progress,
                 () -> aws.ec2().terminateInstances(r -> r.instanceIds(id)))) {
             console.verbose("EC2 does not know instance " + id + " (asked for " + consistencyWindow().toSeconds()
                     + "s, cgrender.ec2.consistency-window): taking it as gone");
             return;
         }
-        awaitInstance(id, "waiting for EC2 instance " + id + " to terminate", timeout, progress,
+        instances.await(id, "waiting for EC2 instance " + id + " to terminate", timeout, progress,
                 i -> i.state().name() == InstanceStateName.TERMINATED ? Wait.Poll.ready(i)
                         : Wait.Poll.notYet(i.state().nameAsString()), () -> null);
     }
@@ -309,34 +289,8 @@ final class Ec2Cloud implements Cloud {
 
     // ---------------------------------------------------------------- internals
 
-    /**
-     * Whether EC2's answer that it does not know instance {@code id}, asked since {@code since} (nano time), is to be
-     * believed: never for an instance this process launched (EC2 told it the id exists; the wait's timeout ends the
-     * doubt), else once the consistency window has passed (another cgrender may have launched it a moment ago).
-     */
-    private boolean unknownSince(String id, long since) {
-        return !launchedHere.contains(id) && System.nanoTime() - since >= consistencyWindow().toNanos();
-    }
-
-    /**
-     * Polls instance {@code id} until {@code judge} finds it ready. While EC2 does not know the id it is polled again
-     * until that is believed ({@link #unknownSince}); then {@code unknown} answers.
-     */
-    private <T> T awaitInstance(String id, String stage, Duration timeout, Progress progress,
-                                Function<Instance, Wait.Poll<T>> judge, Supplier<T> unknown) {
-        long since = System.nanoTime();
-        return AwsWait.until(stage, timeout, settings.pollInterval(), progress, () -> {
-            Optional<Instance> instance = instance(id);
-            if (instance.isPresent()) {
-                return judge.apply(instance.get());
-            }
-            return unknownSince(id, since) ? Wait.Poll.ready(unknown.get())
-                    : Wait.Poll.notYet("EC2 does not know " + id + " yet");
-        });
-    }
-
     private void awaitStopped(String id, String stage, Duration timeout, Progress progress) {
-        awaitInstance(id, stage, timeout, progress, i -> switch (i.state().name()) {
+        instances.await(id, stage, timeout, progress, i -> switch (i.state().name()) {
             case STOPPED -> Wait.Poll.ready(i);
             case SHUTTING_DOWN, TERMINATED -> throw new CgrenderException("EC2 instance " + id + " was terminated ("
                     + reason(i) + ")");
@@ -348,34 +302,13 @@ final class Ec2Cloud implements Cloud {
 
     /** The instance {@code id}, which must exist and not be terminated; waited for while it may be too new. */
     private Instance known(String id, Duration timeout) {
-        return awaitInstance(id, "looking up EC2 instance " + id, timeout, Progress.NONE, i -> {
+        return instances.await(id, "looking up EC2 instance " + id, timeout, Progress.NONE, i -> {
             if (i.state().name() == InstanceStateName.TERMINATED) {
                 throw unknown(id);
             }
             return Wait.Poll.ready(i);
         }, () -> {
             throw unknown(id);
-        });
-    }
-
-    /**
-     * Makes {@code call}, an action on instance {@code id}, repeating it while EC2 answers that it does not know the
-     * id, until that is believed ({@link #unknownSince}). Returns whether it was made; false when EC2 does not know
-     * the id.
-     */
-    private boolean onInstance(String id, String doing, Duration timeout, Progress progress, Runnable call) {
-        long since = System.nanoTime();
-        return AwsWait.until(doing, timeout, settings.pollInterval(), progress, () -> {
-            try {
-                call.run();
-                return Wait.Poll.ready(Boolean.TRUE);
-            } catch (SdkException e) {
-                if (!AwsErrors.is(e, "InvalidInstanceID.NotFound")) {
-                    throw aws.explain(doing, e);
-                }
-                return unknownSince(id, since) ? Wait.Poll.ready(Boolean.FALSE)
-                        : Wait.Poll.notYet("EC2 does not know " + id + " yet");
-            }
         });
     }
 

@@ -57,43 +57,52 @@ final class LaunchPlacements {
      * @throws CgrenderException naming every placement tried when none had capacity; any other failure at once
      */
     Instance launch(String instanceType, String what, Function<Placement, Instance> run) {
+        List<Refusal> refused = new ArrayList<>();
         Placement first = new Placement(instanceType, settings.subnet(), "");
-        List<Placement> tried = new ArrayList<>();
-        RuntimeException last;
+        Optional<Instance> launched = attempt(first, run, refused);
+        if (launched.isPresent()) {
+            return launched.get();
+        }
+        Map<String, Subnet> zones = subnetsByZone();
+        refused.set(0, new Refusal(new Placement(instanceType, first.subnet(), zoneOf(refused.get(0), zones)),
+                refused.get(0).error()));
+        for (String type : types(instanceType)) {
+            for (Subnet subnet : zones.values()) {
+                Placement next = new Placement(type, Optional.of(subnet.subnetId()), subnet.availabilityZone());
+                Placement previous = refused.get(refused.size() - 1).placement();
+                if (refused.stream().anyMatch(r -> r.placement().instanceType().equals(type)
+                        && r.placement().zone().equals(next.zone()))) {
+                    continue;
+                }
+                console.status("no " + previous.instanceType() + " capacity in " + previous.where() + "; trying "
+                        + (type.equals(previous.instanceType()) ? next.zone() : type + " in " + next.zone()
+                        + " (cgrender.ec2.fallback-instance-types)"));
+                launched = attempt(next, run, refused);
+                if (launched.isPresent()) {
+                    return launched.get();
+                }
+            }
+        }
+        throw new CgrenderException(aws.where() + " has no capacity for " + what + " right now: tried "
+                + tried(refused) + "; try again later, add instance types to cgrender.ec2.fallback-instance-types,"
+                + " or use another region (--region)", refused.get(refused.size() - 1).error());
+    }
+
+    /** A placement EC2 refused for capacity, and how. */
+    private record Refusal(Placement placement, RuntimeException error) {
+    }
+
+    /** Launches at {@code at}; empty, and {@code at} added to {@code refused}, when EC2 has no capacity there. */
+    private static Optional<Instance> attempt(Placement at, Function<Placement, Instance> run, List<Refusal> refused) {
         try {
-            return run.apply(first);
+            return Optional.of(run.apply(at));
         } catch (RuntimeException e) {
             if (!AwsErrors.noCapacity(e)) {
                 throw e;
             }
-            last = e;
+            refused.add(new Refusal(at, e));
+            return Optional.empty();
         }
-        Map<String, Subnet> zones = subnetsByZone();
-        tried.add(new Placement(instanceType, first.subnet(), zoneOf(first, last, zones)));
-        for (String type : types(instanceType)) {
-            for (Subnet subnet : zones.values()) {
-                Placement next = new Placement(type, Optional.of(subnet.subnetId()), subnet.availabilityZone());
-                if (tried.stream().anyMatch(t -> t.instanceType().equals(type) && t.zone().equals(next.zone()))) {
-                    continue;
-                }
-                Placement previous = tried.get(tried.size() - 1);
-                console.status("no " + previous.instanceType() + " capacity in " + previous.where() + "; trying "
-                        + (type.equals(previous.instanceType()) ? next.zone() : type + " in " + next.zone()
-                        + " (cgrender.ec2.fallback-instance-types)"));
-                try {
-                    return run.apply(next);
-                } catch (RuntimeException e) {
-                    if (!AwsErrors.noCapacity(e)) {
-                        throw e;
-                    }
-                    last = e;
-                    tried.add(next);
-                }
-            }
-        }
-        throw new CgrenderException(aws.where() + " has no capacity for " + what + " right now: tried " + tried(tried)
-                + "; try again later, add instance types to cgrender.ec2.fallback-instance-types, or use another"
-                + " region (--region)", last);
     }
 
     /** The box's own type, then the fallback types. */
@@ -127,13 +136,14 @@ final class LaunchPlacements {
         return byZone;
     }
 
-    /** The zone of the first placement: its subnet's, else the one EC2 named in its refusal, else unknown (""). */
-    private static String zoneOf(Placement first, RuntimeException refusal, Map<String, Subnet> zones) {
-        if (first.subnet().isPresent()) {
-            return zones.values().stream().filter(s -> s.subnetId().equals(first.subnet().get()))
+    /** The zone of a refused placement: its subnet's, else the one EC2 named in its refusal, else unknown (""). */
+    private static String zoneOf(Refusal refusal, Map<String, Subnet> zones) {
+        Optional<String> subnet = refusal.placement().subnet();
+        if (subnet.isPresent()) {
+            return zones.values().stream().filter(s -> s.subnetId().equals(subnet.get()))
                     .map(Subnet::availabilityZone).findFirst().orElse("");
         }
-        for (Throwable t = refusal; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        for (Throwable t = refusal.error(); t != null; t = t.getCause() == t ? null : t.getCause()) {
             Matcher m = ZONE.matcher(String.valueOf(t.getMessage()));
             if (m.find() && zones.containsKey(m.group(1))) {
                 return m.group(1);
@@ -143,9 +153,10 @@ final class LaunchPlacements {
     }
 
     /** "t3.small in us-east-1a, us-east-1b; t3.medium in us-east-1a". */
-    private static String tried(List<Placement> tried) {
+    private static String tried(List<Refusal> refused) {
         Map<String, List<String>> zonesByType = new LinkedHashMap<>();
-        tried.forEach(p -> zonesByType.computeIfAbsent(p.instanceType(), t -> new ArrayList<>()).add(p.where()));
+        refused.forEach(r -> zonesByType.computeIfAbsent(r.placement().instanceType(), t -> new ArrayList<>())
+                .add(r.placement().where()));
         List<String> parts = new ArrayList<>();
         zonesByType.forEach((type, zones) -> parts.add(type + " in " + String.join(", ", zones)));
         return String.join("; ", parts);
