@@ -195,7 +195,7 @@ final class Ec2Cloud implements Cloud {
         known(id, timeout);
         instances.act(id, "stopping EC2 instance " + id, timeout, progress,
                 () -> aws.ec2().stopInstances(r -> r.instanceIds(id)));
-        awaitStopped(id, "waiting for EC2 instance " + id + " to stop", timeout, progress);
+        awaitState(id, InstanceStateName.STOPPED, "waiting for EC2 instance " + id + " to stop", timeout, progress);
     }
 
     @Override
@@ -209,11 +209,12 @@ final class Ec2Cloud implements Cloud {
                     + " box, or use an image of it (cgrender image " + id + ", cgrender recreate)");
         }
         if (instance.state().name() == InstanceStateName.STOPPING) {
-            awaitStopped(id, "waiting for EC2 instance " + id + " to stop before starting it", timeout, progress);
+            awaitState(id, InstanceStateName.STOPPED, "waiting for EC2 instance " + id + " to stop before starting it",
+                    timeout, progress);
         }
         instances.act(id, "starting EC2 instance " + id, timeout, progress,
                 () -> aws.ec2().startInstances(r -> r.instanceIds(id)));
-        awaitRunning(id, timeout, progress);
+        awaitState(id, InstanceStateName.RUNNING, "waiting for EC2 instance " + id + " to run", timeout, progress);
     }
 
     /**
@@ -289,12 +290,15 @@ final class Ec2Cloud implements Cloud {
 
     // ---------------------------------------------------------------- internals
 
-    private void awaitStopped(String id, String stage, Duration timeout, Progress progress) {
+    /**
+     * Waits until the instance is {@code wanted} after a stop or start, which only its termination prevents: any
+     * other state, the one before the call included (EC2 may still describe it for a moment), is "not yet".
+     */
+    private void awaitState(String id, InstanceStateName wanted, String stage, Duration timeout, Progress progress) {
         instances.await(id, stage, timeout, progress, i -> switch (i.state().name()) {
-            case STOPPED -> Wait.Poll.ready(i);
             case SHUTTING_DOWN, TERMINATED -> throw new CgrenderException("EC2 instance " + id + " was terminated ("
                     + reason(i) + ")");
-            default -> Wait.Poll.notYet(i.state().nameAsString());
+            default -> i.state().name() == wanted ? Wait.Poll.ready(i) : Wait.Poll.notYet(i.state().nameAsString());
         }, () -> {
             throw unknown(id);
         });
