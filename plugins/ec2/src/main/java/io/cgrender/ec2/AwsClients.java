@@ -11,6 +11,7 @@ import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.profiles.Profile;
@@ -39,7 +40,8 @@ import java.util.function.Supplier;
 /**
  * The AWS clients of one EC2 cloud: one per service, built once when the cloud opens and closed with it, all sharing
  * one HTTP client with bounded timeouts (so an unreachable endpoint fails after
- * {@code cgrender.aws.timeouts.api-call} instead of hanging).
+ * {@code cgrender.aws.timeouts.api-call} instead of hanging). Each retries a throttled or failed call up to
+ * {@code cgrender.aws.max-attempts} times in the SDK's adaptive retry mode.
  * <p>
  * Region and credentials follow the AWS conventions, read from the invocation's environment (not the JVM's), with
  * the region and profile of the command line or config first:
@@ -93,9 +95,13 @@ final class AwsClients implements AutoCloseable {
                 .connectionTimeout(settings.connectTimeout())
                 .socketTimeout(settings.apiCallAttemptTimeout())
                 .build();
+        // Adaptive retries: throttled calls are retried with backoff and, while a service throttles, each client
+        // (built with its own strategy from the mode) sends at the rate the service accepts.
         ClientOverrideConfiguration overrides = ClientOverrideConfiguration.builder()
                 .apiCallTimeout(settings.apiCallTimeout())
                 .apiCallAttemptTimeout(settings.apiCallAttemptTimeout())
+                .retryStrategy(RetryMode.ADAPTIVE_V2)
+                .retryStrategy(b -> b.maxAttempts(settings.maxAttempts()))
                 .build();
         var ec2 = Ec2Client.builder().region(region).credentialsProvider(credentials).httpClient(http)
                 .overrideConfiguration(overrides);

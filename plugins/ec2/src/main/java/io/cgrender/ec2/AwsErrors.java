@@ -56,6 +56,11 @@ final class AwsErrors {
                         + " smaller --instance-type, terminate boxes you no longer need (cgrender list, cgrender gc),"
                         + " try another region, or ask for a higher quota in the Service Quotas console", e);
             }
+            if (service.isThrottlingException()) {
+                return new CgrenderException(aws.where() + " throttled " + doing + " through "
+                        + settings.maxAttempts() + " attempts (" + said + "): the account's API rate is used up,"
+                        + " perhaps by other tools; try again in a minute, or raise cgrender.aws.max-attempts", e);
+            }
             if (CAPACITY.contains(code)) {
                 return new CgrenderException(aws.where() + " has no capacity for " + doing + " right now (" + said
                         + "); try again later, another instance type (--instance-type) or another region", e);
@@ -94,6 +99,26 @@ final class AwsErrors {
     static String code(AwsServiceException e) {
         return e.awsErrorDetails() == null || e.awsErrorDetails().errorCode() == null ? ""
                 : e.awsErrorDetails().errorCode();
+    }
+
+    /** Whether {@code e}, or what it was caused by, is AWS asking its caller to slow down. */
+    static boolean throttled(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AwsServiceException service && service.isThrottlingException()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code e} says EC2 has no capacity for the instance type where it was asked for, at the moment. */
+    static boolean noCapacity(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (is(t, "InsufficientInstanceCapacity", "InsufficientHostCapacity", "InsufficientCapacity")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether {@code e} is an AWS error whose code is one of {@code codes}. */

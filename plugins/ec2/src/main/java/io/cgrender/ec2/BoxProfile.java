@@ -191,7 +191,8 @@ final class BoxProfile {
     /**
      * Gives {@code instance} the instance profile, unless it has it. Returns the ARN of the instance profile the
      * instance has now: another one when it had one of its own (an adopted instance), which it keeps. A profile IAM
-     * just made may take some seconds to be usable by EC2; the association is retried meanwhile.
+     * just made may take some seconds to be usable by EC2, and a new instance to be known to it; the association is
+     * retried meanwhile, backing off while EC2 throttles it.
      *
      * @throws SdkException as EC2 answered, e.g. when {@code iam:PassRole} is not allowed
      */
@@ -204,7 +205,7 @@ final class BoxProfile {
         if (current.isPresent()) {
             return current.get();
         }
-        return Wait.until("waiting for IAM to make " + profileArn + " known to EC2", ASSOCIATE_TIMEOUT, pollInterval,
+        return AwsWait.until("waiting for IAM to make " + profileArn + " known to EC2", ASSOCIATE_TIMEOUT, pollInterval,
                 console.progress(), () -> {
                     try {
                         aws.ec2().associateIamInstanceProfile(r -> r.instanceId(instance.instanceId())
@@ -213,7 +214,8 @@ final class BoxProfile {
                         return Wait.Poll.ready(profileArn);
                     } catch (SdkException e) {
                         if (AwsErrors.is(e, "InvalidParameterValue")
-                                && String.valueOf(e.getMessage()).contains("nstance Profile")) {
+                                && String.valueOf(e.getMessage()).contains("nstance Profile")
+                                || AwsErrors.is(e, "InvalidInstanceID.NotFound")) {
                             return Wait.Poll.notYet(AwsErrors.summary(e));
                         }
                         throw e;

@@ -7,6 +7,7 @@ import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.ssh.HostKeyFingerprint;
 import io.cgrender.core.ui.Progress;
 import io.cgrender.core.ui.Wait;
+import software.amazon.awssdk.core.exception.SdkException;
 
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -15,7 +16,8 @@ import java.util.Set;
 
 /**
  * The host keys EC2 vouches for: a key the user pinned in {@code cgrender.ec2.host-keys} if there is one, otherwise
- * the fingerprints cloud-init printed on the instance's console, polled until they appear. Never "whatever the server
+ * the fingerprints cloud-init printed on the instance's console, polled until they appear (while EC2 does not know a
+ * new instance yet, or throttles the polls, too). Never "whatever the server
  * presents": with neither within the timeout, it fails and says how to pin a key.
  */
 final class ConsoleHostKeySource implements HostKeySource {
@@ -40,9 +42,16 @@ final class ConsoleHostKeySource implements HostKeySource {
         String stage = "waiting for the SSH host key fingerprints of " + id + " on its console (cloud-init prints"
                 + " them once sshd is set up)";
         try {
-            return Wait.until(stage, timeout, settings.pollInterval(), progress, () -> {
-                String console = aws.call("reading the console output of " + id,
-                        () -> access.consoleOutput(aws.ec2(), id));
+            return AwsWait.until(stage, timeout, settings.pollInterval(), progress, () -> {
+                String console;
+                try {
+                    console = access.consoleOutput(aws.ec2(), id);
+                } catch (SdkException e) {
+                    if (AwsErrors.is(e, "InvalidInstanceID.NotFound")) {
+                        return Wait.Poll.notYet("EC2 does not know " + id + " yet");
+                    }
+                    throw aws.explain("reading the console output of " + id, e);
+                }
                 Set<HostKeyFingerprint> found = ConsoleHostKeys.parse(console);
                 if (!found.isEmpty()) {
                     return Wait.Poll.ready(found);

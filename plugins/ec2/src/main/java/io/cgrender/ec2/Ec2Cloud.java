@@ -13,18 +13,12 @@ import io.cgrender.core.cloud.MachineFilter;
 import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.ui.Console;
-import io.cgrender.core.ui.Heartbeat;
 import io.cgrender.core.ui.Progress;
-import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
-import software.amazon.awssdk.core.waiters.WaiterResponse;
-import software.amazon.awssdk.retries.api.BackoffStrategy;
-import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
+import io.cgrender.core.ui.Wait;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceStateName;
 import software.amazon.awssdk.services.ec2.model.Tag;
-import software.amazon.awssdk.services.ec2.waiters.Ec2Waiter;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -35,17 +29,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 
 /**
  * Boxes on Amazon EC2. A box is an instance tagged with the cgrender tag schema ({@link Tags}); the namespace's key
  * pair and security group are made on first use and shared by its boxes. Nothing is kept between commands but what
  * the tags say, so any number of cgrender processes can share the boxes.
  * <p>
- * Waits use the SDK's waiters (polling every {@code cgrender.ec2.poll-interval}) with the caller's timeout and report
- * progress while they last. How instances are reached is {@link InstanceAccess}'s business.
+ * Waits poll the instance with the caller's timeout and report what they see, and calls naming an instance are
+ * repeated while EC2 may not know it yet ({@link InstanceWaits}). How instances are reached is
+ * {@link InstanceAccess}'s business.
  */
 final class Ec2Cloud implements Cloud {
 
@@ -63,14 +55,12 @@ final class Ec2Cloud implements Cloud {
     private final InstanceAccess access;
     private final Console console;
     private final CloudContext context;
-    private final Ec2Waiter waiter;
     private final NamespaceKeyPair keyPairs;
     private final NamespaceSecurityGroup securityGroups;
     private final BaseImages baseImages;
     private final Ec2Images images;
     private final Ec2Delivery delivery;
-    /** Instances this process launched: EC2 may not describe them for a moment after RunInstances. */
-    private final Set<String> launchedHere = ConcurrentHashMap.newKeySet();
+    private final InstanceWaits instances;
 
     Ec2Cloud(CloudContext context, Ec2Settings settings, AwsClients aws, InstanceAccess access) {
         this.context = context;
@@ -78,7 +68,7 @@ final class Ec2Cloud implements Cloud {
         this.aws = aws;
         this.access = access;
         this.console = context.console();
-        this.waiter = Ec2Waiter.builder().client(aws.ec2()).build();
+        this.instances = new InstanceWaits(aws, settings.pollInterval(), this::consistencyWindow);
         this.keyPairs = new NamespaceKeyPair(aws, settings.pollInterval(), console);
         this.securityGroups = new NamespaceSecurityGroup(aws, settings, console);
         this.baseImages = new BaseImages(aws, settings, console);
@@ -107,10 +97,6 @@ final class Ec2Cloud implements Cloud {
         return context;
     }
 
-    Ec2Waiter waiter() {
-        return waiter;
-    }
-
     NamespaceKeyPair keyPairs() {
         return keyPairs;
     }
@@ -131,35 +117,29 @@ final class Ec2Cloud implements Cloud {
 
     @Override
     public Machine launch(LaunchSpec spec) {
-        Ec2Launch launch = new Ec2Launch(this, spec);
-        Instance instance = launch.run();
-        launchedHere.add(instance.instanceId());
-        return toMachine(instance);
+        return toMachine(new Ec2Launch(this, spec).run());
+    }
+
+    /** Records that this process launched {@code id}, the moment RunInstances answered. */
+    void launched(String id) {
+        instances.launched(id);
     }
 
     @Override
     public Machine awaitRunning(String id, Duration timeout, Progress progress) {
-        if (launchedHere.contains(id) && instance(id).isEmpty()) {
-            // Eventual consistency: an instance just launched can be unknown to DescribeInstances for a moment.
-            waitFor("waiting for EC2 instance " + id + " to be known", timeout, progress,
-                    o -> waiter.waitUntilInstanceExists(byId(id), o));
-        }
-        Instance instance = require(id);
-        String state = instance.state().nameAsString();
-        switch (state) {
-            case "running" -> {
-                return toMachine(instance);
-            }
-            case "stopping", "stopped" -> throw new CgrenderException("EC2 instance " + id + " is " + state
-                    + "; start it with: cgrender start " + id);
-            case "shutting-down", "terminated" -> throw new CgrenderException("EC2 instance " + id + " was"
-                    + " terminated (" + reason(instance) + ")");
-            default -> {
-            }
-        }
-        waitFor("waiting for EC2 instance " + id + " to run", timeout, progress,
-                o -> waiter.waitUntilInstanceRunning(byId(id), o));
-        return toMachine(require(id));
+        return toMachine(instances.await(id, "waiting for EC2 instance " + id + " to run", timeout, progress, i -> {
+            String state = i.state().nameAsString();
+            return switch (i.state().name()) {
+                case RUNNING -> Wait.Poll.ready(i);
+                case STOPPING, STOPPED -> throw new CgrenderException("EC2 instance " + id + " is " + state
+                        + "; start it with: cgrender start " + id);
+                case SHUTTING_DOWN, TERMINATED -> throw new CgrenderException("EC2 instance " + id + " was"
+                        + " terminated (" + reason(i) + ")");
+                default -> Wait.Poll.notYet(state);
+            };
+        }, () -> {
+            throw unknown(id);
+        }));
     }
 
     // ---------------------------------------------------------------- describe
@@ -189,20 +169,9 @@ final class Ec2Cloud implements Cloud {
         return instance(id).filter(i -> i.state().name() != InstanceStateName.TERMINATED).map(this::toMachine);
     }
 
-    /** The instance {@code id} in any state, terminated included; empty if EC2 does not know it. */
+    /** The instance {@code id} in any state, terminated included; empty if EC2 does not know it (yet). */
     Optional<Instance> instance(String id) {
-        if (id == null || !id.matches("i-[0-9a-f]{8,17}")) {
-            return Optional.empty();
-        }
-        try {
-            return aws.ec2().describeInstances(r -> r.instanceIds(id)).reservations().stream()
-                    .flatMap(r -> r.instances().stream()).filter(i -> id.equals(i.instanceId())).findFirst();
-        } catch (SdkException e) {
-            if (AwsErrors.is(e, "InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed")) {
-                return Optional.empty();
-            }
-            throw aws.explain("looking up EC2 instance " + id, e);
-        }
+        return instances.lookup(id);
     }
 
     /** The instance {@code id}, which must exist and not be terminated. */
@@ -213,23 +182,25 @@ final class Ec2Cloud implements Cloud {
 
     @Override
     public void tag(String id, Map<String, String> tags) {
-        require(id);
-        aws.run("tagging EC2 instance " + id, () -> aws.ec2().createTags(r -> r.resources(id).tags(toTags(tags))));
+        Duration timeout = context.settings().timeout("state-change");
+        known(id, timeout);
+        instances.act(id, "tagging EC2 instance " + id, timeout, Progress.NONE,
+                () -> aws.ec2().createTags(r -> r.resources(id).tags(toTags(tags))));
     }
 
     // ---------------------------------------------------------------- stop, start, terminate
 
     @Override
     public void stop(String id, Duration timeout, Progress progress) {
-        require(id);
-        aws.run("stopping EC2 instance " + id, () -> aws.ec2().stopInstances(r -> r.instanceIds(id)));
-        waitFor("waiting for EC2 instance " + id + " to stop", timeout, progress,
-                o -> waiter.waitUntilInstanceStopped(byId(id), o));
+        known(id, timeout);
+        instances.act(id, "stopping EC2 instance " + id, timeout, progress,
+                () -> aws.ec2().stopInstances(r -> r.instanceIds(id)));
+        awaitState(id, InstanceStateName.STOPPED, "waiting for EC2 instance " + id + " to stop", timeout, progress);
     }
 
     @Override
     public void start(String id, Duration timeout, Progress progress) {
-        Instance instance = require(id);
+        Instance instance = known(id, timeout);
         Machine machine = toMachine(instance);
         Optional<Instant> expiresAt = instant(machine.tags().get(Tags.EXPIRES_AT));
         if (expiresAt.isPresent() && !Instant.now().isBefore(expiresAt.get())) {
@@ -238,28 +209,33 @@ final class Ec2Cloud implements Cloud {
                     + " box, or use an image of it (cgrender image " + id + ", cgrender recreate)");
         }
         if (instance.state().name() == InstanceStateName.STOPPING) {
-            waitFor("waiting for EC2 instance " + id + " to stop before starting it", timeout, progress,
-                    o -> waiter.waitUntilInstanceStopped(byId(id), o));
+            awaitState(id, InstanceStateName.STOPPED, "waiting for EC2 instance " + id + " to stop before starting it",
+                    timeout, progress);
         }
-        aws.run("starting EC2 instance " + id, () -> aws.ec2().startInstances(r -> r.instanceIds(id)));
-        waitFor("waiting for EC2 instance " + id + " to run", timeout, progress,
-                o -> waiter.waitUntilInstanceRunning(byId(id), o));
+        instances.act(id, "starting EC2 instance " + id, timeout, progress,
+                () -> aws.ec2().startInstances(r -> r.instanceIds(id)));
+        awaitState(id, InstanceStateName.RUNNING, "waiting for EC2 instance " + id + " to run", timeout, progress);
     }
 
+    /**
+     * Terminates the instance, always asking EC2 to: an instance launched a moment ago may be unknown to
+     * DescribeInstances, yet running. While EC2 answers that it does not know the id, the call is repeated, for as
+     * long as the id may be too new to be known ({@link InstanceWaits}); after that it is taken as gone.
+     */
     @Override
     public void terminate(String id, Duration timeout, Progress progress) {
-        if (instance(id).filter(i -> i.state().name() != InstanceStateName.TERMINATED).isEmpty()) {
+        if (!InstanceWaits.isInstanceId(id)) {
             return;
         }
-        try {
-            aws.ec2().terminateInstances(r -> r.instanceIds(id));
-        } catch (SdkException e) {
-            if (!AwsErrors.is(e, "InvalidInstanceID.NotFound")) {
-                throw aws.explain("terminating EC2 instance " + id, e);
-            }
+        if (!instances.act(id, "terminating EC2 instance " + id, timeout, progress,
+                () -> aws.ec2().terminateInstances(r -> r.instanceIds(id)))) {
+            console.verbose("EC2 does not know instance " + id + " (asked for " + consistencyWindow().toSeconds()
+                    + "s, cgrender.ec2.consistency-window): taking it as gone");
+            return;
         }
-        waitFor("waiting for EC2 instance " + id + " to terminate", timeout, progress,
-                o -> waiter.waitUntilInstanceTerminated(byId(id), o));
+        instances.await(id, "waiting for EC2 instance " + id + " to terminate", timeout, progress,
+                i -> i.state().name() == InstanceStateName.TERMINATED ? Wait.Poll.ready(i)
+                        : Wait.Poll.notYet(i.state().nameAsString()), () -> null);
     }
 
     // ---------------------------------------------------------------- access, images, gc, adoption
@@ -309,53 +285,34 @@ final class Ec2Cloud implements Cloud {
 
     @Override
     public void close() {
-        RuntimeException failure = null;
-        try {
-            waiter.close();
-        } catch (RuntimeException e) {
-            failure = e;
-        }
-        try {
-            aws.close();
-        } catch (RuntimeException e) {
-            if (failure == null) {
-                failure = e;
-            } else {
-                failure.addSuppressed(e);
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        aws.close();
     }
 
     // ---------------------------------------------------------------- internals
 
-    /** Runs an SDK waiter with the caller's timeout and cgrender's poll interval, reporting progress while it waits. */
-    void waitFor(String stage, Duration timeout, Progress progress,
-                 Function<WaiterOverrideConfiguration, WaiterResponse<?>> wait) {
-        WaiterOverrideConfiguration config = WaiterOverrideConfiguration.builder()
-                .waitTimeout(timeout)
-                .maxAttempts(Integer.MAX_VALUE)
-                .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(settings.pollInterval()))
-                .build();
-        WaiterResponse<?> response;
-        try (Heartbeat ignored = Heartbeat.start(progress, stage, timeout, () -> "")) {
-            response = wait.apply(config);
-        } catch (SdkException e) {
-            String text = String.valueOf(e.getMessage());
-            if (text.contains("exceeded the max wait time") || text.contains("max wait time")) {
-                throw new CgrenderException("timed out after " + timeout.toSeconds() + "s " + stage, e);
+    /**
+     * Waits until the instance is {@code wanted} after a stop or start, which only its termination prevents: any
+     * other state, the one before the call included (EC2 may still describe it for a moment), is "not yet".
+     */
+    private void awaitState(String id, InstanceStateName wanted, String stage, Duration timeout, Progress progress) {
+        instances.await(id, stage, timeout, progress, i -> switch (i.state().name()) {
+            case SHUTTING_DOWN, TERMINATED -> throw new CgrenderException("EC2 instance " + id + " was terminated ("
+                    + reason(i) + ")");
+            default -> i.state().name() == wanted ? Wait.Poll.ready(i) : Wait.Poll.notYet(i.state().nameAsString());
+        }, () -> {
+            throw unknown(id);
+        });
+    }
+
+    /** The instance {@code id}, which must exist and not be terminated; waited for while it may be too new. */
+    private Instance known(String id, Duration timeout) {
+        return instances.await(id, "looking up EC2 instance " + id, timeout, Progress.NONE, i -> {
+            if (i.state().name() == InstanceStateName.TERMINATED) {
+                throw unknown(id);
             }
-            if (text.contains("transitioned the waiter to failure state")) {
-                throw new CgrenderException(stage + " failed: the instance went into a state it cannot leave (see:"
-                        + " cgrender list)", e);
-            }
-            throw aws.explain(stage, e);
-        }
-        response.matched().exception().ifPresent(e -> {
-            throw e instanceof SdkException sdk ? aws.explain(stage, sdk)
-                    : new CgrenderException(stage + " failed: " + e.getMessage(), e);
+            return Wait.Poll.ready(i);
+        }, () -> {
+            throw unknown(id);
         });
     }
 
@@ -382,10 +339,6 @@ final class Ec2Cloud implements Cloud {
             }
         }
         return new Machine(instance.instanceId(), state, tags, launchedAt, address);
-    }
-
-    private static DescribeInstancesRequest byId(String id) {
-        return DescribeInstancesRequest.builder().instanceIds(id).build();
     }
 
     static List<Tag> toTags(Map<String, String> tags) {

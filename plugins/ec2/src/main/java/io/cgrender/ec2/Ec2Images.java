@@ -7,8 +7,8 @@ import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.ui.Progress;
+import io.cgrender.core.ui.Wait;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.services.ec2.model.DescribeImagesRequest;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Image;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
@@ -24,15 +24,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Images of boxes as AMIs of this account, tagged with the namespace, role and generation (their snapshots carry the
  * same tags). Taken without a reboot, so the box and its SSH sessions go on: the disk is crash-consistent, as after
- * a power cut, which journaling file systems recover from. Deleting an image deletes its snapshots too.
+ * a power cut, which journaling file systems recover from. Deleting an image deletes its snapshots too. An image this
+ * process has just made may be unknown to EC2 for a while: it is waited for, not taken as gone.
  */
 final class Ec2Images implements ImageSupport {
 
     private final Ec2Cloud cloud;
+    /** Images this process made: EC2 may not describe them for a moment after CreateImage. */
+    private final Set<String> madeHere = ConcurrentHashMap.newKeySet();
 
     Ec2Images(Ec2Cloud cloud) {
         this.cloud = cloud;
@@ -54,12 +59,17 @@ final class Ec2Images implements ImageSupport {
                 .noReboot(true)
                 .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.IMAGE)
                         .tags(Ec2Cloud.toTags(tags)).build())).imageId());
+        madeHere.add(imageId);
         try {
-            cloud.waitFor("waiting for image " + imageId + " of " + machine.id() + " to be available", timeout,
-                    progress, o -> cloud.waiter().waitUntilImageAvailable(
-                            DescribeImagesRequest.builder().imageIds(imageId).build(), o));
-            Image image = describe(imageId).orElseThrow(() -> new CgrenderException("image " + imageId
-                    + " disappeared right after it was made"));
+            String stage = "waiting for image " + imageId + " of " + machine.id() + " to be available";
+            Image image = AwsWait.until(stage, timeout, cloud.settings().pollInterval(), progress,
+                    () -> describe(imageId).map(i -> switch (i.state()) {
+                        case AVAILABLE -> Wait.Poll.ready(i);
+                        case FAILED, ERROR, INVALID, DEREGISTERED, DISABLED -> throw new CgrenderException(stage
+                                + " failed: it is " + i.stateAsString() + (i.stateReason() == null ? ""
+                                : " (" + i.stateReason().message() + ")"));
+                        default -> Wait.Poll.<Image>notYet(i.stateAsString());
+                    }).orElseGet(() -> Wait.Poll.notYet("EC2 does not show it yet")));
             List<String> snapshots = snapshots(image);
             if (!snapshots.isEmpty()) {
                 aws().run("tagging the snapshots of " + imageId, () -> aws().ec2().createTags(r -> r
@@ -95,7 +105,11 @@ final class Ec2Images implements ImageSupport {
 
     @Override
     public void delete(String imageId) {
-        Optional<Image> image = describe(imageId);
+        Optional<Image> image = madeHere.contains(imageId) ? Optional.of(AwsWait.until("waiting for EC2 to show image "
+                + imageId + ", made a moment ago, to delete it", cloud.context().settings().timeout("state-change"),
+                cloud.settings().pollInterval(), cloud.console().progress(), () -> describe(imageId)
+                        .map(Wait.Poll::ready).orElseGet(() -> Wait.Poll.notYet("EC2 does not show it yet"))))
+                : describe(imageId);
         if (image.isEmpty()) {
             return;
         }
@@ -107,6 +121,7 @@ final class Ec2Images implements ImageSupport {
                 throw aws().explain("deregistering image " + imageId, e);
             }
         }
+        madeHere.remove(imageId);
         for (String snapshot : snapshots) {
             try {
                 aws().ec2().deleteSnapshot(r -> r.snapshotId(snapshot));

@@ -6,7 +6,6 @@ import io.cgrender.core.ns.Tags;
 import io.cgrender.core.step.Outcome;
 import io.cgrender.core.step.Step;
 import io.cgrender.core.step.StepRunner;
-import io.cgrender.core.ui.Progress;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ec2.model.BlockDeviceMapping;
 import software.amazon.awssdk.services.ec2.model.EbsBlockDevice;
@@ -14,6 +13,7 @@ import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.HttpTokensState;
 import software.amazon.awssdk.services.ec2.model.Image;
 import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.InstanceTypeOffering;
 import software.amazon.awssdk.services.ec2.model.InstanceMarketOptionsRequest;
 import software.amazon.awssdk.services.ec2.model.InstanceMetadataEndpointState;
 import software.amazon.awssdk.services.ec2.model.InstanceMetadataOptionsRequest;
@@ -30,16 +30,21 @@ import software.amazon.awssdk.services.ec2.model.VolumeType;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * One {@code launch}: the steps between a {@link LaunchSpec} and an instance id, each with its cleanup (Packer's
- * {@code step_run_source_instance} and friends, typed). The instance id is recorded the moment {@code RunInstances}
- * answers; if anything fails, the instance is terminated (waiting until it is). The namespace's key pair and security
+ * {@code step_run_source_instance} and friends, typed). Where EC2 has no capacity for the instance, the launch moves on
+ * to other zones and instance types ({@link LaunchPlacements}). The instance id is recorded the moment
+ * {@code RunInstances} answers; if anything fails, the instance is terminated (waiting until it is, even while EC2 does
+ * not know the new id yet). The namespace's key pair and security
  * group stay even when this launch made them: they are the namespace's, not the launch's, and another cgrender may
  * have found them and be launching with them at this moment (on this machine or another). {@code cgrender gc} removes
  * them once no box uses them.
@@ -95,14 +100,19 @@ final class Ec2Launch {
                         + spec.role() + " recommends no instance type; pass --instance-type"));
                 from = "the role's recommendation";
             }
-            boolean offered = !aws().call("checking instance type " + instanceType, () -> aws().ec2()
-                    .describeInstanceTypeOfferings(r -> r.locationType(LocationType.REGION).filters(
-                            Filter.builder().name("instance-type").values(instanceType).build()))
-                    .instanceTypeOfferings().isEmpty());
-            if (!offered) {
-                throw new UsageException("instance type '" + instanceType + "' (" + from + ") is not offered in "
-                        + aws().region().id() + "; see which are: aws ec2 describe-instance-type-offerings --region "
-                        + aws().region().id());
+            List<String> fallbacks = cloud.settings().fallbackInstanceTypes();
+            Set<String> offered = aws().call("checking instance type " + instanceType, () -> aws().ec2()
+                    .describeInstanceTypeOfferingsPaginator(r -> r.locationType(LocationType.REGION).filters(
+                            Filter.builder().name("instance-type").values(types(instanceType, fallbacks)).build()))
+                    .instanceTypeOfferings().stream().map(InstanceTypeOffering::instanceTypeAsString)
+                    .collect(Collectors.toSet()));
+            for (String type : types(instanceType, fallbacks)) {
+                if (!offered.contains(type)) {
+                    throw new UsageException("instance type '" + type + "' (" + (type.equals(instanceType) ? from
+                            : "cgrender.ec2.fallback-instance-types") + ") is not offered in " + aws().region().id()
+                            + "; see which are: aws ec2 describe-instance-type-offerings --region "
+                            + aws().region().id());
+                }
             }
         }
     }
@@ -160,6 +170,12 @@ final class Ec2Launch {
         }
     }
 
+    private static List<String> types(String instanceType, List<String> fallbacks) {
+        List<String> types = new ArrayList<>(List.of(instanceType));
+        fallbacks.stream().filter(t -> !types.contains(t)).forEach(types::add);
+        return types;
+    }
+
     private final class RunInstanceStep implements Step<Ec2Launch> {
         @Override
         public String name() {
@@ -168,19 +184,26 @@ final class Ec2Launch {
 
         @Override
         public void run(Ec2Launch l) {
-            Instant now = Instant.now();
-            Instant expiresAt = parse(spec.tags().get(Tags.EXPIRES_AT)).orElse(now.plus(spec.maxLifetime()));
-            Map<String, String> tags = new LinkedHashMap<>(spec.tags());
-            tags.put(Tags.EXPIRES_AT, expiresAt.toString());
-            tags.put(Ec2Cloud.LAUNCHED_AT, now.toString());
+            Instant expiresAt = parse(spec.tags().get(Tags.EXPIRES_AT))
+                    .orElse(Instant.now().plus(spec.maxLifetime()));
+            RunInstancesRequest.Builder request = request(expiresAt);
+            LaunchPlacements placements = new LaunchPlacements(aws(), cloud.settings(),
+                    () -> cloud.securityGroups().vpcId(), cloud.console());
+            instance = placements.launch(instanceType, "a " + spec.role() + " box", placement -> {
+                request.instanceType(placement.instanceType()).subnetId(placement.subnet().orElse(null))
+                        .tagSpecifications(tags(expiresAt, Instant.now()));
+                return runInstance(request, placement.instanceType());
+            });
+        }
+
+        /** RunInstances' request but for the instance type, subnet and tags, which each placement sets. */
+        private RunInstancesRequest.Builder request(Instant expiresAt) {
             boolean spot = spec.spot() || cloud.settings().roleDefault(spec.role(), "spot").map(Boolean::parseBoolean)
                     .orElse(false);
             RunInstancesRequest.Builder request = RunInstancesRequest.builder()
                     .imageId(image.imageId())
-                    .instanceType(instanceType)
                     .minCount(1)
                     .maxCount(1)
-                    .clientToken(UUID.randomUUID().toString())
                     .keyName(keyPair.name())
                     .securityGroupIds(securityGroup.groupId())
                     .userData(UserData.encoded(spec, expiresAt))
@@ -188,31 +211,37 @@ final class Ec2Launch {
                     // Tags in the metadata: the watchdog reads the box's stage and its creator's lease there.
                     .metadataOptions(InstanceMetadataOptionsRequest.builder().httpTokens(HttpTokensState.REQUIRED)
                             .httpEndpoint(InstanceMetadataEndpointState.ENABLED)
-                            .instanceMetadataTags(InstanceMetadataTagsState.ENABLED).build())
-                    .tagSpecifications(
-                            TagSpecification.builder().resourceType(ResourceType.INSTANCE)
-                                    .tags(Ec2Cloud.toTags(tags)).build(),
-                            TagSpecification.builder().resourceType(ResourceType.VOLUME)
-                                    .tags(Ec2Cloud.toTags(tags)).build());
+                            .instanceMetadataTags(InstanceMetadataTagsState.ENABLED).build());
             rootVolume().ifPresent(request::blockDeviceMappings);
-            cloud.settings().subnet().ifPresent(request::subnetId);
             if (spot) {
                 request.instanceMarketOptions(InstanceMarketOptionsRequest.builder().marketType(MarketType.SPOT)
                         .spotOptions(o -> o.spotInstanceType(SpotInstanceType.ONE_TIME)
                                 .instanceInterruptionBehavior(InstanceInterruptionBehavior.TERMINATE))
                         .build());
             }
-            instance = runInstance(request);
+            return request;
+        }
+
+        /** The tags of the instance and its volumes, with the moment of this attempt as its launch time. */
+        private List<TagSpecification> tags(Instant expiresAt, Instant launchedAt) {
+            Map<String, String> tags = new LinkedHashMap<>(spec.tags());
+            tags.put(Tags.EXPIRES_AT, expiresAt.toString());
+            tags.put(Ec2Cloud.LAUNCHED_AT, launchedAt.toString());
+            return List.of(TagSpecification.builder().resourceType(ResourceType.INSTANCE).tags(Ec2Cloud.toTags(tags))
+                            .build(),
+                    TagSpecification.builder().resourceType(ResourceType.VOLUME).tags(Ec2Cloud.toTags(tags)).build());
         }
 
         /**
-         * RunInstances; once more if the key pair or security group it names was removed since this launch found it
-         * ({@code cgrender gc} in another process, which saw no box using them): they are made again first.
+         * RunInstances, recording the instance the moment EC2 answers; once more if the key pair or security group it
+         * names was removed since this launch found it ({@code cgrender gc} in another process, which saw no box using
+         * them): they are made again first.
          */
-        private Instance runInstance(RunInstancesRequest.Builder request) {
-            String doing = "launching a " + instanceType + " instance of " + spec.role();
+        private Instance runInstance(RunInstancesRequest.Builder request, String type) {
+            String doing = "launching a " + type + " instance of " + spec.role();
+            request.clientToken(UUID.randomUUID().toString());
             try {
-                return aws().ec2().runInstances(request.build()).instances().get(0);
+                return launched(aws().ec2().runInstances(request.build()).instances().get(0));
             } catch (SdkException e) {
                 if (!AwsErrors.is(e, "InvalidKeyPair.NotFound", "InvalidGroup.NotFound", "InvalidGroupId.NotFound")) {
                     throw aws().explain(doing, e);
@@ -223,8 +252,15 @@ final class Ec2Launch {
                 new SecurityGroupStep().run(Ec2Launch.this);
                 request.keyName(keyPair.name()).securityGroupIds(securityGroup.groupId())
                         .clientToken(UUID.randomUUID().toString());
-                return aws().call(doing, () -> aws().ec2().runInstances(request.build()).instances().get(0));
+                return launched(aws().call(doing, () -> aws().ec2().runInstances(request.build()).instances()
+                        .get(0)));
             }
+        }
+
+        private Instance launched(Instance launched) {
+            cloud.launched(launched.instanceId());
+            instance = launched;
+            return launched;
         }
 
         @Override
@@ -235,7 +271,7 @@ final class Ec2Launch {
             cloud.console().status("terminating EC2 instance " + instance.instanceId() + " ("
                     + outcome.name().toLowerCase() + ")");
             cloud.terminate(instance.instanceId(), cloud.context().settings().timeout("state-change"),
-                    Progress.NONE);
+                    cloud.console().progress());
         }
 
         @Override

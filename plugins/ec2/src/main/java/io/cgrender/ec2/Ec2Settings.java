@@ -28,6 +28,7 @@ record Ec2Settings(Settings settings,
                    Duration apiCallTimeout,
                    Duration apiCallAttemptTimeout,
                    Duration connectTimeout,
+                   int maxAttempts,
                    String access,
                    DefaultInstanceAccess.Address address,
                    int sshPort,
@@ -36,6 +37,7 @@ record Ec2Settings(Settings settings,
                    Map<MachineSpec.Os, String> imageOwners,
                    Map<MachineSpec.Os, String> imageNames,
                    Optional<String> subnet,
+                   List<String> fallbackInstanceTypes,
                    List<String> sshCidrs,
                    URI publicIpUrl,
                    Map<String, List<String>> hostKeys,
@@ -53,6 +55,7 @@ record Ec2Settings(Settings settings,
                 c.getDuration(AWS + "timeouts.api-call"),
                 c.getDuration(AWS + "timeouts.api-call-attempt"),
                 c.getDuration(AWS + "timeouts.connect"),
+                maxAttempts(c.getInt(AWS + "max-attempts")),
                 c.getString(EC2 + "access"),
                 DefaultInstanceAccess.Address.parse(c.getString(EC2 + "address")),
                 port(c.getInt(EC2 + "ssh-port")),
@@ -61,6 +64,7 @@ record Ec2Settings(Settings settings,
                 byOs(c, EC2 + "image-owners"),
                 byOs(c, EC2 + "image-names"),
                 nonBlank(c.getString(EC2 + "subnet")),
+                instanceTypes(c.getStringList(EC2 + "fallback-instance-types")),
                 List.copyOf(c.getStringList(EC2 + "ssh-cidrs")),
                 endpoint(c.getString(EC2 + "public-ip-url"), EC2 + "public-ip-url"),
                 hostKeys(c),
@@ -74,8 +78,8 @@ record Ec2Settings(Settings settings,
 
     Ec2Settings withEndpoint(URI uri) {
         return new Ec2Settings(settings, region, profile, Optional.of(uri), apiCallTimeout, apiCallAttemptTimeout,
-                connectTimeout, access, address, sshPort, image, imageParameters, imageOwners, imageNames, subnet,
-                sshCidrs, publicIpUrl, hostKeys, pollInterval);
+                connectTimeout, maxAttempts, access, address, sshPort, image, imageParameters, imageOwners, imageNames,
+                subnet, fallbackInstanceTypes, sshCidrs, publicIpUrl, hostKeys, pollInterval);
     }
 
     /** A description of where requests go, for messages: the endpoint override or "AWS". */
@@ -99,6 +103,24 @@ record Ec2Settings(Settings settings,
             throw new UsageException("bad configuration: " + key + " must be an http(s) URL such as"
                     + " https://ec2.us-east-1.amazonaws.com, not '" + text + "'");
         }
+    }
+
+    private static int maxAttempts(int attempts) {
+        if (attempts < 1 || attempts > 20) {
+            throw new UsageException("bad configuration: cgrender.aws.max-attempts must be 1 to 20 (attempts of one"
+                    + " API call, the first included), not " + attempts);
+        }
+        return attempts;
+    }
+
+    private static List<String> instanceTypes(List<String> types) {
+        for (String type : types) {
+            if (!type.matches("[a-z][a-z0-9-]*\\.[a-z0-9-]+")) {
+                throw new UsageException("bad configuration: cgrender.ec2.fallback-instance-types holds '" + type
+                        + "', which is not an instance type such as t3.medium");
+            }
+        }
+        return List.copyOf(new java.util.LinkedHashSet<>(types));
     }
 
     private static int port(int port) {

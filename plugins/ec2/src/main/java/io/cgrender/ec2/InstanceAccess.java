@@ -8,7 +8,7 @@ import software.amazon.awssdk.services.ec2.model.Instance;
  * How an instance is reached and where its console output comes from: the seam between the EC2 provider and the
  * network. The default ({@link DefaultInstanceAccess}) reaches the public IP (or the private IP / DNS name, by
  * configuration) and reads the console with {@code GetConsoleOutput(latest=true)}; a test kit maps moto's instances
- * to SSH stand-ins on loopback. Everything else — tags, waiters, user data, key pairs, security groups, images and
+ * to SSH stand-ins on loopback. Everything else — tags, waits, user data, key pairs, security groups, images and
  * host-key verification — is the same code either way.
  * <p>
  * {@code cgrender.ec2.access = default} selects the default; any other name selects an implementation found with

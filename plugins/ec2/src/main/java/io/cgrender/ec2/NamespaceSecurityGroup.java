@@ -82,7 +82,8 @@ final class NamespaceSecurityGroup {
 
     /** Deletes the group, retrying while the network interfaces of just terminated instances still hold it. */
     void delete(String groupId, Duration timeout) {
-        Wait.until("waiting to delete security group " + groupId, timeout, settings.pollInterval(), console.progress(),
+        AwsWait.until("waiting to delete security group " + groupId, timeout, settings.pollInterval(),
+                console.progress(),
                 () -> {
                     try {
                         aws.ec2().deleteSecurityGroup(r -> r.groupId(groupId));
@@ -168,7 +169,7 @@ final class NamespaceSecurityGroup {
     }
 
     /** The VPC of the configured subnet, or the region's default VPC. */
-    private String vpcId() {
+    String vpcId() {
         if (settings.subnet().isPresent()) {
             String subnet = settings.subnet().get();
             try {

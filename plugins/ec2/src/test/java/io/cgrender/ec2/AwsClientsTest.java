@@ -138,6 +138,20 @@ class AwsClientsTest {
         }
     }
 
+    @Test
+    void badRetryAndFallbackSettingsAreRefusedNamingTheKey() {
+        Map<String, String> env = env("AWS_REGION", "us-east-1");
+        env.putAll(credentials());
+        UsageException attempts = assertThrows(UsageException.class,
+                () -> open(env, Map.of("cgrender.aws.max-attempts", 0)));
+        assertTrue(attempts.getMessage().startsWith("bad configuration: cgrender.aws.max-attempts must be 1 to 20"),
+                attempts.getMessage());
+        UsageException types = assertThrows(UsageException.class, () -> open(env,
+                Map.of("cgrender.ec2.fallback-instance-types", List.of("t3.large", "big one"))));
+        assertTrue(types.getMessage().equals("bad configuration: cgrender.ec2.fallback-instance-types holds 'big one',"
+                + " which is not an instance type such as t3.medium"), types.getMessage());
+    }
+
     /** A server that accepts connections and never answers: the call times out instead of hanging. */
     @Test
     void aSilentEndpointTimesOutInsteadOfHanging() throws Exception {
