@@ -49,12 +49,20 @@ public final class JobFollower {
      */
     public static RemoteJobs follow(RemoteJobs jobs, JobRecord record, PrintWriter out, Console console,
                                     boolean cancelOnInterrupt, Duration timeout, Reconnect reconnect) {
+        try (JobInterruptNotice notice = JobInterruptNotice.watch(record, jobs, console, cancelOnInterrupt)) {
+            return follow(jobs, record, out, console, timeout, reconnect, notice);
+        }
+    }
+
+    /**
+     * Follows the job as above, with an interrupt {@code notice} its caller registered when the job started; the
+     * caller closes it.
+     */
+    public static RemoteJobs follow(RemoteJobs jobs, JobRecord record, PrintWriter out, Console console,
+                                    Duration timeout, Reconnect reconnect, JobInterruptNotice notice) {
         String doing = (record.kind().equals("render") ? "rendering " : "running ") + record.title();
         JobLogWriter log = new JobLogWriter(out, record.pathMap());
         AtomicReference<RemoteJobs> current = new AtomicReference<>(jobs);
-        Thread onInterrupt = new Thread(() -> interrupted(record, current.get(), console, cancelOnInterrupt),
-                "cgrender-job-interrupted");
-        Runtime.getRuntime().addShutdownHook(onInterrupt);
         long deadline = System.nanoTime() + timeout.toNanos();
         long offset = 0;
         try (Heartbeat ignored = Heartbeat.start(console.progress(), doing, timeout, log::lastLine)) {
@@ -71,19 +79,15 @@ public final class JobFollower {
                     console.status("lost the connection to " + record.boxId() + " while following job "
                             + record.id() + "; connecting again");
                     current.set(reconnect.after(e));
+                    notice.reachedThrough(current.get());
                 }
             }
         } finally {
             log.close();
-            try {
-                Runtime.getRuntime().removeShutdownHook(onInterrupt);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running and reports the interruption
-            }
         }
     }
 
-    private static void interrupted(JobRecord record, RemoteJobs jobs, Console console, boolean cancel) {
+    static void interrupted(JobRecord record, RemoteJobs jobs, Console console, boolean cancel) {
         if (cancel) {
             try {
                 jobs.cancel(record.id());

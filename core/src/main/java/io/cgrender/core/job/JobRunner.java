@@ -63,16 +63,18 @@ public final class JobRunner {
                 box.role(), title.length() <= 60 ? title : title.substring(0, 57) + "...", Instant.now(),
                 JobStatus.Stage.RUNNING, List.of(), pathMap);
         records.start(record, jobs, new JobSpec(jobId, remoteDir, Shell.join(command), after));
-        env.console().status("running on " + machine.id() + " as job " + jobId);
-        if (detach) {
-            env.console().status("detached; follow it with: cgrender logs " + jobId + " -f");
-            env.console().out().println(jobId);
-            return 0;
+        try (JobInterruptNotice notice = JobInterruptNotice.watch(record, jobs, env.console(), cancelOnInterrupt)) {
+            env.console().status("running on " + machine.id() + " as job " + jobId);
+            if (detach) {
+                env.console().status("detached; follow it with: cgrender logs " + jobId + " -f");
+                env.console().out().println(jobId);
+                return 0;
+            }
+            JobStatus status = JobFollower.follow(jobs, record, env.console().out(), env.console(),
+                    env.settings().timeout("job"), new JobBoxes(env).reconnect(record), notice).status(jobId);
+            records.save(record.withStage(status.stage()));
+            return status.exitCode().orElse(1);
         }
-        JobStatus status = JobFollower.follow(jobs, record, env.console().out(), env.console(), cancelOnInterrupt,
-                env.settings().timeout("job"), new JobBoxes(env).reconnect(record)).status(jobId);
-        records.save(record.withStage(status.stage()));
-        return status.exitCode().orElse(1);
     }
 
     /**

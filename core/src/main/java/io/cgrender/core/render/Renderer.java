@@ -13,6 +13,7 @@ import io.cgrender.core.delivery.PreparedDelivery;
 import io.cgrender.core.delivery.ResultDelivery;
 import io.cgrender.core.job.JobBoxes;
 import io.cgrender.core.job.JobFollower;
+import io.cgrender.core.job.JobInterruptNotice;
 import io.cgrender.core.job.JobIds;
 import io.cgrender.core.job.JobRecord;
 import io.cgrender.core.job.JobRecords;
@@ -109,20 +110,22 @@ public final class Renderer {
         List<List<RenderPlan.Target>> groups = partition(pending, machines.size());
         List<Started> started = new ArrayList<>();
         for (int i = 0; i < machines.size(); i++) {
-            start(plan, groups.get(i), machines.get(i), assumed, written, target, results).ifPresent(started::add);
+            start(plan, groups.get(i), machines.get(i), assumed, written, target, results, cancelOnInterrupt)
+                    .ifPresent(started::add);
         }
         List<String> jobIds = started.stream().map(j -> j.record.id()).toList();
         if (started.isEmpty()) {
             return new Outcome(jobIds, written, 0, true);
         }
         if (detach) {
+            started.forEach(s -> s.notice().close());
             for (String id : jobIds) {
                 env.console().status("detached; follow it with: cgrender logs " + id + " -f; get the results with:"
                         + " cgrender fetch " + id);
             }
             return new Outcome(jobIds, written, 0, false);
         }
-        List<Outcome> outcomes = attachAll(started, cancelOnInterrupt, written);
+        List<Outcome> outcomes = attachAll(started);
         List<Path> all = new ArrayList<>(written);
         int exit = 0;
         for (Outcome o : outcomes) {
@@ -133,7 +136,7 @@ public final class Renderer {
     }
 
     /** A job started on a box. */
-    private record Started(JobRecord record, RemoteHost host) {
+    private record Started(JobRecord record, RemoteHost host, JobInterruptNotice notice) {
     }
 
     /**
@@ -214,7 +217,7 @@ public final class Renderer {
      */
     private Optional<Started> start(RenderPlan plan, List<RenderPlan.Target> targets, Machine machine,
                                      Optional<String> assumed, List<Path> written, Optional<DeliveryTarget> target,
-                                     ResultStore results) {
+                                     ResultStore results, boolean cancelOnInterrupt) {
         RemoteHost host = env.connect(machine);
         BoxFacts facts = BoxFacts.of(host, env.settings().timeout("command"));
         versions.put(env.cloud().name(), box.role(), facts.openscadVersion());
@@ -262,15 +265,16 @@ public final class Renderer {
                 machine.id(), box.role(), title, Instant.now(), JobStatus.Stage.RUNNING, outputs,
                 work.pathMap(facts.home(), cwd, jobDir), delivered);
         records.start(record, jobs, new JobSpec(jobId, ".", script, plan.request().after()));
+        JobInterruptNotice notice = JobInterruptNotice.watch(record, jobs, env.console(), cancelOnInterrupt);
         env.console().status("rendering " + title + " on " + machine.id() + " as job " + jobId
                 + record.location().map(l -> "; results go to " + l).orElse(""));
-        return Optional.of(new Started(record, host));
+        return Optional.of(new Started(record, host, notice));
     }
 
     /** Follows every job at once (one thread each beyond the first) and collects each when it ends. */
-    private List<Outcome> attachAll(List<Started> started, boolean cancelOnInterrupt, List<Path> written) {
+    private List<Outcome> attachAll(List<Started> started) {
         if (started.size() == 1) {
-            return List.of(attach(started.get(0).record, started.get(0).host, cancelOnInterrupt, List.of()));
+            return List.of(attach(started.get(0)));
         }
         ExecutorService followers = Executors.newFixedThreadPool(started.size(), r -> {
             Thread t = new Thread(r, "cgrender-follow");
@@ -280,7 +284,7 @@ public final class Renderer {
         try {
             List<Future<Outcome>> futures = new ArrayList<>();
             for (Started s : started) {
-                futures.add(followers.submit(() -> attach(s.record, s.host, cancelOnInterrupt, List.of())));
+                futures.add(followers.submit(() -> attach(s)));
             }
             List<Outcome> outcomes = new ArrayList<>();
             for (Future<Outcome> f : futures) {
@@ -308,6 +312,16 @@ public final class Renderer {
             groups.get(i % n).add(targets.get(i));
         }
         return groups;
+    }
+
+    /** Follows a job this render started, as {@link #attach(JobRecord, RemoteHost, boolean, List)} does. */
+    private Outcome attach(Started job) {
+        try (JobInterruptNotice notice = job.notice()) {
+            RemoteJobs jobs = JobFollower.follow(RemoteJobs.on(job.host(), env.settings()), job.record(),
+                    env.console().err(), env.console(), env.settings().timeout("job"),
+                    new JobBoxes(env).reconnect(job.record()), notice);
+            return collect(job.record(), jobs.host(), jobs, List.of());
+        }
     }
 
     /**

@@ -78,7 +78,7 @@ class AwsProxyTest {
 
     @Test
     void aNewInstanceIsUnknownForAWhileAndCallsNamingItDoNothing() {
-        proxy.faults().hideNewInstancesFor(Duration.ofSeconds(2));
+        proxy.faults().hideNewInstancesFor(Duration.ofMinutes(5));
         String id = runInstance(viaProxy, "t3.micro", null);
 
         Ec2Exception unknown = assertThrows(Ec2Exception.class, () -> viaProxy.describeInstances(r -> r.instanceIds(id)));
@@ -91,13 +91,9 @@ class AwsProxyTest {
         assertEquals("running", direct.describeInstances(r -> r.instanceIds(id)).reservations().get(0).instances()
                 .get(0).state().nameAsString(), "the refused TerminateInstances never reached moto");
 
-        assertTrue(Poll.until(Duration.ofSeconds(10), () -> {
-            try {
-                return !viaProxy.describeInstances(r -> r.instanceIds(id)).reservations().isEmpty();
-            } catch (Ec2Exception e) {
-                return false;
-            }
-        }), "the instance becomes known once the delay has passed");
+        proxy.faults().hideNewInstancesFor(Duration.ZERO);
+        assertEquals(id, viaProxy.describeInstances(r -> r.instanceIds(id)).reservations().get(0).instances().get(0)
+                .instanceId(), "the instance is known once the delay is over");
         assertTrue(viaProxy.describeInstances().reservations().stream().flatMap(r -> r.instances().stream())
                 .anyMatch(i -> i.instanceId().equals(id)), "and listings show it");
     }
@@ -144,7 +140,7 @@ class AwsProxyTest {
 
     @Test
     void aNewInstanceProfileAndNewRoleCredentialsAreRefusedForAWhile() {
-        proxy.faults().slowIam(Duration.ofSeconds(2));
+        proxy.faults().slowIam(Duration.ofMinutes(5));
         String instance = runInstance(direct, "t3.micro", null);
         try (IamClient iam = IamClient.builder().endpointOverride(URI.create(proxy.endpoint()))
                 .region(Region.AWS_GLOBAL).credentialsProvider(Ec2TestKit.credentials())
@@ -172,14 +168,8 @@ class AwsProxyTest {
                     .build()) {
                 S3Exception denied = assertThrows(S3Exception.class, s3::listBuckets);
                 assertEquals("InvalidAccessKeyId", errorCode(denied));
-                assertTrue(Poll.until(Duration.ofSeconds(10), () -> {
-                    try {
-                        s3.listBuckets();
-                        return true;
-                    } catch (S3Exception e) {
-                        return false;
-                    }
-                }), "the credentials work once the delay has passed");
+                proxy.faults().slowIam(Duration.ofMillis(1));
+                s3.listBuckets(); // the credentials work once the delay is over
             }
             viaProxy.associateIamInstanceProfile(r -> r.instanceId(instance).iamInstanceProfile(p -> p.arn(arn)));
         }
@@ -187,13 +177,14 @@ class AwsProxyTest {
 
     @Test
     void consoleOutputIsEmptyForAWhileAfterLaunch() {
-        proxy.faults().emptyConsoleFor(Duration.ofSeconds(2));
+        proxy.faults().emptyConsoleFor(Duration.ofMinutes(5));
         String id = runInstance(viaProxy, "t3.micro", null);
 
         String early = viaProxy.getConsoleOutput(r -> r.instanceId(id)).output();
         assertTrue(early == null || early.isEmpty(), "no output yet: " + early);
         assertFalse(direct.getConsoleOutput(r -> r.instanceId(id)).output().isEmpty(), "moto itself has output");
-        assertTrue(Poll.until(Duration.ofSeconds(10), () -> {
+        proxy.faults().emptyConsoleFor(Duration.ofSeconds(1)); // the delay runs from the launch, so it is over soon
+        assertTrue(Poll.until(Duration.ofSeconds(30), () -> {
             String output = viaProxy.getConsoleOutput(r -> r.instanceId(id)).output();
             return output != null && !output.isEmpty();
         }), "output once the delay has passed");
