@@ -1,6 +1,7 @@
 package io.cgrender.ec2;
 
 import io.cgrender.core.CgrenderException;
+import io.cgrender.core.sync.FileHashes;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.HexFormat;
 import java.util.Optional;
 
 /** Reading and writing single S3 objects the way results need it: a missing object is empty, downloads are atomic. */
@@ -40,6 +42,8 @@ final class S3Objects {
     /**
      * Downloads the object to {@code target} through a temporary file beside it, checking its SHA-256 when one is
      * given: never a half-written or wrong file. Returns false when the object does not exist.
+     *
+     * @throws NotAsStored when its SHA-256 is not {@code sha256}
      */
     boolean download(String bucket, String key, Path target, Optional<String> sha256) {
         Path parent = target.toAbsolutePath().getParent();
@@ -51,11 +55,10 @@ final class S3Objects {
             Path into = tmp;
             aws.s3().getObject(r -> r.bucket(bucket).key(key), ResponseTransformer.toFile(into));
             if (sha256.isPresent()) {
-                String actual = java.util.HexFormat.of().formatHex(io.cgrender.core.sync.FileHashes.sha256digest(
-                        Files.readAllBytes(into)));
+                String actual = HexFormat.of().formatHex(FileHashes.sha256digest(Files.readAllBytes(into)));
                 if (!actual.equals(sha256.get())) {
-                    throw new CgrenderException("s3://" + bucket + "/" + key + " is not what the job stored (SHA-256 "
-                            + actual + ", the manifest says " + sha256.get() + ")");
+                    throw new NotAsStored("s3://" + bucket + "/" + key + " is not what was stored (SHA-256 " + actual
+                            + ", recorded " + sha256.get() + ")");
                 }
             }
             Files.move(into, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -77,6 +80,13 @@ final class S3Objects {
                     // a leftover .part file is harmless
                 }
             }
+        }
+    }
+
+    /** An object whose content is not what was recorded when it was stored. */
+    static final class NotAsStored extends CgrenderException {
+        NotAsStored(String message) {
+            super(message);
         }
     }
 

@@ -13,7 +13,7 @@
 #   files.tsv          one output a line: NAME, PATH (below $HOME), EXIT_FILE (below $HOME), PUT_URL, LINK
 #   cache.tsv          one render-cache entry a line: INDEX, KEY (in the bucket), EXIT_FILE, PUT_URL, the NAMEs it
 #                      needs
-#   cache-INDEX.json   the entry's content
+#   cache-INDEX.json   the entry's content; "@sha256:NAME@" in it stands for the SHA-256 of the output NAME
 #   manifest-head.json the manifest as cgrender knows it, without its closing brace
 #   working.txt        the working directories (below $HOME) to remove once everything is stored
 # mode=instance-profile stores with the AWS CLI and the instance profile's short-lived credentials (from the instance
@@ -72,7 +72,7 @@ if [ "$mode" != presigned ] && ! command -v aws > /dev/null 2>&1; then
 fi
 
 # 1. The outputs of the targets that succeeded.
-declare -A stored
+declare -A stored sha
 outputs=""
 mail_files=""
 if [ ${#failed[@]} -eq 0 ]; then
@@ -82,6 +82,7 @@ if [ ${#failed[@]} -eq 0 ]; then
     if err="$(store "$HOME/$path" "$prefix$name" "$put_url")"; then
       stored[$name]=1
       sum="$(sha256sum "$HOME/$path" | cut -d' ' -f1)"
+      sha[$name]="$sum"
       size="$(stat -c %s "$HOME/$path")"
       outputs+="${outputs:+,}{\"name\":$(json "$name"),\"sha256\":\"$sum\",\"size\":$size,"
       outputs+="\"uri\":$(json "$location$name")}"
@@ -122,6 +123,9 @@ if [ ${#failed[@]} -eq 0 ]; then
     complete=1
     for n in $names; do [ -n "${stored[$n]:-}" ] || complete=0; done
     [ "$complete" = 1 ] || continue
+    entry="$(cat "$d/cache-$index.json")"
+    for n in $names; do entry="${entry//"@sha256:$n@"/${sha[$n]}}"; done
+    printf '%s\n' "$entry" > "$d/cache-$index.json"
     err="$(store "$d/cache-$index.json" "$key" "$put_url")" || failure "the cache entry $key" "$err"
   done < "$d/cache.tsv"
 fi

@@ -82,7 +82,11 @@ class DeliverScriptTest {
         assertEquals("s3://b/" + PREFIX + "cube.stl", manifest.getConfigList("outputs").get(0).getString("uri"));
         assertEquals(0.085, manifest.getDouble("estimated_cost.hourly_usd"));
         assertEquals("instance-profile", manifest.getString("box_access"));
-        assertTrue(Files.exists(s3.resolve("b/alice/cache/k0.json")), "the cache entry of the target that rendered");
+        Config entry = json(s3.resolve("b/alice/cache/k0.json"));
+        assertEquals(PREFIX + "cube.stl", entry.getString("files.output"),
+                "the cache entry of the target that rendered");
+        assertEquals(sha256("solid cube\nendsolid cube\n"), entry.getString("sha256.output"),
+                "the hash of what the box stored, for every later hit to be checked against");
         assertFalse(Files.exists(s3.resolve("b/alice/cache/k1.json")), "none for the one that failed");
         String log = Files.readString(s3.resolve("b/" + PREFIX + "render.log"));
         assertTrue(log.contains("rendering") && log.contains("cgrender: mailed me@example.com"), log);
@@ -186,10 +190,17 @@ class DeliverScriptTest {
             s.file(f, new DeliveryScript.Upload(f.name(), "", "https://link/" + f.name()));
         }
         for (DeliveryJob.CacheEntry e : job.cache()) {
-            s.cacheEntry(e, "alice/cache/" + e.key() + ".json", "", "{\"job\":\"" + JOB + "\"}\n");
+            String name = e.names().get("output");
+            s.cacheEntry(e, "alice/cache/" + e.key() + ".json", "", S3ResultStore.entry(JOB,
+                    Map.of("output", PREFIX + name), Map.of("output", S3ResultStore.hashOf(name))));
         }
         s.manifest(job.manifest());
         return s.script();
+    }
+
+    private static String sha256(String text) {
+        return java.util.HexFormat.of().formatHex(io.cgrender.core.sync.FileHashes.sha256digest(
+                text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     private static Config json(Path file) throws IOException {

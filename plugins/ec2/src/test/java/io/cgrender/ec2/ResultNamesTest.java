@@ -29,6 +29,11 @@ class ResultNamesTest {
                 "s3://" + "x".repeat(64))) {
             assertThrows(UsageException.class, () -> S3Location.parse(bad, "-o"), bad);
         }
+        assertEquals("s3://bkt/p/_team_ci_/", base.of(Namespace.parse("/team/ci/", null)).toString());
+        UsageException nsPart = assertThrows(UsageException.class, () -> S3Location.given("s3://bkt/p/_team_/x", "-o"));
+        assertEquals("-o 's3://bkt/p/_team_/x': the component '_team_' is how cgrender names a namespace's part of a"
+                + " location; choose a prefix without it", nsPart.getMessage());
+        assertEquals(new S3Location("bkt", "p/_archive/"), S3Location.given("s3://bkt/p/_archive", "-o"));
         UsageException e = assertThrows(UsageException.class, () -> S3Location.parse("s3://My_Bucket/x", "-o"));
         assertEquals("-o 's3://My_Bucket/x': 'My_Bucket' is not a valid S3 bucket name (lower-case letters, digits,"
                 + " dots and hyphens, starting and ending with a letter or digit)", e.getMessage());
