@@ -88,7 +88,7 @@ final class Ec2Delivery implements ResultDelivery {
         this.aws = cloud.aws();
         this.settings = settings;
         this.buckets = new ResultBucket(aws, cloud.console(), cloud.settings().pollInterval());
-        this.objects = new S3Objects(aws);
+        this.objects = new S3Objects(aws, buckets::account);
         this.profiles = new BoxProfile(aws, cloud.console(), cloud.settings().pollInterval());
         this.mail = new Mail(aws);
         this.namespace = cloud.context().namespace();
@@ -132,6 +132,7 @@ final class Ec2Delivery implements ResultDelivery {
                 .set("mode", mode.word())
                 .set("region", aws.region().id())
                 .set("bucket", results.bucket())
+                .set("bucket_owner", buckets.account())
                 .set("prefix", results.prefix())
                 .set("location", results.toString())
                 .set("job_id", job.jobId())
@@ -192,7 +193,8 @@ final class Ec2Delivery implements ResultDelivery {
             String partition = aws.region().metadata() == null ? "aws" : aws.region().metadata().partition().id();
             BoxProfile.Grants grants = new BoxProfile.Grants(
                     List.of("arn:" + partition + ":s3:::" + base.bucket() + "/" + ns.prefix() + "*"),
-                    sender.map(s -> List.of(s.address())).orElse(List.of()));
+                    sender.flatMap(s -> target.email().map(to -> new BoxProfile.Mail(s.address(), to.address())))
+                            .map(List::of).orElse(List.of()));
             String arn = profiles.ensure(namespace, grants, buckets.account());
             String theirs = profiles.attach(instance, arn);
             if (theirs.equals(arn)) {
@@ -262,7 +264,8 @@ final class Ec2Delivery implements ResultDelivery {
 
     private String presignPut(String bucket, String key, Duration validity) {
         return aws.presigner().presignPutObject(PutObjectPresignRequest.builder().signatureDuration(validity)
-                .putObjectRequest(r -> r.bucket(bucket).key(key)).build()).url().toString();
+                .putObjectRequest(r -> r.bucket(bucket).key(key).expectedBucketOwner(buckets.account())).build()).url()
+                .toString();
     }
 
     // ---------------------------------------------------------------- after the job

@@ -14,20 +14,29 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.function.Supplier;
 
-/** Reading and writing single S3 objects the way results need it: a missing object is empty, downloads are atomic. */
+/**
+ * Reading and writing single S3 objects the way results need it: a missing object is empty, downloads are atomic, and
+ * every request names the account that must own the bucket ({@code ExpectedBucketOwner}), so that a bucket deleted
+ * and made again by another account is refused instead of read or written.
+ */
 final class S3Objects {
 
     private final AwsClients aws;
+    private final Supplier<String> owner;
 
-    S3Objects(AwsClients aws) {
+    /** @param owner the account that owns every bucket this reads or writes (the credentials' own) */
+    S3Objects(AwsClients aws, Supplier<String> owner) {
         this.aws = aws;
+        this.owner = owner;
     }
 
     /** The object as text, or empty when it (or its bucket) does not exist. */
     Optional<String> text(String bucket, String key) {
         try {
-            return Optional.of(aws.s3().getObjectAsBytes(r -> r.bucket(bucket).key(key))
+            return Optional.of(aws.s3().getObjectAsBytes(r -> r.bucket(bucket).key(key)
+                    .expectedBucketOwner(owner.get()))
                     .asString(StandardCharsets.UTF_8));
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
@@ -53,7 +62,8 @@ final class S3Objects {
             tmp = Files.createTempFile(parent, "." + target.getFileName(), ".part");
             Files.delete(tmp);
             Path into = tmp;
-            aws.s3().getObject(r -> r.bucket(bucket).key(key), ResponseTransformer.toFile(into));
+            aws.s3().getObject(r -> r.bucket(bucket).key(key).expectedBucketOwner(owner.get()),
+                    ResponseTransformer.toFile(into));
             if (sha256.isPresent()) {
                 String actual = HexFormat.of().formatHex(FileHashes.sha256digest(Files.readAllBytes(into)));
                 if (!actual.equals(sha256.get())) {
@@ -92,11 +102,13 @@ final class S3Objects {
 
     void put(String bucket, String key, Path file) {
         aws.run("storing " + file + " as s3://" + bucket + "/" + key,
-                () -> aws.s3().putObject(r -> r.bucket(bucket).key(key), RequestBody.fromFile(file)));
+                () -> aws.s3().putObject(r -> r.bucket(bucket).key(key).expectedBucketOwner(owner.get()),
+                        RequestBody.fromFile(file)));
     }
 
     void put(String bucket, String key, String text) {
         aws.run("storing s3://" + bucket + "/" + key, () -> aws.s3().putObject(r -> r.bucket(bucket).key(key)
-                .contentType("application/json"), RequestBody.fromString(text, StandardCharsets.UTF_8)));
+                .expectedBucketOwner(owner.get()).contentType("application/json"),
+                RequestBody.fromString(text, StandardCharsets.UTF_8)));
     }
 }

@@ -6,7 +6,8 @@
 #
 # Usage: deliver.sh JOB_DIR EXIT_CODE STARTED_EPOCH
 # Reads, from JOB_DIR/delivery/ (written by cgrender when it started the job):
-#   env                what and where: mode (instance-profile | presigned), region, bucket, prefix, location,
+#   env                what and where: mode (instance-profile | presigned), region, bucket, bucket_owner (the
+#                      account that must own it: every request says so, S3 refuses it otherwise), prefix, location,
 #                      job_id, title, box_id, instance_type, hourly_price, price_basis, email_to, email_from,
 #                      links_expire and the URLs of the log, manifest and mail (put: presigned upload URL, link:
 #                      presigned download link)
@@ -52,9 +53,11 @@ last_line() { tr -s '\r\n' '\n\n' | grep -v '^[[:space:]]*$' | tail -n 1; }
 store() {
   local out
   if [ "$mode" = presigned ]; then
-    out="$(curl -sS --fail --connect-timeout 10 --max-time 900 -T "$1" -o /dev/null "$3" 2>&1)" && return 0
+    out="$(curl -sS --fail --connect-timeout 10 --max-time 900 -H "x-amz-expected-bucket-owner: $bucket_owner" \
+      -T "$1" -o /dev/null "$3" 2>&1)" && return 0
   else
-    out="$(aws_cli s3 cp --only-show-errors --no-progress "$1" "s3://$bucket/$2" 2>&1)" && return 0
+    out="$(aws_cli s3api put-object --bucket "$bucket" --key "$2" --body "$1" \
+      --expected-bucket-owner "$bucket_owner" 2>&1 > /dev/null)" && return 0
   fi
   echo "${out:-exit $?}" | last_line
   return 1

@@ -14,6 +14,7 @@ import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.render.ResultStore;
 import io.cgrender.testkit.MotoServer;
 import io.cgrender.ec2.testkit.Ec2TestKit;
+import io.cgrender.ec2.testkit.OneRequestAtATime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -111,7 +112,9 @@ class Ec2DeliveryTest {
         // a presigned upload URL the job got works as it is
         Matcher put = Pattern.compile("\\t(http://\\S+/cube\\.stl\\?\\S+)\\t").matcher(prepared.script());
         assertTrue(put.find(), prepared.script());
+        assertTrue(put.group(1).contains("X-Amz-SignedHeaders=host%3Bx-amz-expected-bucket-owner"), put.group(1));
         HttpResponse<String> stored = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(put.group(1)))
+                .header("x-amz-expected-bucket-owner", MotoServer.ACCOUNT)
                 .PUT(HttpRequest.BodyPublishers.ofString("solid x\nendsolid x\n")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, stored.statusCode(), stored.body());
@@ -191,6 +194,33 @@ class Ec2DeliveryTest {
             assertFalse(store.fetch("k2", Map.of("output", temp.resolve("elsewhere.stl"))));
             assertTrue(fx.err.toString().contains("points outside s3://" + cache.bucket() + "/_fixture_/, at s3://"
                     + cache.bucket() + "/elsewhere/cube.stl; not using it"), fx.err.toString());
+        }
+    }
+
+    @Test
+    void everyReadAndWriteOfResultsNamesTheAccountThatMustOwnTheBucket() throws Exception {
+        try (OneRequestAtATime recorder = OneRequestAtATime.to(fx.moto.endpoint())) {
+            Ec2Cloud cloud = fx.cloud(Map.of("cgrender.aws.endpoint", recorder.endpoint()));
+            ResultDelivery delivery = delivery(cloud);
+            DeliveryTarget target = delivery.target(Optional.empty(), Optional.empty(), After.KEEP);
+            ResultStore store = delivery.store(target);
+            Path rendered = java.nio.file.Files.writeString(temp.resolve("cube.stl"), "solid cube\nendsolid cube\n");
+            store.put("k1", Map.of("output", rendered));
+            assertTrue(store.fetch("k1", Map.of("output", temp.resolve("hit.stl"))));
+            assertFalse(store.fetch("k2", Map.of("output", temp.resolve("miss.stl"))));
+            JobRecord record = new JobRecord("j-20261125-010203-abcd", "render", "ec2", "/fixture/", "i-0", "r", "t",
+                    java.time.Instant.now(), io.cgrender.core.job.JobStatus.Stage.SUCCEEDED, List.of(), Map.of(),
+                    Map.of(JobRecord.LOCATION, store.location()));
+            assertFalse(delivery.downloadLog(record, temp.resolve("render.log")), "no log stored");
+            assertTrue(delivery.delivered(record).isEmpty(), "no manifest stored");
+
+            List<OneRequestAtATime.Request> objects = recorder.requests().stream()
+                    .filter(r -> r.uri().matches("/cgrender-[^/]+/[^?]+(\\?.*)?")).toList();
+            assertTrue(objects.size() >= 6, "puts and gets of objects: " + objects);
+            for (OneRequestAtATime.Request r : objects) {
+                assertEquals(List.of(MotoServer.ACCOUNT), r.headers().get("x-amz-expected-bucket-owner"),
+                        r.method() + " " + r.uri());
+            }
         }
     }
 

@@ -22,7 +22,8 @@ import java.util.Set;
  * An HTTP proxy on loopback that passes one request at a time to moto. moto answers concurrent requests on threads of
  * its own and checks for a duplicate before it stores a new resource without a lock, so two ImportKeyPair or
  * CreateSecurityGroup calls at the same moment can both succeed, where AWS takes exactly one. Through this proxy each
- * call is atomic, as on AWS, while the calls of concurrent clients still interleave as they would there.
+ * call is atomic, as on AWS, while the calls of concurrent clients still interleave as they would there. It also keeps
+ * what was asked ({@link #requests()}), for a test to check what every request carried.
  */
 public final class OneRequestAtATime implements AutoCloseable {
 
@@ -30,6 +31,11 @@ public final class OneRequestAtATime implements AutoCloseable {
             "host", "upgrade", "via", "warning", "transfer-encoding", "keep-alive");
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
+    /** A request as it reached the proxy: its method, path and query, and headers (names in lower case). */
+    public record Request(String method, String uri, Map<String, List<String>> headers) {
+    }
+
+    private final List<Request> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final HttpServer server;
     private final URI target;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -61,6 +67,9 @@ public final class OneRequestAtATime implements AutoCloseable {
         try (exchange; InputStream in = exchange.getRequestBody()) {
             byte[] body = in.readAllBytes();
             String method = exchange.getRequestMethod();
+            Map<String, List<String>> headers = new java.util.TreeMap<>();
+            exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
+            requests.add(new Request(method, exchange.getRequestURI().toString(), headers));
             HttpRequest.Builder request = HttpRequest.newBuilder(target.resolve(exchange.getRequestURI().toString()))
                     .timeout(TIMEOUT)
                     .method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody()
@@ -89,6 +98,11 @@ public final class OneRequestAtATime implements AutoCloseable {
                 exchange.getResponseBody().write(answer);
             }
         }
+    }
+
+    /** Every request forwarded so far, in order. */
+    public List<Request> requests() {
+        return List.copyOf(requests);
     }
 
     @Override
