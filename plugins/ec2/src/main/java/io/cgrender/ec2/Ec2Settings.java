@@ -37,6 +37,7 @@ record Ec2Settings(Settings settings,
                    Map<MachineSpec.Os, String> imageNames,
                    Optional<String> subnet,
                    List<String> sshCidrs,
+                   Duration sshRuleTtl,
                    URI publicIpUrl,
                    Map<String, List<String>> hostKeys,
                    Duration pollInterval) {
@@ -62,6 +63,7 @@ record Ec2Settings(Settings settings,
                 byOs(c, EC2 + "image-names"),
                 nonBlank(c.getString(EC2 + "subnet")),
                 List.copyOf(c.getStringList(EC2 + "ssh-cidrs")),
+                c.getDuration(EC2 + "ssh-rule-ttl"),
                 endpoint(c.getString(EC2 + "public-ip-url"), EC2 + "public-ip-url"),
                 hostKeys(c),
                 c.getDuration(EC2 + "poll-interval"));
@@ -75,7 +77,7 @@ record Ec2Settings(Settings settings,
     Ec2Settings withEndpoint(URI uri) {
         return new Ec2Settings(settings, region, profile, Optional.of(uri), apiCallTimeout, apiCallAttemptTimeout,
                 connectTimeout, access, address, sshPort, image, imageParameters, imageOwners, imageNames, subnet,
-                sshCidrs, publicIpUrl, hostKeys, pollInterval);
+                sshCidrs, sshRuleTtl, publicIpUrl, hostKeys, pollInterval);
     }
 
     /** A description of where requests go, for messages: the endpoint override or "AWS". */
