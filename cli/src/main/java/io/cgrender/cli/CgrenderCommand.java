@@ -40,8 +40,15 @@ import java.util.List;
         description = {"Runs heavy one-off work, OpenSCAD renders first of all, on disposable cloud boxes.",
                 "Boxes end themselves when idle or too old; nothing is left running by accident."},
         footer = {"", "BOX is a ROLE (when it has one box), ROLE#ORDINAL (0 = oldest, -1 = newest) or a box id.",
-                "Exit codes: 0 ok, 1 failure (cleaned up), 2 bad input (nothing launched),"
-                        + " 3 cleanup incomplete (ids printed)."})
+                "Exit codes: 0 ok, 1 failure (cleaned up), 2 bad input (nothing launched), 3 cleanup incomplete (ids"
+                        + " printed).",
+                "",
+                "Quick start (the local cloud needs no account):",
+                "  cgrender render examples/models/tiny/cube.scad  # makes a box, renders",
+                "  cgrender list                                   # your namespace's boxes",
+                "  cgrender terminate openscad-ubuntu-box          # ends the box now",
+                "Boxes end themselves after 30 min idle or 8 h in all (cgrender.box.idle-timeout and max-lifetime).",
+                "Help on a command: cgrender help COMMAND, or cgrender COMMAND --help."})
 public final class CgrenderCommand implements Runnable {
 
     /** The built-in subcommands, in the order help lists them; plugin commands follow. */

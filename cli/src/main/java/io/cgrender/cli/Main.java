@@ -76,6 +76,8 @@ public final class Main {
             cli.addSubcommand(command);
         }
         PluginSetup.addCommands(cli, root.plugins());
+        cli.addSubcommand("help", new CommandLine.HelpCommand());
+        cli.getSubcommands().values().forEach(Main::offerHelp);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionStrategy(PluginSetup::execute);
@@ -86,6 +88,15 @@ public final class Main {
             cli.getSubcommands().get(passThrough).setStopAtPositional(true);
         }
         return cli;
+    }
+
+    /** Gives a command {@code -h}/{@code --help}, unless it has them: every command prints its usage with them. */
+    private static void offerHelp(CommandLine command) {
+        CommandLine.Model.CommandSpec spec = command.getCommandSpec();
+        if (spec.findOption("--help") == null && spec.findOption("-h") == null) {
+            spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+                    .description("Show this help and exit.").build());
+        }
     }
 
     /** The one place where failures become messages and exit codes. */

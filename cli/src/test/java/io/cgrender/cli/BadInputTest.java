@@ -142,10 +142,24 @@ class BadInputTest {
     }
 
     @Test
-    void listOfAnEmptyNamespaceIsJustTheHeader() {
-        Cli.Result r = cli.ok("list");
-        assertEquals(1, r.out().lines().count(), r.toString());
-        assertTrue(r.out().startsWith("ID"), r.toString());
+    void emptyTablesPrintNoHeaderAndSaySoOnStandardError() {
+        Cli.Result list = cli.ok("list");
+        assertEquals("", list.out(), list.toString());
+        assertEquals("no boxes in /tester/; make one with: cgrender create ROLE (see: cgrender list-roles)\n",
+                list.err());
         assertEquals("[]", cli.ok("list", "--json").out().strip());
+        Cli.Result ofRole = cli.ok("list", "openscad-ubuntu-box");
+        assertEquals("no boxes of openscad-ubuntu-box in /tester/; make one with: cgrender create"
+                + " openscad-ubuntu-box\n", ofRole.err());
+
+        Cli.Result gc = cli.ok("gc");
+        assertEquals("", gc.out(), gc.toString());
+        assertEquals("nothing left behind in /tester/\n", gc.err());
+        Cli.Result jobs = cli.ok("jobs");
+        assertEquals("", jobs.out(), jobs.toString());
+        assertEquals("no jobs started from here in /tester/\n", jobs.err());
+        Cli.Result images = cli.ok("list-images");
+        assertEquals("", images.out(), images.toString());
+        assertEquals("no images in /tester/\n", images.err());
     }
 }

@@ -5,8 +5,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "completion", description = {
-        "Print a bash/zsh completion script. Use with:",
+@Command(name = "completion",
+        footer = {"", "Examples:", "  source <(cgrender completion)"},
+        description = {
+        "Print a bash/zsh completion script.",
+        "Use with:",
         "  source <(cgrender completion)          # bash",
         "  autoload -U bashcompinit && bashcompinit && source <(cgrender completion)   # zsh"})
 public final class CompletionCommand implements Runnable {

@@ -19,7 +19,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-@Command(name = "create", description = {
+@Command(name = "create",
+        footer = {"", "Examples:",
+                "  cgrender create openscad-ubuntu-box",
+                "  cgrender --cloud ec2 create openscad-ubuntu-box --instance-type c6i.large"},
+        description = {
         "Create a box of ROLE, or reuse the ready box of that role in the namespace.",
         "Prints the box id(s) on standard output."})
 public final class CreateCommand extends AbstractCommand {

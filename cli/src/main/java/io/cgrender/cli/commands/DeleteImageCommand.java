@@ -6,7 +6,9 @@ import io.cgrender.core.UsageException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "delete-image", description = "Delete an image of the namespace and the storage behind it.")
+@Command(name = "delete-image",
+        footer = {"", "Examples:", "  cgrender delete-image IMAGE-ID   (ids: cgrender list-images)"},
+        description = "Delete an image of the namespace and the storage behind it.")
 public final class DeleteImageCommand extends AbstractCommand {
 
     @Parameters(paramLabel = "IMAGE", description = "The image id (see: cgrender list-images).")

@@ -14,9 +14,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
-@Command(name = "fetch", description = {"Reattach to a render job: wait for it to end (showing its log), then",
-        "download its results to where the render would have put them. Prints the files written.",
-        "A job whose box stored its results (EC2: in S3) is fetched from there, also once the box is gone."})
+@Command(name = "fetch",
+        footer = {"", "Examples:", "  cgrender fetch JOB-ID   (ids: cgrender jobs)"},
+        description = {
+        "Reattach to a render job: wait for it to end (showing its log), then download its results to where "
+                + "the render would have put them.",
+        "Prints the files written. A job whose box stored its results (EC2: in S3) is fetched from there, "
+                + "also once the box is gone."})
 public final class FetchCommand extends AbstractCommand {
 
     @Parameters(paramLabel = "JOB", description = "The job id (see: cgrender jobs).")

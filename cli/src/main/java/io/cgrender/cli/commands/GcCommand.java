@@ -17,8 +17,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-@Command(name = "gc", description = {"List what the namespace left behind: boxes past their max lifetime, images of",
-        "unknown roles, and cloud resources no box uses. With --yes, remove them."})
+@Command(name = "gc",
+        footer = {"", "Examples:", "  cgrender gc", "  cgrender gc --yes"},
+        description = {
+        "List what the namespace left behind: boxes past their max lifetime, images of unknown roles, and "
+                + "cloud resources no box uses.",
+        "With --yes, remove them."})
 public final class GcCommand extends AbstractCommand {
 
     @Option(names = "--yes", description = "Remove what was found.")

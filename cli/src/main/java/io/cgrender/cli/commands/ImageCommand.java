@@ -7,7 +7,10 @@ import io.cgrender.core.cloud.Machine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "image", description = {"Save a box as the next image generation of its role.",
+@Command(name = "image",
+        footer = {"", "Examples:", "  cgrender image openscad-ubuntu-box"},
+        description = {
+        "Save a box as the next image generation of its role.",
         "Prints the image id; 'cgrender recreate ROLE' launches from the newest one without setup."})
 public final class ImageCommand extends AbstractCommand {
 

@@ -15,7 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-@Command(name = "jobs", description = "List the jobs started from here in this namespace, newest first.")
+@Command(name = "jobs",
+        footer = {"", "Examples:", "  cgrender jobs", "  cgrender jobs --json"},
+        description = "List the jobs started from here in this namespace, newest first.")
 public final class JobsCommand extends AbstractCommand {
 
     @Override
@@ -45,6 +47,9 @@ public final class JobsCommand extends AbstractCommand {
         jobs.forEach(j -> table.row(j.id(), j.kind(), j.boxId(), j.title(), j.stage().word(),
                 Durations.human(Duration.between(j.createdAt(), now))));
         table.print(session.console().out());
+        if (table.isEmpty()) {
+            session.console().status("no jobs started from here in " + namespace);
+        }
         return 0;
     }
 }

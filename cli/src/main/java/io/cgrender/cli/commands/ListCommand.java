@@ -11,7 +11,9 @@ import picocli.CommandLine.Parameters;
 
 import java.util.List;
 
-@Command(name = "list", description = "List the boxes of the namespace (terminated ones excluded).")
+@Command(name = "list",
+        footer = {"", "Examples:", "  cgrender list", "  cgrender -n /team/ list openscad-ubuntu-box"},
+        description = "List the boxes of the namespace (terminated ones excluded).")
 public final class ListCommand extends AbstractCommand {
 
     @Parameters(paramLabel = "ROLE", arity = "0..1", description = "Only boxes of this role.")
@@ -26,6 +28,11 @@ public final class ListCommand extends AbstractCommand {
             session.console().out().println(Json.write(shown.stream().map(views::json).toList()));
         } else {
             views.table(shown).print(session.console().out());
+            if (shown.isEmpty()) {
+                session.console().status("no boxes" + (role == null ? "" : " of " + role) + " in "
+                        + session.namespace() + "; make one with: cgrender create " + (role == null
+                        ? "ROLE (see: cgrender list-roles)" : role));
+            }
         }
         return 0;
     }

@@ -13,7 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-@Command(name = "list-images", description = "List the images of the namespace, newest generation first.")
+@Command(name = "list-images",
+        footer = {"", "Examples:", "  cgrender list-images", "  cgrender list-images openscad-ubuntu-box"},
+        description = "List the images of the namespace, newest generation first.")
 public final class ListImagesCommand extends AbstractCommand {
 
     @Parameters(paramLabel = "ROLE", arity = "0..1", description = "Only images of this role.")
@@ -37,6 +39,9 @@ public final class ListImagesCommand extends AbstractCommand {
         Table table = new Table("ID", "ROLE", "GENERATION", "CREATED");
         images.forEach(i -> table.row(i.id(), i.role(), Integer.toString(i.generation()), i.createdAt().toString()));
         table.print(session.console().out());
+        if (table.isEmpty()) {
+            session.console().status("no images" + (role == null ? "" : " of " + role) + " in " + session.namespace());
+        }
         return 0;
     }
 }

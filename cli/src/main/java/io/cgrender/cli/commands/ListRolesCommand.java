@@ -12,7 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-@Command(name = "list-roles", description = "List the box roles cgrender can create.")
+@Command(name = "list-roles",
+        footer = {"", "Examples:", "  cgrender list-roles"},
+        description = "List the box roles cgrender can create.")
 public final class ListRolesCommand extends AbstractCommand {
 
     @Override

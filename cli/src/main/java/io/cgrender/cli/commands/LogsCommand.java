@@ -16,9 +16,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-@Command(name = "logs", description = {"Print a job's log, with box paths shown as your own files.",
-        "Read from the box; once the box is gone, from the copy fetched when the job ended, or the one the box",
-        "stored with its results (EC2: in S3)."})
+@Command(name = "logs",
+        footer = {"", "Examples:", "  cgrender logs JOB-ID", "  cgrender logs -f JOB-ID"},
+        description = {
+        "Print a job's log, with box paths shown as your own files.",
+        "Read from the box; once the box is gone, from the copy fetched when the job ended, or the one the "
+                + "box stored with its results (EC2: in S3)."})
 public final class LogsCommand extends AbstractCommand {
 
     @Parameters(paramLabel = "JOB", description = "The job id (see: cgrender jobs).")

@@ -8,7 +8,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "recreate", description = "Create a box of ROLE from its newest image, skipping setup.")
+@Command(name = "recreate",
+        footer = {"", "Examples:", "  cgrender recreate openscad-ubuntu-box"},
+        description = "Create a box of ROLE from its newest image, skipping setup.")
 public final class RecreateCommand extends AbstractCommand {
 
     @Parameters(paramLabel = "ROLE", description = "The role (see: cgrender list-images).")

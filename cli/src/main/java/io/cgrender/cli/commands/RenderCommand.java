@@ -21,12 +21,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-@Command(name = "render", description = {
-        "Render OpenSCAD models on a box: reuse or create one, upload exactly the files each model needs, render,",
-        "and bring the results back next to the model (or into -o DIR). Prints the files written.",
-        "A result rendered before from the same inputs is copied from the result store without rendering.",
-        "On EC2 the box stores the results in S3 by itself (and mails you with --email), so the render finishes",
-        "even when this client is gone: cgrender fetch JOB downloads them later, also once the box has ended."})
+@Command(name = "render",
+        footer = {"", "Examples:",
+                "  cgrender render examples/models/tiny/cube.scad",
+                "  cgrender render model.scad -D size=20 -f png -o out/"},
+        description = {
+        "Render OpenSCAD models on a box: reuse or create one, upload exactly the files each model needs, "
+                + "render, and bring the results back next to the model (or into -o DIR).",
+        "Prints the files written. A result rendered before from the same inputs is copied from the result "
+                + "store without rendering. On EC2 the box stores the results in S3 by itself (and mails you with "
+                + "--email), so the render finishes even when this client is gone: cgrender fetch JOB downloads them "
+                + "later, also once the box has ended."})
 public final class RenderCommand extends AbstractCommand {
 
     @Parameters(paramLabel = "MODEL.scad", arity = "1..*", description = "The models to render.")

@@ -10,7 +10,11 @@ import picocli.CommandLine.Parameters;
 import java.util.ArrayList;
 import java.util.List;
 
-@Command(name = "rsync", description = {
+@Command(name = "rsync",
+        footer = {"", "Examples:",
+                "  cgrender rsync openscad-ubuntu-box -av model/ :model/",
+                "  cgrender rsync openscad-ubuntu-box -av :out/ ./out/"},
+        description = {
         "Run rsync between here and a box, through ssh with the pinned host key.",
         "In RSYNC-ARGS, a path starting with ':' is on the box, e.g.:",
         "  cgrender rsync openscad-ubuntu-box -av model/ :model/"})

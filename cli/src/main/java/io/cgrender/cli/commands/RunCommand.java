@@ -13,10 +13,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-@Command(name = "run", description = {
-        "Run a one-off command on a box of ROLE (reused or created) as a detached job; its output streams here",
-        "and its exit code becomes cgrender's. With --workdir, that directory's files are synced first and the",
-        "command runs in their copy on the box."})
+@Command(name = "run",
+        footer = {"", "Examples:",
+                "  cgrender run openscad-ubuntu-box -- openscad --version",
+                "  cgrender run openscad-ubuntu-box --workdir proj -- make"},
+        description = {
+        "Run a one-off command on a box of ROLE (reused or created) as a detached job; its output streams "
+                + "here and its exit code becomes cgrender's.",
+        "With --workdir, that directory's files are synced first and the command runs in their copy on the box."})
 public final class RunCommand extends AbstractCommand {
 
     @Parameters(index = "0", paramLabel = "ROLE", description = "The role (see: cgrender list-roles).")

@@ -16,7 +16,9 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
 
-@Command(name = "show", description = "Show one box: state, stage, address, tags, pinned host key, how to reach it.")
+@Command(name = "show",
+        footer = {"", "Examples:", "  cgrender show openscad-ubuntu-box"},
+        description = "Show one box: state, stage, address, tags, pinned host key, how to reach it.")
 public final class ShowCommand extends AbstractCommand {
 
     @Parameters(paramLabel = "BOX", description = "ROLE, ROLE#ORDINAL or box id.")

@@ -13,7 +13,9 @@ import picocli.CommandLine.Parameters;
 import java.util.ArrayList;
 import java.util.List;
 
-@Command(name = "ssh", description = {
+@Command(name = "ssh",
+        footer = {"", "Examples:", "  cgrender ssh openscad-ubuntu-box", "  cgrender ssh openscad-ubuntu-box -- df -h"},
+        description = {
         "Open a shell on a box (system ssh with the pinned host key), or run CMD there and exit with its code."})
 public final class SshCommand extends AbstractCommand {
 

@@ -6,7 +6,9 @@ import io.cgrender.core.cloud.Machine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "start", description = "Start a stopped box and wait until it answers over SSH.")
+@Command(name = "start",
+        footer = {"", "Examples:", "  cgrender start openscad-ubuntu-box"},
+        description = "Start a stopped box and wait until it answers over SSH.")
 public final class StartCommand extends AbstractCommand {
 
     @Parameters(paramLabel = "BOX", description = "ROLE, ROLE#ORDINAL or box id.")

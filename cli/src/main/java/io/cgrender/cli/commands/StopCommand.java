@@ -6,7 +6,9 @@ import io.cgrender.core.cloud.Machine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "stop", description = "Stop a box; its disk (and host key) stay until it is terminated.")
+@Command(name = "stop",
+        footer = {"", "Examples:", "  cgrender stop openscad-ubuntu-box"},
+        description = "Stop a box; its disk (and host key) stay until it is terminated.")
 public final class StopCommand extends AbstractCommand {
 
     @Parameters(paramLabel = "BOX", description = "ROLE, ROLE#ORDINAL or box id.")

@@ -6,7 +6,11 @@ import io.cgrender.core.cloud.Machine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "terminate", description = "Terminate a box: it is gone with its disk, and its host key is forgotten.")
+@Command(name = "terminate",
+        footer = {"", "Examples:",
+                "  cgrender terminate openscad-ubuntu-box",
+                "  cgrender terminate openscad-ubuntu-box#-1"},
+        description = "Terminate a box: it is gone with its disk, and its host key is forgotten.")
 public final class TerminateCommand extends AbstractCommand {
 
     @Parameters(paramLabel = "BOX", description = "ROLE, ROLE#ORDINAL or box id.")

@@ -11,14 +11,11 @@ final class Poll {
 
     /** Whether {@code condition} became true within {@code timeout}, checked every 20 ms. */
     static boolean until(Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                return false;
-            }
-            Thread.sleep(20);
+        boolean met = io.cgrender.testkit.Poll.until(timeout, condition);
+        if (Thread.interrupted()) {
+            throw new InterruptedException("interrupted while polling");
         }
-        return true;
+        return met;
     }
 
     /** {@code value} quoted for a POSIX shell. */

@@ -12,9 +12,9 @@ import io.cgrender.core.job.After;
 import io.cgrender.core.job.JobRecord;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.render.ResultStore;
+import io.cgrender.testkit.AwsProxy;
 import io.cgrender.testkit.MotoServer;
 import io.cgrender.ec2.testkit.Ec2TestKit;
-import io.cgrender.ec2.testkit.OneRequestAtATime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -199,7 +199,7 @@ class Ec2DeliveryTest {
 
     @Test
     void everyReadAndWriteOfResultsNamesTheAccountThatMustOwnTheBucket() throws Exception {
-        try (OneRequestAtATime recorder = OneRequestAtATime.to(fx.moto.endpoint())) {
+        try (AwsProxy recorder = AwsProxy.to(fx.moto.endpoint())) {
             Ec2Cloud cloud = fx.cloud(Map.of("cgrender.aws.endpoint", recorder.endpoint()));
             ResultDelivery delivery = delivery(cloud);
             DeliveryTarget target = delivery.target(Optional.empty(), Optional.empty(), After.KEEP);
@@ -214,12 +214,11 @@ class Ec2DeliveryTest {
             assertFalse(delivery.downloadLog(record, temp.resolve("render.log")), "no log stored");
             assertTrue(delivery.delivered(record).isEmpty(), "no manifest stored");
 
-            List<OneRequestAtATime.Request> objects = recorder.requests().stream()
-                    .filter(r -> r.uri().matches("/cgrender-[^/]+/[^?]+(\\?.*)?")).toList();
+            List<AwsProxy.Call> objects = recorder.calls().stream()
+                    .filter(c -> c.service().equals("s3") && c.action().endsWith("Object")).toList();
             assertTrue(objects.size() >= 6, "puts and gets of objects: " + objects);
-            for (OneRequestAtATime.Request r : objects) {
-                assertEquals(List.of(MotoServer.ACCOUNT), r.headers().get("x-amz-expected-bucket-owner"),
-                        r.method() + " " + r.uri());
+            for (AwsProxy.Call c : objects) {
+                assertEquals(List.of(MotoServer.ACCOUNT), c.headers().get("x-amz-expected-bucket-owner"), c.action());
             }
         }
     }

@@ -15,6 +15,7 @@ import io.cgrender.core.ssh.NamespaceKey;
 import io.cgrender.core.ui.Console;
 import io.cgrender.ec2.testkit.Ec2TestKit;
 import io.cgrender.ec2.testkit.Standins;
+import io.cgrender.testkit.AwsProxy;
 import io.cgrender.testkit.MotoServer;
 import org.mockito.Mockito;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
@@ -45,6 +46,8 @@ import java.util.function.UnaryOperator;
 final class Ec2Fixture implements AutoCloseable {
 
     final MotoServer moto;
+    /** A proxy in front of moto that can answer as AWS does where moto does not; see {@link #throughProxy()}. */
+    final AwsProxy proxy;
     final Dirs dirs;
     final Ec2Client ec2;
     final StringWriter err = new StringWriter();
@@ -57,6 +60,13 @@ final class Ec2Fixture implements AutoCloseable {
         this.moto = Ec2TestKit.freshMoto();
         this.dirs = new Dirs(temp.resolve("config"), temp.resolve("data"), temp.resolve("state"));
         this.ec2 = Ec2TestKit.client(moto);
+        this.proxy = AwsProxy.to(moto.endpoint());
+        closeables.add(proxy);
+    }
+
+    /** The configuration that sends the cloud's calls (and its boxes') through {@link #proxy}, to add to extra. */
+    Map<String, Object> throughProxy() {
+        return Map.of("cgrender.aws.endpoint", proxy.endpoint());
     }
 
     Map<String, String> env() {

@@ -5,7 +5,7 @@ import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.ssh.NamespaceKey;
 import io.cgrender.ec2.testkit.Ec2TestKit;
-import io.cgrender.ec2.testkit.OneRequestAtATime;
+import io.cgrender.testkit.AwsProxy;
 import io.cgrender.testkit.MotoServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,8 +63,8 @@ import static org.mockito.Mockito.doAnswer;
 /**
  * A namespace's one-time resources on EC2 — key pair, security group, IAM role and instance profile, results bucket —
  * when several clients first use the namespace at the same moment, against moto: one of each, and no client fails.
- * Concurrent clients reach moto through {@link OneRequestAtATime}, which makes each of moto's creates atomic, as AWS's
- * are. moto answers consistently, so AWS's window in which a create says a resource exists while describe does not
+ * Concurrent clients reach moto through {@link AwsProxy#oneRequestAtATime}, which makes each of moto's creates atomic,
+ * as AWS's are. moto answers consistently, so AWS's window in which a create says a resource exists while describe does not
  * show it yet is a seam: a client whose first lookups miss what another client has just made.
  */
 class NamespaceResourcesTest {
@@ -89,13 +89,13 @@ class NamespaceResourcesTest {
                 fx.close();
             }
         } finally {
-            proxies.forEach(OneRequestAtATime::close);
+            proxies.forEach(AwsProxy::close);
         }
     }
 
-    private final List<OneRequestAtATime> proxies = new ArrayList<>();
+    private final List<AwsProxy> proxies = new ArrayList<>();
 
-    private OneRequestAtATime closedAfter(OneRequestAtATime proxy) {
+    private AwsProxy closedAfter(AwsProxy proxy) {
         proxies.add(proxy);
         return proxy;
     }
@@ -108,7 +108,7 @@ class NamespaceResourcesTest {
     @Test
     void clientsFirstUsingANamespaceAtOnceMakeOneOfEachAndNoneFails() throws Exception {
         int clients = 6;
-        OneRequestAtATime atomic = closedAfter(OneRequestAtATime.to(fx.moto.endpoint()));
+        AwsProxy atomic = closedAfter(AwsProxy.oneRequestAtATime(fx.moto.endpoint()));
         List<Ec2Cloud> clouds = IntStream.range(0, clients).mapToObj(i -> fx.cloud(Map.of("cgrender.aws.endpoint",
                 atomic.endpoint()))).toList();
         CyclicBarrier together = new CyclicBarrier(clients);
@@ -177,7 +177,7 @@ class NamespaceResourcesTest {
     void twoMachinesFirstUsingANamespaceAtOnceOneImportsItsKeyTheOtherIsToldToCopyIt() throws Exception {
         List<NamespaceKey> keys = List.of(NamespaceKey.loadOrCreate(temp.resolve("laptop/keys"), NS),
                 NamespaceKey.loadOrCreate(temp.resolve("desktop/keys"), NS));
-        OneRequestAtATime atomic = closedAfter(OneRequestAtATime.to(fx.moto.endpoint()));
+        AwsProxy atomic = closedAfter(AwsProxy.oneRequestAtATime(fx.moto.endpoint()));
         List<Ec2Cloud> clouds = List.of(fx.cloud(Map.of("cgrender.aws.endpoint", atomic.endpoint())),
                 fx.cloud(Map.of("cgrender.aws.endpoint", atomic.endpoint())));
         CyclicBarrier together = new CyclicBarrier(2);

@@ -80,8 +80,13 @@ public final class Ec2TestKit {
 
     /** A client of moto's EC2, for looking at what cgrender did. Close it. */
     public static Ec2Client client(MotoServer moto) {
+        return client(moto.endpoint());
+    }
+
+    /** A client of the EC2 API at {@code endpoint} (moto's, or a proxy's in front of it). Close it. */
+    public static Ec2Client client(String endpoint) {
         return Ec2Client.builder()
-                .endpointOverride(URI.create(moto.endpoint()))
+                .endpointOverride(URI.create(endpoint))
                 .region(Region.of(MotoServer.REGION))
                 .credentialsProvider(credentials())
                 .httpClient(UrlConnectionHttpClient.create())
@@ -145,7 +150,7 @@ public final class Ec2TestKit {
                 .map(o -> o.key()).sorted().toList();
     }
 
-    private static StaticCredentialsProvider credentials() {
+    public static StaticCredentialsProvider credentials() {
         return StaticCredentialsProvider.create(AwsBasicCredentials.create(MotoServer.ACCESS_KEY,
                 MotoServer.SECRET_KEY));
     }

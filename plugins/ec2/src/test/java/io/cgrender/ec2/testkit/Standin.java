@@ -1,6 +1,7 @@
 package io.cgrender.ec2.testkit;
 
 import io.cgrender.testkit.LocalSshd;
+import io.cgrender.testkit.LocalUser;
 import io.cgrender.testkit.OsCommand;
 
 import java.io.IOException;
@@ -41,7 +42,6 @@ final class Standin {
     /** The comment (GECOS field) of every stand-in user, followed by the instance id. */
     static final String COMMENT = "cgrender stand-in for ";
     private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration PROCESS_GRACE = Duration.ofSeconds(5);
 
     final String instanceId;
     final String user;
@@ -104,12 +104,8 @@ final class Standin {
                 OsCommand.run(TOOL_TIMEOUT, "cp", "-a", seed.get() + "/.", home.toString()).requireSuccess();
                 Files.deleteIfExists(home.resolve(".ssh/authorized_keys"));
             }
-            OsCommand.run(TOOL_TIMEOUT, "useradd", "--no-create-home", "--home-dir", home.toString(),
-                    "--shell", "/bin/bash", "--user-group",
-                    // '*': no password can log in, but the account is not locked (sshd refuses locked accounts)
-                    "--password", "*", "--comment", COMMENT + instanceId, user)
-                    .requireSuccess();
-            undo.add(0, () -> deleteUser(user));
+            LocalUser.create(user, home, COMMENT + instanceId);
+            undo.add(0, () -> LocalUser.delete(user));
             Path ssh = Files.createDirectories(home.resolve(".ssh"));
             Files.writeString(ssh.resolve("authorized_keys"), authorizedKey.map(k -> k.strip() + "\n").orElse(""));
             Files.setPosixFilePermissions(ssh.resolve("authorized_keys"), PosixFilePermissions.fromString("rw-------"));
@@ -180,13 +176,13 @@ final class Standin {
     /** The instance stopped: sshd and every process of the user end, the disk stays. */
     void stop() {
         sshd.stop();
-        killProcesses(user);
+        LocalUser.endProcesses(user);
         endWatchdog();
     }
 
     /** The instance started again: same disk and host key, a new address. */
     void restart() {
-        killProcesses(user);
+        LocalUser.endProcesses(user);
         endWatchdog();
         sshd.restartOnNewPort();
         booted();
@@ -309,8 +305,8 @@ final class Standin {
     /** Ends sshd and every process of the user, deletes the user and the disk. */
     void close() {
         List<RuntimeException> failures = new ArrayList<>();
-        for (Runnable step : List.<Runnable>of(sshd::close, () -> killProcesses(user), this::endWatchdog,
-                this::closeMetadata, () -> deleteUser(user), () -> deleteTree(dir))) {
+        for (Runnable step : List.<Runnable>of(sshd::close, () -> LocalUser.endProcesses(user), this::endWatchdog,
+                this::closeMetadata, () -> LocalUser.delete(user), () -> deleteTree(dir))) {
             try {
                 step.run();
             } catch (RuntimeException e) {
@@ -321,41 +317,6 @@ final class Standin {
             RuntimeException first = failures.remove(0);
             failures.forEach(first::addSuppressed);
             throw first;
-        }
-    }
-
-    /** Ends the processes of {@code user} (a box's detached jobs outlive sshd), each by its pid. */
-    static void killProcesses(String user) {
-        List<ProcessHandle> theirs = processesOf(user);
-        theirs.forEach(ProcessHandle::destroy);
-        long deadline = System.nanoTime() + PROCESS_GRACE.toNanos();
-        while (theirs.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() - deadline < 0) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        theirs.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-    }
-
-    static List<ProcessHandle> processesOf(String user) {
-        return ProcessHandle.allProcesses().filter(p -> p.info().user().map(user::equals).orElse(false)).toList();
-    }
-
-    static boolean userExists(String user) {
-        return OsCommand.run(TOOL_TIMEOUT, "id", "-u", user).exitCode() == 0;
-    }
-
-    private static void deleteUser(String user) {
-        if (!userExists(user)) {
-            return;
-        }
-        OsCommand.Result r = OsCommand.run(TOOL_TIMEOUT, "userdel", user);
-        if (r.exitCode() != 0 && userExists(user)) {
-            killProcesses(user);
-            OsCommand.run(TOOL_TIMEOUT, "userdel", user).requireSuccess();
         }
     }
 

@@ -83,6 +83,10 @@ final class StandinMetadata implements AutoCloseable {
                 case "instance-id" -> reply(exchange, 200, instanceId);
                 case "placement/region" -> reply(exchange, 200, region);
                 case "placement/availability-zone" -> reply(exchange, 200, region + "a");
+                case "spot/instance-action" -> {
+                    Optional<String> action = Standins.spotInstanceAction(instanceId);
+                    reply(exchange, action.isPresent() ? 200 : 404, action.orElse(""));
+                }
                 case "iam/security-credentials/", "iam/security-credentials" -> {
                     Optional<String> role = role();
                     reply(exchange, role.isPresent() ? 200 : 404, role.orElse(""));

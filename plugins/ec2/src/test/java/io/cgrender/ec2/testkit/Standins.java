@@ -1,6 +1,7 @@
 package io.cgrender.ec2.testkit;
 
 import io.cgrender.core.cloud.SshEndpoint;
+import io.cgrender.testkit.AwsProxy;
 import io.cgrender.testkit.Requirement;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Ec2Exception;
@@ -55,6 +56,7 @@ public final class Standins {
     private final Map<String, Standin> byInstance = new LinkedHashMap<>();
     private final Map<String, Path> imageDisks = new LinkedHashMap<>();
     private final Map<String, Remains> remains = new LinkedHashMap<>();
+    private final Map<String, java.time.Instant> spotNotices = new LinkedHashMap<>();
     private Path root;
     private boolean strangerNext;
     private boolean silentNext;
@@ -109,6 +111,20 @@ public final class Standins {
         INSTANCE.offlineNext = true;
     }
 
+    /**
+     * EC2 gives the spot instance {@code instanceId} its two-minute interruption notice: its metadata service serves
+     * {@code spot/instance-action} ({@code {"action": "terminate", "time": …}}) from now on.
+     */
+    public static synchronized void noticeSpotInterruption(String instanceId, java.time.Instant at) {
+        INSTANCE.spotNotices.put(instanceId, at);
+    }
+
+    /** The interruption notice of a spot instance, as its metadata service serves it, if EC2 gave one. */
+    static synchronized Optional<String> spotInstanceAction(String instanceId) {
+        return Optional.ofNullable(INSTANCE.spotNotices.get(instanceId)).map(at -> "{\"action\": \"terminate\","
+                + " \"time\": \"" + at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "\"}");
+    }
+
     /** What the watchdog of an instance's stand-in logged. */
     public static synchronized String watchdogLog(String instanceId) {
         Standin s = INSTANCE.byInstance.get(instanceId);
@@ -161,7 +177,7 @@ public final class Standins {
     /** Whether the local user of an instance's stand-in exists, or any process of it runs. */
     public static boolean leftOver(String instanceId) {
         String user = userOf(instanceId);
-        return Standin.userExists(user) || !Standin.processesOf(user).isEmpty();
+        return io.cgrender.testkit.LocalUser.exists(user) || !io.cgrender.testkit.LocalUser.processesOf(user).isEmpty();
     }
 
     /**
@@ -349,13 +365,15 @@ public final class Standins {
             return;
         }
         java.net.URI endpoint = ec2.serviceClientConfiguration().endpointOverride().orElseThrow();
+        // Playing EC2 is not subject to the faults of a proxy in front of moto; the role's credentials go through it.
+        java.net.URI moto = java.net.URI.create(AwsProxy.behind(endpoint.toString()));
         var credentials = software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
                 software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
                         io.cgrender.testkit.MotoServer.ACCESS_KEY, io.cgrender.testkit.MotoServer.SECRET_KEY));
-        power = Ec2Client.builder().endpointOverride(endpoint).region(ec2.serviceClientConfiguration().region())
+        power = Ec2Client.builder().endpointOverride(moto).region(ec2.serviceClientConfiguration().region())
                 .credentialsProvider(credentials)
                 .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build();
-        iam = software.amazon.awssdk.services.iam.IamClient.builder().endpointOverride(endpoint)
+        iam = software.amazon.awssdk.services.iam.IamClient.builder().endpointOverride(moto)
                 .region(software.amazon.awssdk.regions.Region.AWS_GLOBAL).credentialsProvider(credentials)
                 .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build();
         sts = software.amazon.awssdk.services.sts.StsClient.builder().endpointOverride(endpoint)
@@ -503,7 +521,7 @@ public final class Standins {
             for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
                 String[] fields = line.split(":", -1);
                 if (fields.length >= 6 && fields[0].startsWith("cgr-") && fields[4].startsWith(Standin.COMMENT)
-                        && !Files.exists(Path.of(fields[5])) && Standin.processesOf(fields[0]).isEmpty()) {
+                        && !Files.exists(Path.of(fields[5])) && io.cgrender.testkit.LocalUser.processesOf(fields[0]).isEmpty()) {
                     io.cgrender.testkit.OsCommand.run(java.time.Duration.ofSeconds(30), "userdel", fields[0]);
                 }
             }
