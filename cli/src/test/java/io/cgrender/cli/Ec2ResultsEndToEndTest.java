@@ -99,7 +99,7 @@ class Ec2ResultsEndToEndTest {
         String prefix = where.group(3);
         String job = jobId(render);
         assertTrue(bucket.matches("cgrender-123456789012-us-east-1-[0-9a-f]{10}"), bucket);
-        assertEquals("tester/cube/" + job + "/", prefix);
+        assertEquals("_tester_/cube/" + job + "/", prefix);
         assertTrue(render.err().contains("created bucket s3://" + bucket), render.toString());
         assertTrue(render.err().contains("created IAM role and instance profile cgrender_tester_"), render.toString());
         assertTrue(render.err().contains("rendered in ") && render.err().contains("on c6i.large (" + id + ")"),
@@ -109,10 +109,11 @@ class Ec2ResultsEndToEndTest {
         assertEquals(List.of(prefix + "cube.stl", prefix + "manifest.json", prefix + "render.log"),
                 Ec2TestKit.keys(s3, bucket, prefix));
         assertArrayEquals(stl, object(bucket, prefix + "cube.stl"), "the same STL in S3 and next to the model");
-        List<String> cache = Ec2TestKit.keys(s3, bucket, "tester/cache/");
+        List<String> cache = Ec2TestKit.keys(s3, bucket, "_tester_/cache/");
         assertEquals(1, cache.size(), cache.toString());
-        assertTrue(new String(object(bucket, cache.get(0)), StandardCharsets.UTF_8)
-                .contains("\"output\":\"" + prefix + "cube.stl\""));
+        String entry = new String(object(bucket, cache.get(0)), StandardCharsets.UTF_8);
+        assertTrue(entry.contains("\"output\":\"" + prefix + "cube.stl\"") && entry.contains("\"sha256\":{\"output\":\""
+                + sha256(project.resolve("tiny/cube.stl")) + "\"}"), entry);
         Config manifest = json(object(bucket, prefix + "manifest.json"));
         assertEquals(job, manifest.getString("job"));
         assertEquals(0, manifest.getInt("exit_code"));
@@ -151,7 +152,7 @@ class Ec2ResultsEndToEndTest {
                             .policyName(name)).policyDocument(), StandardCharsets.UTF_8))
                     .collect(java.util.stream.Collectors.joining("\n"));
             assertTrue(policy.contains("\"Action\":[\"s3:PutObject\"],\"Resource\":[\"arn:aws:s3:::" + bucket
-                    + "/tester/*\"]"), policy);
+                    + "/_tester_/*\"]"), policy);
             assertTrue(policy.contains("\"ses:FromAddress\":\"" + ME + "\""), policy);
             assertFalse(policy.contains("s3:GetObject") || policy.contains("s3:*") || policy.contains("ec2:Terminate"),
                     policy);

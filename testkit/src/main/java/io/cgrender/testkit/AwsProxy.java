@@ -123,8 +123,12 @@ public final class AwsProxy implements AutoCloseable {
         return faults;
     }
 
-    /** One call that reached the proxy: the service and action, the HTTP status it got, and the fault, if any. */
-    public record Call(Instant at, String service, String action, int status, String fault) {
+    /**
+     * One call that reached the proxy: the service and action, the HTTP status it got, the fault, if any, and the
+     * request's headers (names in lower case; without its signature and session token).
+     */
+    public record Call(Instant at, String service, String action, int status, String fault,
+                       Map<String, List<String>> headers) {
 
         public boolean faulted() {
             return !fault.isEmpty();
@@ -165,15 +169,18 @@ public final class AwsProxy implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange; InputStream in = exchange.getRequestBody()) {
             AwsRequest request = AwsRequest.of(exchange, in.readAllBytes());
+            Map<String, List<String>> headers = new java.util.TreeMap<>();
+            exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
+            headers.keySet().removeAll(Set.of("authorization", "x-amz-security-token")); // never in test output
             Optional<AwsFaults.Answer> fault = faults.before(request, this::zoneOf);
             if (fault.isPresent()) {
-                record(request, fault.get().status(), fault.get().code());
+                record(request, headers, fault.get().status(), fault.get().code());
                 reply(exchange, request, fault.get());
                 return;
             }
             HttpResponse<byte[]> response = forward(exchange, request);
             byte[] body = faults.after(request, response.statusCode(), response.body());
-            record(request, response.statusCode(), "");
+            record(request, headers, response.statusCode(), "");
             response.headers().map().forEach((name, values) -> {
                 if (!NOT_FORWARDED.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
                     exchange.getResponseHeaders().put(name, values);
@@ -256,8 +263,9 @@ public final class AwsProxy implements AutoCloseable {
         exchange.getResponseBody().write(bytes);
     }
 
-    private synchronized void record(AwsRequest request, int status, String fault) {
-        calls.add(new Call(Instant.now(), request.service(), request.action(), status, fault));
+    private synchronized void record(AwsRequest request, Map<String, List<String>> headers, int status,
+                                     String fault) {
+        calls.add(new Call(Instant.now(), request.service(), request.action(), status, fault, Map.copyOf(headers)));
     }
 
     /** The availability zone of a subnet, as moto knows it; empty if it does not. */

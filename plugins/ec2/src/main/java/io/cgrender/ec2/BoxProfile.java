@@ -1,5 +1,8 @@
 package io.cgrender.ec2;
 
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
 import io.cgrender.core.CgrenderException;
 import io.cgrender.core.Json;
 import io.cgrender.core.ns.Namespace;
@@ -17,6 +20,8 @@ import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
 import software.amazon.awssdk.services.iam.model.Role;
 import software.amazon.awssdk.services.iam.model.Tag;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -31,17 +36,22 @@ import java.util.TreeMap;
  * a box gets when it renders with results in S3: the box then has short-lived credentials from its instance metadata,
  * rotated by EC2, and nothing long-lived. The role may do three things only:
  * <ul>
- *   <li>{@code s3:PutObject} below the namespace's prefix of each results location it was used with;</li>
- *   <li>{@code ses:SendEmail}/{@code SendRawEmail} from the senders it was used with ({@code ses:FromAddress});</li>
- *   <li>{@code ec2:StopInstances} of instances tagged with the namespace ({@code --after stop}).</li>
+ *   <li>{@code s3:PutObject} below the namespace's part of each results location it was used with, in buckets of
+ *       this account ({@code s3:ResourceAccount});</li>
+ *   <li>{@code ses:SendEmail} from a sender to a recipient it was used with ({@code ses:FromAddress},
+ *       {@code ses:Recipients});</li>
+ *   <li>{@code ec2:StopInstances} of the box itself ({@code ec2:SourceInstanceARN} is the instance's own ARN, as in
+ *       AWS's managed policy AWSEC2VssSnapshotPolicy), which carries the namespace's tag ({@code --after stop}).</li>
  * </ul>
  * It cannot read, list or delete results, and cannot start, terminate or launch anything. Each grant is an inline
- * policy of its own, named after what it grants ({@code cgrender-box-store-<hash of the ARN>},
- * {@code cgrender-box-mail-<hash of the sender>}, {@code cgrender-box-stop}): putting one never changes another, so
- * clients that use the namespace with different locations or senders at the same moment all end up granted, with no
- * read-merge-write to lose one. Grants are never removed by a render, since boxes of the namespace may be using them.
- * Clients making the role or the instance profile at the same moment all succeed: IAM takes one create, the others
- * use what it made (waiting while IAM does not show it yet).
+ * policy of its own, named after its content ({@code cgrender-box-<store|mail|stop>-<hash of the document>}): putting
+ * one never changes another, so clients that use the namespace with different locations or senders at the same moment
+ * all end up granted, with no read-merge-write to lose one, and a policy whose name is not its content's (an older
+ * cgrender's broader grant, or one changed since) is removed. Grants are otherwise never removed by a render, since
+ * boxes of the namespace may be using them. A role of cgrender's name that trusts anything but EC2, has a managed
+ * policy attached or an inline policy cgrender did not write is refused, never used. Clients making the role or the
+ * instance profile at the same moment all succeed: IAM takes one create, the others use what it made (waiting while
+ * IAM does not show it yet).
  */
 final class BoxProfile {
 
@@ -69,8 +79,12 @@ final class BoxProfile {
         return name.substring(0, 51) + "_" + FileHashes.sha256Hex(name).substring(0, 12);
     }
 
-    /** What the box may do: put objects below these ARNs' prefixes, mail from these senders. */
-    record Grants(List<String> objectArns, List<String> senders) {
+    /** What the box may do: put objects below these ARNs' prefixes, send these mails. */
+    record Grants(List<String> objectArns, List<Mail> mails) {
+    }
+
+    /** A mail a box may send: from {@code from} to {@code to} only. */
+    record Mail(String from, String to) {
     }
 
     /**
@@ -95,7 +109,9 @@ final class BoxProfile {
 
     /** Makes the role unless it exists (or another client makes it at the same moment); whether this made it. */
     private boolean createRoleUnlessItExists(String name, Namespace namespace, List<Tag> tags) {
-        if (role(name).isPresent()) {
+        Optional<Role> existing = role(name);
+        if (existing.isPresent()) {
+            requireCgrenders(existing.get());
             return false;
         }
         try {
@@ -108,15 +124,64 @@ final class BoxProfile {
         }
     }
 
-    /** Puts each of {@code policies} (by name) the role does not have; waits while IAM does not show the role yet. */
+    /**
+     * Refuses a role of cgrender's name that cgrender would not have made: one that trusts anything but EC2, or has a
+     * managed policy attached.
+     */
+    private void requireCgrenders(Role role) {
+        String name = role.roleName();
+        String trust = URLDecoder.decode(role.assumeRolePolicyDocument(), StandardCharsets.UTF_8);
+        if (!canonical(trust).equals(canonical(TRUST))) {
+            throw new CgrenderException("IAM role " + name + " trusts more or other than EC2 (" + trust + "), so"
+                    + " cgrender will not give it to its boxes; delete the role (aws iam delete-role --role-name "
+                    + name + ") or use another namespace");
+        }
+        List<String> attached = aws.iam().listAttachedRolePoliciesPaginator(r -> r.roleName(name)).attachedPolicies()
+                .stream().map(p -> p.policyArn()).toList();
+        if (!attached.isEmpty()) {
+            throw new CgrenderException("IAM role " + name + " has managed policies attached (" + String.join(", ",
+                    attached) + "), so cgrender will not give it to its boxes; detach them (aws iam detach-role-policy"
+                    + " --role-name " + name + " --policy-arn …) or use another namespace");
+        }
+    }
+
+    /**
+     * Puts each of {@code policies} (by name) the role does not have, after checking those it has: one cgrender did
+     * not write is refused, one whose name is not its content's is removed. Waits while IAM does not show the role
+     * yet.
+     */
     private void grant(String role, Map<String, String> policies) {
         Set<String> present = Visibility.await("IAM role " + role, pollInterval, console.progress(),
                 () -> policyNames(role));
+        for (String policy : Set.copyOf(present)) {
+            if (!policy.startsWith(POLICY + "-")) {
+                throw new CgrenderException("IAM role " + role + " has an inline policy " + policy + " that cgrender"
+                        + " did not write, so cgrender will not give the role to its boxes; delete it (aws iam"
+                        + " delete-role-policy --role-name " + role + " --policy-name " + policy + ") or use another"
+                        + " namespace");
+            }
+            Optional<String> document = policyDocument(role, policy);
+            if (document.isPresent() && !isNamedByContent(policy, document.get())) {
+                aws.iam().deleteRolePolicy(r -> r.roleName(role).policyName(policy));
+                present.remove(policy);
+                console.verbose("removed the outdated grant " + policy + " from IAM role " + role);
+            }
+        }
         policies.forEach((policy, document) -> {
             if (!present.contains(policy)) {
                 aws.iam().putRolePolicy(r -> r.roleName(role).policyName(policy).policyDocument(document));
             }
         });
+    }
+
+    /** The document of an inline policy, URL-decoded; empty when IAM does not show it (any more). */
+    private Optional<String> policyDocument(String role, String policy) {
+        try {
+            return Optional.of(URLDecoder.decode(aws.iam().getRolePolicy(r -> r.roleName(role).policyName(policy))
+                    .policyDocument(), StandardCharsets.UTF_8));
+        } catch (NoSuchEntityException e) {
+            return Optional.empty();
+        }
     }
 
     /** The instance profile, made unless it exists (or another client makes it at the same moment). */
@@ -257,22 +322,66 @@ final class BoxProfile {
     static final String TRUST = Json.write(Map.of("Version", "2012-10-17", "Statement", List.of(Map.of(
             "Effect", "Allow", "Principal", Map.of("Service", "ec2.amazonaws.com"), "Action", "sts:AssumeRole"))));
 
-    /** The role's inline policies for {@code grants}, by name: one per location, one per sender, one to stop. */
+    /**
+     * The role's inline policies for {@code grants}, by name: one per location, one per mail, one to stop, each named
+     * after its kind and content.
+     */
     static Map<String, String> policies(Namespace namespace, Grants grants, String account, String partition) {
         Map<String, String> policies = new TreeMap<>();
         for (String arn : grants.objectArns()) {
-            policies.put(POLICY + "-store-" + FileHashes.sha256Hex(arn).substring(0, 16), document(statement(
-                    "StoreResults", List.of("s3:PutObject"), List.of(arn), null)));
+            put(policies, "store", statement("StoreResults", List.of("s3:PutObject"), List.of(arn),
+                    Map.of("StringEquals", Map.of("s3:ResourceAccount", account))));
         }
-        for (String sender : grants.senders()) {
-            policies.put(POLICY + "-mail-" + FileHashes.sha256Hex(sender).substring(0, 16), document(statement(
-                    "SendMail", List.of("ses:SendEmail", "ses:SendRawEmail"), List.of("*"),
-                    Map.of("StringEquals", Map.of("ses:FromAddress", sender)))));
+        for (Mail mail : grants.mails()) {
+            Map<String, Object> condition = new LinkedHashMap<>();
+            condition.put("StringEquals", Map.of("ses:FromAddress", mail.from()));
+            condition.put("ForAllValues:StringEquals", Map.of("ses:Recipients", List.of(mail.to())));
+            condition.put("Null", Map.of("ses:Recipients", "false"));
+            put(policies, "mail", statement("SendMail", List.of("ses:SendEmail"), List.of("*"), condition));
         }
-        policies.put(POLICY + "-stop", document(statement("StopBoxesOfTheNamespace", List.of("ec2:StopInstances"),
-                List.of("arn:" + partition + ":ec2:*:" + account + ":instance/*"),
-                Map.of("StringEquals", Map.of("aws:ResourceTag/" + Tags.NAMESPACE, namespace.toString())))));
+        String instances = "arn:" + partition + ":ec2:*:" + account + ":instance/";
+        Map<String, Object> self = new LinkedHashMap<>();
+        self.put("StringEquals", Map.of("aws:ResourceTag/" + Tags.NAMESPACE, namespace.toString()));
+        self.put("ArnLike", Map.of("ec2:SourceInstanceARN", instances + "${ec2:InstanceId}"));
+        put(policies, "stop", statement("StopItself", List.of("ec2:StopInstances"), List.of(instances + "*"), self));
         return policies;
+    }
+
+    private static void put(Map<String, String> policies, String kind, Map<String, Object> statement) {
+        String document = document(statement);
+        policies.put(policyName(kind, document), document);
+    }
+
+    /** {@code cgrender-box-<kind>-<hash of the document's content>}. */
+    private static String policyName(String kind, String document) {
+        return POLICY + "-" + kind + "-" + FileHashes.sha256Hex(canonical(document)).substring(0, 16);
+    }
+
+    /** Whether {@code policy} is the name cgrender gives {@code document}: a grant of this cgrender, unchanged. */
+    static boolean isNamedByContent(String policy, String document) {
+        try {
+            return List.of("store", "mail", "stop").stream().anyMatch(k -> policyName(k, document).equals(policy));
+        } catch (RuntimeException notJson) {
+            return false;
+        }
+    }
+
+    /** A JSON document with its object keys sorted, whatever its layout: two documents that mean the same are equal. */
+    static String canonical(String json) {
+        return Json.write(sorted(ConfigFactory.parseString(json, ConfigParseOptions.defaults()
+                .setSyntax(ConfigSyntax.JSON)).root().unwrapped()));
+    }
+
+    private static Object sorted(Object value) {
+        if (value instanceof Map<?, ?> map) {
+            Map<String, Object> out = new TreeMap<>();
+            map.forEach((k, v) -> out.put(k.toString(), sorted(v)));
+            return out;
+        }
+        if (value instanceof List<?> list) {
+            return list.stream().map(BoxProfile::sorted).toList();
+        }
+        return value;
     }
 
     private static String document(Map<String, Object> statement) {

@@ -62,7 +62,10 @@ final class DeliveryScript {
         return this;
     }
 
-    /** A render-cache entry: {@code content} stored at {@code key} once its files are. */
+    /**
+     * A render-cache entry: {@code content} stored at {@code key} once its files are, with each
+     * {@link S3ResultStore#hashOf} placeholder replaced by the SHA-256 of the file the box stored.
+     */
     DeliveryScript cacheEntry(DeliveryJob.CacheEntry entry, String key, String putUrl, String content) {
         int index = cache.size();
         cache.add(line(Integer.toString(index), key, entry.exitFile(), putUrl,

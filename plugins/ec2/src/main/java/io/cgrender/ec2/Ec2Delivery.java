@@ -40,10 +40,13 @@ import java.util.Optional;
 /**
  * Results of EC2 boxes in S3, with mail through SES: the EC2 cloud's {@link ResultDelivery}.
  * <p>
- * Results of a job go to {@code <location><namespace>/<model>/<job id>/}: the outputs under their own names, the
- * job's {@code render.log} and a {@code manifest.json}. The render cache is {@code <location><namespace>/cache/}
- * ({@link S3ResultStore}). The box stores them itself ({@code deliver.sh}, run by the job after its command), in one
- * of two ways, neither of which puts a long-lived secret on the box:
+ * Results of a job go to {@code <location><encoded namespace>/<model>/<job id>/} (e.g. {@code _team_ci_/cube/j-…/}):
+ * the outputs under their own names, the job's {@code render.log} and a {@code manifest.json}. The render cache is
+ * {@code <location><encoded namespace>/cache/} ({@link S3ResultStore}). A namespace's part is one component that no
+ * other namespace's part contains, so a box that may store below its own part can never reach another namespace's
+ * results or cache, nested ones ({@code /team/} and {@code /team/ci/}) included. The box stores them itself
+ * ({@code deliver.sh}, run by the job after its command), in one of two ways, neither of which puts a long-lived
+ * secret on the box:
  * <ul>
  *   <li><b>instance profile</b> (the default): the namespace's IAM role ({@link BoxProfile}), which may only put
  *       objects below the namespace's prefix, mail from the configured sender and stop the namespace's boxes. The
@@ -85,7 +88,7 @@ final class Ec2Delivery implements ResultDelivery {
         this.aws = cloud.aws();
         this.settings = settings;
         this.buckets = new ResultBucket(aws, cloud.console(), cloud.settings().pollInterval());
-        this.objects = new S3Objects(aws);
+        this.objects = new S3Objects(aws, buckets::account);
         this.profiles = new BoxProfile(aws, cloud.console(), cloud.settings().pollInterval());
         this.mail = new Mail(aws);
         this.namespace = cloud.context().namespace();
@@ -103,7 +106,7 @@ final class Ec2Delivery implements ResultDelivery {
 
     @Override
     public ResultStore store(DeliveryTarget target) {
-        return new S3ResultStore(objects, namespaceLocation(target.location()));
+        return new S3ResultStore(objects, namespaceLocation(target.location()), cloud.console());
     }
 
     // ---------------------------------------------------------------- per job
@@ -129,6 +132,7 @@ final class Ec2Delivery implements ResultDelivery {
                 .set("mode", mode.word())
                 .set("region", aws.region().id())
                 .set("bucket", results.bucket())
+                .set("bucket_owner", buckets.account())
                 .set("prefix", results.prefix())
                 .set("location", results.toString())
                 .set("job_id", job.jobId())
@@ -154,10 +158,14 @@ final class Ec2Delivery implements ResultDelivery {
         for (DeliveryJob.CacheEntry entry : job.cache()) {
             String key = S3ResultStore.entryKey(ns, entry.key());
             Map<String, String> keys = new LinkedHashMap<>();
-            entry.names().forEach((cacheName, resultName) -> keys.put(cacheName, results.key(resultName)));
+            Map<String, String> hashes = new LinkedHashMap<>();
+            entry.names().forEach((cacheName, resultName) -> {
+                keys.put(cacheName, results.key(resultName));
+                hashes.put(cacheName, S3ResultStore.hashOf(resultName));
+            });
             script.cacheEntry(entry, key,
                     mode == DeliveryScript.Mode.PRESIGNED ? presignPut(results.bucket(), key, puts) : "",
-                    S3ResultStore.entry(job.jobId(), keys));
+                    S3ResultStore.entry(job.jobId(), keys, hashes));
         }
         script.manifest(job.manifest());
 
@@ -185,7 +193,8 @@ final class Ec2Delivery implements ResultDelivery {
             String partition = aws.region().metadata() == null ? "aws" : aws.region().metadata().partition().id();
             BoxProfile.Grants grants = new BoxProfile.Grants(
                     List.of("arn:" + partition + ":s3:::" + base.bucket() + "/" + ns.prefix() + "*"),
-                    sender.map(s -> List.of(s.address())).orElse(List.of()));
+                    sender.flatMap(s -> target.email().map(to -> new BoxProfile.Mail(s.address(), to.address())))
+                            .map(List::of).orElse(List.of()));
             String arn = profiles.ensure(namespace, grants, buckets.account());
             String theirs = profiles.attach(instance, arn);
             if (theirs.equals(arn)) {
@@ -255,7 +264,8 @@ final class Ec2Delivery implements ResultDelivery {
 
     private String presignPut(String bucket, String key, Duration validity) {
         return aws.presigner().presignPutObject(PutObjectPresignRequest.builder().signatureDuration(validity)
-                .putObjectRequest(r -> r.bucket(bucket).key(key)).build()).url().toString();
+                .putObjectRequest(r -> r.bucket(bucket).key(key).expectedBucketOwner(buckets.account())).build()).url()
+                .toString();
     }
 
     // ---------------------------------------------------------------- after the job
@@ -330,10 +340,9 @@ final class Ec2Delivery implements ResultDelivery {
 
     // ---------------------------------------------------------------- internals
 
-    /** The namespace's part of a results location: {@code <location><namespace path>/}. */
+    /** The namespace's part of a results location: {@code <location><encoded namespace>/}. */
     private S3Location namespaceLocation(String location) {
-        return S3Location.parse(location, "the results location")
-                .resolve(String.join("/", namespace.components()));
+        return S3Location.parse(location, "the results location").of(namespace);
     }
 
     private static S3Location jobLocation(JobRecord record) {

@@ -39,6 +39,7 @@ record Ec2Settings(Settings settings,
                    Optional<String> subnet,
                    List<String> fallbackInstanceTypes,
                    List<String> sshCidrs,
+                   Duration sshRuleTtl,
                    URI publicIpUrl,
                    Map<String, List<String>> hostKeys,
                    Duration pollInterval) {
@@ -66,6 +67,7 @@ record Ec2Settings(Settings settings,
                 nonBlank(c.getString(EC2 + "subnet")),
                 instanceTypes(c.getStringList(EC2 + "fallback-instance-types")),
                 List.copyOf(c.getStringList(EC2 + "ssh-cidrs")),
+                c.getDuration(EC2 + "ssh-rule-ttl"),
                 endpoint(c.getString(EC2 + "public-ip-url"), EC2 + "public-ip-url"),
                 hostKeys(c),
                 c.getDuration(EC2 + "poll-interval"));
@@ -79,7 +81,7 @@ record Ec2Settings(Settings settings,
     Ec2Settings withEndpoint(URI uri) {
         return new Ec2Settings(settings, region, profile, Optional.of(uri), apiCallTimeout, apiCallAttemptTimeout,
                 connectTimeout, maxAttempts, access, address, sshPort, image, imageParameters, imageOwners, imageNames,
-                subnet, fallbackInstanceTypes, sshCidrs, publicIpUrl, hostKeys, pollInterval);
+                subnet, fallbackInstanceTypes, sshCidrs, sshRuleTtl, publicIpUrl, hostKeys, pollInterval);
     }
 
     /** A description of where requests go, for messages: the endpoint override or "AWS". */

@@ -8,26 +8,22 @@ import io.cgrender.core.ui.Console;
 import io.cgrender.core.ui.Wait;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ec2.model.Filter;
-import software.amazon.awssdk.services.ec2.model.IpPermission;
-import software.amazon.awssdk.services.ec2.model.IpRange;
-import software.amazon.awssdk.services.ec2.model.Ipv6Range;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.SecurityGroup;
 import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ec2.model.TagSpecification;
 
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The namespace's security group, {@code cgrender_<encoded namespace>}, in the VPC the boxes run in: SSH (TCP on the
- * SSH port) from the configured CIDRs or this machine's public address, nothing else. Shared by every box of the
- * namespace; a missing rule (say, the caller's address changed) is added to it. Clients making it at the same moment
- * all succeed: EC2 takes one create, the others find that group (waiting while EC2 does not show it yet), and each adds
- * its own rules one by one, so a rule another client added at once never stops this one's.
+ * SSH port) from the configured CIDRs or this machine's public address, nothing else ({@link SshRules}). Shared by
+ * every box of the namespace; a missing rule (say, the caller's address changed) is added to it, and a group of that
+ * name that allows more is refused. Clients making it at the same moment all succeed: EC2 takes one create, the others
+ * find that group (waiting while EC2 does not show it yet), and each adds its own rules one by one, so a rule another
+ * client added at once never stops this one's.
  */
 final class NamespaceSecurityGroup {
 
@@ -35,12 +31,14 @@ final class NamespaceSecurityGroup {
     private final Ec2Settings settings;
     private final Console console;
     private final CallerAddress caller;
+    private final SshRules rules;
 
     NamespaceSecurityGroup(AwsClients aws, Ec2Settings settings, Console console) {
         this.aws = aws;
         this.settings = settings;
         this.console = console;
         this.caller = new CallerAddress(settings.publicIpUrl(), settings.connectTimeout().plusSeconds(5));
+        this.rules = new SshRules(aws, settings, console);
     }
 
     static String name(Namespace namespace) {
@@ -57,8 +55,7 @@ final class NamespaceSecurityGroup {
         String name = name(namespace);
         Optional<SecurityGroup> existing = find(name, vpc);
         if (existing.isPresent()) {
-            allowSsh(existing.get().groupId(), sshSources(existing.get()), cidrs);
-            return new Ensured(existing.get().groupId(), false);
+            return use(existing.get(), cidrs);
         }
         try {
             String groupId = aws.ec2().createSecurityGroup(r -> r.groupName(name).vpcId(vpc)
@@ -67,7 +64,7 @@ final class NamespaceSecurityGroup {
                             .tags(Tag.builder().key(Tags.NAMESPACE).value(namespace.toString()).build(),
                                     Tag.builder().key(Tags.NAME).value(namespace + " (cgrender)").build())
                             .build())).groupId();
-            allowSsh(groupId, Set.of(), cidrs);
+            rules.keep(SecurityGroup.builder().groupId(groupId).build(), cidrs, stamped());
             return new Ensured(groupId, true);
         } catch (SdkException e) {
             if (!AwsErrors.is(e, "InvalidGroup.Duplicate")) {
@@ -75,9 +72,20 @@ final class NamespaceSecurityGroup {
             }
             SecurityGroup theirs = Visibility.await("security group " + name, settings.pollInterval(),
                     console.progress(), () -> find(name, vpc));
-            allowSsh(theirs.groupId(), sshSources(theirs), cidrs);
-            return new Ensured(theirs.groupId(), false);
+            return use(theirs, cidrs);
         }
+    }
+
+    /** A group that exists: checked, then given the rules this launch needs. */
+    private Ensured use(SecurityGroup group, List<String> cidrs) {
+        rules.requireOnlySsh(group);
+        rules.keep(group, cidrs, stamped());
+        return new Ensured(group.groupId(), false);
+    }
+
+    /** Whether the rules this launch needs are this machine's address, whose last use is recorded. */
+    private boolean stamped() {
+        return settings.sshCidrs().isEmpty();
     }
 
     /** Deletes the group, retrying while the network interfaces of just terminated instances still hold it. */
@@ -104,55 +112,6 @@ final class NamespaceSecurityGroup {
         return aws.call("looking up security group " + name, () -> aws.ec2().describeSecurityGroups(r -> r.filters(
                 Filter.builder().name("group-name").values(name).build(),
                 Filter.builder().name("vpc-id").values(vpc).build())).securityGroups().stream().findFirst());
-    }
-
-    /**
-     * Adds a rule for each of {@code cidrs} not {@code present}, one call each: EC2 refuses a whole call when one of
-     * its rules exists, which another client may have added a moment ago. A group just made may be unknown to EC2 for
-     * a moment; the rule is added once it is known.
-     */
-    private void allowSsh(String groupId, Set<String> present, List<String> cidrs) {
-        for (String cidr : cidrs) {
-            if (present.contains(cidr)) {
-                continue;
-            }
-            IpPermission.Builder ssh = IpPermission.builder().ipProtocol("tcp").fromPort(settings.sshPort())
-                    .toPort(settings.sshPort());
-            if (cidr.contains(":")) {
-                ssh.ipv6Ranges(Ipv6Range.builder().cidrIpv6(cidr).description("cgrender SSH").build());
-            } else {
-                ssh.ipRanges(IpRange.builder().cidrIp(cidr).description("cgrender SSH").build());
-            }
-            Visibility.await("security group " + groupId, settings.pollInterval(), console.progress(),
-                    () -> authorize(groupId, ssh.build(), cidr));
-        }
-    }
-
-    /** Adds {@code rule}; empty while EC2 does not know the group yet. */
-    private Optional<Boolean> authorize(String groupId, IpPermission rule, String cidr) {
-        try {
-            aws.ec2().authorizeSecurityGroupIngress(r -> r.groupId(groupId).ipPermissions(rule));
-            return Optional.of(Boolean.TRUE);
-        } catch (SdkException e) {
-            if (AwsErrors.is(e, "InvalidPermission.Duplicate")) {
-                return Optional.of(Boolean.TRUE); // another client added it at the same moment
-            }
-            if (AwsErrors.is(e, "InvalidGroup.NotFound")) {
-                return Optional.empty();
-            }
-            throw aws.explain("allowing SSH from " + cidr + " in security group " + groupId, e);
-        }
-    }
-
-    private static Set<String> sshSources(SecurityGroup group) {
-        Set<String> sources = new HashSet<>();
-        for (IpPermission p : group.ipPermissions()) {
-            if ("tcp".equals(p.ipProtocol())) {
-                p.ipRanges().forEach(r -> sources.add(r.cidrIp()));
-                p.ipv6Ranges().forEach(r -> sources.add(r.cidrIpv6()));
-            }
-        }
-        return sources;
     }
 
     private List<String> cidrs() {

@@ -68,7 +68,7 @@ final class ResultBucket {
      */
     S3Location resolve(Optional<String> given, String from, Namespace namespace) {
         if (given.isPresent()) {
-            S3Location location = S3Location.parse(given.get(), from);
+            S3Location location = S3Location.given(given.get(), from);
             requireUsable(location.bucket(), from, false);
             return location;
         }

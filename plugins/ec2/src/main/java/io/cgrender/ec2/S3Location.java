@@ -1,11 +1,15 @@
 package io.cgrender.ec2;
 
 import io.cgrender.core.UsageException;
+import io.cgrender.core.ns.Namespace;
 
 import java.util.regex.Pattern;
 
 /**
  * A place in S3: a bucket and a key prefix, which is empty or ends with {@code /}. Written {@code s3://bucket/prefix/}.
+ * A namespace's part of a location is one component, its {@linkplain Namespace#encoded() encoded}
+ * name ({@code _team_ci_/}); a prefix the user chooses may not contain such a component, so that no namespace's part
+ * of any location lies inside another's.
  */
 record S3Location(String bucket, String prefix) {
 
@@ -41,6 +45,21 @@ record S3Location(String bucket, String prefix) {
         return new S3Location(bucket, prefix.isEmpty() ? "" : prefix + "/");
     }
 
+    /**
+     * Parses a results location the user gives ({@code -o}, {@code cgrender.results.location}), which may not contain
+     * a component that names a namespace ({@code _…_}).
+     */
+    static S3Location given(String text, String from) {
+        S3Location location = parse(text, from);
+        for (String component : location.prefix().split("/")) {
+            if (component.length() > 1 && component.startsWith("_") && component.endsWith("_")) {
+                throw new UsageException(from + " '" + text + "': the component '" + component + "' is how cgrender"
+                        + " names a namespace's part of a location; choose a prefix without it");
+            }
+        }
+        return location;
+    }
+
     /** Why S3 would refuse {@code name} as a bucket name, or null. */
     static String bucketProblem(String name) {
         if (name.length() < 3 || name.length() > 63) {
@@ -58,6 +77,11 @@ record S3Location(String bucket, String prefix) {
     /** The key of {@code path} below this location. */
     String key(String path) {
         return prefix + path;
+    }
+
+    /** The part of this location that belongs to {@code namespace}: {@code <prefix><encoded namespace>/}. */
+    S3Location of(Namespace namespace) {
+        return resolve(namespace.encoded());
     }
 
     /** This location with {@code path/} added to its prefix. */

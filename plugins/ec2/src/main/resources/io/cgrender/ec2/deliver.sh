@@ -6,14 +6,15 @@
 #
 # Usage: deliver.sh JOB_DIR EXIT_CODE STARTED_EPOCH
 # Reads, from JOB_DIR/delivery/ (written by cgrender when it started the job):
-#   env                what and where: mode (instance-profile | presigned), region, bucket, prefix, location,
+#   env                what and where: mode (instance-profile | presigned), region, bucket, bucket_owner (the
+#                      account that must own it: every request says so, S3 refuses it otherwise), prefix, location,
 #                      job_id, title, box_id, instance_type, hourly_price, price_basis, email_to, email_from,
 #                      links_expire and the URLs of the log, manifest and mail (put: presigned upload URL, link:
 #                      presigned download link)
 #   files.tsv          one output a line: NAME, PATH (below $HOME), EXIT_FILE (below $HOME), PUT_URL, LINK
 #   cache.tsv          one render-cache entry a line: INDEX, KEY (in the bucket), EXIT_FILE, PUT_URL, the NAMEs it
 #                      needs
-#   cache-INDEX.json   the entry's content
+#   cache-INDEX.json   the entry's content; "@sha256:NAME@" in it stands for the SHA-256 of the output NAME
 #   manifest-head.json the manifest as cgrender knows it, without its closing brace
 #   working.txt        the working directories (below $HOME) to remove once everything is stored
 # mode=instance-profile stores with the AWS CLI and the instance profile's short-lived credentials (from the instance
@@ -52,9 +53,11 @@ last_line() { tr -s '\r\n' '\n\n' | grep -v '^[[:space:]]*$' | tail -n 1; }
 store() {
   local out
   if [ "$mode" = presigned ]; then
-    out="$(curl -sS --fail --connect-timeout 10 --max-time 900 -T "$1" -o /dev/null "$3" 2>&1)" && return 0
+    out="$(curl -sS --fail --connect-timeout 10 --max-time 900 -H "x-amz-expected-bucket-owner: $bucket_owner" \
+      -T "$1" -o /dev/null "$3" 2>&1)" && return 0
   else
-    out="$(aws_cli s3 cp --only-show-errors --no-progress "$1" "s3://$bucket/$2" 2>&1)" && return 0
+    out="$(aws_cli s3api put-object --bucket "$bucket" --key "$2" --body "$1" \
+      --expected-bucket-owner "$bucket_owner" 2>&1 > /dev/null)" && return 0
   fi
   echo "${out:-exit $?}" | last_line
   return 1
@@ -72,7 +75,7 @@ if [ "$mode" != presigned ] && ! command -v aws > /dev/null 2>&1; then
 fi
 
 # 1. The outputs of the targets that succeeded.
-declare -A stored
+declare -A stored sha
 outputs=""
 mail_files=""
 if [ ${#failed[@]} -eq 0 ]; then
@@ -82,6 +85,7 @@ if [ ${#failed[@]} -eq 0 ]; then
     if err="$(store "$HOME/$path" "$prefix$name" "$put_url")"; then
       stored[$name]=1
       sum="$(sha256sum "$HOME/$path" | cut -d' ' -f1)"
+      sha[$name]="$sum"
       size="$(stat -c %s "$HOME/$path")"
       outputs+="${outputs:+,}{\"name\":$(json "$name"),\"sha256\":\"$sum\",\"size\":$size,"
       outputs+="\"uri\":$(json "$location$name")}"
@@ -122,6 +126,9 @@ if [ ${#failed[@]} -eq 0 ]; then
     complete=1
     for n in $names; do [ -n "${stored[$n]:-}" ] || complete=0; done
     [ "$complete" = 1 ] || continue
+    entry="$(cat "$d/cache-$index.json")"
+    for n in $names; do entry="${entry//"@sha256:$n@"/${sha[$n]}}"; done
+    printf '%s\n' "$entry" > "$d/cache-$index.json"
     err="$(store "$d/cache-$index.json" "$key" "$put_url")" || failure "the cache entry $key" "$err"
   done < "$d/cache.tsv"
 fi

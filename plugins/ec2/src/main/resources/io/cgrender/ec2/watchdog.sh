@@ -13,7 +13,7 @@
 # It ends the box with "shutdown -h now", which terminates it: cgrender launches its boxes with
 # InstanceInitiatedShutdownBehavior=terminate. A "stop" request stops the box through the EC2 API instead, with the
 # short-lived credentials of the namespace's instance profile, which cgrender gives a box that renders with results
-# in S3 (the profile allows ec2:StopInstances of the namespace's boxes and no other EC2 action). A box without it has
+# in S3 (the profile allows ec2:StopInstances of the box itself and no other EC2 action). A box without it has
 # no credentials and cannot stop itself: it then ends like "terminate", and says why.
 # Every setting can be overridden from the environment (CGRENDER_*), which is how its tests run it; "--once" checks
 # once and exits instead of looping. AWS_ENDPOINT_URL and AWS_EC2_METADATA_SERVICE_ENDPOINT are honoured.

@@ -23,7 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The job script of a delivered render (DeliveryScript + deliver.sh) run for real by bash in a temporary home, with
- * an {@code aws} on the PATH that keeps what it is asked to store in a directory, or fails as an unreachable S3 does.
+ * an {@code aws} on the PATH that keeps what it is asked to store in a directory, refuses (as S3 refuses a bucket of
+ * another owner) a store that does not name the bucket's owner, so that every store is seen to, or fails as an
+ * unreachable S3 does.
  * The end-to-end tests run the same script against moto; these cover its branches quickly.
  */
 class DeliverScriptTest {
@@ -51,9 +53,17 @@ class DeliverScriptTest {
                 fi
                 while [ $# -gt 0 ]; do
                   case "$1" in
-                    s3) shift 2
-                        while [[ "$1" == --* ]]; do shift; done
-                        key="${2#s3://}"; mkdir -p "$FAKE_S3/$(dirname "$key")"; cp "$1" "$FAKE_S3/$key"; exit 0 ;;
+                    s3api) shift 2
+                        while [ $# -gt 0 ]; do
+                          case "$1" in
+                            --bucket) b="$2" ;; --key) k="$2" ;; --body) f="$2" ;; --expected-bucket-owner) o="$2" ;;
+                          esac
+                          shift 2
+                        done
+                        if [ "${o:-}" != 123456789012 ]; then
+                          echo 'An error occurred (AccessDenied) when calling the PutObject operation' >&2; exit 254
+                        fi
+                        mkdir -p "$FAKE_S3/$b/$(dirname "$k")"; cp "$f" "$FAKE_S3/$b/$k"; exit 0 ;;
                     ses) printf '%s\\n' "$@" > "$FAKE_S3/mail"; exit 0 ;;
                     *) shift ;;
                   esac
@@ -82,7 +92,11 @@ class DeliverScriptTest {
         assertEquals("s3://b/" + PREFIX + "cube.stl", manifest.getConfigList("outputs").get(0).getString("uri"));
         assertEquals(0.085, manifest.getDouble("estimated_cost.hourly_usd"));
         assertEquals("instance-profile", manifest.getString("box_access"));
-        assertTrue(Files.exists(s3.resolve("b/alice/cache/k0.json")), "the cache entry of the target that rendered");
+        Config entry = json(s3.resolve("b/alice/cache/k0.json"));
+        assertEquals(PREFIX + "cube.stl", entry.getString("files.output"),
+                "the cache entry of the target that rendered");
+        assertEquals(sha256("solid cube\nendsolid cube\n"), entry.getString("sha256.output"),
+                "the hash of what the box stored, for every later hit to be checked against");
         assertFalse(Files.exists(s3.resolve("b/alice/cache/k1.json")), "none for the one that failed");
         String log = Files.readString(s3.resolve("b/" + PREFIX + "render.log"));
         assertTrue(log.contains("rendering") && log.contains("cgrender: mailed me@example.com"), log);
@@ -174,7 +188,8 @@ class DeliverScriptTest {
                         new DeliveryJob.CacheEntry("k1", Map.of("output", "other.stl"), jobDir + "/out/t1.exit")),
                 List.of(jobDir + "/out", jobDir + "/in"), Map.of("job", JOB, "kind", "render"));
         DeliveryScript s = new DeliveryScript(job)
-                .set("mode", "instance-profile").set("region", "us-east-1").set("bucket", "b").set("prefix", PREFIX)
+                .set("mode", "instance-profile").set("region", "us-east-1").set("bucket", "b")
+                .set("bucket_owner", "123456789012").set("prefix", PREFIX)
                 .set("location", "s3://b/" + PREFIX).set("job_id", JOB).set("title", "tiny/cube.scad")
                 .set("box_id", "i-0123456789abcdef0").set("instance_type", "c6i.large").set("hourly_price", "0.085")
                 .set("price_basis", "list price").set("email_to", "me@example.com")
@@ -186,10 +201,17 @@ class DeliverScriptTest {
             s.file(f, new DeliveryScript.Upload(f.name(), "", "https://link/" + f.name()));
         }
         for (DeliveryJob.CacheEntry e : job.cache()) {
-            s.cacheEntry(e, "alice/cache/" + e.key() + ".json", "", "{\"job\":\"" + JOB + "\"}\n");
+            String name = e.names().get("output");
+            s.cacheEntry(e, "alice/cache/" + e.key() + ".json", "", S3ResultStore.entry(JOB,
+                    Map.of("output", PREFIX + name), Map.of("output", S3ResultStore.hashOf(name))));
         }
         s.manifest(job.manifest());
         return s.script();
+    }
+
+    private static String sha256(String text) {
+        return java.util.HexFormat.of().formatHex(io.cgrender.core.sync.FileHashes.sha256digest(
+                text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     private static Config json(Path file) throws IOException {

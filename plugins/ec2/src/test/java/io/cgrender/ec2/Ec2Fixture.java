@@ -92,8 +92,18 @@ final class Ec2Fixture implements AutoCloseable {
     /** The cloud with its EC2 and IAM clients replaced, e.g. by ones that refuse. */
     Ec2Cloud cloud(Map<String, Object> extra, UnaryOperator<Ec2Client> wrap,
                    UnaryOperator<software.amazon.awssdk.services.iam.IamClient> wrapIam) {
+        return cloud(extra, wrap, wrapIam, Namespace.parse("/fixture/", null));
+    }
+
+    /** The cloud of a command run with {@code -n namespace}. */
+    Ec2Cloud cloud(Map<String, Object> extra, Namespace namespace) {
+        return cloud(extra, UnaryOperator.identity(), UnaryOperator.identity(), namespace);
+    }
+
+    private Ec2Cloud cloud(Map<String, Object> extra, UnaryOperator<Ec2Client> wrap,
+                           UnaryOperator<software.amazon.awssdk.services.iam.IamClient> wrapIam, Namespace namespace) {
         Settings settings = settings(extra);
-        CloudContext context = new CloudContext(settings, dirs, Namespace.parse("/fixture/", null), console, env());
+        CloudContext context = new CloudContext(settings, dirs, namespace, console, env());
         Ec2Settings ec2Settings = Ec2Settings.from(settings);
         AwsClients opened = AwsClients.open(ec2Settings, env());
         Ec2Cloud cloud = new Ec2Cloud(context, ec2Settings, opened.withEc2(wrap.apply(opened.ec2()))

@@ -157,7 +157,7 @@ class NamespaceResourcesTest {
                     assertTrue(policies.contains("\"Resource\":[\"" + granted + "\"]"), "client " + i + "'s location"
                             + " is granted: " + policies);
                 }
-                assertTrue(policies.contains("\"ses:FromAddress\":\"" + grants(i).senders().get(0) + "\""),
+                assertTrue(policies.contains("\"ses:FromAddress\":\"" + grants(i).mails().get(0).from() + "\""),
                         "client " + i + "'s sender is granted: " + policies);
             }
         }
@@ -339,10 +339,10 @@ class NamespaceResourcesTest {
 
     // ---------------------------------------------------------------- helpers
 
-    /** Client {@code i}'s grants: a results location and a sender of its own. */
+    /** Client {@code i}'s grants: a results location and a mail of its own. */
     private static BoxProfile.Grants grants(int i) {
         return new BoxProfile.Grants(List.of("arn:aws:s3:::results-" + i + "/crowd/*"),
-                List.of("client-" + i + "@example.com"));
+                List.of(new BoxProfile.Mail("client-" + i + "@example.com", "client-" + i + "@example.com")));
     }
 
     /** Every inline policy document of the namespace's role, one after the other. */

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,6 +30,11 @@ class ResultNamesTest {
                 "s3://" + "x".repeat(64))) {
             assertThrows(UsageException.class, () -> S3Location.parse(bad, "-o"), bad);
         }
+        assertEquals("s3://bkt/p/_team_ci_/", base.of(Namespace.parse("/team/ci/", null)).toString());
+        UsageException nsPart = assertThrows(UsageException.class, () -> S3Location.given("s3://bkt/p/_team_/x", "-o"));
+        assertEquals("-o 's3://bkt/p/_team_/x': the component '_team_' is how cgrender names a namespace's part of a"
+                + " location; choose a prefix without it", nsPart.getMessage());
+        assertEquals(new S3Location("bkt", "p/_archive/"), S3Location.given("s3://bkt/p/_archive", "-o"));
         UsageException e = assertThrows(UsageException.class, () -> S3Location.parse("s3://My_Bucket/x", "-o"));
         assertEquals("-o 's3://My_Bucket/x': 'My_Bucket' is not a valid S3 bucket name (lower-case letters, digits,"
                 + " dots and hyphens, starting and ending with a letter or digit)", e.getMessage());
@@ -49,35 +55,71 @@ class ResultNamesTest {
     }
 
     @Test
-    void theRoleMayStoreBelowItsNamespaceMailFromItsSendersAndStopItsBoxesOnly() {
+    void theRoleMayStoreBelowItsNamespaceInThisAccountMailItsRecipientsAndStopItselfOnly() {
         Namespace ns = Namespace.parse("/team/ci/", null);
         assertEquals("cgrender_team_ci_", BoxProfile.name(ns));
         assertTrue(BoxProfile.name(Namespace.parse("/" + "a".repeat(40) + "/" + "b".repeat(40) + "/", null))
                 .length() <= 64);
-        BoxProfile.Grants grants = new BoxProfile.Grants(List.of("arn:aws:s3:::b/p/team/ci/*",
-                "arn:aws:s3:::c/team/ci/*"), List.of("me@example.com"));
-        Map<String, String> policies = BoxProfile.policies(ns, grants, "123456789012", "aws");
-        assertEquals(4, policies.size(), "one policy per location, one per sender, one to stop: " + policies);
-        String all = String.join("\n", policies.values());
-        for (String arn : grants.objectArns()) {
-            assertTrue(all.contains("{\"Sid\":\"StoreResults\",\"Effect\":\"Allow\",\"Action\":[\"s3:PutObject\"],"
-                    + "\"Resource\":[\"" + arn + "\"]}"), all);
-        }
-        assertTrue(all.contains("\"Action\":[\"ses:SendEmail\",\"ses:SendRawEmail\"],\"Resource\":[\"*\"],"
-                + "\"Condition\":{\"StringEquals\":{\"ses:FromAddress\":\"me@example.com\"}}"), all);
-        assertEquals("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"StopBoxesOfTheNamespace\",\"Effect\":"
-                + "\"Allow\",\"Action\":[\"ec2:StopInstances\"],"
-                + "\"Resource\":[\"arn:aws:ec2:*:123456789012:instance/*\"],"
-                + "\"Condition\":{\"StringEquals\":{\"aws:ResourceTag/cgrender:namespace\":\"/team/ci/\"}}}]}",
-                policies.get("cgrender-box-stop"));
-        assertTrue(policies.keySet().stream().allMatch(name -> name.matches("cgrender-box-(store|mail)-[0-9a-f]{16}"
-                + "|cgrender-box-stop")), policies.keySet().toString());
-        BoxProfile.Grants reordered = new BoxProfile.Grants(List.of("arn:aws:s3:::c/team/ci/*",
-                "arn:aws:s3:::b/p/team/ci/*"), List.of("me@example.com"));
-        assertEquals(policies.keySet(), BoxProfile.policies(ns, reordered, "123456789012", "aws").keySet(),
+        BoxProfile.Grants grants = new BoxProfile.Grants(List.of("arn:aws:s3:::b/p/_team_ci_/*",
+                "arn:aws:s3:::c/_team_ci_/*"), List.of(new BoxProfile.Mail("me@example.com", "you@example.com")));
+        Map<String, String> policies = BoxProfile.policies(ns, grants, ACCOUNT, "aws");
+        assertEquals(4, policies.size(), "one policy per location, one per mail, one to stop: " + policies);
+        assertTrue(policies.keySet().stream().allMatch(name -> name.matches(
+                "cgrender-box-(store|mail|stop)-[0-9a-f]{16}")), policies.keySet().toString());
+        policies.forEach((name, document) -> assertTrue(BoxProfile.isNamedByContent(name, document), name));
+        List<IamPolicy> role = policies.values().stream().map(IamPolicy::parse).toList();
+
+        Map<String, List<String>> here = Map.of("s3:ResourceAccount", List.of(ACCOUNT));
+        assertTrue(allows(role, "s3:PutObject", "arn:aws:s3:::b/p/_team_ci_/cube/j-1/cube.stl", here));
+        assertTrue(allows(role, "s3:PutObject", "arn:aws:s3:::c/_team_ci_/cache/k.json", here));
+        assertFalse(allows(role, "s3:PutObject", "arn:aws:s3:::b/p/_team_/cube/j-1/cube.stl", here));
+        assertFalse(allows(role, "s3:PutObject", "arn:aws:s3:::b/p/_team_ci_/cube/j-1/cube.stl",
+                Map.of("s3:ResourceAccount", List.of("111111111111"))), "a bucket of that name of another account");
+        assertFalse(allows(role, "s3:GetObject", "arn:aws:s3:::b/p/_team_ci_/cube/j-1/cube.stl", here));
+        assertFalse(allows(role, "s3:DeleteObject", "arn:aws:s3:::b/p/_team_ci_/cube/j-1/cube.stl", here));
+
+        String identity = "arn:aws:ses:us-east-1:" + ACCOUNT + ":identity/me@example.com";
+        assertTrue(allows(role, "ses:SendEmail", identity, mail("me@example.com", "you@example.com")));
+        assertFalse(allows(role, "ses:SendEmail", identity, mail("me@example.com", "stranger@example.org")));
+        assertFalse(allows(role, "ses:SendEmail", identity, mail("me@example.com", "you@example.com",
+                "stranger@example.org")), "one more recipient");
+        assertFalse(allows(role, "ses:SendEmail", identity, mail("other@example.com", "you@example.com")));
+        assertFalse(allows(role, "ses:SendRawEmail", identity, mail("me@example.com", "you@example.com")),
+                "the box sends with SendEmail only");
+
+        String self = "arn:aws:ec2:us-east-1:" + ACCOUNT + ":instance/i-0aaaaaaaaaaaaaaaa";
+        String sibling = "arn:aws:ec2:us-east-1:" + ACCOUNT + ":instance/i-0bbbbbbbbbbbbbbbb";
+        assertTrue(allows(role, "ec2:StopInstances", self, stop(self, "i-0aaaaaaaaaaaaaaaa", "/team/ci/")));
+        assertFalse(allows(role, "ec2:StopInstances", sibling, stop(self, "i-0bbbbbbbbbbbbbbbb", "/team/ci/")),
+                "another box of the namespace");
+        assertFalse(allows(role, "ec2:StopInstances", self, Map.of("ec2:InstanceId", List.of("i-0aaaaaaaaaaaaaaaa"),
+                "aws:ResourceTag/cgrender:namespace", List.of("/team/ci/"))), "credentials used off the instance");
+        assertFalse(allows(role, "ec2:StopInstances", self, stop(self, "i-0aaaaaaaaaaaaaaaa", "/team/")));
+        assertFalse(allows(role, "ec2:TerminateInstances", self, stop(self, "i-0aaaaaaaaaaaaaaaa", "/team/ci/")));
+
+        BoxProfile.Grants reordered = new BoxProfile.Grants(List.of("arn:aws:s3:::c/_team_ci_/*",
+                "arn:aws:s3:::b/p/_team_ci_/*"), grants.mails());
+        assertEquals(policies.keySet(), BoxProfile.policies(ns, reordered, ACCOUNT, "aws").keySet(),
                 "a grant's policy is named by what it grants, whoever asks for it");
         Map<String, String> noMail = BoxProfile.policies(ns, new BoxProfile.Grants(List.of("arn:aws:s3:::b/*"),
-                List.of()), "123456789012", "aws");
+                List.of()), ACCOUNT, "aws");
         assertTrue(noMail.values().stream().noneMatch(p -> p.contains("ses:")), noMail.toString());
+        assertFalse(BoxProfile.isNamedByContent("cgrender-box-stop", policies.values().iterator().next()));
+    }
+
+    private static final String ACCOUNT = "123456789012";
+
+    private static boolean allows(List<IamPolicy> role, String action, String resource,
+                                  Map<String, List<String>> context) {
+        return role.stream().anyMatch(p -> p.allows(action, resource, context));
+    }
+
+    private static Map<String, List<String>> mail(String from, String... to) {
+        return Map.of("ses:FromAddress", List.of(from), "ses:Recipients", List.of(to));
+    }
+
+    private static Map<String, List<String>> stop(String source, String target, String namespaceTag) {
+        return Map.of("ec2:SourceInstanceARN", List.of(source), "ec2:InstanceId", List.of(target),
+                "aws:ResourceTag/cgrender:namespace", List.of(namespaceTag));
     }
 }
