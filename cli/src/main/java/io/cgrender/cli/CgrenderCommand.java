@@ -1,5 +1,6 @@
 package io.cgrender.cli;
 
+import io.cgrender.cli.commands.CancelCommand;
 import io.cgrender.cli.commands.CompletionCommand;
 import io.cgrender.cli.commands.CreateCommand;
 import io.cgrender.cli.commands.DeleteImageCommand;
@@ -71,6 +72,7 @@ public final class CgrenderCommand implements Runnable {
             JobsCommand.class,
             LogsCommand.class,
             FetchCommand.class,
+            CancelCommand.class,
             GcCommand.class,
             CompletionCommand.class);
 

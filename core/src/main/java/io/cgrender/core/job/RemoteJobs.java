@@ -257,6 +257,16 @@ public final class RemoteJobs {
                 + " && kill -TERM \"$pid\" 2>/dev/null; true", commandTimeout);
     }
 
+    /**
+     * The ids of the jobs running on the box now, from any client: those whose recorded process is alive (judged by
+     * its pid and start time, as {@link #status} judges it).
+     */
+    public List<String> running() {
+        String out = host.exec(JobProcess.SHELL_FUNCTION + "\nfor j in \"$HOME/" + JOBS_DIR + "\"/*/; do"
+                + " [ -f \"$j/pid\" ] && job_alive \"$j/pid\" && basename \"$j\"; done; true", commandTimeout).stdout();
+        return out.lines().map(String::strip).filter(l -> !l.isEmpty()).sorted().toList();
+    }
+
     /** A duration in seconds as {@code sleep} takes it, to the millisecond. */
     private static String seconds(Duration d) {
         return String.format(java.util.Locale.ROOT, "%d.%03d", d.toSeconds(), d.toMillisPart());

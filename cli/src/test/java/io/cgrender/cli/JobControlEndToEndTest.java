@@ -1,0 +1,55 @@
+package io.cgrender.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Jobs a user can control: cancel one, and a box running one is not terminated by accident. */
+class JobControlEndToEndTest {
+
+    @RegisterExtension
+    final Cli cli = new Cli();
+
+    private String startSleeper() {
+        Cli.Result started = cli.ok("run", "echo-box", "--detach", "--", "sleep", "300");
+        return started.out().strip();
+    }
+
+    @Test
+    void cancelEndsARunningJobAndLeavesItsBox() {
+        String job = startSleeper();
+        String box = cli.boxIds().get(0);
+
+        Cli.Result cancelled = cli.ok("cancel", job);
+
+        assertTrue(cancelled.err().contains("job " + job + " on " + box + " is cancelled"), cancelled.toString());
+        assertTrue(cli.ok("jobs").out().lines().anyMatch(l -> l.startsWith(job) && l.contains("cancelled")),
+                "the record says cancelled");
+        assertEquals(List.of(box), cli.boxIds(), "the box stays");
+        Cli.Result again = cli.ok("cancel", job);
+        assertTrue(again.err().contains("has ended already (cancelled); nothing to cancel"), again.toString());
+        Cli.Result unknown = cli.run("cancel", "j-20260101-000000-abcd");
+        assertEquals(2, unknown.code(), unknown.toString());
+    }
+
+    @Test
+    void aBoxRunningAJobIsTerminatedOnlyWithForce() {
+        String job = startSleeper();
+        String box = cli.boxIds().get(0);
+
+        Cli.Result refused = cli.run("terminate", box);
+
+        assertEquals(2, refused.code(), refused.toString());
+        List<String> lines = refused.err().lines().toList();
+        assertEquals("error: box " + box + " runs job " + job + "; terminating it ends it", lines.get(0));
+        assertEquals("fix: cgrender terminate " + box + " --force, or first: cgrender cancel " + job, lines.get(1));
+        assertEquals(List.of(box), cli.boxIds(), "nothing was terminated");
+
+        cli.ok("terminate", box, "--force");
+        assertEquals(List.of(), cli.boxIds());
+    }
+}
