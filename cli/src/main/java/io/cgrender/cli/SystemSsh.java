@@ -7,23 +7,32 @@ import io.cgrender.core.cloud.SshEndpoint;
 import io.cgrender.core.ssh.Shell;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The system OpenSSH client, for interactive sessions and rsync, held to the same strict policy as cgrender's own
  * client: the namespace key only, the pinned host key only ({@code StrictHostKeyChecking=yes} with the box id as
  * {@code HostKeyAlias} in cgrender's known_hosts), never prompting to add a key.
+ * <p>
+ * It reads no ssh configuration ({@code -F none}): neither {@code ~/.ssh/config} nor {@code /etc/ssh/ssh_config}, so
+ * no ForwardAgent, ControlMaster, ProxyCommand or KnownHostsCommand of the user's applies to a box; only the options
+ * below do. Paths are quoted for ssh's own word splitting and token expansion, so a path with a space or a '%' is one
+ * file, never two.
  */
 public final class SystemSsh {
 
-    private final Session session;
-    private final Machine machine;
+    private final Path identity;
+    private final Path knownHosts;
+    private final String alias;
     private final SshEndpoint endpoint;
 
-    private SystemSsh(Session session, Machine machine, SshEndpoint endpoint) {
-        this.session = session;
-        this.machine = machine;
+    SystemSsh(Path identity, Path knownHosts, String alias, SshEndpoint endpoint) {
+        this.identity = identity;
+        this.knownHosts = knownHosts;
+        this.alias = alias;
         this.endpoint = endpoint;
     }
 
@@ -37,21 +46,42 @@ public final class SystemSsh {
         if (!session.knownHosts().isPinned(machine.id())) {
             session.environment().connect(machine);
         }
-        return new SystemSsh(session, machine, session.cloud().accessFor(machine).endpoint());
+        return new SystemSsh(session.key().privateKeyFile(), session.knownHosts().file(), machine.id(),
+                session.cloud().accessFor(machine).endpoint());
     }
 
-    /** The options that make system ssh use the namespace key and the pinned host key. */
+    /** The options that make system ssh use the namespace key and the pinned host key, and nothing else. */
     public List<String> options() {
         return List.of(
-                "-i", session.key().privateKeyFile().toString(),
+                "-F", "none",
+                "-o", "IdentityFile=" + configPath(identity),
                 "-o", "IdentitiesOnly=yes",
                 "-o", "PasswordAuthentication=no",
                 "-o", "StrictHostKeyChecking=yes",
-                "-o", "UserKnownHostsFile=" + session.knownHosts().file(),
+                "-o", "UserKnownHostsFile=" + configPath(knownHosts),
                 "-o", "GlobalKnownHostsFile=/dev/null",
-                "-o", "HostKeyAlias=" + machine.id(),
+                "-o", "HostKeyAlias=" + alias,
                 "-o", "LogLevel=ERROR",
                 "-p", Integer.toString(endpoint.port()));
+    }
+
+    /**
+     * {@code path} as ssh reads one path from an option's value: '%' doubled (ssh expands {@code %h} and the like in
+     * paths), and in double quotes when it has anything but plainly safe characters (ssh splits a value at white
+     * space and takes quotes and backslashes as syntax). ssh expands {@code ${NAME}} with no way to escape it, so
+     * such a path is refused.
+     */
+    static String configPath(Path path) {
+        String text = path.toString();
+        if (text.contains("${")) {
+            throw new CgrenderException("cannot hand " + path + " to the system ssh, which would read '${' in it as an"
+                    + " environment variable; use a directory without '${' (XDG_CONFIG_HOME)");
+        }
+        String escaped = text.replace("%", "%%");
+        if (escaped.matches("[A-Za-z0-9_./@:+,%=-]+")) {
+            return escaped;
+        }
+        return "\"" + escaped.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     /** {@code user@host}, bracketing IPv6 literals for rsync. */
@@ -60,7 +90,7 @@ public final class SystemSsh {
         return endpoint.user() + "@" + host;
     }
 
-    /** The whole ssh command line, e.g. to show users how to connect by hand. */
+    /** The whole ssh command, as words. */
     public List<String> command() {
         List<String> cmd = new ArrayList<>();
         cmd.add("ssh");
@@ -69,12 +99,21 @@ public final class SystemSsh {
         return cmd;
     }
 
-    /** The value for {@code rsync -e}: the ssh command with each word quoted for rsync's own splitting. */
+    /** The ssh command as one shell command line, e.g. to show users how to connect by hand. */
+    public String commandLine() {
+        return Shell.join(command());
+    }
+
+    /**
+     * The value for {@code rsync -e}: the ssh command with each word quoted for rsync's own splitting, which knows
+     * single and double quotes but no backslash: inside single quotes, {@code ''} is one quote.
+     */
     public String rsyncShell() {
         List<String> words = new ArrayList<>();
         words.add("ssh");
         words.addAll(options());
-        return Shell.join(words);
+        return words.stream().map(w -> w.matches("[A-Za-z0-9_./@:+,%=-]+") ? w : "'" + w.replace("'", "''") + "'")
+                .collect(Collectors.joining(" "));
     }
 
     /** Runs {@code command} with the terminal attached and returns its exit code. */

@@ -70,6 +70,19 @@ class BadInputTest {
     }
 
     @Test
+    void aFileNameWithALineBreakIsNamedVisiblyInOneLine() throws IOException {
+        Path models = Files.createDirectories(cli.root().resolve("models"));
+        Path model = Files.writeString(models.resolve("bracket\nv2.scad"), "cube(1);");
+        assertRefused(cli.run("render", model.toString()),
+                "cannot upload \"" + models + "/bracket\\nv2.scad\": its name has a line break", "rename it");
+
+        Path work = Files.createDirectories(cli.root().resolve("work"));
+        Files.writeString(Files.createDirectories(work.resolve("old\nparts")).resolve("notes.txt"), "x");
+        assertRefused(cli.run("run", "echo-box", "--workdir", work.toString(), "--", "true"),
+                "cannot upload \"" + work + "/old\\nparts/notes.txt\"", "line break");
+    }
+
+    @Test
     void unknownBoxSaysHowToFindOne() {
         assertRefused(cli.run("ssh", "echo-box", "--", "true"), "no box 'echo-box'", "cgrender create echo-box");
         assertRefused(cli.run("terminate", "l-0123456789ab"), "no box 'l-0123456789ab'", "cgrender list");

@@ -40,9 +40,15 @@ public final class OsCommand {
      * {@link IllegalStateException}.
      */
     public static Result run(Duration timeout, List<String> command) {
+        return run(timeout, null, command);
+    }
+
+    /** As {@link #run(Duration, List)}, in the working directory {@code cwd} ({@code null}: this process's). */
+    public static Result run(Duration timeout, java.nio.file.Path cwd, List<String> command) {
         Process process;
         try {
-            process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(nullFile())).start();
+            process = new ProcessBuilder(command).directory(cwd == null ? null : cwd.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(nullFile())).start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + String.join(" ", command), e);
         }

@@ -39,7 +39,8 @@ public final class LogsCommand extends AbstractCommand {
         } catch (CgrenderException unreachable) {
             Path copy = session.jobRecords().logFile(record.id());
             boolean stored = !follow && record.location().isPresent() && record.cloud().equals(session.cloud().name())
-                    && session.cloud().delivery().map(d -> d.downloadLog(record, copy)).orElse(false);
+                    && session.cloud().delivery().map(d -> session.jobRecords().saveLog(record.id(),
+                    file -> d.downloadLog(record, file))).orElse(false);
             if (follow || !Files.exists(copy)) {
                 throw unreachable;
             }

@@ -34,7 +34,7 @@ public final class ShowCommand extends AbstractCommand {
         details.put("host_key_fingerprints", pinned.stream()
                 .map(k -> HostKeyFingerprint.ofPublicKeyLine(k).value()).toList());
         if (machine.state() == MachineState.RUNNING) {
-            details.put("ssh_command", String.join(" ", SystemSsh.to(session, machine).command()));
+            details.put("ssh_command", SystemSsh.to(session, machine).commandLine());
         }
         PrintWriter out = session.console().out();
         if (session.options().json()) {

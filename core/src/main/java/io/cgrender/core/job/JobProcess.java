@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Who a job's process is. run.sh records it in the job's {@value #PID_FILE} file as {@code PID START}: its pid and
@@ -19,36 +20,44 @@ public final class JobProcess {
 
     /**
      * A bash function, {@code job_alive FILE}: succeeds while the process recorded in {@code FILE} runs (it is not a
-     * zombie) and is the one recorded (same start time). A record without a start time, as older versions wrote,
-     * is judged by its pid alone.
+     * zombie) and is the one recorded (same start time). A record without both, or with anything but digits, names
+     * no job: a pid alone could be any process.
      */
     public static final String SHELL_FUNCTION = "job_alive() { local pid= start= s=; "
-            + "read -r pid start 2>/dev/null < \"$1\"; case \"$pid\" in ''|*[!0-9]*) return 1 ;; esac; "
+            + "read -r pid start 2>/dev/null < \"$1\"; case \"$pid:$start\" in :*|*:|*[!0-9:]*) return 1 ;; esac; "
             + "read -r s 2>/dev/null < \"/proc/$pid/stat\" || return 1; set -- ${s##*) }; "
-            + "case \"$1\" in Z|X) return 1 ;; esac; [ -z \"$start\" ] || [ \"${20}\" = \"$start\" ]; }";
+            + "case \"$1\" in Z|X) return 1 ;; esac; [ \"${20}\" = \"$start\" ]; }";
 
     private JobProcess() {
     }
 
     /** Whether the process recorded in {@code pidFile} (a job's pid file on this machine) runs. */
     public static boolean isAlive(Path pidFile) {
+        return liveProcess(pidFile).isPresent();
+    }
+
+    /**
+     * The pid of the process recorded in {@code pidFile}, if it runs and is the one recorded: the file holds a pid
+     * and the start time that process has. Anything else — a pid alone, {@code -1}, garbage, a pid now another
+     * process's — names no job.
+     */
+    public static OptionalLong liveProcess(Path pidFile) {
         String[] record;
         try {
             record = Files.readString(pidFile).strip().split("\\s+");
         } catch (IOException e) {
-            return false;
+            return OptionalLong.empty();
         }
-        long pid;
-        try {
-            pid = Long.parseLong(record[0]);
-        } catch (NumberFormatException e) {
-            return false;
+        if (record.length != 2 || !record[0].matches("[0-9]{1,18}") || !record[1].matches("[0-9]{1,20}")) {
+            return OptionalLong.empty();
         }
+        long pid = Long.parseLong(record[0]);
         Optional<String[]> stat = stat(pid);
-        if (stat.isEmpty() || stat.get().length < 20 || stat.get()[0].equals("Z") || stat.get()[0].equals("X")) {
-            return false;
+        if (stat.isEmpty() || stat.get().length < 20 || stat.get()[0].equals("Z") || stat.get()[0].equals("X")
+                || !stat.get()[19].equals(record[1])) {
+            return OptionalLong.empty();
         }
-        return record.length < 2 || stat.get()[19].equals(record[1]);
+        return OptionalLong.of(pid);
     }
 
     /** The start time of process {@code pid} as run.sh records it, if the process exists. */

@@ -10,16 +10,23 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * The jobs this client started, one directory each under {@code $XDG_STATE_HOME/cgrender/jobs/<id>/}: the record
- * ({@code job.properties}) and, once fetched, the job's log ({@code log}).
+ * ({@code job.properties}) and, once fetched, the job's log ({@code log}). They may name private models and carry
+ * their output, so this user alone may read them, whatever the umask: directories 0700, files 0600.
  */
 public final class JobRecords {
+
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
 
     private final Path dir;
 
@@ -31,7 +38,7 @@ public final class JobRecords {
     public void save(JobRecord record) {
         Path file = dir.resolve(record.id()).resolve("job.properties");
         try {
-            Files.createDirectories(file.getParent());
+            privateDirectory(record.id());
             Path tmp = Files.createTempFile(file.getParent(), "job", ".tmp");
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 record.toProperties().store(out, "cgrender job");
@@ -94,6 +101,41 @@ public final class JobRecords {
     /** Where the job's log is kept here once fetched. */
     public Path logFile(String id) {
         return dir.resolve(id).resolve("log");
+    }
+
+    /** Something that writes a job's log to the file it is given; false when there was no log to write. */
+    public interface LogDownload {
+        boolean writeTo(Path file) throws IOException;
+    }
+
+    /**
+     * Keeps the job's log here ({@link #logFile}): {@code download} writes it, however its writer sets modes, into
+     * the job's private directory, and the file is then made 0600.
+     *
+     * @return what {@code download} returned
+     */
+    public boolean saveLog(String id, LogDownload download) {
+        Path file = logFile(id);
+        try {
+            privateDirectory(id);
+            boolean written = download.writeTo(file);
+            if (Files.exists(file)) {
+                Files.setPosixFilePermissions(file, OWNER_ONLY_FILE);
+            }
+            return written;
+        } catch (IOException e) {
+            throw new CgrenderException("cannot keep the log of job " + id + " in " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The jobs directory and the job's own, created 0700, or made so if an earlier version left them open. */
+    private void privateDirectory(String id) throws IOException {
+        for (Path d : List.of(dir, dir.resolve(id))) {
+            Files.createDirectories(d, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIRECTORY));
+            if (!Files.getPosixFilePermissions(d).equals(OWNER_ONLY_DIRECTORY)) {
+                Files.setPosixFilePermissions(d, OWNER_ONLY_DIRECTORY);
+            }
+        }
     }
 
     private static JobRecord read(Path file) {

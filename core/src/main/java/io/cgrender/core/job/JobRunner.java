@@ -51,13 +51,14 @@ public final class JobRunner {
                     + box.role() + " -- make all");
         }
         workdir.ifPresent(JobRunner::requireDirectory);
+        Optional<List<SyncFile>> upload = workdir.map(dir -> files(dir.toAbsolutePath().normalize()));
         Machine machine = box.ensure(env, CreateOptions.defaults()).machine();
         RemoteHost host = env.connect(machine);
         String jobId = JobIds.next();
         RemoteJobs jobs = RemoteJobs.on(host, env.settings());
         String remoteDir = workdir.isPresent() ? RemoteJobs.inputsDir(jobId) : ".";
-        Map<String, String> pathMap = workdir.map(dir -> syncWorkdir(host, machine, jobs, jobId, dir))
-                .orElse(Map.of());
+        Map<String, String> pathMap = workdir.map(dir -> syncWorkdir(host, machine, jobs, jobId, dir,
+                upload.get())).orElse(Map.of());
         String title = String.join(" ", command);
         JobRecord record = new JobRecord(jobId, "run", env.cloud().name(), env.namespace().toString(), machine.id(),
                 box.role(), title.length() <= 60 ? title : title.substring(0, 57) + "...", Instant.now(),
@@ -82,13 +83,13 @@ public final class JobRunner {
      * command may write to its files, which other jobs must not see); returns the job's box path → the local one.
      */
     private Map<String, String> syncWorkdir(RemoteHost host, Machine machine, RemoteJobs jobs, String jobId,
-                                            Path given) {
+                                            Path given, List<SyncFile> files) {
         Path dir = given.toAbsolutePath().normalize();
         String cache = RemoteJobs.WORK_ROOT + "/" + FileHashes.sha256Hex(env.namespace() + "\n" + dir).substring(0, 16);
         String inputs = RemoteJobs.inputsDir(jobId);
         Map<String, String> pathMap = new HashMap<>();
         jobs.discardOnFailure(jobId, () -> {
-            SyncResult r = sync.sync(host, cache, files(dir), Optional.of(FileSync.Snapshot.copied(inputs,
+            SyncResult r = sync.sync(host, cache, files, Optional.of(FileSync.Snapshot.copied(inputs,
                     RemoteJobs.jobDir(jobId))),
                     env.settings().timeout("command"), env.console().progress());
             env.console().verbose("synced " + dir + " to " + machine.id() + ": " + r.describe());
@@ -102,7 +103,7 @@ public final class JobRunner {
         try (Stream<Path> walk = Files.walk(dir)) {
             return walk.filter(Files::isRegularFile)
                     .filter(p -> !dir.relativize(p).toString().startsWith(".git/"))
-                    .map(p -> new SyncFile(p, dir.relativize(p).toString().replace('\\', '/')))
+                    .map(p -> SyncFile.of(p, dir.relativize(p).toString().replace('\\', '/')))
                     .toList();
         } catch (IOException e) {
             throw new CgrenderException("cannot read " + dir + ": " + e.getMessage(), e);

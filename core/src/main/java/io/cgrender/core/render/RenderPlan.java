@@ -243,9 +243,9 @@ public final class RenderPlan {
         String key = FileHashes.sha256Hex(namespace + "\n" + model.toAbsolutePath()).substring(0, 16);
         List<SyncFile> files = new ArrayList<>();
         for (ScadFile f : deps.files()) {
-            files.add(new SyncFile(f.path(), f.uploadPath()));
+            files.add(SyncFile.of(f.path(), f.uploadPath()));
         }
-        parameterFile.ifPresent(p -> files.add(new SyncFile(p, PARAMS_FILE)));
+        parameterFile.ifPresent(p -> files.add(SyncFile.of(p, PARAMS_FILE)));
         return new ModelInputs(model, deps, key, files, parameterFile);
     }
 

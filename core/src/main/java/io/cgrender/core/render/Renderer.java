@@ -346,7 +346,10 @@ public final class Renderer {
         }
         Path localLog = records.logFile(record.id());
         if (record.location().isPresent()) {
-            host.download(RemoteJobs.jobDir(record.id()) + "/log", localLog);
+            records.saveLog(record.id(), file -> {
+                host.download(RemoteJobs.jobDir(record.id()) + "/log", file);
+                return true;
+            });
             Optional<DeliveredJob> delivered = deliveryOf(record).delivered(record);
             if (delivered.isPresent()) {
                 return fromDelivery(record.withStage(status.stage()), delivered.get(), alreadyWritten);
@@ -371,8 +374,7 @@ public final class Renderer {
         if (delivered.isEmpty()) {
             return Optional.empty();
         }
-        Path localLog = records.logFile(record.id());
-        deliveryOf(record).downloadLog(record, localLog);
+        records.saveLog(record.id(), file -> deliveryOf(record).downloadLog(record, file));
         JobStatus.Stage stage = delivered.get().exitCode() == 0 ? JobStatus.Stage.SUCCEEDED : JobStatus.Stage.FAILED;
         return Optional.of(fromDelivery(record.withStage(stage), delivered.get(), List.of()));
     }
@@ -432,7 +434,11 @@ public final class Renderer {
             o.cacheKey().ifPresent(k -> toStore.computeIfAbsent(k, x -> new LinkedHashMap<>())
                     .put(o.cacheName(), o.local()));
         }
-        host.downloadAll(downloads);
+        // One SFTP session for the outputs and, when it comes from the box, the log, kept private like every log.
+        records.saveLog(record.id(), file -> {
+            host.downloadAll(downloads);
+            return true;
+        });
         if (fileInStore) {
             toStore.forEach(store::put);
         }

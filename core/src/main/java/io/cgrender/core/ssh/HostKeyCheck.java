@@ -11,7 +11,8 @@ import java.util.stream.Collectors;
 /**
  * The host-key policy for one connection to one machine, free of any SSH library. A key pinned in known_hosts for the
  * alias must match exactly. With no pin, the presented key must have one of the fingerprints the cloud vouches for,
- * and is then pinned. Everything else is refused, with a message naming the alias, both fingerprints and the fix.
+ * and is then pinned. A key revoked in known_hosts ({@code @revoked}) is refused even if pinned or vouched for.
+ * Everything else is refused, with a message naming the alias, both fingerprints and the fix.
  * <p>
  * The cloud's fingerprints are asked for at most once, and only while no key is pinned.
  */
@@ -65,6 +66,9 @@ final class HostKeyCheck {
     HostKeyRejectedException check(PublicKey presented) {
         String presentedLine = KeyFiles.publicKeyLine(presented);
         HostKeyFingerprint presentedFingerprint = HostKeyFingerprint.ofPublicKeyLine(presentedLine);
+        if (knownHosts.isRevoked(alias, presentedLine)) {
+            return revoked(presentedLine, presentedFingerprint);
+        }
         List<String> pinned = knownHosts.keysFor(alias);
         if (!pinned.isEmpty()) {
             return pinned.contains(presentedLine) ? null : changed(presentedLine, presentedFingerprint, pinned);
@@ -94,6 +98,13 @@ final class HostKeyCheck {
                 + knownHosts.file() + ". Nothing was sent to it. If the box was really rebuilt, remove the old key with"
                 + " `ssh-keygen -R " + alias + " -f " + knownHosts.file() + "` and connect again; otherwise someone"
                 + " may be intercepting the connection.");
+    }
+
+    private HostKeyRejectedException revoked(String presentedLine, HostKeyFingerprint presented) {
+        return new HostKeyRejectedException("refusing the host key of " + alias + " (" + address + "): it presented "
+                + type(presentedLine) + " " + presented + ", which a @revoked line in " + knownHosts.file()
+                + " revokes. Nothing was sent to it. A revoked key is never used again; if the box really has no"
+                + " other key, terminate it and create a new one.");
     }
 
     private HostKeyRejectedException unvouched(String presentedLine, HostKeyFingerprint presented) {

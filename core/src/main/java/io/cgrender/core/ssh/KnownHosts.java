@@ -20,6 +20,10 @@ import java.util.Locale;
  * name. System OpenSSH reads the same file with {@code -o UserKnownHostsFile=FILE -o HostKeyAlias=ID
  * -o StrictHostKeyChecking=yes}. Writes are atomic and serialised across processes with a lock file; lines this
  * class did not write (comments, other hosts, hashed names) are kept as they are.
+ * <p>
+ * As in OpenSSH, a key on a {@code @revoked} line whose host patterns match the alias is refused whatever else the
+ * file or the cloud says ({@link #isRevoked}). {@code @cert-authority} lines are never trusted: cgrender pins host
+ * keys, it does not accept certificates.
  */
 public final class KnownHosts {
 
@@ -50,6 +54,27 @@ public final class KnownHosts {
 
     public boolean isPinned(String alias) {
         return !keysFor(alias).isEmpty();
+    }
+
+    /**
+     * Whether {@code keyLine} ({@code "ssh-ed25519 AAAA…"}) is on a {@code @revoked} line for {@code alias}: one whose
+     * host patterns ({@code *}, {@code ?}, {@code !negation}, hashed names) match it, as OpenSSH reads them.
+     */
+    public boolean isRevoked(String alias, String keyLine) {
+        String key = keyOf(keyLine);
+        for (String line : readLines()) {
+            String[] fields = line.trim().split("\\s+");
+            if (fields.length >= 4 && fields[0].equals("@revoked") && (fields[2] + " " + fields[3]).equals(key)
+                    && HostPatterns.match(fields[1], alias)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String keyOf(String keyLine) {
+        String[] fields = keyLine.trim().split("\\s+");
+        return fields.length < 2 ? keyLine.trim() : fields[0] + " " + fields[1];
     }
 
     /** Pins {@code key} for {@code alias}, replacing any key pinned before for that alias. */

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,47 @@ class JobRecordsTest {
         assertEquals(record.withDelivery("mailed", "2026-11-25T01:03:00Z"), read);
         assertEquals(Optional.of("s3://b/alice/cube/j/"), read.location());
         assertEquals("cube.stl", read.outputs().get(0).resultName());
+    }
+
+    @Test
+    void recordsAndLogsAreReadableByThisUserAloneWhateverTheUmask() throws Exception {
+        Path jobs = dir.resolve("jobs");
+        JobRecords records = new JobRecords(jobs);
+        JobRecord record = new JobRecord("j-20261125-010203-abcd", "render", "local", "/alice/", "l-0123456789ab",
+                "openscad-ubuntu-box", "secret/plans.scad", Instant.parse("2026-11-25T01:02:03Z"),
+                JobStatus.Stage.RUNNING, List.of(), Map.of(), Map.of());
+
+        records.save(record);
+        // Downloads (SFTP, S3) write their files with the umask's modes, as this one does.
+        boolean kept = records.saveLog(record.id(), file -> {
+            Files.writeString(file, "ECHO: the secret plans\n");
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+            return true;
+        });
+
+        assertTrue(kept);
+        assertEquals("rwx------", mode(jobs));
+        assertEquals("rwx------", mode(jobs.resolve(record.id())));
+        assertEquals("rw-------", mode(jobs.resolve(record.id()).resolve("job.properties")));
+        assertEquals("rw-------", mode(records.logFile(record.id())));
+        assertEquals("ECHO: the secret plans\n", Files.readString(records.logFile(record.id())));
+    }
+
+    @Test
+    void directoriesAnEarlierVersionLeftOpenAreClosedOnTheNextSave() throws Exception {
+        Path jobs = Files.createDirectories(dir.resolve("jobs/j-20261125-010203-abcd"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x"))).getParent();
+        Files.setPosixFilePermissions(jobs, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        new JobRecords(jobs).save(new JobRecord("j-20261125-010203-abcd", "run", "local", "/alice/", "l-1", "r",
+                "t", Instant.parse("2026-11-25T01:02:03Z"), JobStatus.Stage.RUNNING, List.of(), Map.of(), Map.of()));
+
+        assertEquals("rwx------", mode(jobs));
+        assertEquals("rwx------", mode(jobs.resolve("j-20261125-010203-abcd")));
+    }
+
+    private static String mode(Path path) throws java.io.IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
     }
 
     @Test

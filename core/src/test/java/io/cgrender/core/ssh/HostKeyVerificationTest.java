@@ -113,6 +113,62 @@ class HostKeyVerificationTest extends SshTestBase {
     }
 
     @Test
+    void aRevokedKeyIsRefusedEvenWhenPinnedAndOpenSshAgrees() throws Exception {
+        knownHosts.pin(ALIAS, KeyFiles.parsePublicKeyLine(sshd.hostKeyLine()));
+        append(knownHosts.file(), "@revoked * " + sshd.hostKeyLine() + " compromised");
+        Path marker = tmp.resolve("marker");
+
+        HostKeyRejectedException e = assertThrows(HostKeyRejectedException.class,
+                () -> connector.connect(target(ALIAS), TIMEOUT, Progress.NONE).exec("touch " + sh(marker), TIMEOUT));
+
+        assertMessageNames(e, ALIAS, hostKeyFingerprint.toString(), "@revoked", knownHosts.file().toString());
+        assertFalse(Files.exists(marker));
+        OsCommand.Result ssh = OsCommand.run(TOOL, "ssh", "-F", "none", "-o", "BatchMode=yes",
+                "-o", "UserKnownHostsFile=" + knownHosts.file(), "-o", "GlobalKnownHostsFile=/dev/null",
+                "-o", "HostKeyAlias=" + ALIAS, "-o", "StrictHostKeyChecking=yes", "-p", Integer.toString(sshd.port()),
+                "-l", sshd.user(), LocalSshd.HOST, "true");
+        assertTrue(ssh.stderr().contains("REVOKED"), "OpenSSH refuses it too: " + ssh);
+    }
+
+    @Test
+    void aKeyRevokedForTheAliasIsNeverPinnedFromTheCloud() throws Exception {
+        // The alias hashed by ssh-keygen, as in a known_hosts that hashes its names, then marked revoked.
+        Path hashed = tmp.resolve("hashed");
+        Files.writeString(hashed, ALIAS + " " + sshd.hostKeyLine() + "\n");
+        OsCommand.run(TOOL, "ssh-keygen", "-H", "-f", hashed.toString()).requireSuccess();
+        String hashedName = Files.readString(hashed).trim().split("\\s+")[0];
+        assertTrue(hashedName.startsWith("|1|"), hashedName);
+        for (String names : java.util.List.of(hashedName, "l-0a1b*,other", "?-0a1b2c")) {
+            Files.createDirectories(knownHosts.file().getParent());
+            Files.writeString(knownHosts.file(), "@revoked " + names + " " + sshd.hostKeyLine() + "\n");
+
+            HostKeyRejectedException e = assertThrows(HostKeyRejectedException.class, this::connect, names);
+
+            assertMessageNames(e, ALIAS, "@revoked");
+            assertFalse(knownHosts.isPinned(ALIAS), names);
+        }
+        for (String names : java.util.List.of("i-other", "l-*,!" + ALIAS)) {
+            Files.writeString(knownHosts.file(), "@revoked " + names + " " + sshd.hostKeyLine() + "\n");
+            assertEquals(0, connect().exec("true", TIMEOUT).exitCode(), "revoked for other hosts only: " + names);
+            connector.disconnect(ALIAS);
+            knownHosts.remove(ALIAS);
+        }
+    }
+
+    @Test
+    void aCertAuthorityLineIsNeverTrusted() throws Exception {
+        Files.createDirectories(knownHosts.file().getParent());
+        Files.writeString(knownHosts.file(), "@cert-authority * " + sshd.hostKeyLine() + "\n"
+                + "@cert-authority " + ALIAS + " " + sshd.hostKeyLine() + "\n");
+
+        HostKeyRejectedException e = assertThrows(HostKeyRejectedException.class,
+                () -> connector.connect(target(ALIAS, Set::of), TIMEOUT, Progress.NONE));
+
+        assertMessageNames(e, ALIAS, "vouched for none");
+        assertFalse(knownHosts.isPinned(ALIAS));
+    }
+
+    @Test
     void aPinOfAnotherKeyTypeIsAMismatchNotAnError() throws Exception {
         KeyPair rsa = KeyUtils.generateKeyPair("ssh-rsa", 2048);
         knownHosts.pin(ALIAS, rsa.getPublic());
@@ -184,6 +240,10 @@ class HostKeyVerificationTest extends SshTestBase {
     /** Successful logins sshd has logged so far. */
     private static int logins(LocalSshd server) {
         return server.log().split("Accepted publickey", -1).length - 1;
+    }
+
+    private static void append(Path file, String line) throws java.io.IOException {
+        Files.writeString(file, line + "\n", java.nio.file.StandardOpenOption.APPEND);
     }
 
     private static String read(Path file) {

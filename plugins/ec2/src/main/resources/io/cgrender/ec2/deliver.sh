@@ -17,6 +17,8 @@
 #   cache-INDEX.json   the entry's content; "@sha256:NAME@" in it stands for the SHA-256 of the output NAME
 #   manifest-head.json the manifest as cgrender knows it, without its closing brace
 #   working.txt        the working directories (below $HOME) to remove once everything is stored
+# The files holding links or URLs (env, files.tsv, cache.tsv, mail.txt) and the job's command.sh are removed when it
+# exits, stored or not.
 # mode=instance-profile stores with the AWS CLI and the instance profile's short-lived credentials (from the instance
 # metadata); mode=presigned stores with curl and URLs cgrender presigned, and leaves the mail to cgrender.
 # AWS_ENDPOINT_URL, if set, is where the AWS CLI sends its requests.
@@ -27,6 +29,9 @@ started="$3"
 d="$job/delivery"
 # shellcheck source=/dev/null
 . "$d/env"
+# The download links (valid for days) and upload URLs are for this run alone: however it ends, none of them stays on
+# the box, nor in an image made of it. The job's command.sh wrote them here, so it goes too.
+trap 'rm -f -- "$d/env" "$d/files.tsv" "$d/cache.tsv" "$d/mail.txt" "$job/command.sh"' EXIT
 ended="$(date -u +%s)"
 export AWS_RETRY_MODE="${AWS_RETRY_MODE:-standard}" AWS_MAX_ATTEMPTS="${AWS_MAX_ATTEMPTS:-3}" AWS_PAGER=""
 

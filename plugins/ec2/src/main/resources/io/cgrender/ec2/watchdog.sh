@@ -2,10 +2,14 @@
 # cgrender's box watchdog, installed from the instance's user data and run by systemd (cgrender-watchdog.service).
 # It ends the box, with no client needed:
 #   - when the max lifetime has passed (at @EXPIRES_AT_ISO@), whatever the box is doing;
-#   - when the box has been idle for @IDLE_SECONDS@s: no SSH session and no running job (a live process named by
-#     ~/.cgrender/jobs/*/pid of the login user, judged by its pid and start time, never by a reused pid);
+#   - when the box has been idle for @IDLE_SECONDS@s: no SSH session of the login user and no running job (a live
+#     process named by ~/.cgrender/jobs/*/pid of the login user, judged by its pid and start time, never by a reused
+#     pid or a pid alone). A session counts once it has logged in: after authentication sshd serves a connection in
+#     a process of its own running as the user (named sshd, or sshd-session since OpenSSH 9.8); before it, only as
+#     root or as sshd's unprivileged user. So a connection that never logs in does not hold the box;
 #   - when the last job asked for it (~/.cgrender/after-job: stop or terminate), once no job runs and no SSH session
-#     is open, so the client can still fetch the results;
+#     is open, so the client can still fetch the results. The file is the user's: it is read with the user's rights,
+#     never through a symbolic link, and at most 64 bytes of it;
 #   - when it has been an orphan for @ORPHAN_SECONDS@s: still launching, setting up or imaging (its cgrender:stage
 #     tag) while the lease of the cgrender that was creating it (its cgrender:lease tag, "<until> <holder>") has
 #     lapsed. It reads both tags from the instance metadata (cgrender launches its boxes with tags in the metadata);
@@ -22,7 +26,6 @@ idle_seconds="${CGRENDER_IDLE_SECONDS:-@IDLE_SECONDS@}"
 expires_at="${CGRENDER_EXPIRES_AT:-@EXPIRES_AT_EPOCH@}"
 orphan_seconds="${CGRENDER_ORPHAN_SECONDS:-@ORPHAN_SECONDS@}"
 login_user="${CGRENDER_LOGIN_USER:-@LOGIN_USER@}"
-ssh_port="${CGRENDER_SSH_PORT:-22}"
 state_dir="${CGRENDER_STATE_DIR:-/var/lib/cgrender}"
 shutdown_command="${CGRENDER_SHUTDOWN:-shutdown -h now}"
 interval="${CGRENDER_INTERVAL:-30}"
@@ -34,6 +37,11 @@ imds_endpoint="${AWS_EC2_METADATA_SERVICE_ENDPOINT:-http://169.254.169.254}"
 imds_endpoint="${imds_endpoint%/}"
 stopping_since=""
 orphan_since=""
+# What runs a command with the login user's rights: runuser as root (on a box); nothing as that user (in tests).
+as_login_user=""
+if [ "$(id -u)" = 0 ] && [ "$login_user" != root ]; then
+  as_login_user="runuser -u $login_user --"
+fi
 
 log() {
   echo "cgrender-watchdog: $*"
@@ -100,8 +108,34 @@ check_orphan() {
   fi
 }
 
+# The login user's SSH sessions: sshd processes running as the user (see above). A root login user is never counted,
+# as sshd's pre-authentication processes run as root too (cgrender's boxes log in as an unprivileged user).
 ssh_sessions() {
-  ss -Htn state established "( sport = :$ssh_port )" 2>/dev/null | wc -l
+  local uid n=0 f key value name
+  uid="$(id -u "$login_user" 2>/dev/null)" || uid=0
+  if [ "$uid" != 0 ]; then
+    for f in /proc/[0-9]*/status; do
+      name=""
+      while read -r key value _; do
+        case "$key" in
+          Name:) name="$value" ;;
+          Uid:) if [ "$value" = "$uid" ]; then case "$name" in sshd|sshd-session) n=$((n + 1)) ;; esac; fi; break ;;
+        esac
+      done 2>/dev/null < "$f"
+    done
+  fi
+  echo "$n"
+}
+
+# Sets request to the after-job request, read as the login user without following a symbolic link (dd's nofollow),
+# and uses it up.
+after_request() {
+  if ! request="$(timeout 10 $as_login_user dd if="$after_file" iflag=nofollow bs=64 count=1 status=none \
+      2>/dev/null)"; then
+    request=""
+    log "refusing $after_file: not a file the login user can read (a symbolic link?)"
+  fi
+  timeout 10 $as_login_user rm -f -- "$after_file"
 }
 
 @JOB_ALIVE_FUNCTION@
@@ -134,13 +168,13 @@ orphan_since=""
   fi
   sessions="$(ssh_sessions)"
   jobs="$(running_jobs)"
-  if [ "$sessions" -eq 0 ] && [ "$jobs" -eq 0 ] && [ -f "$after_file" ]; then
-    request="$(cat "$after_file" 2>/dev/null)"
-    rm -f "$after_file"
+  if [ "$sessions" -eq 0 ] && [ "$jobs" -eq 0 ] && { [ -e "$after_file" ] || [ -L "$after_file" ]; }; then
+    after_request
     case "$request" in
       terminate) end_box "the last job asked to terminate the box" ;;
       stop) stop_box; return 0 ;;
-      *) log "ignoring the unknown after-job request '$request'" ;;
+      '') ;;
+      *) log "ignoring the unknown after-job request $(printf '%q' "$request")" ;;
     esac
   fi
   if [ "$sessions" -gt 0 ] || [ "$jobs" -gt 0 ]; then

@@ -112,6 +112,7 @@ class DeliverScriptTest {
         assertFalse(Files.exists(home.resolve(".cgrender/jobs/" + JOB + "/in")), "the job's inputs removed");
         assertTrue(Files.readString(home.resolve(".cgrender/jobs/" + JOB + "/detail"))
                 .startsWith("detail=results stored in s3://b/" + PREFIX + "; mail: sent"));
+        assertNoLinkLeftOnTheBox();
     }
 
     @Test
@@ -134,6 +135,21 @@ class DeliverScriptTest {
         assertTrue(Files.exists(home.resolve(".cgrender/jobs/" + JOB + "/out/t0.stl")));
         assertTrue(Files.exists(home.resolve(".cgrender/jobs/" + JOB + "/in/abc/src/cube.scad")));
         assertFalse(Files.exists(s3.resolve("b")), "nothing stored");
+        assertNoLinkLeftOnTheBox();
+    }
+
+    /** The mailed download links (and any upload URL) are gone from the box once the delivery ran. */
+    private void assertNoLinkLeftOnTheBox() throws IOException {
+        try (var files = Files.walk(home)) {
+            List<Path> holding = files.filter(Files::isRegularFile).filter(f -> {
+                try {
+                    return Files.readString(f).contains("https://link/");
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).toList();
+            assertEquals(List.of(), holding, "files on the box still holding a download link");
+        }
     }
 
     @Test
@@ -170,7 +186,8 @@ class DeliverScriptTest {
         Path job = home.resolve(".cgrender/jobs/" + JOB);
         try {
             Files.writeString(job.resolve("log"), "");
-            Path script = Files.writeString(dir.resolve("command.sh"), script(command));
+            // where run.sh keeps it
+            Path script = Files.writeString(job.resolve("command.sh"), script(command));
             // as run.sh runs it: output appended to the job's log
             argv.addAll(List.of("/bin/bash", "-c", "bash " + script + " >> " + job.resolve("log") + " 2>&1"));
         } catch (IOException e) {

@@ -4,14 +4,19 @@ import io.cgrender.core.box.MachineSpec;
 import io.cgrender.core.cloud.LaunchSpec;
 import io.cgrender.core.job.JobProcess;
 import io.cgrender.core.ns.Namespace;
+import io.cgrender.testkit.LocalSshd;
 import io.cgrender.testkit.OsCommand;
+import io.cgrender.testkit.Requirement;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -82,7 +87,7 @@ class WatchdogTest {
         Process job = new ProcessBuilder("sleep", "30").start();
         try {
             Path jobDir = Files.createDirectories(home.resolve(".cgrender/jobs/j-1"));
-            Files.writeString(jobDir.resolve("pid"), Long.toString(job.pid()));
+            Files.writeString(jobDir.resolve("pid"), record(job));
             run(Map.of("CGRENDER_IDLE_SECONDS", "120"));
             assertFalse(Files.exists(shutdown), "a running job keeps the box");
             long busy = Long.parseLong(Files.readString(state.resolve("last-busy")).strip());
@@ -122,20 +127,112 @@ class WatchdogTest {
     }
 
     @Test
-    void anOpenSshSessionKeepsTheBox() throws Exception {
-        io.cgrender.testkit.Requirement.require(OsCommand.run(Duration.ofSeconds(10), "sh", "-c",
-                "command -v ss").exitCode() == 0, "ss (iproute2) is not installed, and the watchdog counts sessions"
-                + " with it");
+    void aPidFileNamingNoJobDoesNotKeepTheBox() throws Exception {
         Files.createDirectories(state);
-        Files.writeString(state.resolve("last-busy"), Long.toString(Instant.now().getEpochSecond() - 600));
-        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1,
-                java.net.InetAddress.getLoopbackAddress());
-             java.net.Socket client = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(),
-                     server.getLocalPort());
-             java.net.Socket accepted = server.accept()) {
-            run(Map.of("CGRENDER_IDLE_SECONDS", "120", "CGRENDER_SSH_PORT", Integer.toString(server.getLocalPort())));
-            assertFalse(Files.exists(shutdown), "an established connection to the SSH port is a session");
+        Process stranger = new ProcessBuilder("sleep", "30").start();
+        try {
+            for (String record : List.of("-1", "garbage", "1", Long.toString(stranger.pid()),
+                    stranger.pid() + " " + JobProcess.startTime(stranger.pid()).orElseThrow() + " extra", "")) {
+                Files.writeString(state.resolve("last-busy"), Long.toString(Instant.now().getEpochSecond() - 600));
+                Path jobDir = Files.createDirectories(home.resolve(".cgrender/jobs/j-5"));
+                Files.writeString(jobDir.resolve("pid"), record + "\n");
+                Files.deleteIfExists(shutdown);
+                String log = run(Map.of("CGRENDER_IDLE_SECONDS", "120"));
+                assertTrue(Files.exists(shutdown), "a pid file holding '" + record + "' is no running job: " + log);
+            }
+        } finally {
+            stranger.destroy();
+            stranger.waitFor();
         }
+    }
+
+    @Test
+    void onlyALoggedInSshSessionKeepsTheBox() throws Exception {
+        Requirement.require("root".equals(System.getProperty("user.name")), "sshd for another user needs root");
+        Requirement.require(OsCommand.run(Duration.ofSeconds(10), "id", "-u", "nobody").exitCode() == 0,
+                "there is no user 'nobody' to log in as");
+        Files.createDirectories(state);
+        // Keys where 'nobody' may read them: sshd reads authorized_keys with the user's rights.
+        Path keys = Files.createTempDirectory("cgrender-watchdog-keys",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        try {
+            Path key = keys.resolve("id_ed25519");
+            OsCommand.run(Duration.ofSeconds(20), "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString())
+                    .requireSuccess();
+            Path authorized = Files.copy(keys.resolve("id_ed25519.pub"), keys.resolve("authorized_keys"));
+            Files.setPosixFilePermissions(authorized, PosixFilePermissions.fromString("rw-r--r--"));
+            try (LocalSshd sshd = LocalSshd.startFor("nobody", authorized.toString())) {
+                Map<String, String> asNobody = Map.of("CGRENDER_IDLE_SECONDS", "120", "CGRENDER_LOGIN_USER", "nobody");
+                try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), sshd.port())) {
+                    socket.setSoTimeout(5000);
+                    assertTrue(new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream()))
+                            .readLine().startsWith("SSH-2.0-"), "sshd answered");
+                    idleFor(600);
+                    String log = run(asNobody);
+                    assertTrue(Files.exists(shutdown), "a connection that never logged in is no session: " + log);
+                }
+
+                Files.delete(shutdown);
+                Process session = new ProcessBuilder("ssh", "-N", "-F", "none", "-i", key.toString(),
+                        "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+                        "-o", "UserKnownHostsFile=/dev/null", "-p", Integer.toString(sshd.port()),
+                        "nobody@" + LocalSshd.HOST).redirectErrorStream(true).start();
+                try {
+                    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+                    while (!sshd.log().contains("Accepted publickey for nobody")) {
+                        assertTrue(session.isAlive() && System.nanoTime() < deadline,
+                                "ssh -N logged in: " + sshd.log());
+                        Thread.sleep(50);
+                    }
+                    idleFor(600);
+                    run(asNobody);
+                    assertFalse(Files.exists(shutdown), "a logged-in session keeps the box");
+                } finally {
+                    session.destroy();
+                    session.waitFor();
+                }
+            }
+        } finally {
+            OsCommand.run(Duration.ofSeconds(10), "rm", "-rf", keys.toString());
+        }
+    }
+
+    @Test
+    void theAfterJobFileIsNeverReadThroughALinkNorWithRootsRights() throws Exception {
+        Path secret = Files.writeString(dir.resolve("secret"), "TOPSECRET\n");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        Files.createDirectories(home.resolve(".cgrender"));
+        Path request = home.resolve(".cgrender/after-job");
+        Files.createSymbolicLink(request, secret);
+
+        String log = run(Map.of());
+
+        assertFalse(log.contains("TOPSECRET"), log);
+        assertTrue(log.contains("refusing " + request), log);
+        assertFalse(Files.exists(request, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the request is used up");
+        assertEquals("TOPSECRET\n", Files.readString(secret), "the link's target is left alone");
+        assertFalse(Files.exists(shutdown), log);
+
+        if ("root".equals(System.getProperty("user.name"))
+                && OsCommand.run(Duration.ofSeconds(10), "id", "-u", "nobody").exitCode() == 0) {
+            // A hard link to a root-only file (where the kernel allows one): read as the login user, it is unreadable.
+            Files.createLink(request, secret);
+            OsCommand.run(Duration.ofSeconds(10), "chmod", "0711", dir.toString(), home.toString()).requireSuccess();
+            OsCommand.run(Duration.ofSeconds(10), "chown", "nobody", home.resolve(".cgrender").toString())
+                    .requireSuccess();
+            String asNobody = run(Map.of("CGRENDER_LOGIN_USER", "nobody"));
+            assertFalse(asNobody.contains("TOPSECRET"), asNobody);
+            assertTrue(asNobody.contains("refusing " + request), asNobody);
+        }
+    }
+
+    private void idleFor(long seconds) throws IOException {
+        Files.writeString(state.resolve("last-busy"), Long.toString(Instant.now().getEpochSecond() - seconds));
+    }
+
+    /** A job's pid file for {@code process}, as run.sh writes it: pid and start time. */
+    private static String record(Process process) {
+        return process.pid() + " " + JobProcess.startTime(process.pid()).orElseThrow() + "\n";
     }
 
     @Test
@@ -143,7 +240,7 @@ class WatchdogTest {
         Process job = new ProcessBuilder("sleep", "30").start();
         try {
             Path jobDir = Files.createDirectories(home.resolve(".cgrender/jobs/j-2"));
-            Files.writeString(jobDir.resolve("pid"), Long.toString(job.pid()));
+            Files.writeString(jobDir.resolve("pid"), record(job));
             String log = run(Map.of("CGRENDER_EXPIRES_AT", Long.toString(Instant.now().getEpochSecond() - 1)));
             assertTrue(Files.exists(shutdown), log);
             assertTrue(log.contains("max lifetime reached"), log);
@@ -160,7 +257,7 @@ class WatchdogTest {
         Process job = new ProcessBuilder("sleep", "30").start();
         try {
             Path jobDir = Files.createDirectories(home.resolve(".cgrender/jobs/j-3"));
-            Files.writeString(jobDir.resolve("pid"), Long.toString(job.pid()));
+            Files.writeString(jobDir.resolve("pid"), record(job));
             run(Map.of());
             assertFalse(Files.exists(shutdown), "another job still runs");
             assertTrue(Files.exists(home.resolve(".cgrender/after-job")), "the request is kept for later");
@@ -203,7 +300,7 @@ class WatchdogTest {
         List<String> command = new ArrayList<>(List.of("env",
                 "CGRENDER_HOME=" + home,
                 "CGRENDER_STATE_DIR=" + state,
-                "CGRENDER_SSH_PORT=1",
+                "CGRENDER_LOGIN_USER=" + System.getProperty("user.name"),
                 "CGRENDER_SHUTDOWN=touch " + shutdown,
                 "CGRENDER_INSTANCE_ID=i-0123456789abcdef0",
                 "CGRENDER_REGION=eu-west-1"));

@@ -186,10 +186,7 @@ class LocalCloudTest {
     @Test
     void runningJobHoldsOffTheIdleWatchdog() throws Exception {
         Machine machine = boxes.launchRunning(SHORT_IDLE, LONG);
-        Process job = new ProcessBuilder("sleep", "300").start();
-        helpers.add(job);
-        Path jobDir = Files.createDirectories(boxes.box(machine.id()).jobsDir().resolve("job-1"));
-        Files.writeString(jobDir.resolve("pid"), job.pid() + "\n");
+        ProcessHandle job = startJobOnTheBox(machine, "job-1");
 
         Eventually.holdsFor(SHORT_IDLE.multipliedBy(2), "the box keeps running while its job runs",
                 () -> boxes.cloud.find(machine.id()).map(Machine::state).orElse(null) == MachineState.RUNNING);
@@ -197,6 +194,62 @@ class LocalCloudTest {
         job.destroy();
         Eventually.await(LocalBoxes.GONE, machine.id() + " terminates itself once the job ended",
                 () -> boxes.cloud.find(machine.id()).isEmpty());
+    }
+
+    @Test
+    void aPidFileNamingNoJobOfTheBoxDoesNotHoldOffTheIdleWatchdog() throws Exception {
+        Process stranger = new ProcessBuilder("sleep", "300").start();
+        helpers.add(stranger);
+        String strangerStart = JobProcess.startTime(stranger.pid()).orElseThrow();
+        Machine machine = boxes.launchRunning(SHORT_IDLE, LONG);
+        Path jobs = boxes.box(machine.id()).jobsDir();
+        Map<String, String> records = Map.of(
+                "minus-one", "-1\n",
+                "garbage", "not a pid\n",
+                "init-without-start-time", "1\n",
+                "stranger-without-start-time", stranger.pid() + "\n",
+                // a live process with its true start time, but not one the box started
+                "stranger", stranger.pid() + " " + strangerStart + "\n");
+        for (Map.Entry<String, String> record : records.entrySet()) {
+            Files.writeString(Files.createDirectories(jobs.resolve(record.getKey())).resolve(JobProcess.PID_FILE),
+                    record.getValue());
+        }
+
+        Eventually.await(LocalBoxes.GONE, machine.id() + " terminates itself when idle: no job runs on it",
+                () -> boxes.cloud.find(machine.id()).isEmpty());
+        assertTrue(stranger.isAlive(), "the process named by a pid file is left alone");
+    }
+
+    @Test
+    void aConnectionThatNeverLogsInDoesNotHoldOffTheIdleWatchdog() throws Exception {
+        Machine machine = boxes.launchRunning(SHORT_IDLE, LONG);
+        int port = boxes.cloud.accessFor(machine).endpoint().port();
+        try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(5000);
+            String banner = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.US_ASCII)).readLine();
+            assertTrue(banner != null && banner.startsWith("SSH-2.0-"), "the box host answered: " + banner);
+
+            // Well within the server's authentication timeout (2 min): the connection stays open meanwhile.
+            Eventually.await(LocalBoxes.GONE, machine.id() + " terminates itself when idle: nobody logged in",
+                    () -> boxes.cloud.find(machine.id()).isEmpty());
+        }
+    }
+
+    /**
+     * A detached process started on the box through SSH, recording itself in {@code .cgrender/jobs/NAME/pid} as run.sh
+     * does (pid and start time).
+     */
+    private ProcessHandle startJobOnTheBox(Machine machine, String name) throws Exception {
+        String pidFile = ".cgrender/jobs/" + name + "/pid";
+        ExecResult started = boxes.ssh(machine, "mkdir -p .cgrender/jobs/" + name + " && "
+                + "{ setsid nohup sleep 300 > /dev/null 2>&1 < /dev/null & p=$!; read -r s < /proc/$p/stat; "
+                + "set -- ${s##*) }; echo \"$p ${20}\" > " + pidFile + "; }");
+        assertEquals(0, started.exitCode(), started.stderr());
+        long pid = Long.parseLong(Files.readString(boxes.box(machine.id()).home().resolve(pidFile)).split(" ")[0]);
+        ProcessHandle job = ProcessHandle.of(pid).orElseThrow();
+        assertTrue(JobProcess.isAlive(boxes.box(machine.id()).home().resolve(pidFile)), "recorded as run.sh does");
+        return job;
     }
 
     @Test

@@ -216,7 +216,7 @@ final class Standin {
                     .requireSuccess();
             List<String> command = new ArrayList<>(List.of("runuser", "-u", user, "--", "env", "-i",
                     "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home, "CGRENDER_HOME=" + home,
-                    "CGRENDER_STATE_DIR=" + state, "CGRENDER_SSH_PORT=" + sshd.port(), "CGRENDER_INTERVAL=1",
+                    "CGRENDER_STATE_DIR=" + state, "CGRENDER_LOGIN_USER=" + user, "CGRENDER_INTERVAL=1",
                     "CGRENDER_SHUTDOWN=touch " + power.resolve(HALT)));
             sessionEnv.forEach((k, v) -> command.add(k + "=" + v));
             command.addAll(List.of("bash", script.toString()));

@@ -40,9 +40,9 @@ import java.util.concurrent.TimeUnit;
  * the box's home, started detached by the local cloud with the box directory as its only argument.
  * <p>
  * It watches itself, with no client needed: it ends the box (marks it terminated, kills its processes, deletes its
- * directory) when it has been idle for the box's idle timeout — no SSH session and no running job — or when the
- * box's max lifetime has passed, whatever it is doing, or when it has been an orphan for its orphan timeout (left
- * launching, setting up or imaging by a creator that is gone). It exits at once if its directory disappears or the
+ * directory) when it has been idle for the box's idle timeout — no authenticated SSH session and no running job of
+ * its own — or when the box's max lifetime has passed, whatever it is doing, or when it has been an orphan for its
+ * orphan timeout (left launching, setting up or imaging by a creator that is gone). It exits at once if its directory disappears or the
  * state file hands the box to someone else. On SIGTERM (how the cloud stops a box) it closes the server, kills the box's
  * processes and exits, leaving the directory.
  */
@@ -226,7 +226,7 @@ public final class BoxHost {
                 exit(Ending.TERMINATED);
                 return;
             }
-            int sessions = server.getActiveSessions().size();
+            long sessions = authenticatedSessions();
             List<Path> jobs = runningJobs();
             if (sessions == 0 && jobs.isEmpty() && Files.exists(box.afterJobFile())) {
                 afterJob();
@@ -305,7 +305,19 @@ public final class BoxHost {
         }
     }
 
-    /** The running jobs: directories in {@code home/.cgrender/jobs/} whose pid file names their live process. */
+    /**
+     * The SSH sessions that count as use of the box: authenticated ones. A connection that never logs in (anybody on
+     * this machine can open one to the port) does not hold the box.
+     */
+    private long authenticatedSessions() {
+        return server.getActiveSessions().stream().filter(Session::isAuthenticated).count();
+    }
+
+    /**
+     * The running jobs: directories in {@code home/.cgrender/jobs/} whose pid file names, by pid and start time, a
+     * live process of this box (one its host started, or a descendant). A pid file naming any other process — or
+     * nothing, {@code -1}, garbage — is no job, so writing one does not hold the box.
+     */
     private List<Path> runningJobs() {
         List<Path> live = new ArrayList<>();
         if (!Files.isDirectory(box.jobsDir())) {
@@ -313,7 +325,8 @@ public final class BoxHost {
         }
         try (DirectoryStream<Path> jobs = Files.newDirectoryStream(box.jobsDir())) {
             for (Path job : jobs) {
-                if (JobProcess.isAlive(job.resolve(JobProcess.PID_FILE))) {
+                if (JobProcess.liveProcess(job.resolve(JobProcess.PID_FILE))
+                        .stream().anyMatch(pid -> BoxProcesses.isOf(pid, box.id()))) {
                     live.add(job);
                 }
             }

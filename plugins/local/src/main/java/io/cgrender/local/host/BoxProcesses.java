@@ -42,6 +42,11 @@ public final class BoxProcesses {
         return found;
     }
 
+    /** Whether process {@code pid} is one of {@code boxId}'s: started by its host, or by what the host started. */
+    public static boolean isOf(long pid, String boxId) {
+        return hasEntry(Path.of("/proc", Long.toString(pid), "environ"), BoxDir.BOX_ENV + "=" + boxId);
+    }
+
     /**
      * Ends every process of {@code boxId}: SIGTERM, then SIGKILL for those still alive after {@code grace}.
      *
