@@ -15,7 +15,8 @@ import java.util.Set;
 
 /**
  * The host keys EC2 vouches for: a key the user pinned in {@code cgrender.ec2.host-keys} if there is one, otherwise
- * the fingerprints cloud-init printed on the instance's console, polled until they appear. Never "whatever the server
+ * the fingerprints printed on the instance's console (by cloud-init on its first boot, by the box's boot script at
+ * every boot), polled until they appear. Never "whatever the server
  * presents": with neither within the timeout, it fails and says how to pin a key.
  */
 final class ConsoleHostKeySource implements HostKeySource {
@@ -38,7 +39,7 @@ final class ConsoleHostKeySource implements HostKeySource {
         }
         String id = machine.id();
         String stage = "waiting for the SSH host key fingerprints of " + id + " on its console (cloud-init prints"
-                + " them once sshd is set up)";
+                + " them on the first boot, the box's boot script at every boot)";
         try {
             return Wait.until(stage, timeout, settings.pollInterval(), progress, () -> {
                 String console = aws.call("reading the console output of " + id,
