@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigSyntax;
 import io.cgrender.core.job.JobProcess;
 import io.cgrender.ec2.testkit.Ec2TestKit;
 import io.cgrender.ec2.testkit.Standins;
+import io.cgrender.testkit.AwsProxy;
 import io.cgrender.testkit.MotoServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -238,6 +239,32 @@ class Ec2ResultsEndToEndTest {
         assertEquals("slow.stl\n", fetch.out(), fetch.toString());
         assertArrayEquals(object(bucket, prefix + "slow.stl"), Files.readAllBytes(project.resolve("slow.stl")));
         assertEquals("running", instance(id).state().nameAsString(), "--after keep");
+    }
+
+    @Test
+    void theBoxWaitsForItsCredentialsAndOutlastsThrottlingSoItsResultsLandAndTheMailGoesOut() throws Exception {
+        try (AwsProxy proxy = AwsProxy.to(moto.endpoint())) {
+            writeConfig("cgrender.box.idle-timeout = 20m\ncgrender.aws.endpoint = \"" + proxy.endpoint() + "\"\n");
+            // the box's credentials are refused for 3 s after it got them (S3 is their first user), and SES throttles
+            // 3 calls in a row, one more than the AWS CLI tries by itself
+            proxy.faults().slowIam(Duration.ofSeconds(3)).throttleNext("SendEmail", 3);
+            Cli.Result render = cli.ok("render", "tiny/cube.scad", "--email", ME, "--after", "terminate");
+            assertTrue(Files.readString(project.resolve("tiny/cube.stl")).startsWith("solid"), render.toString());
+            Matcher where = LOCATION.matcher(render.err());
+            assertTrue(where.find(), render.toString());
+            String prefix = where.group(3);
+            assertEquals(List.of(prefix + "cube.stl", prefix + "manifest.json", prefix + "render.log"),
+                    Ec2TestKit.keys(s3, where.group(2), prefix), "stored in S3, not taken from the box");
+            assertFalse(render.err().contains("taking the results from the box"), render.toString());
+            String log = new String(object(where.group(2), prefix + "render.log"), StandardCharsets.UTF_8);
+            assertTrue(log.contains("cgrender: waiting for the box's AWS credentials to become usable"
+                    + " (InvalidAccessKeyId: "), log);
+            assertTrue(log.contains("cgrender: AWS answered Throttling: Rate exceeded; try 2 of 4"), log);
+            assertEquals(1, Ec2TestKit.sentMail(moto).size(), "mailed once");
+            assertTrue(proxy.calls("PutObject").stream().anyMatch(c -> "InvalidAccessKeyId".equals(c.fault())),
+                    proxy.calls("PutObject").toString());
+            awaitState(onlyInstance().instanceId(), "terminated");
+        }
     }
 
     @Test

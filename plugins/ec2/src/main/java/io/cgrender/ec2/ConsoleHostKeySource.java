@@ -16,8 +16,9 @@ import java.util.Set;
 
 /**
  * The host keys EC2 vouches for: a key the user pinned in {@code cgrender.ec2.host-keys} if there is one, otherwise
- * the fingerprints cloud-init printed on the instance's console, polled until they appear (while EC2 does not know a
- * new instance yet, or throttles the polls, too). Never "whatever the server
+ * the fingerprints printed on the instance's console (by cloud-init on its first boot, by the box's boot script at
+ * every boot), polled until they appear (while EC2 does not know a new instance yet, or throttles the polls, too).
+ * Never "whatever the server
  * presents": with neither within the timeout, it fails and says how to pin a key.
  */
 final class ConsoleHostKeySource implements HostKeySource {
@@ -40,7 +41,7 @@ final class ConsoleHostKeySource implements HostKeySource {
         }
         String id = machine.id();
         String stage = "waiting for the SSH host key fingerprints of " + id + " on its console (cloud-init prints"
-                + " them once sshd is set up)";
+                + " them on the first boot, the box's boot script at every boot)";
         try {
             return AwsWait.until(stage, timeout, settings.pollInterval(), progress, () -> {
                 String console;

@@ -15,13 +15,15 @@ import java.util.Map;
 
 /**
  * The user data of a new box: a script cloud-init runs once on first boot, installing the on-box watchdog
- * ({@code watchdog.sh}, run by systemd on every boot) with the box's idle timeout, expiry and login user baked in.
- * EC2 limits user data to 16 KB; this is about 5.
+ * ({@code watchdog.sh}, run by systemd on every boot) with the box's idle timeout, expiry and login user baked in, and
+ * the boot script ({@code boot.sh}, run before it at every boot: host keys on the console, the watchdog armed from
+ * the instance's own user data). EC2 limits user data to 16 KB; this is about 8.
  */
 final class UserData {
 
     private static final String TEMPLATE = resource("user-data.sh");
     private static final String WATCHDOG = resource("watchdog.sh");
+    private static final String BOOT = resource("boot.sh");
 
     private UserData() {
     }
@@ -40,7 +42,9 @@ final class UserData {
         values.put("@ROLE@", shellWord(spec.role()));
         values.put("@NAMESPACE@", spec.namespace().toString());
         String watchdog = fill(WATCHDOG, values).stripTrailing();
+        String boot = fill(BOOT, values).stripTrailing();
         values.put("@WATCHDOG@", watchdog);
+        values.put("@BOOT@", boot);
         return fill(TEMPLATE, values);
     }
 
@@ -51,9 +55,18 @@ final class UserData {
 
     /** The watchdog as it is installed on a box, for tests that run it. */
     static String watchdog(LaunchSpec spec, Instant expiresAt) {
-        String script = script(spec, expiresAt);
-        int start = script.indexOf("<<'CGRENDER_WATCHDOG'\n") + "<<'CGRENDER_WATCHDOG'\n".length();
-        return script.substring(start, script.indexOf("\nCGRENDER_WATCHDOG\n", start)) + "\n";
+        return installed(script(spec, expiresAt), "CGRENDER_WATCHDOG");
+    }
+
+    /** The boot script as it is installed on a box, for tests that run it. */
+    static String boot(LaunchSpec spec, Instant expiresAt) {
+        return installed(script(spec, expiresAt), "CGRENDER_BOOT");
+    }
+
+    private static String installed(String script, String marker) {
+        String open = "<<'" + marker + "'\n";
+        int start = script.indexOf(open) + open.length();
+        return script.substring(start, script.indexOf("\n" + marker + "\n", start)) + "\n";
     }
 
     private static String fill(String template, Map<String, String> values) {

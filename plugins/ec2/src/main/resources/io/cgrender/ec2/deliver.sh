@@ -49,10 +49,62 @@ human() {
   else echo "$((s / 3600))h $((s % 3600 / 60))m"; fi
 }
 aws_cli() {
-  timeout 900 aws --region "$region" ${AWS_ENDPOINT_URL:+--endpoint-url "$AWS_ENDPOINT_URL"} \
+  retry timeout 900 aws --region "$region" ${AWS_ENDPOINT_URL:+--endpoint-url "$AWS_ENDPOINT_URL"} \
     --cli-connect-timeout 10 --cli-read-timeout 120 "$@"
 }
 last_line() { tr -s '\r\n' '\n\n' | grep -v '^[[:space:]]*$' | tail -n 1; }
+
+# Retries of the AWS CLI's calls (the CLI itself tries each call AWS_MAX_ATTEMPTS times). The credentials of the
+# instance profile cgrender gave the box are often refused for some seconds after it did (InvalidAccessKeyId,
+# InvalidClientTokenId, ExpiredToken), and its policy is not applied at once (AccessDenied): such a refusal is waited
+# out until credentials_wait seconds after the job started, and is final after that. Throttling, server errors and
+# dropped connections are retried up to retry_attempts times. The pause between tries starts at retry_pause seconds
+# and doubles, up to 30 s. Any other error (no such bucket, a rejected mail) is final at once.
+credentials_wait="${CGRENDER_CREDENTIALS_WAIT:-180}"
+retry_attempts="${CGRENDER_RETRY_ATTEMPTS:-4}"
+retry_pause="${CGRENDER_RETRY_PAUSE:-1}"
+exec 3>&1
+# error_kind OUTPUT: credentials, transient or final
+error_kind() {
+  case "$1" in
+    *InvalidAccessKeyId*|*InvalidClientTokenId*|*UnrecognizedClient*|*ExpiredToken*|*AccessDenied*|\
+    *"Unable to locate credentials"*) echo credentials ;;
+    *Throttl*|*SlowDown*|*RequestLimitExceeded*|*TooManyRequests*|*ServiceUnavailable*|*InternalError*|\
+    *RequestTimeout*|*"An error occurred (50"[0-4]")"*|*"Could not connect"*|*"Connection was closed"*|\
+    *"Read timeout"*|*"Connect timeout"*) echo transient ;;
+    *) echo final ;;
+  esac
+}
+# retry COMMAND…: COMMAND's output, once it succeeded or failed for good (its exit code then); progress to the log.
+retry() {
+  local out code kind attempt=1 pause="$retry_pause" why
+  while true; do
+    out="$("$@" 2>&1)"
+    code=$?
+    if [ "$code" -eq 0 ]; then
+      printf '%s\n' "$out"
+      return 0
+    fi
+    kind="$(error_kind "$out")"
+    why="$(printf '%s\n' "$out" | last_line)"
+    if [[ "$why" =~ An\ error\ occurred\ \(([^\)]*)\) ]]; then
+      why="${why##*operation: }"
+      why="${BASH_REMATCH[1]}: ${why##*): }"
+    fi
+    if [ "$kind" = credentials ] && [ "$(date -u +%s)" -lt $((started + credentials_wait)) ]; then
+      say "waiting for the box's AWS credentials to become usable (${why}); next try in ${pause}s, at most until" \
+        "$(iso $((started + credentials_wait)))" >&3
+    elif [ "$kind" = transient ] && [ "$attempt" -lt "$retry_attempts" ]; then
+      attempt=$((attempt + 1))
+      say "AWS answered ${why}; try $attempt of $retry_attempts in ${pause}s" >&3
+    else
+      printf '%s\n' "$out"
+      return "$code"
+    fi
+    sleep "$pause"
+    pause="$(awk -v p="$pause" 'BEGIN { p *= 2; print (p > 30 ? 30 : p) }')"
+  done
+}
 
 # store FILE KEY PUT_URL: FILE becomes s3://$bucket/KEY; prints why not on failure
 store() {

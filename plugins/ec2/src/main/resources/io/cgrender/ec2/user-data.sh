@@ -2,17 +2,39 @@
 # cgrender box "@ROLE@" of namespace @NAMESPACE@. cloud-init runs this once, as root, on the first boot.
 # It installs the box's watchdog (/usr/local/lib/cgrender/watchdog.sh, run by systemd on every boot), which ends
 # the box when it has been idle for @IDLE_SECONDS@s (no SSH session, no running job), when its max lifetime ends at
-# @EXPIRES_AT_ISO@, when it has been an orphan for @ORPHAN_SECONDS@s, or when the last job asked for it.
+# @EXPIRES_AT_ISO@, when it has been an orphan for @ORPHAN_SECONDS@s, or when the last job asked for it; and the
+# box's boot script (boot.sh, run by systemd at every boot before the watchdog), which prints the host keys on the
+# console and arms the watchdog from the instance's own user data. CGRENDER_ROOT stands for / in tests.
 set -eu
-install -d -m 0755 /usr/local/lib/cgrender /var/lib/cgrender
-cat > /usr/local/lib/cgrender/watchdog.sh <<'CGRENDER_WATCHDOG'
+root="${CGRENDER_ROOT:-}"
+install -d -m 0755 "$root/usr/local/lib/cgrender" "$root/var/lib/cgrender" "$root/etc/systemd/system"
+cat > "$root/usr/local/lib/cgrender/watchdog.sh" <<'CGRENDER_WATCHDOG'
 @WATCHDOG@
 CGRENDER_WATCHDOG
-chmod 0755 /usr/local/lib/cgrender/watchdog.sh
-cat > /etc/systemd/system/cgrender-watchdog.service <<'CGRENDER_UNIT'
+chmod 0755 "$root/usr/local/lib/cgrender/watchdog.sh"
+cat > "$root/usr/local/lib/cgrender/boot.sh" <<'CGRENDER_BOOT'
+@BOOT@
+CGRENDER_BOOT
+chmod 0755 "$root/usr/local/lib/cgrender/boot.sh"
+cat > "$root/etc/systemd/system/cgrender-boot.service" <<'CGRENDER_UNIT'
+[Unit]
+Description=cgrender box boot: host keys on the console, the watchdog armed from this instance's launch
+Wants=network-online.target
+After=network-online.target ssh.service
+Before=cgrender-watchdog.service
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/lib/cgrender/boot.sh
+TimeoutStartSec=120
+
+[Install]
+WantedBy=multi-user.target
+CGRENDER_UNIT
+cat > "$root/etc/systemd/system/cgrender-watchdog.service" <<'CGRENDER_UNIT'
 [Unit]
 Description=cgrender box watchdog: ends the box when it is idle or too old
-After=network-online.target ssh.service
+After=network-online.target ssh.service cgrender-boot.service
 
 [Service]
 ExecStart=/usr/local/lib/cgrender/watchdog.sh
@@ -22,5 +44,8 @@ RestartSec=10
 [Install]
 WantedBy=multi-user.target
 CGRENDER_UNIT
+"$root/usr/local/lib/cgrender/boot.sh" || true
 systemctl daemon-reload
-systemctl enable --now cgrender-watchdog.service
+systemctl enable cgrender-boot.service cgrender-watchdog.service
+# restart, not enable --now: on a box launched from an image the watchdog already runs, and must take these settings
+systemctl restart cgrender-watchdog.service

@@ -51,6 +51,10 @@ class DeliverScriptTest {
                   echo 'Could not connect to the endpoint URL: "http://127.0.0.1:9/b"' >&2
                   exit 255
                 fi
+                if [ -s "$FAKE_S3/answers" ]; then
+                  answer="$(head -n 1 "$FAKE_S3/answers")"; sed -i 1d "$FAKE_S3/answers"
+                  if [ "$answer" != ok ]; then echo "$answer" >&2; exit 254; fi
+                fi
                 while [ $# -gt 0 ]; do
                   case "$1" in
                     s3api) shift 2
@@ -153,6 +157,63 @@ class DeliverScriptTest {
     }
 
     @Test
+    void credentialsNotYetUsableAndThrottlingAreWaitedOut() throws IOException {
+        answers("upload failed: t0.stl to s3://b/k An error occurred (InvalidAccessKeyId) when calling the PutObject"
+                        + " operation: The AWS Access Key Id you provided does not exist in our records.",
+                "Unable to locate credentials. You can configure credentials by running \"aws configure\".",
+                "upload failed: t0.stl to s3://b/k An error occurred (SlowDown) when calling the PutObject operation"
+                        + " (reached max retries: 2): Please reduce your request rate.",
+                "ok", "ok", "ok",
+                "An error occurred (Throttling) when calling the SendEmail operation (reached max retries: 2): Rate"
+                        + " exceeded", "ok", "ok");
+        OsCommand.Result r = run("echo rendering; exit 0", Map.of());
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+        assertEquals("solid cube\nendsolid cube\n", Files.readString(s3.resolve("b/" + PREFIX + "cube.stl")));
+        assertTrue(Files.exists(s3.resolve("b/" + PREFIX + "manifest.json")));
+        assertTrue(Files.exists(s3.resolve("mail")), "mailed");
+        String log = Files.readString(s3.resolve("b/" + PREFIX + "render.log"));
+        assertTrue(log.contains("cgrender: waiting for the box's AWS credentials to become usable (InvalidAccessKeyId:"
+                + " The AWS Access Key Id you provided does not exist in our records.); next try in 0.01s, at most"
+                + " until "), log);
+        assertTrue(log.contains("cgrender: waiting for the box's AWS credentials to become usable (Unable to locate"
+                + " credentials."), log);
+        assertTrue(log.contains("cgrender: AWS answered SlowDown: Please reduce your request rate.; try 2 of 4 in"
+                + " 0.04s"), log);
+        assertTrue(log.contains("cgrender: AWS answered Throttling: Rate exceeded; try 2 of 4 in 0.01s"), log);
+        assertTrue(log.contains("cgrender: mailed me@example.com"), log);
+        assertEquals(9, Files.readAllLines(s3.resolve("calls")).stream().filter(c -> c.startsWith("--region")).count(),
+                "5 calls that worked, 4 that were tried again");
+    }
+
+    @Test
+    void aFinalErrorFailsAtOnceWithItsReason() throws IOException {
+        answers("upload failed: t0.stl to s3://b/k An error occurred (NoSuchBucket) when calling the PutObject"
+                + " operation: The specified bucket does not exist");
+        OsCommand.Result r = run("exit 0", Map.of());
+        assertEquals(1, r.exitCode());
+        String detail = Files.readString(home.resolve(".cgrender/jobs/" + JOB + "/detail"));
+        assertTrue(detail.startsWith("detail=could not store the results in s3://b/" + PREFIX + " (upload failed:"
+                + " t0.stl to s3://b/k An error occurred (NoSuchBucket) when calling the PutObject operation: The"
+                + " specified bucket does not exist)"), detail);
+        List<String> calls = Files.readAllLines(s3.resolve("calls"));
+        assertEquals(1, calls.stream().filter(c -> c.contains(" s3 cp ")).count(), "tried once: " + calls);
+    }
+
+    @Test
+    void refusedCredentialsAreFinalOnceTheWaitIsOverAndTransientErrorsOnceTheTriesAre() throws IOException {
+        answers("An error occurred (AccessDenied) when calling the PutObject operation: Access Denied");
+        OsCommand.Result r = run("exit 0", Map.of("CGRENDER_CREDENTIALS_WAIT", "0"));
+        assertEquals(1, r.exitCode());
+        assertTrue(Files.readString(home.resolve(".cgrender/jobs/" + JOB + "/detail")).contains("(AccessDenied)"));
+        assertEquals(1, Files.readAllLines(s3.resolve("calls")).stream().filter(c -> c.contains(" s3 cp ")).count());
+
+        Files.delete(s3.resolve("calls"));
+        r = run("exit 0", Map.of("FAKE_FAIL", "1", "CGRENDER_RETRY_ATTEMPTS", "3"));
+        assertEquals(1, r.exitCode());
+        assertEquals(3, Files.readAllLines(s3.resolve("calls")).stream().filter(c -> c.contains(" s3 cp ")).count());
+    }
+
+    @Test
     void withoutAnAwsCliTheBoxCannotStoreAndSaysWhy() throws IOException {
         // A PATH with the tools of a minimal box and no AWS CLI (this machine may have one in /usr/bin).
         Files.delete(bin.resolve("aws"));
@@ -177,7 +238,7 @@ class DeliverScriptTest {
 
     private OsCommand.Result run(String command, Map<String, String> env) {
         List<String> argv = new java.util.ArrayList<>(List.of("env", "-i", "HOME=" + home, "FAKE_S3=" + s3,
-                "PATH=" + env.getOrDefault("PATH", bin + ":/usr/bin:/bin")));
+                "PATH=" + env.getOrDefault("PATH", bin + ":/usr/bin:/bin"), "CGRENDER_RETRY_PAUSE=0.01"));
         env.forEach((k, v) -> {
             if (!k.equals("PATH")) {
                 argv.add(k + "=" + v);
@@ -194,6 +255,11 @@ class DeliverScriptTest {
             throw new java.io.UncheckedIOException(e);
         }
         return OsCommand.run(Duration.ofSeconds(60), argv);
+    }
+
+    /** What the fake AWS CLI answers to its next calls, one a line: an error it prints, or {@code ok}. */
+    private void answers(String... lines) throws IOException {
+        Files.writeString(s3.resolve("answers"), String.join("\n", lines) + "\n");
     }
 
     private String script(String command) {

@@ -92,7 +92,8 @@ class Ec2CloudTest {
                 .attribute("instanceInitiatedShutdownBehavior")).instanceInitiatedShutdownBehavior().value());
         String userData = new String(Base64.getDecoder().decode(fx.ec2.describeInstanceAttribute(r -> r
                 .instanceId(machine.id()).attribute("userData")).userData().value()), StandardCharsets.UTF_8);
-        assertTrue(userData.contains("systemctl enable --now cgrender-watchdog.service"), userData);
+        assertTrue(userData.contains("systemctl restart cgrender-watchdog.service"), userData);
+        assertTrue(userData.contains("ExecStart=/usr/local/lib/cgrender/boot.sh"), "the boot script runs every boot");
         assertTrue(userData.contains("CGRENDER_IDLE_SECONDS:-1800"), "the idle timeout is baked in");
 
         Map<String, String> tags = tags(instance.tags());

@@ -67,7 +67,9 @@ class WatchdogTest {
         assertTrue(script.contains("jobs_dir=\"$home/.cgrender/jobs\""));
         assertTrue(script.contains("after_file=\"$home/.cgrender/after-job\""));
         assertTrue(script.contains("shutdown -h now"));
-        assertTrue(script.contains("systemctl enable --now cgrender-watchdog.service"));
+        assertTrue(script.contains("systemctl enable cgrender-boot.service cgrender-watchdog.service\n"
+                + "# restart, not enable --now"), script);
+        assertTrue(script.contains("systemctl restart cgrender-watchdog.service"));
         assertFalse(script.contains("@"), "every placeholder is filled: " + script.lines().filter(l -> l.contains("@"))
                 .toList());
         assertTrue(script.length() < 16 * 1024, "EC2 takes at most 16 KB of user data");

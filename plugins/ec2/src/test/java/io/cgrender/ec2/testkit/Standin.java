@@ -53,7 +53,9 @@ final class Standin {
     private final String consoleKeyLine;
     private final boolean silent;
     private final Map<String, String> sessionEnv;
-    private final Optional<String> watchdogScript;
+    private final Optional<String> userData;
+    /** The part of the instance's disk outside the home that cgrender's scripts write ({@link StandinBoot}). */
+    final Path root;
     private final AutoCloseable metadata;
     private Process watchdog;
     /** The address moto gave the instance when the stand-in last (re)started: a new one means it was restarted. */
@@ -61,11 +63,12 @@ final class Standin {
 
     private Standin(String instanceId, String user, Path dir, Path home, LocalSshd sshd, String hostName,
                     String consoleFingerprint, String consoleKeyLine, boolean silent, Map<String, String> sessionEnv,
-                    Optional<String> watchdogScript, AutoCloseable metadata) {
+                    Optional<String> userData, AutoCloseable metadata) {
         this.silent = silent;
         this.metadata = metadata;
         this.sessionEnv = Map.copyOf(sessionEnv);
-        this.watchdogScript = watchdogScript;
+        this.userData = userData;
+        this.root = dir.resolve("root");
         this.instanceId = instanceId;
         this.user = user;
         this.dir = dir;
@@ -77,19 +80,19 @@ final class Standin {
     }
 
     /**
-     * Creates the user and home, seeds the home from {@code seed} (an image's copy of another stand-in's home) and
-     * starts sshd.
+     * Creates the user and home, seeds the home and root directory from {@code seed} (an image's copy of another
+     * stand-in's disk), starts sshd and boots.
      *
      * @param authorizedKey the public key of the instance's key pair, if it has one
      * @param stranger      print another key's fingerprint on the console than sshd presents (an impostor)
      * @param silent        print no host keys on the console at all
      * @param sessionEnv    the environment of every session: where the AWS APIs and the instance metadata are
-     * @param watchdog      cgrender's watchdog, if the instance's user data installs it
+     * @param userData      cgrender's user data of the instance, if it has it: cloud-init runs it on the first boot
      * @param metadata      the instance's metadata service, closed with the stand-in
      */
     static Standin create(String instanceId, Path root, Optional<String> authorizedKey, Optional<Path> seed,
                           String privateIp, boolean stranger, boolean silent, Map<String, String> sessionEnv,
-                          Optional<String> watchdog, AutoCloseable metadata) {
+                          Optional<String> userData, AutoCloseable metadata) {
         String user = "cgr-" + instanceId.substring(2);
         Path dir = root.resolve(instanceId);
         Path home = dir.resolve("home");
@@ -101,7 +104,8 @@ final class Standin {
             // The home exists before the user does: a user whose home is missing counts as stale (Standins).
             Files.createDirectory(home);
             if (seed.isPresent()) {
-                OsCommand.run(TOOL_TIMEOUT, "cp", "-a", seed.get() + "/.", home.toString()).requireSuccess();
+                OsCommand.run(TOOL_TIMEOUT, "cp", "-a", seed.get() + "/home/.", home.toString()).requireSuccess();
+                OsCommand.run(TOOL_TIMEOUT, "cp", "-a", seed.get() + "/root", dir.toString()).requireSuccess();
                 Files.deleteIfExists(home.resolve(".ssh/authorized_keys"));
             }
             LocalUser.create(user, home, COMMENT + instanceId);
@@ -130,8 +134,8 @@ final class Standin {
                 fingerprint = sshd.hostKeyFingerprint();
             }
             Standin standin = new Standin(instanceId, user, dir, home, sshd, hostName, fingerprint, keyLine, silent,
-                    sessionEnv, watchdog, metadata);
-            standin.booted();
+                    sessionEnv, userData, metadata);
+            standin.booted(true);
             return standin;
         } catch (IOException | RuntimeException e) {
             RuntimeException failure = e instanceof RuntimeException r ? r
@@ -185,18 +189,56 @@ final class Standin {
         LocalUser.endProcesses(user);
         endWatchdog();
         sshd.restartOnNewPort();
-        booted();
+        booted(false);
     }
 
-    /** What a boot does: the address is known (for test JVMs that attach), the watchdog runs. */
-    private void booted() {
+    /**
+     * What a boot does: the address is known (for test JVMs that attach), the console starts anew (on the first boot
+     * with what cloud-init prints, the host keys it made among it), and what the box installed runs
+     * ({@link StandinBoot}): its boot script may add to the console, its watchdog starts.
+     */
+    private void booted(boolean first) {
         try {
             Files.writeString(dir.resolve(ENDPOINT_FILE), "127.0.0.1 " + sshd.port() + " " + user + "\n");
-            Files.writeString(dir.resolve(CONSOLE_FILE), console());
+            Files.writeString(dir.resolve(CONSOLE_FILE), first ? cloudInitConsole() : kernelConsole());
+            if (first) {
+                // cloud-init makes the instance's host keys on its first boot; they stay on its disk
+                Path keys = Files.createDirectories(root.resolve("etc/ssh"));
+                Files.writeString(keys.resolve("ssh_host_ed25519_key.pub"), consoleKeyLine + " root@" + hostName
+                        + "\n");
+            }
+            Path state = Files.createDirectories(root.resolve("var/lib/cgrender"));
+            Path power = Files.createDirectories(dir.resolve("power"));
+            OsCommand.run(TOOL_TIMEOUT, "chown", user + ":" + user, state.toString(), power.toString(),
+                    dir.resolve(CONSOLE_FILE).toString()).requireSuccess();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot describe the stand-in of " + instanceId, e);
         }
-        startWatchdog();
+        Map<String, String> env = new java.util.LinkedHashMap<>(sessionEnv);
+        env.put("CGRENDER_CONSOLE", dir.resolve(CONSOLE_FILE).toString());
+        env.put("CGRENDER_HOME", home.toString());
+        new StandinBoot(user, root, dir.resolve("bin"), dir.resolve("watchdog.log"), env)
+                .boot(first, silent ? Optional.empty() : userData, new StandinBoot.Watchdog() {
+                    @Override
+                    public boolean checkOnce(Path script) {
+                        return runWatchdog(script, true);
+                    }
+
+                    @Override
+                    public void start(Path script) {
+                        runWatchdog(script, false);
+                    }
+
+                    @Override
+                    public void stop() {
+                        endWatchdog();
+                    }
+
+                    @Override
+                    public boolean running() {
+                        return watchdog != null && watchdog.isAlive();
+                    }
+                });
     }
 
     /** The file (in the stand-in's directory) holding "host port user", for JVMs that attach. */
@@ -204,28 +246,42 @@ final class Standin {
     /** The file (in the stand-in's directory) holding the console output, for JVMs that attach. */
     static final String CONSOLE_FILE = "console.txt";
 
-    private void startWatchdog() {
-        if (watchdogScript.isEmpty()) {
-            return;
+    /**
+     * Runs the watchdog {@code script} as the stand-in's user, checking every second, with its sessions counted at
+     * the stand-in's sshd and its shutdown turned into a power-off request: once ({@code --once}, returning whether it
+     * asked to power off) or in the background.
+     */
+    private boolean runWatchdog(Path script, boolean once) {
+        if (!Files.exists(script)) {
+            return false;
+        }
+        List<String> command = new ArrayList<>(List.of("runuser", "-u", user, "--", "env", "-i",
+                "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home, "CGRENDER_HOME=" + home,
+                "CGRENDER_STATE_DIR=" + root.resolve("var/lib/cgrender"), "CGRENDER_LOGIN_USER=" + user,
+                "CGRENDER_INTERVAL=1", "CGRENDER_SHUTDOWN=touch " + dir.resolve("power").resolve(HALT)));
+        sessionEnv.forEach((k, v) -> command.add(k + "=" + v));
+        command.addAll(List.of("bash", script.toString()));
+        if (once) {
+            command.add("--once");
         }
         try {
-            Path script = Files.writeString(dir.resolve("watchdog.sh"), watchdogScript.get());
-            Path state = Files.createDirectories(dir.resolve("watchdog-state"));
-            Path power = Files.createDirectories(dir.resolve("power"));
-            OsCommand.run(TOOL_TIMEOUT, "chown", user + ":" + user, state.toString(), power.toString())
-                    .requireSuccess();
-            List<String> command = new ArrayList<>(List.of("runuser", "-u", user, "--", "env", "-i",
-                    "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home, "CGRENDER_HOME=" + home,
-                    "CGRENDER_STATE_DIR=" + state, "CGRENDER_LOGIN_USER=" + user, "CGRENDER_INTERVAL=1",
-                    "CGRENDER_SHUTDOWN=touch " + power.resolve(HALT)));
-            sessionEnv.forEach((k, v) -> command.add(k + "=" + v));
-            command.addAll(List.of("bash", script.toString()));
-            watchdog = new ProcessBuilder(command).redirectErrorStream(true)
+            Process p = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("watchdog.log").toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .start();
+            if (!once) {
+                watchdog = p;
+                return false;
+            }
+            if (!p.waitFor(TOOL_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+            return Files.exists(dir.resolve("power").resolve(HALT));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the watchdog of " + instanceId, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the watchdog of " + instanceId + " checked", e);
         }
     }
 
@@ -266,22 +322,40 @@ final class Standin {
         return sessionEnv;
     }
 
-    /** A copy of the disk, for an image made of this instance. */
+    /** A copy of the disk (home and root directory), for an image made of this instance. */
     Path snapshot(Path into) {
-        OsCommand.run(TOOL_TIMEOUT, "cp", "-a", home.toString(), into.toString()).requireSuccess();
+        try {
+            Files.createDirectories(into);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        OsCommand.run(TOOL_TIMEOUT, "cp", "-a", home.toString(), into.resolve("home").toString()).requireSuccess();
+        if (Files.exists(root)) {
+            OsCommand.run(TOOL_TIMEOUT, "cp", "-a", root.toString(), into.resolve("root").toString())
+                    .requireSuccess();
+        }
         return into;
     }
 
-    /**
-     * What cloud-init prints on an Ubuntu instance's console, with this stand-in's host key (or the impostor's): the
-     * fingerprint block through syslog, the key block as it is.
-     */
+    /** What the instance's console shows now: what this boot printed. */
     String console() {
+        return read(dir.resolve(CONSOLE_FILE));
+    }
+
+    /** What the kernel prints on the console at every boot. */
+    private static String kernelConsole() {
+        return "[    0.000000] Linux version 6.8.0-1018-aws (buildd@lcy02-amd64-046) #19-Ubuntu SMP\r\n";
+    }
+
+    /**
+     * What cloud-init prints on an Ubuntu instance's console on its first boot, with this stand-in's host key (or the
+     * impostor's): the fingerprint block through syslog, the key block as it is.
+     */
+    private String cloudInitConsole() {
         String stamp = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("MMM d HH:mm:ss",
                 Locale.ROOT));
         String prefix = "<14>" + stamp + " cloud-init: ";
-        StringBuilder out = new StringBuilder();
-        out.append("[    0.000000] Linux version 6.8.0-1018-aws (buildd@lcy02-amd64-046) #19-Ubuntu SMP\n");
+        StringBuilder out = new StringBuilder(kernelConsole().replace("\r\n", "\n"));
         out.append("[    9.314159] cloud-init[612]: Cloud-init v. 24.1.3-0ubuntu3.3 running 'init' at ")
                 .append(stamp).append(". Up 9.21 seconds.\n");
         out.append("[   10.271828] cloud-init[612]: Generating public/private ed25519 key pair.\n");

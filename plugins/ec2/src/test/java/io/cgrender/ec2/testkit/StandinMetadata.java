@@ -21,12 +21,13 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 
 /**
- * The instance metadata service of one stand-in, as EC2 runs it for an instance (IMDSv2 only, as cgrender launches
- * its boxes): the instance's own id and region, and, only while moto shows an instance profile associated with the
+ * The instance metadata service of one stand-in, as EC2 runs it for an instance (IMDSv2 only, as cgrender launches its
+ * boxes): the instance's own id and region, and, only while moto shows an instance profile associated with the
  * instance, that profile's role under {@code iam/security-credentials/} with temporary credentials of it, which moto's
  * STS issues ({@code AssumeRole}, as EC2 does for the instance); and its tags under {@code tags/instance/} when it was
- * launched with tags in its metadata. moto's own metadata endpoint knows no instance and hands the same credentials
- * to anyone, so a box without an instance profile would have credentials it could not have on EC2.
+ * launched with tags in its metadata; and its user data at {@code latest/user-data}. moto's own metadata endpoint
+ * knows no instance and hands the same credentials to anyone, so a box without an instance profile would have
+ * credentials it could not have on EC2.
  */
 final class StandinMetadata implements AutoCloseable {
 
@@ -76,6 +77,11 @@ final class StandinMetadata implements AutoCloseable {
             }
             if (!token.equals(exchange.getRequestHeaders().getFirst("X-aws-ec2-metadata-token"))) {
                 reply(exchange, 401, ""); // IMDSv2 only
+                return;
+            }
+            if (path.equals("/latest/user-data")) {
+                Optional<String> userData = Standins.userData(ec2, instanceId);
+                reply(exchange, userData.isPresent() ? 200 : 404, userData.orElse(""));
                 return;
             }
             String item = path.startsWith("/latest/meta-data/") ? path.substring("/latest/meta-data/".length()) : "";

@@ -158,6 +158,11 @@ public final class Standins {
         return Set.copyOf(INSTANCE.byInstance.keySet());
     }
 
+    /** The root directory of an instance's stand-in: the part of its disk outside the home cgrender writes. */
+    public static synchronized Optional<Path> root(String instanceId) {
+        return Optional.ofNullable(INSTANCE.byInstance.get(instanceId)).map(s -> s.root);
+    }
+
     /** The home directory (disk) of an instance's stand-in. */
     public static synchronized Optional<Path> home(String instanceId) {
         return Optional.ofNullable(INSTANCE.byInstance.get(instanceId)).map(s -> s.home);
@@ -335,8 +340,8 @@ public final class Standins {
         return env;
     }
 
-    /** cgrender's watchdog, as the instance's user data installs it, if it does. */
-    private static Optional<String> watchdog(Ec2Client ec2, String instanceId) {
+    /** The instance's user data, if it is cgrender's (it installs cgrender's watchdog). */
+    static Optional<String> userData(Ec2Client ec2, String instanceId) {
         String encoded;
         try {
             encoded = ec2.describeInstanceAttribute(r -> r.instanceId(instanceId).attribute("userData")).userData()
@@ -349,10 +354,7 @@ public final class Standins {
         }
         String userData = new String(java.util.Base64.getDecoder().decode(encoded),
                 java.nio.charset.StandardCharsets.UTF_8);
-        String open = "<<'CGRENDER_WATCHDOG'\n";
-        int start = userData.indexOf(open);
-        int end = start < 0 ? -1 : userData.indexOf("\nCGRENDER_WATCHDOG\n", start);
-        return end < 0 ? Optional.empty() : Optional.of(userData.substring(start + open.length(), end) + "\n");
+        return userData.contains("<<'CGRENDER_WATCHDOG'\n") ? Optional.of(userData) : Optional.empty();
     }
 
     /**
@@ -438,7 +440,7 @@ public final class Standins {
         try {
             standin = Standin.create(instance.instanceId(), root(), key, seed,
                     Optional.ofNullable(instance.privateIpAddress()).orElse("10.0.0.1"), stranger, silent,
-                    network(ec2, offline, metadata), watchdog(ec2, instance.instanceId()), metadata);
+                    network(ec2, offline, metadata), userData(ec2, instance.instanceId()), metadata);
         } catch (RuntimeException e) {
             metadata.close();
             throw e;
