@@ -113,8 +113,9 @@ store() {
     out="$(curl -sS --fail --connect-timeout 10 --max-time 900 -H "x-amz-expected-bucket-owner: $bucket_owner" \
       -T "$1" -o /dev/null "$3" 2>&1)" && return 0
   else
+    # retry prints the final error on standard output: keep both streams (put-object's JSON is ignored on success)
     out="$(aws_cli s3api put-object --bucket "$bucket" --key "$2" --body "$1" \
-      --expected-bucket-owner "$bucket_owner" 2>&1 > /dev/null)" && return 0
+      --expected-bucket-owner "$bucket_owner" 2>&1)" && return 0
   fi
   echo "${out:-exit $?}" | last_line
   return 1

@@ -196,7 +196,7 @@ class DeliverScriptTest {
                 + " t0.stl to s3://b/k An error occurred (NoSuchBucket) when calling the PutObject operation: The"
                 + " specified bucket does not exist)"), detail);
         List<String> calls = Files.readAllLines(s3.resolve("calls"));
-        assertEquals(1, calls.stream().filter(c -> c.contains(" s3 cp ")).count(), "tried once: " + calls);
+        assertEquals(1, calls.stream().filter(c -> c.contains(" s3api put-object ")).count(), "tried once: " + calls);
     }
 
     @Test
@@ -205,12 +205,12 @@ class DeliverScriptTest {
         OsCommand.Result r = run("exit 0", Map.of("CGRENDER_CREDENTIALS_WAIT", "0"));
         assertEquals(1, r.exitCode());
         assertTrue(Files.readString(home.resolve(".cgrender/jobs/" + JOB + "/detail")).contains("(AccessDenied)"));
-        assertEquals(1, Files.readAllLines(s3.resolve("calls")).stream().filter(c -> c.contains(" s3 cp ")).count());
+        assertEquals(1, Files.readAllLines(s3.resolve("calls")).stream().filter(c -> c.contains(" s3api put-object ")).count());
 
         Files.delete(s3.resolve("calls"));
         r = run("exit 0", Map.of("FAKE_FAIL", "1", "CGRENDER_RETRY_ATTEMPTS", "3"));
         assertEquals(1, r.exitCode());
-        assertEquals(3, Files.readAllLines(s3.resolve("calls")).stream().filter(c -> c.contains(" s3 cp ")).count());
+        assertEquals(3, Files.readAllLines(s3.resolve("calls")).stream().filter(c -> c.contains(" s3api put-object ")).count());
     }
 
     @Test
