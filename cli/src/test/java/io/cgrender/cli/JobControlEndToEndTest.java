@@ -37,6 +37,18 @@ class JobControlEndToEndTest {
     }
 
     @Test
+    void logsOfAJobThatPrintedNothingYetSaySo() {
+        String job = startSleeper();
+
+        Cli.Result logs = cli.ok("logs", job);
+
+        assertEquals("", logs.out(), logs.toString());
+        assertEquals("job " + job + " is still running and has printed nothing yet; follow it with: cgrender logs "
+                + job + " -f\n", logs.err());
+        cli.ok("cancel", job);
+    }
+
+    @Test
     void aBoxRunningAJobIsTerminatedOnlyWithForce() {
         String job = startSleeper();
         String box = cli.boxIds().get(0);

@@ -6,6 +6,7 @@ import io.cgrender.core.CgrenderException;
 import io.cgrender.core.job.JobFollower;
 import io.cgrender.core.job.JobLogWriter;
 import io.cgrender.core.job.JobRecord;
+import io.cgrender.core.job.JobStatus;
 import io.cgrender.core.job.RemoteJobs;
 import io.cgrender.core.ssh.RemoteHost;
 import picocli.CommandLine.Command;
@@ -55,8 +56,14 @@ public final class LogsCommand extends AbstractCommand {
             JobFollower.follow(jobs, record, session.console().out(), session.console(), false,
                     session.settings().timeout("job"));
         } else {
+            long printed;
             try (JobLogWriter out = new JobLogWriter(session.console().out(), record.pathMap())) {
                 jobs.printLog(record.id(), out);
+                printed = out.bytes();
+            }
+            if (printed == 0 && jobs.status(record.id()).stage() == JobStatus.Stage.RUNNING) {
+                session.console().status("job " + record.id() + " is still running and has printed nothing yet;"
+                        + " follow it with: cgrender logs " + record.id() + " -f");
             }
         }
         return 0;
