@@ -49,6 +49,33 @@ class JobControlEndToEndTest {
     }
 
     @Test
+    void gcForgetsRecordsOfEndedJobsOlderThanTheKeepSetting() throws java.io.IOException {
+        String old = startSleeper();
+        cli.ok("cancel", old);
+        String running = startSleeper();
+        for (String job : List.of(old, running)) {
+            java.nio.file.Path record = cli.stateDir().resolve("jobs").resolve(job).resolve("job.properties");
+            java.util.Properties p = new java.util.Properties();
+            try (var in = java.nio.file.Files.newInputStream(record)) {
+                p.load(in);
+            }
+            p.setProperty("created", java.time.Instant.now().minus(java.time.Duration.ofDays(40)).toString());
+            try (var out = java.nio.file.Files.newOutputStream(record)) {
+                p.store(out, null);
+            }
+        }
+
+        Cli.Result listed = cli.ok("gc");
+        assertTrue(listed.err().contains("1 record(s) of ended jobs started over 30d ago (cgrender.jobs.keep);"
+                + " forget them with: cgrender gc --yes"), listed.toString());
+        Cli.Result forgot = cli.ok("gc", "--yes");
+        assertTrue(forgot.err().contains("forgot 1 record(s) of ended jobs started over 30d ago"), forgot.toString());
+        String jobs = cli.ok("jobs").out();
+        assertTrue(!jobs.contains(old) && jobs.contains(running), "the running job's record stays: " + jobs);
+        cli.ok("cancel", running);
+    }
+
+    @Test
     void aBoxRunningAJobIsTerminatedOnlyWithForce() {
         String job = startSleeper();
         String box = cli.boxIds().get(0);

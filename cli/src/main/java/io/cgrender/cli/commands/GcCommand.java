@@ -8,9 +8,12 @@ import io.cgrender.core.CgrenderException;
 import io.cgrender.core.CleanupIncompleteException;
 import io.cgrender.core.cloud.Garbage;
 import io.cgrender.core.cloud.GarbageCollection;
+import io.cgrender.core.job.JobRecord;
+import io.cgrender.core.ui.Durations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,6 +30,29 @@ public final class GcCommand extends AbstractCommand {
 
     @Option(names = "--yes", description = "Remove what was found.")
     boolean yes;
+
+    /**
+     * Records of jobs of the namespace that ended longer than {@code cgrender.jobs.keep} ago: listed, and with
+     * {@code --yes} forgotten. They are this client's own bookkeeping; nothing on a box or in the cloud goes.
+     */
+    private void oldJobRecords(Session session) {
+        Duration keep = session.settings().duration("cgrender.jobs.keep");
+        Instant before = Instant.now().minus(keep);
+        List<JobRecord> old = session.jobRecords().all().stream()
+                .filter(j -> j.namespace().equals(session.namespace().toString()))
+                .filter(j -> j.stage().ended() && j.createdAt().isBefore(before)).toList();
+        if (old.isEmpty()) {
+            return;
+        }
+        if (yes) {
+            old.forEach(j -> session.jobRecords().forget(j.id()));
+            session.console().status("forgot " + old.size() + " record(s) of ended jobs started over "
+                    + Durations.human(keep) + " ago (cgrender.jobs.keep)");
+        } else {
+            session.console().status(old.size() + " record(s) of ended jobs started over " + Durations.human(keep)
+                    + " ago (cgrender.jobs.keep); forget them with: cgrender gc --yes");
+        }
+    }
 
     @Override
     protected int execute(Session session) {
@@ -46,6 +72,7 @@ public final class GcCommand extends AbstractCommand {
             found.forEach(g -> table.row(g.kind(), g.id(), g.reason()));
             table.print(session.console().out());
         }
+        oldJobRecords(session);
         if (found.isEmpty()) {
             session.console().status("nothing left behind in " + session.namespace());
             return 0;

@@ -64,6 +64,20 @@ public final class JobRecords {
         }
     }
 
+    /** Forgets the job {@code id}: its record and fetched log. */
+    public void forget(String id) {
+        Path jobDir = dir.resolve(id);
+        try (var files = Files.walk(jobDir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (java.nio.file.NoSuchFileException gone) {
+            // forgotten already
+        } catch (IOException e) {
+            throw new CgrenderException("cannot forget job " + id + " in " + jobDir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The record of {@code id}, or a one-line error naming how to find job ids. */
     public JobRecord get(String id) {
         if (!JobIds.isJobId(id)) {

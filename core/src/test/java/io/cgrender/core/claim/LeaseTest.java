@@ -43,8 +43,9 @@ class LeaseTest {
 
     @Test
     void onItsHoldersMachineALeaseLapsesAsSoonAsTheHolderIsGone() throws Exception {
-        Process gone = new ProcessBuilder("true").start();
-        ProcessIdentity identity = ProcessIdentity.of(gone.toHandle()).orElseThrow();
+        Process gone = new ProcessBuilder("sleep", "60").start();
+        ProcessIdentity identity = ProcessIdentity.of(gone.toHandle()).orElseThrow(); // alive: it has a start time
+        gone.destroy();
         assertTrue(gone.waitFor(10, TimeUnit.SECONDS));
         Lease lease = new Lease(new Holder(HERE, identity.pid(), identity.startedAt()), NOW.plus(Duration.ofHours(1)));
         Optional<String> lapse = lease.lapse(NOW, HERE);

@@ -489,8 +489,9 @@ class LocalCloudTest {
 
     @Test
     void aBoxWhoseCreatorIsGoneIsAnOrphanThatGcListsAndThatEndsItselfAfterTheOrphanTimeout() throws Exception {
-        Process creator = new ProcessBuilder("true").start();
-        ProcessIdentity gone = ProcessIdentity.of(creator.toHandle()).orElseThrow();
+        Process creator = new ProcessBuilder("sleep", "60").start();
+        ProcessIdentity gone = ProcessIdentity.of(creator.toHandle()).orElseThrow(); // alive: it has a start time
+        creator.destroy();
         assertTrue(creator.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
         String deadLease = new Lease(new Holder(MachineId.current(), gone.pid(), gone.startedAt()),
                 Instant.now().plus(LONG)).tagValue();
