@@ -51,8 +51,9 @@ class RenderEndToEndTest {
 
     @Test
     void rendersTheTinyModelNextToItAndTheSecondTimeFromTheCache() throws IOException {
-        Cli.Result first = cli.ok("render", "tiny/cube.scad", "--no-cache");
+        Cli.Result first = cli.ok("render", "tiny/cube.scad", "--no-cache", "-v");
         assertEquals("tiny/cube.stl\n", first.out(), first.toString());
+        assertTrue(first.err().contains("\n  sent tiny/cube.scad\n"), "-v names the files sent, as given: " + first);
         assertTrue(Files.readString(project.resolve("tiny/cube.stl")).startsWith("solid"), "an ASCII STL");
         assertTrue(first.err().contains("rendering tiny/cube.scad on l-"), first.toString());
 

@@ -93,6 +93,7 @@ public final class JobRunner {
                     RemoteJobs.jobDir(jobId))),
                     env.settings().timeout("command"), env.console().progress());
             env.console().verbose("synced " + dir + " to " + machine.id() + ": " + r.describe());
+            r.sentFiles(files, Path.of("")).forEach(f -> env.console().verbose("  sent " + f));
             String boxHome = host.exec("echo \"$HOME\"", env.settings().timeout("command")).stdout().strip();
             pathMap.put(boxHome + "/" + inputs + "/", dir + "/");
         });

@@ -236,6 +236,7 @@ public final class Renderer {
                 SyncResult r = sync.sync(host, m.cacheDir(), m.files(), Optional.of(FileSync.Snapshot.linked(
                         m.inputsIn(jobDir), jobDir)), env.settings().timeout("command"), env.console().progress());
                 env.console().verbose("synced " + m.displayName() + " to " + machine.id() + ": " + r.describe());
+                r.sentFiles(m.files(), cwd).forEach(f -> env.console().verbose("  sent " + f));
             }
         });
         List<JobRecord.Output> made = new ArrayList<>();

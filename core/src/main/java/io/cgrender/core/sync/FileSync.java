@@ -119,7 +119,7 @@ public final class FileSync {
             Optional<String> listed = update.script().isEmpty() ? box.manifestListed() : Optional.of(listedAfter);
             listed.ifPresent(l -> cache.put(host.id(), remoteDir, new ManifestCache.Copy(l, update.newText())));
             return new SyncResult(outcome.uploads().size(), bytes + update.bytes(), outcome.unchanged(),
-                    plan.removals().size());
+                    plan.removals().size(), outcome.uploads());
         }
     }
 

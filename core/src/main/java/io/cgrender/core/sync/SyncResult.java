@@ -1,5 +1,7 @@
 package io.cgrender.core.sync;
 
+import java.util.List;
+
 /**
  * What a {@link FileSync} did.
  *
@@ -7,8 +9,36 @@ package io.cgrender.core.sync;
  * @param bytesSent      bytes sent for them, including the manifest update
  * @param filesUnchanged files already on the box with the same content
  * @param filesRemoved   files removed from the box because they are no longer part of the set
+ * @param sent           the remote paths of the files uploaded, in the order they were sent
  */
-public record SyncResult(int filesSent, long bytesSent, int filesUnchanged, int filesRemoved) {
+public record SyncResult(int filesSent, long bytesSent, int filesUnchanged, int filesRemoved, List<String> sent) {
+
+    public SyncResult {
+        sent = List.copyOf(sent);
+    }
+
+    /** A result that sent nothing by name (e.g. in a test's expectation). */
+    public SyncResult(int filesSent, long bytesSent, int filesUnchanged, int filesRemoved) {
+        this(filesSent, bytesSent, filesUnchanged, filesRemoved, List.of());
+    }
+
+    /**
+     * The local files of {@code files} that were sent, for {@code -v}: as paths relative to {@code cwd} where they lie
+     * below it (as the user gave them), else absolute.
+     */
+    public List<String> sentFiles(List<SyncFile> files, java.nio.file.Path cwd) {
+        java.util.Map<String, java.nio.file.Path> byRemote = new java.util.HashMap<>();
+        files.forEach(f -> byRemote.put(f.remote(), f.local()));
+        java.nio.file.Path base = cwd.toAbsolutePath().normalize();
+        return sent.stream().map(remote -> {
+            java.nio.file.Path local = byRemote.get(remote);
+            if (local == null) {
+                return remote;
+            }
+            java.nio.file.Path abs = local.toAbsolutePath().normalize();
+            return abs.startsWith(base) ? base.relativize(abs).toString() : abs.toString();
+        }).toList();
+    }
 
     /** For {@code -v}: e.g. "1 file(s), 7097 bytes sent; 299 unchanged; 0 removed". */
     public String describe() {
