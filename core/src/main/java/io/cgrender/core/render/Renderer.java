@@ -145,7 +145,9 @@ public final class Renderer {
         if (rerunOnReclaim && !interrupted.isEmpty()) {
             Outcome rerun = rerun(plan, interrupted, assumed, written, target, results, cancelOnInterrupt);
             jobIds.addAll(rerun.jobIds());
-            outcomes.removeIf(o -> !o.interruptions().isEmpty());
+            // What the interrupted jobs had finished stays written; the re-run answers for the rest.
+            outcomes.replaceAll(o -> o.interruptions().isEmpty() ? o
+                    : new Outcome(o.jobIds(), o.written(), 0, o.fromCache()));
             outcomes.add(rerun);
         }
         List<Path> all = new ArrayList<>(written);
@@ -175,7 +177,7 @@ public final class Renderer {
             return new Outcome(List.of(), List.of(), 0, false);
         }
         env.console().status("rendering " + interrupted.get(0).withUnfinished(again).unfinishedTitle()
-                + " again on a new on-demand " + box.role() + " box (--rerun-on-interruption)");
+                + " again on a new on-demand " + box.role() + " (--rerun-on-interruption)");
         Machine onDemand = box.create(env, CreateOptions.defaults().withSpot(false)).get(0);
         Optional<Started> started = start(plan, again, onDemand, assumed, written, target, results,
                 cancelOnInterrupt);
