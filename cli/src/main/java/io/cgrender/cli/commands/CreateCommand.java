@@ -86,8 +86,8 @@ public final class CreateCommand extends AbstractCommand {
                     + " --instance-type and --ami do not apply to it");
         }
         Box box = session.roles().get(role).newBox();
-        CreateOptions options = new CreateOptions(count, keepOnError, Optional.ofNullable(instanceType), spot,
-                Optional.empty(), saveImage);
+        CreateOptions options = new CreateOptions(count, keepOnError, Optional.ofNullable(instanceType),
+                spot ? Optional.of(true) : Optional.empty(), Optional.empty(), saveImage);
         List<Machine> boxes;
         if (instanceId != null) {
             boxes = List.of(box.adopt(session.environment(), instanceId, options));

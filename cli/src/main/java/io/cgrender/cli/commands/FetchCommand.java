@@ -58,6 +58,10 @@ public final class FetchCommand extends AbstractCommand {
         for (Path written : outcome.written()) {
             session.console().out().println(RenderCommand.display(session.cwd(), written));
         }
+        if (!outcome.interruptions().isEmpty()) {
+            throw RenderCommand.interrupted(outcome).fix("render it again, on an on-demand box if EC2 reclaims a spot"
+                    + " box again: cgrender render MODEL.scad… --rerun-on-interruption");
+        }
         return outcome.exitCode();
     }
 }

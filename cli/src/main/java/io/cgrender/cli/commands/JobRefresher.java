@@ -56,8 +56,7 @@ final class JobRefresher {
             session.console().verbose("cannot read the results of job " + job.id() + ": " + unreadable.getMessage());
         }
         if (delivered.isPresent()) {
-            return saved(job.withStage(delivered.get().exitCode() == 0 ? JobStatus.Stage.SUCCEEDED
-                    : JobStatus.Stage.FAILED));
+            return saved(job.withStage(delivered.get().stage()));
         }
         session.console().verbose("job " + job.id() + ": " + unreachable.why());
         JobRecord now = job.withStage(unreachable.stage());

@@ -2,16 +2,19 @@ package io.cgrender.cli.commands;
 
 import io.cgrender.cli.AbstractCommand;
 import io.cgrender.cli.Session;
+import io.cgrender.core.CgrenderException;
 import io.cgrender.core.UsageException;
 import io.cgrender.core.box.Box;
 import io.cgrender.core.delivery.EmailAddress;
 import io.cgrender.core.job.After;
+import io.cgrender.core.render.Interruption;
 import io.cgrender.core.render.ParameterSets;
 import io.cgrender.core.render.RenderFormat;
 import io.cgrender.core.render.RenderPlan;
 import io.cgrender.core.render.RenderRequest;
 import io.cgrender.core.render.Renderer;
 import io.cgrender.core.scad.ScadLibraryPath;
+import io.cgrender.core.ssh.Shell;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -95,6 +98,10 @@ public final class RenderCommand extends AbstractCommand {
             + " running on the box.")
     boolean cancelOnInterrupt;
 
+    @Option(names = "--rerun-on-interruption", description = "When the cloud reclaims the box during the render (EC2"
+            + " spot interruption), render what had not finished once more on a new on-demand box of the role.")
+    boolean rerunOnInterruption;
+
     @Override
     protected int execute(Session session) {
         RenderRequest request = request(session);
@@ -111,14 +118,28 @@ public final class RenderCommand extends AbstractCommand {
             plan.uploadListing().forEach(session.console().out()::println);
             return 0;
         }
-        Renderer.Outcome outcome = session.renderer(box).render(plan, boxes, detach, cancelOnInterrupt);
+        Renderer.Outcome outcome = session.renderer(box).render(plan, boxes, detach, cancelOnInterrupt,
+                rerunOnInterruption);
         if (detach) {
             outcome.jobIds().forEach(session.console().out()::println);
         }
         for (Path written : outcome.written()) {
             session.console().out().println(display(session.cwd(), written));
         }
+        if (!outcome.interruptions().isEmpty()) {
+            List<String> again = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+            again.add("--rerun-on-interruption");
+            throw interrupted(outcome).fix("render it again, on an on-demand box if EC2 reclaims a spot box again:"
+                    + " cgrender " + Shell.join(again));
+        }
         return outcome.exitCode();
+    }
+
+    /** The error of a render whose box was reclaimed: what happened, once the finished outputs are written. */
+    static CgrenderException interrupted(Renderer.Outcome outcome) {
+        List<Interruption> all = outcome.interruptions();
+        return new CgrenderException(all.get(0).message() + (all.size() > 1 ? " (and " + (all.size() - 1)
+                + " more jobs)" : ""));
     }
 
     private RenderRequest request(Session session) {

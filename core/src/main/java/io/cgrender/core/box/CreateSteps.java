@@ -105,7 +105,9 @@ final class CreateSteps {
                     Tags.forNewBox(env.namespace(), box.role(), spec.adminUser(), l.generation, expiresAt,
                             l.claims.newLease()),
                     env.key().publicKeyLine(), env.settings().idleTimeout(), env.settings().maxLifetime(),
-                    env.settings().orphanTimeout(), l.options.image(), l.options.instanceType(), l.options.spot());
+                    env.settings().orphanTimeout(), l.options.image(), l.options.instanceType(),
+                    l.options.spot().orElseGet(() -> env.settings().roleDefault(box.role(), "spot")
+                            .map(Boolean::parseBoolean).orElse(false)));
             l.machine = env.cloud().launch(launch);
             l.lease = l.claims.keep(l.machine.id());
             env.console().status("launched box " + l.machine.id() + " (" + box.role() + ") on the "

@@ -20,9 +20,13 @@ public record JobStatus(Stage stage, Optional<Integer> exitCode, Optional<Instan
         this(stage, exitCode, startedAt, endedAt, Optional.empty());
     }
 
-    /** Job stages. {@link #LOST} is a job whose process is gone without having recorded an end (box rebooted). */
+    /**
+     * Job stages. {@link #LOST} is a job whose process is gone without having recorded an end (box rebooted);
+     * {@link #INTERRUPTED} one its box stopped because the box itself was going away (EC2 reclaiming a spot
+     * instance), after keeping what had finished.
+     */
     public enum Stage {
-        RUNNING, SUCCEEDED, FAILED, CANCELLED, LOST, UNKNOWN;
+        RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED, LOST, UNKNOWN;
 
         public boolean ended() {
             return this != RUNNING;

@@ -49,6 +49,13 @@ public final class RemoteJobs {
     /** A file in a job's directory where the job may say more about its end: a line {@code detail=…}. */
     public static final String DETAIL_FILE = "detail";
 
+    /**
+     * A file in a job's directory that says the box stopped the job because the box itself is going away (a spot
+     * instance the cloud reclaims); its lines are {@code name=value}, e.g. {@code at=…}, when. Such a job ends
+     * {@link JobStatus.Stage#INTERRUPTED}, whatever its exit code.
+     */
+    public static final String INTERRUPTED_FILE = "interrupted";
+
     private static final String RUN_SCRIPT = loadRunScript();
     /** How long a cancelled job gets between SIGTERM and SIGKILL unless told otherwise. */
     private static final Duration DEFAULT_KILL_GRACE = Duration.ofSeconds(10);

@@ -55,8 +55,20 @@ import java.util.concurrent.Future;
  */
 public final class Renderer {
 
-    /** How a render ended. {@code exitCode} is the command's: 0 when every target rendered. */
-    public record Outcome(List<String> jobIds, List<Path> written, int exitCode, boolean fromCache) {
+    /**
+     * How a render ended. {@code exitCode} is the command's: 0 when every target rendered. {@code interruptions}:
+     * the jobs whose box was reclaimed while they ran (1 then).
+     */
+    public record Outcome(List<String> jobIds, List<Path> written, int exitCode, boolean fromCache,
+                          List<Interruption> interruptions) {
+
+        public Outcome {
+            interruptions = List.copyOf(interruptions);
+        }
+
+        public Outcome(List<String> jobIds, List<Path> written, int exitCode, boolean fromCache) {
+            this(jobIds, written, exitCode, fromCache, List.of());
+        }
     }
 
     private final BoxEnvironment env;
@@ -92,8 +104,11 @@ public final class Renderer {
      * @param boxes             spread the targets over this many boxes (one job each)
      * @param detach            return once the jobs run, printing how to follow them
      * @param cancelOnInterrupt on Ctrl-C, cancel the jobs instead of leaving them running
+     * @param rerunOnReclaim    render the targets of a job whose box the cloud reclaimed (a spot instance) once more,
+     *                          on a new on-demand box of the role
      */
-    public Outcome render(RenderPlan plan, int boxes, boolean detach, boolean cancelOnInterrupt) {
+    public Outcome render(RenderPlan plan, int boxes, boolean detach, boolean cancelOnInterrupt,
+                          boolean rerunOnReclaim) {
         Optional<DeliveryTarget> target = target(plan.request());
         ResultStore results = target.map(t -> delivery.orElseThrow().store(t)).orElse(store);
         List<Path> written = new ArrayList<>();
@@ -113,7 +128,7 @@ public final class Renderer {
             start(plan, groups.get(i), machines.get(i), assumed, written, target, results, cancelOnInterrupt)
                     .ifPresent(started::add);
         }
-        List<String> jobIds = started.stream().map(j -> j.record.id()).toList();
+        List<String> jobIds = new ArrayList<>(started.stream().map(j -> j.record.id()).toList());
         if (started.isEmpty()) {
             return new Outcome(jobIds, written, 0, true);
         }
@@ -125,18 +140,53 @@ public final class Renderer {
             }
             return new Outcome(jobIds, written, 0, false);
         }
-        List<Outcome> outcomes = attachAll(started);
+        List<Outcome> outcomes = new ArrayList<>(attachAll(started));
+        List<Interruption> interrupted = outcomes.stream().flatMap(o -> o.interruptions().stream()).toList();
+        if (rerunOnReclaim && !interrupted.isEmpty()) {
+            Outcome rerun = rerun(plan, interrupted, assumed, written, target, results, cancelOnInterrupt);
+            jobIds.addAll(rerun.jobIds());
+            // What the interrupted jobs had finished stays written; the re-run answers for the rest.
+            outcomes.replaceAll(o -> o.interruptions().isEmpty() ? o
+                    : new Outcome(o.jobIds(), o.written(), 0, o.fromCache()));
+            outcomes.add(rerun);
+        }
         List<Path> all = new ArrayList<>(written);
+        List<Interruption> left = new ArrayList<>();
         int exit = 0;
         for (Outcome o : outcomes) {
             all.addAll(o.written());
+            left.addAll(o.interruptions());
             exit = Math.max(exit, o.exitCode());
         }
-        return new Outcome(jobIds, all, exit, false);
+        return new Outcome(jobIds, all, exit, false, left);
     }
 
-    /** A job started on a box. */
-    private record Started(JobRecord record, RemoteHost host, JobInterruptNotice notice) {
+    /**
+     * Renders the unfinished targets of jobs whose box was reclaimed once more, on a new on-demand box of the role
+     * (never a reclaimed one: it is going away); what the interrupted jobs had finished is already written.
+     */
+    private Outcome rerun(RenderPlan plan, List<Interruption> interrupted, Optional<String> assumed,
+                          List<Path> written, Optional<DeliveryTarget> target, ResultStore results,
+                          boolean cancelOnInterrupt) {
+        List<RenderPlan.Target> again = new ArrayList<>();
+        for (Interruption i : interrupted) {
+            env.console().status(i.message());
+            again.addAll(i.unfinished());
+        }
+        if (again.isEmpty()) {
+            return new Outcome(List.of(), List.of(), 0, false);
+        }
+        env.console().status("rendering " + interrupted.get(0).withUnfinished(again).unfinishedTitle()
+                + " again on a new on-demand " + box.role() + " (--rerun-on-interruption)");
+        Machine onDemand = box.create(env, CreateOptions.defaults().withSpot(false)).get(0);
+        Optional<Started> started = start(plan, again, onDemand, assumed, written, target, results,
+                cancelOnInterrupt);
+        return started.map(this::attach).orElseGet(() -> new Outcome(List.of(), List.of(), 0, true));
+    }
+
+    /** A job started on a box, rendering {@code targets}. */
+    private record Started(JobRecord record, RemoteHost host, JobInterruptNotice notice,
+                           List<RenderPlan.Target> targets) {
     }
 
     /**
@@ -269,7 +319,7 @@ public final class Renderer {
         JobInterruptNotice notice = JobInterruptNotice.watch(record, jobs, env.console(), cancelOnInterrupt);
         env.console().status("rendering " + title + " on " + machine.id() + " as job " + jobId
                 + record.location().map(l -> "; results go to " + l).orElse(""));
-        return Optional.of(new Started(record, host, notice));
+        return Optional.of(new Started(record, host, notice, work.targets()));
     }
 
     /** Follows every job at once (one thread each beyond the first) and collects each when it ends. */
@@ -321,7 +371,11 @@ public final class Renderer {
             RemoteJobs jobs = JobFollower.follow(RemoteJobs.on(job.host(), env.settings()), job.record(),
                     env.console().err(), env.console(), env.settings().timeout("job"),
                     new JobBoxes(env).reconnect(job.record()), notice);
-            return collect(job.record(), jobs.host(), jobs, List.of());
+            Outcome o = collect(job.record(), jobs.host(), jobs, List.of());
+            List<RenderPlan.Target> unfinished = job.targets().stream().filter(t -> !o.written().contains(t.output()))
+                    .toList();
+            return new Outcome(o.jobIds(), o.written(), o.exitCode(), o.fromCache(),
+                    o.interruptions().stream().map(i -> i.withUnfinished(unfinished)).toList());
         }
     }
 
@@ -376,8 +430,7 @@ public final class Renderer {
             return Optional.empty();
         }
         records.saveLog(record.id(), file -> deliveryOf(record).downloadLog(record, file));
-        JobStatus.Stage stage = delivered.get().exitCode() == 0 ? JobStatus.Stage.SUCCEEDED : JobStatus.Stage.FAILED;
-        return Optional.of(fromDelivery(record.withStage(stage), delivered.get(), List.of()));
+        return Optional.of(fromDelivery(record.withStage(delivered.get().stage()), delivered.get(), List.of()));
     }
 
     private Outcome fromDelivery(JobRecord record, DeliveredJob job, List<Path> alreadyWritten) {
@@ -394,6 +447,10 @@ public final class Renderer {
         }
         records.save(d.collected(record, job, env.console()));
         env.console().status(job.summary());
+        if (job.interruptedAt().isPresent()) {
+            return new Outcome(List.of(record.id()), written, 1, false, List.of(new Interruption(record.id(),
+                    record.boxId(), job.interruptedAt().get(), record.title(), List.of())));
+        }
         if (!allOk) {
             env.console().status("render failed (exit " + job.exitCode() + "); its log is in "
                     + records.logFile(record.id()) + " and " + job.location());

@@ -4,7 +4,8 @@
 # "busy"), writes a status file (stage, exit code, start and end times) and appends all output to the log.
 # The command runs in a process group of its own: cancelling (SIGTERM to this wrapper) sends SIGTERM to all of it,
 # then SIGKILL to whatever is left after KILL_GRACE seconds, and the wrapper, outside that group, records the end.
-# When the job ends, its copy of its inputs ($job/in, made for this job alone) is removed.
+# When the job ends, its copy of its inputs ($job/in, made for this job alone) is removed. A job whose box stopped it
+# because the box itself is going away (a spot instance EC2 reclaims) says so in $job/interrupted: it ends interrupted.
 # Usage: run.sh JOB_DIR WORKDIR AFTER KILL_GRACE   (AFTER: keep | stop | terminate; KILL_GRACE in seconds)
 set -u
 job="$1"
@@ -77,4 +78,5 @@ set -m
 child=$!
 wait "$child"
 code=$?
+if [ -f "$job/interrupted" ]; then finish interrupted "$code"; fi
 if [ "$code" -eq 0 ]; then finish succeeded 0; else finish failed "$code"; fi

@@ -80,6 +80,29 @@ class RunScriptTest {
         }
     }
 
+    @Test
+    void aJobThatSaysItsBoxInterruptedItEndsInterruptedWhateverItsExitCode() throws Exception {
+        Path script = home.resolve("run.sh");
+        try (InputStream in = RemoteJobs.class.getResourceAsStream("run.sh")) {
+            Files.write(script, in.readAllBytes());
+        }
+        Files.createDirectories(home.resolve("work"));
+        Path job = Files.createDirectories(home.resolve("job"));
+        Files.writeString(job.resolve("command.sh"), "echo at=2026-05-04T10:12:00Z > \"$HOME/job/"
+                + RemoteJobs.INTERRUPTED_FILE + "\"; exit 143\n");
+        ProcessBuilder builder = new ProcessBuilder("bash", script.toString(), job.toString(), "work", "keep")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true);
+        builder.environment().put("HOME", home.toString());
+        Process wrapper = builder.start();
+        wrappers.add(wrapper);
+        Eventually.await(WAIT, "the wrapper exits", () -> !wrapper.isAlive());
+        JobStatus status = RemoteJobs.parseStatus(Files.readString(job.resolve("status")));
+        assertEquals(JobStatus.Stage.INTERRUPTED, status.stage());
+        assertTrue(status.stage().ended());
+        assertEquals("interrupted", status.stage().word());
+        assertEquals(java.util.Optional.of(143), status.exitCode());
+    }
+
     /** Alive and not a zombie (an orphan's parent may reap it late). */
     private static boolean isRunning(long pid) {
         try {

@@ -18,11 +18,14 @@ import java.util.Map;
 /**
  * The script of a job whose box delivers its results: it writes what the delivery needs into the job's
  * {@code delivery/} directory (heredocs: no file travels separately), runs the job's own command, then hands its exit
- * code to {@code deliver.sh}, which stores everything in S3, mails, and cleans up (see that script).
+ * code to {@code deliver.sh}, which stores everything in S3, mails, and cleans up (see that script). On a spot
+ * instance {@code spot-watch.sh} runs beside the command: on EC2's interruption notice it stops the command, and the
+ * delivery stores what had finished, saying the job was interrupted.
  */
 final class DeliveryScript {
 
     static final String DELIVER = resource("deliver.sh");
+    static final String SPOT_WATCH = resource("spot-watch.sh");
 
     /** How the box stores: with its instance profile and the AWS CLI, or with presigned URLs and curl. */
     enum Mode {
@@ -42,10 +45,13 @@ final class DeliveryScript {
     private final List<String> cache = new ArrayList<>();
     private final Map<String, String> cacheEntries = new LinkedHashMap<>();
     private final DeliveryJob job;
+    private final boolean spot;
     private String manifestHead = "{";
 
-    DeliveryScript(DeliveryJob job) {
+    /** @param spot the job runs on a spot instance, which EC2 may reclaim: the script watches for the notice */
+    DeliveryScript(DeliveryJob job, boolean spot) {
         this.job = job;
+        this.spot = spot;
     }
 
     DeliveryScript set(String name, String value) {
@@ -96,6 +102,9 @@ final class DeliveryScript {
         content.put("working.txt", lines(job.workingDirs()));
         content.put("render.sh", job.command());
         content.put("deliver.sh", DELIVER);
+        if (spot) {
+            content.put("spot-watch.sh", SPOT_WATCH);
+        }
         StringBuilder s = new StringBuilder();
         s.append("# cgrender job ").append(job.jobId()).append(": the render, then the delivery of its results\n");
         s.append("cgrender_job=\"").append(dir).append("\"\n");
@@ -112,12 +121,29 @@ final class DeliveryScript {
             s.append(marker).append('\n');
         }
         s.append("cgrender_started=\"$(date -u +%s)\"\n");
-        s.append("bash \"$cgrender_job/delivery/render.sh\"\n");
-        s.append("cgrender_code=$?\n");
+        s.append(spot ? WATCHED_RENDER : "bash \"$cgrender_job/delivery/render.sh\"\ncgrender_code=$?\n");
         s.append("exec bash \"$cgrender_job/delivery/deliver.sh\" \"$cgrender_job\" \"$cgrender_code\""
                 + " \"$cgrender_started\"\n");
         return s.toString();
     }
+
+    /**
+     * The render with the spot watch beside it. The watch's SIGTERM to the job's process group stops the render; this
+     * shell, in the same group, ignores it once the watch has recorded the notice (a cancel still ends it) and goes
+     * on waiting for the render, then stops the watch and delivers.
+     */
+    private static final String WATCHED_RENDER = String.join("\n",
+            "trap '[ -f \"$cgrender_job/interrupted\" ] || exit 143' TERM",
+            "bash \"$cgrender_job/delivery/render.sh\" &",
+            "cgrender_render=$!",
+            "bash \"$cgrender_job/delivery/spot-watch.sh\" \"$cgrender_job\" \"$cgrender_render\" &",
+            "cgrender_watch=$!",
+            "wait \"$cgrender_render\"",
+            "cgrender_code=$?",
+            "while kill -0 \"$cgrender_render\" 2>/dev/null; do wait \"$cgrender_render\"; cgrender_code=$?; done",
+            "kill \"$cgrender_watch\" 2>/dev/null",
+            "wait \"$cgrender_watch\" 2>/dev/null",
+            "trap - TERM", "");
 
     /** Fields separated by tabs; bash's read joins adjacent tabs, so an empty field is written as {@code -}. */
     private static String line(String... fields) {

@@ -23,6 +23,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.InstanceLifecycleType;
 import software.amazon.awssdk.services.s3.presigner.model.GetObjectPresignRequest;
 import software.amazon.awssdk.services.s3.presigner.model.PutObjectPresignRequest;
 
@@ -128,7 +129,7 @@ final class Ec2Delivery implements ResultDelivery {
         Duration puts = min(cloud.context().settings().timeout("job").plusHours(1), ResultSettings.MAX_LINK_EXPIRY);
         ResultSettings.Price price = settings.price(instanceType, aws.region().id());
 
-        DeliveryScript script = new DeliveryScript(job)
+        DeliveryScript script = new DeliveryScript(job, instance.instanceLifecycle() == InstanceLifecycleType.SPOT)
                 .set("mode", mode.word())
                 .set("region", aws.region().id())
                 .set("bucket", results.bucket())
@@ -293,10 +294,23 @@ final class Ec2Delivery implements ResultDelivery {
         long seconds = manifest.getLong("duration_seconds");
         String cost = manifest.hasPath("estimated_cost.usd")
                 ? String.format(Locale.ROOT, ", estimated cost $%.4f", manifest.getDouble("estimated_cost.usd")) : "";
-        String summary = (exit == 0 ? "rendered in " : "failed (exit " + exit + ") after ")
-                + Durations.human(Duration.ofSeconds(seconds)) + " on " + manifest.getString("instance_type") + " ("
-                + record.boxId() + ")" + cost + "; results in " + results;
-        return Optional.of(new DeliveredJob(results.toString(), exit, files, summary));
+        Optional<Instant> interrupted = interruptedAt(manifest);
+        String summary = (interrupted.isPresent() ? "interrupted after " : exit == 0 ? "rendered in "
+                : "failed (exit " + exit + ") after ") + Durations.human(Duration.ofSeconds(seconds)) + " on "
+                + manifest.getString("instance_type") + " (" + record.boxId() + ")" + cost + "; results in " + results;
+        return Optional.of(new DeliveredJob(results.toString(), exit, files, summary, interrupted));
+    }
+
+    /** When EC2 reclaimed the box of an interrupted job, as its manifest says (when the job ended, if not a time). */
+    private static Optional<Instant> interruptedAt(Config manifest) {
+        if (!manifest.hasPath("interrupted") || !manifest.getBoolean("interrupted")) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Instant.parse(manifest.getString("interrupted_at")));
+        } catch (RuntimeException e) {
+            return Optional.of(Instant.parse(manifest.getString("ended")));
+        }
     }
 
     @Override

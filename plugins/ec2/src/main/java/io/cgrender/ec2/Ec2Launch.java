@@ -198,8 +198,6 @@ final class Ec2Launch {
 
         /** RunInstances' request but for the instance type, subnet and tags, which each placement sets. */
         private RunInstancesRequest.Builder request(Instant expiresAt) {
-            boolean spot = spec.spot() || cloud.settings().roleDefault(spec.role(), "spot").map(Boolean::parseBoolean)
-                    .orElse(false);
             RunInstancesRequest.Builder request = RunInstancesRequest.builder()
                     .imageId(image.imageId())
                     .minCount(1)
@@ -213,7 +211,7 @@ final class Ec2Launch {
                             .httpEndpoint(InstanceMetadataEndpointState.ENABLED)
                             .instanceMetadataTags(InstanceMetadataTagsState.ENABLED).build());
             rootVolume().ifPresent(request::blockDeviceMappings);
-            if (spot) {
+            if (spec.spot()) { // the role's default is in it
                 request.instanceMarketOptions(InstanceMarketOptionsRequest.builder().marketType(MarketType.SPOT)
                         .spotOptions(o -> o.spotInstanceType(SpotInstanceType.ONE_TIME)
                                 .instanceInterruptionBehavior(InstanceInterruptionBehavior.TERMINATE))

@@ -17,6 +17,9 @@
 #   cache-INDEX.json   the entry's content; "@sha256:NAME@" in it stands for the SHA-256 of the output NAME
 #   manifest-head.json the manifest as cgrender knows it, without its closing brace
 #   working.txt        the working directories (below $HOME) to remove once everything is stored
+# A job on a spot instance that EC2 reclaims was stopped by spot-watch.sh, which wrote JOB_DIR/interrupted (at=, the
+# reclaim time): the outputs that had finished are stored as always, the manifest says "interrupted": true with
+# "interrupted_at", and the mail and the job's detail say so. Unfinished outputs are never stored nor cached.
 # The files holding links or URLs (env, files.tsv, cache.tsv, mail.txt) and the job's command.sh are removed when it
 # exits, stored or not.
 # mode=instance-profile stores with the AWS CLI and the instance profile's short-lived credentials (from the instance
@@ -33,6 +36,11 @@ d="$job/delivery"
 # the box, nor in an image made of it. The job's command.sh wrote them here, so it goes too.
 trap 'rm -f -- "$d/env" "$d/files.tsv" "$d/cache.tsv" "$d/mail.txt" "$job/command.sh"' EXIT
 ended="$(date -u +%s)"
+interrupted_at=""
+if [ -f "$job/interrupted" ]; then
+  interrupted_at="$(sed -n 's/^at=//p' "$job/interrupted" | head -n 1)"
+  interrupted_at="${interrupted_at:-unknown}"
+fi
 export AWS_RETRY_MODE="${AWS_RETRY_MODE:-standard}" AWS_MAX_ATTEMPTS="${AWS_MAX_ATTEMPTS:-3}" AWS_PAGER=""
 
 say() { echo "cgrender: $*"; }
@@ -169,6 +177,8 @@ if [ ${#failed[@]} -eq 0 ]; then
     cat "$d/manifest-head.json"
     printf ',"instance_type":%s,"region":%s,"started":"%s","ended":"%s","duration_seconds":%d,"exit_code":%d' \
       "$(json "$instance_type")" "$(json "$region")" "$(iso "$started")" "$(iso "$ended")" "$seconds" "$code"
+    printf ',"interrupted":%s' "$(if [ -n "$interrupted_at" ]; then echo true; else echo false; fi)"
+    if [ -n "$interrupted_at" ]; then printf ',"interrupted_at":%s' "$(json "$interrupted_at")"; fi
     printf ',"estimated_cost":%s,"outputs":[%s],"log":%s,"location":%s,"box_access":%s,"email":%s}\n' \
       "$cost" "$outputs" "$(json "${location}render.log")" "$(json "$location")" "$(json "$mode")" \
       "$(if [ -n "$email_to" ]; then json "$email_to"; else echo null; fi)"
@@ -192,7 +202,11 @@ if [ ${#failed[@]} -eq 0 ]; then
 fi
 
 # 4. The mail.
-if [ "$code" -eq 0 ] && [ ${#failed[@]} -eq 0 ]; then
+if [ -n "$interrupted_at" ] && [ ${#failed[@]} -eq 0 ]; then
+  subject="cgrender: $title interrupted: EC2 reclaimed the spot instance"
+  outcome="was interrupted after $(human "$seconds"): EC2 reclaimed the spot instance $box_id at $interrupted_at."
+  outcome+=" What had finished is stored below; render the rest again on an on-demand box."
+elif [ "$code" -eq 0 ] && [ ${#failed[@]} -eq 0 ]; then
   subject="cgrender: $title rendered in $(human "$seconds")"
   outcome="rendered successfully in $(human "$seconds")."
 elif [ ${#failed[@]} -eq 0 ]; then
@@ -258,7 +272,12 @@ if [ ${#failed[@]} -eq 0 ]; then
     esac
   done < "$d/working.txt"
   say "removed the working files from the box"
-  printf 'detail=results stored in %s; mail: %s\n' "$location" "$mail_state" > "$job/detail"
+  if [ -n "$interrupted_at" ]; then
+    printf 'detail=interrupted: EC2 reclaimed the spot instance %s at %s; %s in %s; mail: %s\n' "$box_id" \
+      "$interrupted_at" "what had finished is stored" "$location" "$mail_state" > "$job/detail"
+  else
+    printf 'detail=results stored in %s; mail: %s\n' "$location" "$mail_state" > "$job/detail"
+  fi
   exit "$code"
 fi
 message="could not store the results in $location ($first_error); the working files are kept on the box in"

@@ -270,7 +270,7 @@ class DeliverScriptTest {
                 List.of(new DeliveryJob.CacheEntry("k0", Map.of("output", "cube.stl"), jobDir + "/out/t0.exit"),
                         new DeliveryJob.CacheEntry("k1", Map.of("output", "other.stl"), jobDir + "/out/t1.exit")),
                 List.of(jobDir + "/out", jobDir + "/in"), Map.of("job", JOB, "kind", "render"));
-        DeliveryScript s = new DeliveryScript(job)
+        DeliveryScript s = new DeliveryScript(job, false)
                 .set("mode", "instance-profile").set("region", "us-east-1").set("bucket", "b")
                 .set("bucket_owner", "123456789012").set("prefix", PREFIX)
                 .set("location", "s3://b/" + PREFIX).set("job_id", JOB).set("title", "tiny/cube.scad")

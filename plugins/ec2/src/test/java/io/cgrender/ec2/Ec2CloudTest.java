@@ -331,10 +331,14 @@ class Ec2CloudTest {
     }
 
     @Test
-    void roleDefaultsChooseTheInstanceTypeAndSpot() {
-        Ec2Cloud cloud = fx.cloud(Map.of("cgrender.roles.\"probe-box\".instance-type", "c6i.large",
-                "cgrender.roles.\"probe-box\".spot", true));
-        Instance instance = fx.instance(cloud.launch(fx.spec(NS, "probe-box")).id());
+    void roleDefaultsChooseTheInstanceTypeAndASpotSpecLaunchesSpot() {
+        // The role's spot default is resolved by the box's create (core), into the spec: on-demand may override it.
+        Ec2Cloud cloud = fx.cloud(Map.of("cgrender.roles.\"probe-box\".instance-type", "c6i.large"));
+        var spec = fx.spec(NS, "probe-box");
+        var spot = new io.cgrender.core.cloud.LaunchSpec(spec.namespace(), spec.role(), spec.machine(), spec.tags(),
+                spec.authorizedKey(), spec.idleTimeout(), spec.maxLifetime(), spec.orphanTimeout(), spec.image(),
+                spec.instanceType(), true);
+        Instance instance = fx.instance(cloud.launch(spot).id());
         assertEquals("c6i.large", instance.instanceTypeAsString());
         assertEquals("spot", instance.instanceLifecycleAsString());
     }
