@@ -51,9 +51,8 @@ class RenderEndToEndTest {
 
     @Test
     void rendersTheTinyModelNextToItAndTheSecondTimeFromTheCache() throws IOException {
-        Cli.Result first = cli.ok("render", "tiny/cube.scad", "--no-cache", "-v");
+        Cli.Result first = cli.ok("render", "tiny/cube.scad", "--no-cache");
         assertEquals("tiny/cube.stl\n", first.out(), first.toString());
-        assertTrue(first.err().contains("\n  sent tiny/cube.scad\n"), "-v names the files sent, as given: " + first);
         assertTrue(Files.readString(project.resolve("tiny/cube.stl")).startsWith("solid"), "an ASCII STL");
         assertTrue(first.err().contains("rendering tiny/cube.scad on l-"), first.toString());
 
@@ -71,6 +70,17 @@ class RenderEndToEndTest {
         assertEquals("tiny/cube.stl\n", second.out(), second.toString());
         assertTrue(second.err().contains("cache hit: tiny/cube.scad"), second.toString());
         assertFalse(second.err().contains("rendering"), "nothing rendered: " + second);
+    }
+
+    @Test
+    void verboseNamesEachFileSentAsGiven() throws IOException {
+        String name = "sent-" + System.nanoTime() + ".scad"; // new to the box's upload cache, whatever ran before
+        Files.writeString(project.resolve("tiny/" + name), "cube(2);\n");
+
+        Cli.Result r = cli.ok("render", "tiny/" + name, "--no-cache", "-v");
+
+        assertTrue(r.err().contains("1 file(s), "), r.toString());
+        assertTrue(r.err().contains("\n  sent tiny/" + name + "\n"), "-v names the file sent, as given: " + r);
     }
 
     @Test
