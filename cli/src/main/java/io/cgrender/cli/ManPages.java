@@ -68,10 +68,10 @@ public final class ManPages {
         String[] description = spec.usageMessage().description();
         StringBuilder roff = new StringBuilder();
         roff.append(".TH ").append(name.toUpperCase()).append(' ').append(SECTION).append(" \"\" \"cgrender ")
-                .append(version).append("\" \"cgrender manual\"\n.nh\n");
+                .append(version).append("\" \"cgrender manual\"\n.nh\n.ad l\n");
         roff.append(".SH NAME\n").append(name.replace("-", "\\-")).append(" \\- ")
                 .append(text(description.length == 0 ? "" : description[0])).append('\n');
-        roff.append(".SH SYNOPSIS\n.ad l\n").append(text(synopsis(command))).append(".ad\n");
+        roff.append(".SH SYNOPSIS\n").append(text(synopsis(command)));
         if (description.length > 1) {
             roff.append(".SH DESCRIPTION\n");
             for (int i = 1; i < description.length; i++) {
