@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 /**
  * The manual pages of cgrender, made from the same annotations as its {@code --help}: {@code cgrender.1} with the
@@ -184,12 +183,8 @@ public final class ManPages {
     }
 
     private static String version() {
-        try (InputStream in = ManPages.class.getResourceAsStream("/cgrender-version.properties")) {
-            Properties props = new Properties();
-            if (in != null) {
-                props.load(in);
-            }
-            return props.getProperty("version", "unknown");
+        try {
+            return VersionProvider.cgrenderVersion();
         } catch (IOException e) {
             return "unknown";
         }
