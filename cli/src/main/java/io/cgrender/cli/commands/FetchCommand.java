@@ -7,6 +7,7 @@ import io.cgrender.core.UsageException;
 import io.cgrender.core.job.JobRecord;
 import io.cgrender.core.render.Renderer;
 import io.cgrender.core.ssh.RemoteHost;
+import io.cgrender.core.ui.ShownPath;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -56,7 +57,7 @@ public final class FetchCommand extends AbstractCommand {
             outcome = renderer.attach(record, host, false, List.of());
         }
         for (Path written : outcome.written()) {
-            session.console().out().println(RenderCommand.display(session.cwd(), written));
+            session.console().out().println(ShownPath.of(written, session.cwd()));
         }
         if (!outcome.interruptions().isEmpty()) {
             throw RenderCommand.interrupted(outcome).fix("render it again, on an on-demand box if EC2 reclaims a spot"

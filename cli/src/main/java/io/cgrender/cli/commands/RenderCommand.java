@@ -15,6 +15,7 @@ import io.cgrender.core.render.RenderRequest;
 import io.cgrender.core.render.Renderer;
 import io.cgrender.core.scad.ScadLibraryPath;
 import io.cgrender.core.ssh.Shell;
+import io.cgrender.core.ui.ShownPath;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -124,7 +125,7 @@ public final class RenderCommand extends AbstractCommand {
             outcome.jobIds().forEach(session.console().out()::println);
         }
         for (Path written : outcome.written()) {
-            session.console().out().println(display(session.cwd(), written));
+            session.console().out().println(ShownPath.of(written, session.cwd()));
         }
         if (!outcome.interruptions().isEmpty()) {
             List<String> again = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
@@ -169,11 +170,5 @@ public final class RenderCommand extends AbstractCommand {
                 : Optional.of(EmailAddress.parse(configured, "cgrender.notify.email"));
         return new RenderRequest(models, outputDir, fmt, defines, params, chosen, preview, afterJob, !noCache,
                 libraryDirs, results, mailTo, email != null);
-    }
-
-    static String display(Path cwd, Path file) {
-        Path abs = file.toAbsolutePath().normalize();
-        Path base = cwd.toAbsolutePath().normalize();
-        return abs.startsWith(base) ? base.relativize(abs).toString() : abs.toString();
     }
 }

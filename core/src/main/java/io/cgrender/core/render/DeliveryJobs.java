@@ -6,6 +6,7 @@ import io.cgrender.core.job.RemoteJobs;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.scad.ScadFile;
 import io.cgrender.core.sync.FileHashes;
+import io.cgrender.core.ui.ShownPath;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -99,7 +100,7 @@ final class DeliveryJobs {
         m.put("defines", request.defines());
         request.parameters().ifPresent(p -> {
             Map<String, Object> params = new LinkedHashMap<>();
-            params.put("file", display(p.file(), cwd));
+            params.put("file", ShownPath.of(p.file(), cwd));
             params.put("sha256", hashes.of(p.file()).sha256());
             params.put("sets", request.sets());
             m.put("parameters", params);
@@ -145,12 +146,6 @@ final class DeliveryJobs {
     static String safe(String name) {
         String s = name.replaceAll("[^A-Za-z0-9._+-]", "_");
         return s.isEmpty() || s.startsWith(".") ? "_" + s : s;
-    }
-
-    private static String display(Path file, Path cwd) {
-        Path abs = file.toAbsolutePath().normalize();
-        Path base = cwd.toAbsolutePath().normalize();
-        return abs.startsWith(base) ? base.relativize(abs).toString() : abs.toString();
     }
 
     /** The job's log on the box. */

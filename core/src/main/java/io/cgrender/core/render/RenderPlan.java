@@ -10,6 +10,7 @@ import io.cgrender.core.scad.ScadFile;
 import io.cgrender.core.ssh.Shell;
 import io.cgrender.core.sync.FileHashes;
 import io.cgrender.core.sync.SyncFile;
+import io.cgrender.core.ui.ShownPath;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -229,7 +230,7 @@ public final class RenderPlan {
         Map<String, String> map = new LinkedHashMap<>();
         for (ModelInputs m : models) {
             for (ScadDependencies.UploadRoot root : m.dependencies().roots()) {
-                String local = display(root.dir(), cwd);
+                String local = ShownPath.of(root.dir(), cwd);
                 String localPrefix = local.equals(".") ? "" : local + "/";
                 map.put(boxHome + "/" + m.inputsIn(jobDir) + "/" + root.name() + "/", localPrefix);
                 map.put(m.key() + "/" + root.name() + "/", localPrefix);
@@ -320,12 +321,4 @@ public final class RenderPlan {
         return set.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
-    private static String display(Path dir, Path cwd) {
-        Path abs = dir.toAbsolutePath().normalize();
-        Path base = cwd.toAbsolutePath().normalize();
-        if (abs.equals(base)) {
-            return ".";
-        }
-        return abs.startsWith(base) ? base.relativize(abs).toString() : abs.toString();
-    }
 }

@@ -29,15 +29,8 @@ public record SyncResult(int filesSent, long bytesSent, int filesUnchanged, int 
     public List<String> sentFiles(List<SyncFile> files, java.nio.file.Path cwd) {
         java.util.Map<String, java.nio.file.Path> byRemote = new java.util.HashMap<>();
         files.forEach(f -> byRemote.put(f.remote(), f.local()));
-        java.nio.file.Path base = cwd.toAbsolutePath().normalize();
-        return sent.stream().map(remote -> {
-            java.nio.file.Path local = byRemote.get(remote);
-            if (local == null) {
-                return remote;
-            }
-            java.nio.file.Path abs = local.toAbsolutePath().normalize();
-            return abs.startsWith(base) ? base.relativize(abs).toString() : abs.toString();
-        }).toList();
+        return sent.stream().map(remote -> byRemote.containsKey(remote)
+                ? io.cgrender.core.ui.ShownPath.of(byRemote.get(remote), cwd) : remote).toList();
     }
 
     /** For {@code -v}: e.g. "1 file(s), 7097 bytes sent; 299 unchanged; 0 removed". */
