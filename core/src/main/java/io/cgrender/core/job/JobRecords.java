@@ -2,6 +2,7 @@ package io.cgrender.core.job;
 
 import io.cgrender.core.CgrenderException;
 import io.cgrender.core.UsageException;
+import io.cgrender.core.os.FileTree;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,12 +68,8 @@ public final class JobRecords {
     /** Forgets the job {@code id}: its record and fetched log. */
     public void forget(String id) {
         Path jobDir = dir.resolve(id);
-        try (var files = Files.walk(jobDir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        } catch (java.nio.file.NoSuchFileException gone) {
-            // forgotten already
+        try {
+            FileTree.delete(jobDir);
         } catch (IOException e) {
             throw new CgrenderException("cannot forget job " + id + " in " + jobDir + ": " + e.getMessage(), e);
         }

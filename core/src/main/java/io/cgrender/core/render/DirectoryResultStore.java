@@ -1,14 +1,13 @@
 package io.cgrender.core.render;
 
 import io.cgrender.core.CgrenderException;
+import io.cgrender.core.os.FileTree;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Results in a local directory, {@code $XDG_DATA_HOME/cgrender/results/<key>/}. A result is assembled in a temporary
@@ -51,14 +50,14 @@ public final class DirectoryResultStore implements ResultStore {
             for (Map.Entry<String, Path> e : files.entrySet()) {
                 Files.copy(e.getValue(), tmp.resolve(e.getKey()), StandardCopyOption.REPLACE_EXISTING);
             }
-            deleteTree(dir);
+            FileTree.delete(dir);
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new CgrenderException("cannot store the result " + key + " in " + root + ": " + e.getMessage(), e);
         } finally {
             if (tmp != null) {
                 try {
-                    deleteTree(tmp);
+                    FileTree.delete(tmp);
                 } catch (IOException ignored) {
                     // a leftover temporary directory is harmless
                 }
@@ -81,17 +80,6 @@ public final class DirectoryResultStore implements ResultStore {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

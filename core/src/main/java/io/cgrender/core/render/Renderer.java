@@ -20,6 +20,7 @@ import io.cgrender.core.job.JobRecords;
 import io.cgrender.core.job.JobSpec;
 import io.cgrender.core.job.JobStatus;
 import io.cgrender.core.job.RemoteJobs;
+import io.cgrender.core.os.FileTree;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.sync.FileHashes;
 import io.cgrender.core.sync.FileSync;
@@ -225,16 +226,12 @@ public final class Renderer {
             throw new CgrenderException("cannot ask the result store: " + e.getMessage(), e);
         } finally {
             if (scratch != null) {
-                deleteQuietly(scratch);
+                try {
+                    FileTree.delete(scratch);
+                } catch (IOException ignored) {
+                    // a scratch directory left in /tmp is harmless
+                }
             }
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException ignored) {
-            // a scratch directory left in /tmp is harmless
         }
     }
 
