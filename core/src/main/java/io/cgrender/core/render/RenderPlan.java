@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Everything a render will do, worked out before anything is launched: each model's dependencies (a missing one is
@@ -40,7 +39,6 @@ import java.util.regex.Pattern;
 public final class RenderPlan {
 
     private static final String WORK_ROOT = RemoteJobs.WORK_ROOT;
-    private static final Pattern DEFINE = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*=.*\\S.*", Pattern.DOTALL);
     static final String PARAMS_FILE = "params.json";
 
     /** One model's inputs and where they go on the box: its upload cache and, in each job, its own copy of it. */
@@ -101,13 +99,7 @@ public final class RenderPlan {
      *                        absolute include, an output directory that cannot be written, two outputs in one place
      */
     public static RenderPlan of(RenderRequest request, Namespace namespace, Path cwd) {
-        for (String define : request.defines()) {
-            if (!DEFINE.matcher(define).matches()) {
-                throw new UsageException("bad -D '" + define + "': write it as name=value, e.g. -D 'size=10' or"
-                        + " -D 'label=\"abc\"'");
-            }
-        }
-        ScadDefines.requireExpressions(request.defines());
+        ScadDefines.require(request.defines());
         request.parameters().ifPresent(p -> request.sets().forEach(p::require));
         if (!request.sets().isEmpty() && request.parameters().isEmpty()) {
             throw new UsageException("a parameter set needs its file: add -p FILE.json");

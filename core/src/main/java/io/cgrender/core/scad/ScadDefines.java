@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The {@code -D name=value} overrides of a render, checked against the model before anything is launched: a value that
@@ -21,13 +22,21 @@ import java.util.Set;
 public final class ScadDefines {
 
     private static final int MAX_SUGGESTIONS = 3;
+    private static final Pattern DEFINE = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*=.*\\S.*", Pattern.DOTALL);
 
     private ScadDefines() {
     }
 
-    /** Refuses a {@code -D} whose value is no expression; {@code defines} are {@code name=value}, checked before. */
-    public static void requireExpressions(List<String> defines) {
+    /**
+     * Refuses a {@code -D} that is not {@code name=value} with a name OpenSCAD allows and a value that can be an
+     * OpenSCAD expression.
+     */
+    public static void require(List<String> defines) {
         for (String define : defines) {
+            if (!DEFINE.matcher(define).matches()) {
+                throw new UsageException("bad -D '" + define + "': write it as name=value, e.g. -D 'size=10' or"
+                        + " -D 'label=\"abc\"'");
+            }
             String value = define.substring(define.indexOf('=') + 1);
             ScadLexer.expressionProblem(value.getBytes(StandardCharsets.UTF_8)).ifPresent(problem -> {
                 throw new UsageException("-D '" + define + "': the value is not an OpenSCAD expression (" + problem

@@ -51,7 +51,7 @@ class ScadDefinesTest {
     @Test
     void aBadValueIsRefusedNamingTheDefine() {
         UsageException e = assertThrows(UsageException.class,
-                () -> ScadDefines.requireExpressions(List.of("size=3", "label=\"abc")));
+                () -> ScadDefines.require(List.of("size=3", "label=\"abc")));
         assertEquals("-D 'label=\"abc': the value is not an OpenSCAD expression (a string has no closing quote);"
                 + " quote text for the shell and for OpenSCAD, e.g. -D 'label=\"abc\"'", e.getMessage());
     }
