@@ -1,5 +1,6 @@
 package io.cgrender.cli;
 
+import io.cgrender.core.box.BoxLifetime;
 import io.cgrender.core.box.BoxResolver;
 import io.cgrender.core.claim.BoxClaim;
 import io.cgrender.core.cloud.Machine;
@@ -12,7 +13,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /** How machines are shown by {@code list} and {@code show}: a table row, details, or JSON. */
@@ -32,10 +35,11 @@ public final class MachineViews {
     }
 
     public Table table(List<Machine> machines) {
-        Table table = new Table("ID", "ROLE", "ORDINAL", "STATE", "STAGE", "ADDRESS", "UPTIME");
+        Table table = new Table("ID", "ROLE", "ORDINAL", "STATE", "STAGE", "ADDRESS", "UPTIME", "ENDS");
         for (Machine m : machines) {
             table.row(m.id(), m.role(), ordinalRef(m), m.state().label(), stage(m),
-                    address(m) == null ? "-" : address(m), uptime(m) == null ? "-" : Durations.human(uptime(m)));
+                    address(m) == null ? "-" : address(m), uptime(m) == null ? "-" : Durations.human(uptime(m)),
+                    ends(m));
         }
         return table;
     }
@@ -57,8 +61,40 @@ public final class MachineViews {
         json.put("launched_at", m.launchedAt().toString());
         json.put("uptime_seconds", uptime(m) == null ? null : uptime(m).toSeconds());
         json.put("expires_at", m.tags().get(Tags.EXPIRES_AT));
+        BoxLifetime lifetime = BoxLifetime.of(m);
+        json.put("idle_timeout_seconds", lifetime.idleTimeout().map(Duration::toSeconds).orElse(null));
+        json.put("idle", lifetime.idle().name().toLowerCase(Locale.ROOT));
+        json.put("idle_since", lifetime.idleSince().map(Instant::toString).orElse(null));
+        Optional<BoxLifetime.Ending> next = m.state() == MachineState.RUNNING ? lifetime.next() : Optional.empty();
+        json.put("ends_at", next.map(e -> e.at().toString()).orElse(null));
+        json.put("ends_by", next.map(e -> e.limit().name().toLowerCase(Locale.ROOT).replace('_', ' ')).orElse(null));
         json.put("tags", new TreeMap<>(m.tags()));
         return json;
+    }
+
+    /**
+     * When a running box ends itself, as far as it is known: {@code in 27m (idle for 3m)}, {@code in 10m (max
+     * lifetime)}, {@code busy (at most 7h52m)}, or {@code at most 7h52m} where the box does not report its idle timer.
+     */
+    private String ends(Machine m) {
+        if (m.state() != MachineState.RUNNING) {
+            return "-";
+        }
+        BoxLifetime lifetime = BoxLifetime.of(m);
+        Optional<BoxLifetime.Ending> next = lifetime.next();
+        if (next.isEmpty()) {
+            return "-";
+        }
+        String in = Durations.human(Duration.between(now, next.get().at()));
+        if (next.get().limit() == BoxLifetime.Limit.IDLE_TIMEOUT) {
+            return "in " + in + " (idle for " + Durations.human(Duration.between(lifetime.idleSince().orElseThrow(),
+                    now)) + ")";
+        }
+        return switch (lifetime.idle()) {
+            case IDLE -> "in " + in + " (max lifetime)";
+            case BUSY -> "busy (at most " + in + ")";
+            case UNREPORTED -> "at most " + in;
+        };
     }
 
     /** The stage tag, marked when the box is an orphan (nobody works on it any more). */

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import io.cgrender.core.job.JobProcess;
+import io.cgrender.core.ns.Tags;
 import io.cgrender.ec2.testkit.Ec2TestKit;
 import io.cgrender.ec2.testkit.Standins;
 import io.cgrender.testkit.AwsProxy;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;
@@ -239,6 +241,18 @@ class Ec2ResultsEndToEndTest {
         assertEquals("slow.stl\n", fetch.out(), fetch.toString());
         assertArrayEquals(object(bucket, prefix + "slow.stl"), Files.readAllBytes(project.resolve("slow.stl")));
         assertEquals("running", instance(id).state().nameAsString(), "--after keep");
+
+        // Idle now: the box says since when in its tag (with its instance profile), and list shows when it ends.
+        await(() -> idleSince(id).filter(v -> v.matches("\\d{4}-.*Z")).isPresent(), Duration.ofSeconds(60),
+                () -> "no idle-since tag (" + idleSince(id) + "); the watchdog logged:\n" + Standins.watchdogLog(id));
+        Cli.Result list = cli.ok("list");
+        assertTrue(list.out().lines().anyMatch(l -> l.startsWith(id) && l.contains("(idle for ")), list.toString());
+        assertTrue(cli.ok("show", id, "--json").out().contains("\"ends_by\":\"idle timeout\""), "show --json");
+    }
+
+    private Optional<String> idleSince(String id) {
+        return instance(id).tags().stream().filter(t -> t.key().equals(Tags.IDLE_SINCE)).map(Tag::value)
+                .findFirst();
     }
 
     @Test

@@ -1,11 +1,13 @@
 package io.cgrender.cli;
 
+import io.cgrender.testkit.Poll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,6 +41,12 @@ class LifecycleEndToEndTest {
         String row = list.out().lines().filter(l -> l.startsWith(id)).findFirst().orElseThrow();
         assertTrue(row.contains("openscad-ubuntu-box#0") && row.contains("running") && row.contains("ready")
                 && row.contains("127.0.0.1:"), list.toString());
+        assertTrue(Poll.until(Duration.ofSeconds(30), () -> cli.ok("list").out().lines().anyMatch(l ->
+                l.startsWith(id) && l.matches(".* in (29m[0-9]+s|30m) \\(idle for [0-9]+s\\)"))),
+                "the idle timer shows: " + cli.ok("list"));
+        Cli.Result show = cli.ok("show", id);
+        assertTrue(show.out().contains("idle_timeout_seconds: 1800\nidle: idle\nidle_since: "), show.toString());
+        assertTrue(show.out().contains("ends_by: idle timeout"), show.toString());
 
         cli.ok("terminate", "openscad-ubuntu-box");
         assertEquals(List.of(), cli.boxIds());

@@ -103,7 +103,7 @@ final class CreateSteps {
             Instant expiresAt = Instant.now().plus(env.settings().maxLifetime());
             LaunchSpec launch = new LaunchSpec(env.namespace(), box.role(), spec,
                     Tags.forNewBox(env.namespace(), box.role(), spec.adminUser(), l.generation, expiresAt,
-                            l.claims.newLease()),
+                            env.settings().idleTimeout(), l.claims.newLease()),
                     env.key().publicKeyLine(), env.settings().idleTimeout(), env.settings().maxLifetime(),
                     env.settings().orphanTimeout(), l.options.image(), l.options.instanceType(),
                     l.options.spot().orElseGet(() -> env.settings().roleDefault(box.role(), "spot")
@@ -153,8 +153,10 @@ final class CreateSteps {
             BoxEnvironment env = l.env;
             MachineSpec spec = box.machineSpec();
             Map<String, String> tags = new LinkedHashMap<>(Tags.forNewBox(env.namespace(), box.role(),
-                    spec.adminUser(), 0, Instant.now(), l.claims.newLease()));
+                    spec.adminUser(), 0, Instant.now(), env.settings().idleTimeout(), l.claims.newLease()));
+            // An adopted machine has no watchdog of cgrender's: it does not end itself.
             tags.remove(Tags.EXPIRES_AT);
+            tags.remove(Tags.IDLE_TIMEOUT);
             LaunchSpec adopt = new LaunchSpec(env.namespace(), box.role(), spec, tags, env.key().publicKeyLine(),
                     env.settings().idleTimeout(), env.settings().maxLifetime(), env.settings().orphanTimeout(),
                     Optional.empty(), Optional.empty(), false);

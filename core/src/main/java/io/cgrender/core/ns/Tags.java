@@ -1,5 +1,6 @@
 package io.cgrender.core.ns;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,6 +18,15 @@ public final class Tags {
     public static final String GENERATION = PREFIX + "generation";
     /** ISO-8601 instant after which the box ends itself (its hard max lifetime) and gc may remove it. */
     public static final String EXPIRES_AT = PREFIX + "expires-at";
+    /** ISO-8601 duration after which a box with no SSH session and no running job ends itself. */
+    public static final String IDLE_TIMEOUT = PREFIX + "idle-timeout";
+    /**
+     * Written by the box itself, where it can: the ISO-8601 instant since which it has had no SSH session and no
+     * running job, or {@link #BUSY} while it has one. Absent where the box cannot report it.
+     */
+    public static final String IDLE_SINCE = PREFIX + "idle-since";
+    /** The value of {@link #IDLE_SINCE} while the box has an SSH session or a running job. */
+    public static final String BUSY = "busy";
     /** Where the box is in its lifecycle: see {@link Stage}. */
     public static final String STAGE = PREFIX + "stage";
     /** The user to log in as (a box's admin user, e.g. {@code ubuntu}). */
@@ -44,7 +54,7 @@ public final class Tags {
 
     /** The tags a new box of {@code role} in {@code namespace} starts with, {@code lease} being its creator's. */
     public static Map<String, String> forNewBox(Namespace namespace, String role, String loginUser, int generation,
-                                                Instant expiresAt, String lease) {
+                                                Instant expiresAt, Duration idleTimeout, String lease) {
         Map<String, String> tags = new LinkedHashMap<>();
         tags.put(NAME, namespace + role);
         tags.put(NAMESPACE, namespace.toString());
@@ -52,6 +62,7 @@ public final class Tags {
         tags.put(LOGIN_USER, loginUser);
         tags.put(GENERATION, Integer.toString(generation));
         tags.put(EXPIRES_AT, expiresAt.toString());
+        tags.put(IDLE_TIMEOUT, idleTimeout.toString());
         tags.put(STAGE, Stage.LAUNCHING.tagValue());
         tags.put(LEASE, lease);
         return tags;

@@ -106,7 +106,7 @@ public abstract class CloudContractTest {
     protected LaunchSpec spec(Namespace ns, String role, Map<String, String> extraTags, Optional<String> image) {
         Duration maxLifetime = Duration.ofHours(1);
         Map<String, String> tags = new LinkedHashMap<>(Tags.forNewBox(ns, role, "ubuntu", 0,
-                Instant.now().plus(maxLifetime), Lease.ofSelf(Instant.now(), maxLifetime).tagValue()));
+                Instant.now().plus(maxLifetime), Duration.ofMinutes(10), Lease.ofSelf(Instant.now(), maxLifetime).tagValue()));
         tags.putAll(extraTags);
         return new LaunchSpec(ns, role, MachineSpec.ubuntu(1, 1, 8, "t3.micro"), tags,
                 NamespaceKey.loadOrCreate(dirs.keys(), ns).publicKeyLine(), Duration.ofMinutes(30), maxLifetime,

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
@@ -54,11 +55,13 @@ class NamespaceTest {
     @Test
     void newBoxTagsCarryTheSchema() {
         Instant expires = Instant.parse("2030-01-01T00:00:00Z");
-        Map<String, String> tags = Tags.forNewBox(Namespace.parse("/alice/", null), "r", "ubuntu", 3, expires, "");
+        Map<String, String> tags = Tags.forNewBox(Namespace.parse("/alice/", null), "r", "ubuntu", 3, expires,
+                Duration.ofMinutes(30), "");
         assertEquals("/alice/", tags.get(Tags.NAMESPACE));
         assertEquals("r", tags.get(Tags.ROLE));
         assertEquals("3", tags.get(Tags.GENERATION));
         assertEquals("2030-01-01T00:00:00Z", tags.get(Tags.EXPIRES_AT));
+        assertEquals("PT30M", tags.get(Tags.IDLE_TIMEOUT));
         assertEquals("launching", tags.get(Tags.STAGE));
         assertEquals("ubuntu", tags.get(Tags.LOGIN_USER));
         assertEquals("/alice/r", tags.get(Tags.NAME));

@@ -41,13 +41,15 @@ import java.util.TreeMap;
  *   <li>{@code ses:SendEmail} from a sender to a recipient it was used with ({@code ses:FromAddress},
  *       {@code ses:Recipients});</li>
  *   <li>{@code ec2:StopInstances} of the box itself ({@code ec2:SourceInstanceARN} is the instance's own ARN, as in
- *       AWS's managed policy AWSEC2VssSnapshotPolicy), which carries the namespace's tag ({@code --after stop}).</li>
+ *       AWS's managed policy AWSEC2VssSnapshotPolicy), which carries the namespace's tag ({@code --after stop});</li>
+ *   <li>{@code ec2:CreateTags} of the box itself, of the tag {@code cgrender:idle-since} only ({@code aws:TagKeys}):
+ *       the watchdog tells clients since when the box has been idle.</li>
  * </ul>
  * It cannot read, list or delete results, and cannot start, terminate or launch anything. Each grant is an inline
- * policy of its own, named after its content ({@code cgrender-box-<store|mail|stop>-<hash of the document>}): putting
- * one never changes another, so clients that use the namespace with different locations or senders at the same moment
- * all end up granted, with no read-merge-write to lose one, and a policy whose name is not its content's (an older
- * cgrender's broader grant, or one changed since) is removed. Grants are otherwise never removed by a render, since
+ * policy of its own, named after its content ({@code cgrender-box-<store|mail|stop|idle>-<hash of the document>}):
+ * putting one never changes another, so clients that use the namespace with different locations or senders at the
+ * same moment all end up granted, with no read-merge-write to lose one, and a policy whose name is not its content's
+ * (an older cgrender's broader grant, or one changed since) is removed. Grants are otherwise never removed by a render, since
  * boxes of the namespace may be using them. A role of cgrender's name that trusts anything but EC2, has a managed
  * policy attached or an inline policy cgrender did not write is refused, never used. Clients making the role or the
  * instance profile at the same moment all succeed: IAM takes one create, the others use what it made (waiting while
@@ -344,6 +346,11 @@ final class BoxProfile {
         self.put("StringEquals", Map.of("aws:ResourceTag/" + Tags.NAMESPACE, namespace.toString()));
         self.put("ArnLike", Map.of("ec2:SourceInstanceARN", instances + "${ec2:InstanceId}"));
         put(policies, "stop", statement("StopItself", List.of("ec2:StopInstances"), List.of(instances + "*"), self));
+        Map<String, Object> idleTag = new LinkedHashMap<>(self);
+        idleTag.put("ForAllValues:StringEquals", Map.of("aws:TagKeys", List.of(Tags.IDLE_SINCE)));
+        idleTag.put("Null", Map.of("aws:TagKeys", "false"));
+        put(policies, "idle", statement("ReportIdleTimer", List.of("ec2:CreateTags"), List.of(instances + "*"),
+                idleTag));
         return policies;
     }
 
@@ -360,7 +367,7 @@ final class BoxProfile {
     /** Whether {@code policy} is the name cgrender gives {@code document}: a grant of this cgrender, unchanged. */
     static boolean isNamedByContent(String policy, String document) {
         try {
-            return List.of("store", "mail", "stop").stream().anyMatch(k -> policyName(k, document).equals(policy));
+            return List.of("store", "mail", "stop", "idle").stream().anyMatch(k -> policyName(k, document).equals(policy));
         } catch (RuntimeException notJson) {
             return false;
         }

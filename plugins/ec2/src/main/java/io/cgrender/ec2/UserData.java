@@ -3,6 +3,7 @@ package io.cgrender.ec2;
 import io.cgrender.core.cloud.LaunchSpec;
 import io.cgrender.core.job.JobProcess;
 import io.cgrender.core.job.RemoteJobs;
+import io.cgrender.core.ns.Tags;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,13 +12,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The user data of a new box: a script cloud-init runs once on first boot, installing the on-box watchdog
  * ({@code watchdog.sh}, run by systemd on every boot) with the box's idle timeout, expiry and login user baked in, and
  * the boot script ({@code boot.sh}, run before it at every boot: host keys on the console, the watchdog armed from
- * the instance's own user data). EC2 limits user data to 16 KB; this is about 8.
+ * the instance's own user data). EC2 limits user data to 16 KB; this is about 12.
  */
 final class UserData {
 
@@ -41,8 +44,9 @@ final class UserData {
         values.put("@JOB_ALIVE_FUNCTION@", JobProcess.SHELL_FUNCTION);
         values.put("@ROLE@", shellWord(spec.role()));
         values.put("@NAMESPACE@", spec.namespace().toString());
-        String watchdog = fill(WATCHDOG, values).stripTrailing();
-        String boot = fill(BOOT, values).stripTrailing();
+        values.put("@IDLE_SINCE_TAG@", Tags.IDLE_SINCE);
+        String watchdog = withoutComments(fill(WATCHDOG, values)).stripTrailing();
+        String boot = withoutComments(fill(BOOT, values)).stripTrailing();
         values.put("@WATCHDOG@", watchdog);
         values.put("@BOOT@", boot);
         return fill(TEMPLATE, values);
@@ -67,6 +71,16 @@ final class UserData {
         String open = "<<'" + marker + "'\n";
         int start = script.indexOf(open) + open.length();
         return script.substring(start, script.indexOf("\n" + marker + "\n", start)) + "\n";
+    }
+
+    /**
+     * The script without its comment lines but the first (its {@code #!} line): EC2 takes 16 KB of user data, and
+     * the scripts' documentation lives in their source.
+     */
+    private static String withoutComments(String script) {
+        List<String> lines = script.lines().toList();
+        return lines.get(0) + "\n" + lines.stream().skip(1).filter(l -> !l.stripLeading().startsWith("#"))
+                .collect(Collectors.joining("\n")) + "\n";
     }
 
     private static String fill(String template, Map<String, String> values) {

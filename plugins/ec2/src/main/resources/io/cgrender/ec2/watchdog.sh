@@ -19,6 +19,10 @@
 # short-lived credentials of the namespace's instance profile, which cgrender gives a box that renders with results
 # in S3 (the profile allows ec2:StopInstances of the box itself and no other EC2 action). A box without it has
 # no credentials and cannot stop itself: it then ends like "terminate", and says why.
+# It tells clients since when the box has been idle, or that it is busy, in the instance's cgrender:idle-since tag
+# (an ISO-8601 instant, or "busy"), whenever that changes, with the instance profile's credentials (which allow tagging
+# the box itself with that tag only). A box without the AWS CLI or a profile does not report it; clients then know
+# its idle timeout only.
 # Every setting can be overridden from the environment (CGRENDER_*), which is how its tests run it; "--once" checks
 # once and exits instead of looping. AWS_ENDPOINT_URL and AWS_EC2_METADATA_SERVICE_ENDPOINT are honoured.
 set -u
@@ -37,6 +41,9 @@ imds_endpoint="${AWS_EC2_METADATA_SERVICE_ENDPOINT:-http://169.254.169.254}"
 imds_endpoint="${imds_endpoint%/}"
 stopping_since=""
 orphan_since=""
+report_retry_at=0
+instance_id="${CGRENDER_INSTANCE_ID:-}"
+region="${CGRENDER_REGION:-}"
 # What runs a command with the login user's rights: runuser as root (on a box); nothing as that user (in tests).
 as_login_user=""
 if [ "$(id -u)" = 0 ] && [ "$login_user" != root ]; then
@@ -62,23 +69,54 @@ imds() {
   curl -sf -m 5 -H "X-aws-ec2-metadata-token: $token" "$imds_endpoint/latest/meta-data/$1"
 }
 
+# Sets instance_id and region from the instance metadata, once; fails with why when it cannot.
+know_instance() {
+  [ -n "$instance_id" ] || instance_id="$(imds instance-id)" || instance_id=""
+  [ -n "$region" ] || region="$(imds placement/region)" || region=""
+  if ! command -v "$aws_command" > /dev/null 2>&1; then
+    echo "the AWS CLI is not installed"
+    return 1
+  fi
+  if [ -z "$instance_id" ] || [ -z "$region" ]; then
+    echo "the instance metadata gave no instance id or region"
+    return 1
+  fi
+}
+
 # Stops this instance through the EC2 API with its instance profile's credentials; ends it if it cannot.
 stop_box() {
-  local id region out=""
-  id="${CGRENDER_INSTANCE_ID:-$(imds instance-id)}"
-  region="${CGRENDER_REGION:-$(imds placement/region)}"
-  if ! command -v "$aws_command" > /dev/null 2>&1; then
-    out="the AWS CLI is not installed"
-  elif [ -z "$id" ] || [ -z "$region" ]; then
-    out="the instance metadata gave no instance id or region"
-  elif out="$(timeout 120 "$aws_command" ec2 stop-instances --instance-ids "$id" --region "$region" \
+  local out=""
+  if ! out="$(know_instance)"; then
+    :
+  elif out="$(timeout 120 "$aws_command" ec2 stop-instances --instance-ids "$instance_id" --region "$region" \
       ${AWS_ENDPOINT_URL:+--endpoint-url "$AWS_ENDPOINT_URL"} 2>&1)"; then
-    log "the last job asked to stop the box: stopping $id through the EC2 API (instance profile)"
+    log "the last job asked to stop the box: stopping $instance_id through the EC2 API (instance profile)"
     stopping_since="$(date +%s)"
     return 0
   fi
   end_box "the last job asked to stop the box, but it cannot stop itself without an instance profile ($(echo "$out" \
     | grep -v '^[[:space:]]*$' | tail -n 1))"
+}
+
+# Reports $1 ("busy", or the instant since which the box has been idle) in the instance's tag when it changed. A box
+# that cannot (no AWS CLI, no instance profile) says why once and tries again ten minutes later.
+report_idle() {
+  local value="$1" now="$2" out=""
+  if [ "$value" = "$(cat "$state_dir/reported-idle" 2>/dev/null)" ] || [ "$now" -lt "$report_retry_at" ]; then
+    return 0
+  fi
+  if out="$(know_instance)" && out="$(timeout 60 "$aws_command" ec2 create-tags --resources "$instance_id" \
+      --tags "Key=@IDLE_SINCE_TAG@,Value=$value" --region "$region" \
+      ${AWS_ENDPOINT_URL:+--endpoint-url "$AWS_ENDPOINT_URL"} 2>&1)"; then
+    echo "$value" > "$state_dir/reported-idle"
+    report_retry_at=0
+    return 0
+  fi
+  if [ "$report_retry_at" = 0 ]; then
+    log "cannot report the idle timer in the instance's tags ($(echo "$out" | grep -v '^[[:space:]]*$' \
+      | tail -n 1)); clients see the idle timeout only"
+  fi
+  report_retry_at=$((now + 600))
 }
 
 # Ends the box once it has been an orphan for orphan_seconds, counted from when this watchdog first saw it as one.
@@ -163,7 +201,7 @@ check() {
     [ $((now - stopping_since)) -lt 600 ] && return 0
     log "the box asked EC2 to stop it 10 minutes ago and still runs; watching again"
     stopping_since=""
-orphan_since=""
+    orphan_since=""
     echo "$now" > "$state_dir/last-busy"
   fi
   sessions="$(ssh_sessions)"
@@ -179,8 +217,11 @@ orphan_since=""
   fi
   if [ "$sessions" -gt 0 ] || [ "$jobs" -gt 0 ]; then
     echo "$now" > "$state_dir/last-busy"
+    report_idle busy "$now"
+    return 0
   fi
   last="$(cat "$state_dir/last-busy" 2>/dev/null || echo "$now")"
+  report_idle "$(TZ=UTC printf '%(%Y-%m-%dT%H:%M:%SZ)T' "$last")" "$now"
   if [ $((now - last)) -ge "$idle_seconds" ]; then
     end_box "idle for $((now - last))s (no SSH session and no running job for ${idle_seconds}s)"
   fi

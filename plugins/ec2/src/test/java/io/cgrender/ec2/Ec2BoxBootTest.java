@@ -103,7 +103,7 @@ class Ec2BoxBootTest {
 
         Instant later = Instant.now().plus(Duration.ofHours(1));
         LaunchSpec spec = new LaunchSpec(NS, "probe-box", MachineSpec.ubuntu(1, 1, 8, "t3.micro"),
-                Tags.forNewBox(NS, "probe-box", "ubuntu", 1, later, Lease.ofSelf(Instant.now(), Duration.ofHours(1))
+                Tags.forNewBox(NS, "probe-box", "ubuntu", 1, later, Duration.ofMinutes(45), Lease.ofSelf(Instant.now(), Duration.ofHours(1))
                         .tagValue()), fx.key(NS).publicKeyLine(), Duration.ofMinutes(45), Duration.ofHours(1),
                 Optional.of(image), Optional.empty(), false);
         Machine box = cloud.awaitRunning(cloud.launch(spec).id(), TIMEOUT, Progress.NONE);

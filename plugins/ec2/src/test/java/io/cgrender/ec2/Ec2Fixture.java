@@ -127,7 +127,7 @@ final class Ec2Fixture implements AutoCloseable {
     /** A launch spec for a small box of {@code role} in {@code ns}, expiring at {@code expiresAt}. */
     LaunchSpec spec(Namespace ns, String role, Instant expiresAt) {
         return new LaunchSpec(ns, role, MachineSpec.ubuntu(1, 1, 8, "t3.micro"),
-                Tags.forNewBox(ns, role, "ubuntu", 0, expiresAt, Lease.ofSelf(Instant.now(), Duration.ofHours(1))
+                Tags.forNewBox(ns, role, "ubuntu", 0, expiresAt, Duration.ofMinutes(30), Lease.ofSelf(Instant.now(), Duration.ofHours(1))
                         .tagValue()),
                 key(ns).publicKeyLine(), Duration.ofMinutes(30), Duration.ofHours(1), Optional.empty(), Optional.empty(),
                 false);

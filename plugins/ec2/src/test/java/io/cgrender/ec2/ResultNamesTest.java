@@ -4,6 +4,7 @@ import io.cgrender.core.UsageException;
 import io.cgrender.core.ns.Namespace;
 import org.junit.jupiter.api.Test;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -63,9 +64,10 @@ class ResultNamesTest {
         BoxProfile.Grants grants = new BoxProfile.Grants(List.of("arn:aws:s3:::b/p/_team_ci_/*",
                 "arn:aws:s3:::c/_team_ci_/*"), List.of(new BoxProfile.Mail("me@example.com", "you@example.com")));
         Map<String, String> policies = BoxProfile.policies(ns, grants, ACCOUNT, "aws");
-        assertEquals(4, policies.size(), "one policy per location, one per mail, one to stop: " + policies);
+        assertEquals(5, policies.size(), "one policy per location, one per mail, one to stop, one to report the idle"
+                + " timer: " + policies);
         assertTrue(policies.keySet().stream().allMatch(name -> name.matches(
-                "cgrender-box-(store|mail|stop)-[0-9a-f]{16}")), policies.keySet().toString());
+                "cgrender-box-(store|mail|stop|idle)-[0-9a-f]{16}")), policies.keySet().toString());
         policies.forEach((name, document) -> assertTrue(BoxProfile.isNamedByContent(name, document), name));
         List<IamPolicy> role = policies.values().stream().map(IamPolicy::parse).toList();
 
@@ -96,6 +98,14 @@ class ResultNamesTest {
                 "aws:ResourceTag/cgrender:namespace", List.of("/team/ci/"))), "credentials used off the instance");
         assertFalse(allows(role, "ec2:StopInstances", self, stop(self, "i-0aaaaaaaaaaaaaaaa", "/team/")));
         assertFalse(allows(role, "ec2:TerminateInstances", self, stop(self, "i-0aaaaaaaaaaaaaaaa", "/team/ci/")));
+        assertTrue(allows(role, "ec2:CreateTags", self, tag(stop(self, "i-0aaaaaaaaaaaaaaaa", "/team/ci/"),
+                "cgrender:idle-since")));
+        assertFalse(allows(role, "ec2:CreateTags", self, tag(stop(self, "i-0aaaaaaaaaaaaaaaa", "/team/ci/"),
+                "cgrender:idle-since", "cgrender:expires-at")), "no other tag, such as its expiry");
+        assertFalse(allows(role, "ec2:CreateTags", sibling, tag(stop(self, "i-0bbbbbbbbbbbbbbbb", "/team/ci/"),
+                "cgrender:idle-since")), "another box's tags");
+        assertFalse(allows(role, "ec2:CreateTags", self, stop(self, "i-0aaaaaaaaaaaaaaaa", "/team/ci/")),
+                "a request that names no tag key");
 
         BoxProfile.Grants reordered = new BoxProfile.Grants(List.of("arn:aws:s3:::c/_team_ci_/*",
                 "arn:aws:s3:::b/p/_team_ci_/*"), grants.mails());
@@ -116,6 +126,12 @@ class ResultNamesTest {
 
     private static Map<String, List<String>> mail(String from, String... to) {
         return Map.of("ses:FromAddress", List.of(from), "ses:Recipients", List.of(to));
+    }
+
+    private static Map<String, List<String>> tag(Map<String, List<String>> context, String... keys) {
+        Map<String, List<String>> withKeys = new HashMap<>(context);
+        withKeys.put("aws:TagKeys", List.of(keys));
+        return withKeys;
     }
 
     private static Map<String, List<String>> stop(String source, String target, String namespaceTag) {

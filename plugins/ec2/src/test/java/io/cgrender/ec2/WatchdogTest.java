@@ -297,6 +297,38 @@ class WatchdogTest {
                 refused);
     }
 
+    @Test
+    void theBoxReportsItsIdleTimerInItsTagWhenItChanges() throws Exception {
+        Path calls = dir.resolve("aws-calls");
+        Path aws = Files.writeString(dir.resolve("aws"), "#!/bin/sh\necho \"$@\" >> " + calls + "\n");
+        aws.toFile().setExecutable(true);
+        long lastBusy = Instant.now().getEpochSecond() - 120;
+        Files.createDirectories(state);
+        Files.writeString(state.resolve("last-busy"), Long.toString(lastBusy));
+        run(Map.of("CGRENDER_AWS", aws.toString()));
+        run(Map.of("CGRENDER_AWS", aws.toString()));
+        String idle = "ec2 create-tags --resources i-0123456789abcdef0 --tags Key=cgrender:idle-since,Value="
+                + Instant.ofEpochSecond(lastBusy) + " --region eu-west-1\n";
+        assertEquals(idle, Files.readString(calls), "reported once, as long as it does not change");
+
+        Process job = new ProcessBuilder("sleep", "30").start();
+        try {
+            Path jobDir = Files.createDirectories(home.resolve(".cgrender/jobs/j-4"));
+            Files.writeString(jobDir.resolve("pid"), record(job));
+            run(Map.of("CGRENDER_AWS", aws.toString()));
+        } finally {
+            job.destroy();
+            job.waitFor();
+        }
+        assertEquals(idle + "ec2 create-tags --resources i-0123456789abcdef0 --tags Key=cgrender:idle-since,"
+                + "Value=busy --region eu-west-1\n", Files.readString(calls));
+
+        String log = run(Map.of("CGRENDER_AWS", dir.resolve("no-aws-cli").toString()));
+        assertTrue(log.contains("cannot report the idle timer in the instance's tags (the AWS CLI is not installed);"
+                + " clients see the idle timeout only"), log);
+        assertFalse(Files.exists(shutdown), log);
+    }
+
     /** One check of the watchdog; returns what it logged. */
     private String run(Map<String, String> overrides) {
         List<String> command = new ArrayList<>(List.of("env",
@@ -305,7 +337,8 @@ class WatchdogTest {
                 "CGRENDER_LOGIN_USER=" + System.getProperty("user.name"),
                 "CGRENDER_SHUTDOWN=touch " + shutdown,
                 "CGRENDER_INSTANCE_ID=i-0123456789abcdef0",
-                "CGRENDER_REGION=eu-west-1"));
+                "CGRENDER_REGION=eu-west-1",
+                "CGRENDER_AWS=true"));
         overrides.forEach((k, v) -> command.add(k + "=" + v));
         command.addAll(List.of("bash", script.toString(), "--once"));
         OsCommand.Result r = OsCommand.run(Duration.ofSeconds(30), command);

@@ -35,6 +35,7 @@ public final class LaunchInAnotherJvm {
                 .open(new CloudContext(Settings.defaults(), dirs, namespace, Console.silent()))) {
             Machine machine = cloud.launch(new LaunchSpec(namespace, "elsewhere", MachineSpec.ubuntu(1, 1, 8, "t3.micro"),
                     Tags.forNewBox(namespace, "elsewhere", "ubuntu", 0, Instant.now().plusSeconds(3600),
+                            Duration.ofMinutes(10),
                             Lease.ofSelf(Instant.now(), Duration.ofHours(1)).tagValue()),
                     Files.readString(Path.of(args[1])), Duration.ofMinutes(10), Duration.ofHours(1),
                     Optional.empty(), Optional.empty(), false));

@@ -72,7 +72,7 @@ final class LocalBoxes implements AutoCloseable {
 
     LaunchSpec spec(String role, Duration idleTimeout, Duration maxLifetime, Optional<String> image) {
         return new LaunchSpec(namespace, role, MachineSpec.ubuntu(1, 1, 8, "t3.micro"),
-                Tags.forNewBox(namespace, role, "ubuntu", 0, Instant.now().plus(maxLifetime),
+                Tags.forNewBox(namespace, role, "ubuntu", 0, Instant.now().plus(maxLifetime), idleTimeout,
                         Lease.ofSelf(Instant.now(), Duration.ofHours(1)).tagValue()), key.publicKeyLine(),
                 idleTimeout, maxLifetime, image, Optional.empty(), false);
     }
@@ -81,7 +81,8 @@ final class LocalBoxes implements AutoCloseable {
     LaunchSpec leasedSpec(String lease, Duration orphanTimeout) {
         Duration maxLifetime = Duration.ofHours(1);
         return new LaunchSpec(namespace, "test-box", MachineSpec.ubuntu(1, 1, 8, "t3.micro"),
-                Tags.forNewBox(namespace, "test-box", "ubuntu", 0, Instant.now().plus(maxLifetime), lease),
+                Tags.forNewBox(namespace, "test-box", "ubuntu", 0, Instant.now().plus(maxLifetime),
+                        Duration.ofMinutes(10), lease),
                 key.publicKeyLine(), Duration.ofMinutes(10), maxLifetime, orphanTimeout, Optional.empty(),
                 Optional.empty(), false);
     }

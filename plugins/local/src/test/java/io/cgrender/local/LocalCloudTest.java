@@ -1,6 +1,7 @@
 package io.cgrender.local;
 
 import io.cgrender.core.CgrenderException;
+import io.cgrender.core.box.BoxLifetime;
 import io.cgrender.core.claim.Holder;
 import io.cgrender.core.claim.Lease;
 import io.cgrender.core.cloud.Cloud;
@@ -194,6 +195,34 @@ class LocalCloudTest {
         job.destroy();
         Eventually.await(LocalBoxes.GONE, machine.id() + " terminates itself once the job ended",
                 () -> boxes.cloud.find(machine.id()).isEmpty());
+    }
+
+    @Test
+    void theBoxReportsItsIdleTimerInItsTags() throws Exception {
+        Duration idle = Duration.ofMinutes(30);
+        Machine machine = boxes.launchRunning(idle, LONG);
+        assertEquals("PT30M", machine.tags().get(Tags.IDLE_TIMEOUT));
+        Instant firstIdle = Eventually.value(LocalBoxes.GONE, machine.id() + " reports since when it is idle", () -> lifetime(
+                machine).filter(l -> l.idle() == BoxLifetime.Idle.IDLE).flatMap(BoxLifetime::idleSince));
+        BoxLifetime idleBox = lifetime(machine).orElseThrow();
+        assertEquals(new BoxLifetime.Ending(firstIdle.plus(idle), BoxLifetime.Limit.IDLE_TIMEOUT),
+                idleBox.next().orElseThrow());
+
+        ProcessHandle job = startJobOnTheBox(machine, "job-1");
+        Eventually.value(LocalBoxes.GONE, machine.id() + " reports that a job keeps it busy", () -> lifetime(machine)
+                .filter(l -> l.idle() == BoxLifetime.Idle.BUSY));
+        assertEquals(Optional.of(new BoxLifetime.Ending(Instant.parse(machine.tags().get(Tags.EXPIRES_AT)),
+                BoxLifetime.Limit.MAX_LIFETIME)), lifetime(machine).orElseThrow().next(), "busy: only its expiry");
+
+        job.destroy();
+        Instant idleAgain = Eventually.value(LocalBoxes.GONE, machine.id() + " reports being idle again once the job ended",
+                () -> lifetime(machine).filter(l -> l.idle() == BoxLifetime.Idle.IDLE)
+                        .flatMap(BoxLifetime::idleSince));
+        assertTrue(idleAgain.isAfter(firstIdle), idleAgain + " after " + firstIdle);
+    }
+
+    private Optional<BoxLifetime> lifetime(Machine machine) {
+        return boxes.cloud.find(machine.id()).map(BoxLifetime::of);
     }
 
     @Test

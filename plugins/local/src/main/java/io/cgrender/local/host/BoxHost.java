@@ -4,6 +4,7 @@ import io.cgrender.core.claim.BoxClaim;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.job.JobProcess;
+import io.cgrender.core.ns.Tags;
 import io.cgrender.core.os.MachineId;
 import io.cgrender.core.os.ProcessIdentity;
 import io.cgrender.core.ssh.KeyFiles;
@@ -63,6 +64,8 @@ public final class BoxHost {
     private final CountDownLatch exited = new CountDownLatch(1);
     private SshServer server;
     private Instant lastBusy = Instant.now();
+    /** The value of the box's idle-since tag as this host last wrote it. */
+    private String publishedIdleTimer;
     /** When the watchdog first saw the box as an orphan; null while it is not one. */
     private Instant orphanSince;
     /** Why the host is going away: decides what the shutdown hook does to the state file and the directory. */
@@ -232,15 +235,30 @@ public final class BoxHost {
                 afterJob();
                 return;
             }
-            if (sessions > 0 || !jobs.isEmpty()) {
+            boolean busy = sessions > 0 || !jobs.isEmpty();
+            if (busy) {
                 lastBusy = now;
-            } else if (!now.isBefore(lastBusy.plus(started.idleTimeout()))) {
+            }
+            publishIdleTimer(busy ? Tags.BUSY : lastBusy.toString());
+            if (!busy && !now.isBefore(lastBusy.plus(started.idleTimeout()))) {
                 LOG.info("box {} idle since {} (no session, no job for {}): terminating", box.id(), lastBusy,
                         started.idleTimeout());
                 exit(Ending.TERMINATED);
             }
         } catch (RuntimeException e) {
             LOG.warn("watchdog check failed: {}", e.toString());
+        }
+    }
+
+    /**
+     * Tells clients (through the box's {@link Tags#IDLE_SINCE} tag) since when the box has been idle, or that it is
+     * busy; written only when that changes.
+     */
+    private void publishIdleTimer(String value) {
+        if (!value.equals(publishedIdleTimer)) {
+            StateFile.update(box, s -> s.state() == MachineState.TERMINATED ? s
+                    : s.withTags(Map.of(Tags.IDLE_SINCE, value)));
+            publishedIdleTimer = value;
         }
     }
 
