@@ -243,7 +243,7 @@ class Ec2ResultsEndToEndTest {
         assertEquals("running", instance(id).state().nameAsString(), "--after keep");
 
         // Idle now: the box says since when in its tag (with its instance profile), and list shows when it ends.
-        await(() -> idleSince(id).filter(v -> v.matches("\\d{4}-.*Z")).isPresent(), Duration.ofSeconds(60),
+        await(() -> idleSince(id).filter(v -> v.matches("\\d{4}-.*Z")).isPresent(), Duration.ofSeconds(90),
                 () -> "no idle-since tag (" + idleSince(id) + "); the watchdog logged:\n" + Standins.watchdogLog(id));
         Cli.Result list = cli.ok("list");
         assertTrue(list.out().lines().anyMatch(l -> l.startsWith(id) && l.contains("(idle for ")), list.toString());

@@ -69,16 +69,17 @@ imds() {
   curl -sf -m 5 -H "X-aws-ec2-metadata-token: $token" "$imds_endpoint/latest/meta-data/$1"
 }
 
-# Sets instance_id and region from the instance metadata, once; fails with why when it cannot.
+# Sets instance_id and region from the instance metadata, once; fails, with why in out, when the EC2 API cannot be
+# called. Not to be run in a subshell: it sets the watchdog's variables.
 know_instance() {
   [ -n "$instance_id" ] || instance_id="$(imds instance-id)" || instance_id=""
   [ -n "$region" ] || region="$(imds placement/region)" || region=""
   if ! command -v "$aws_command" > /dev/null 2>&1; then
-    echo "the AWS CLI is not installed"
+    out="the AWS CLI is not installed"
     return 1
   fi
   if [ -z "$instance_id" ] || [ -z "$region" ]; then
-    echo "the instance metadata gave no instance id or region"
+    out="the instance metadata gave no instance id or region"
     return 1
   fi
 }
@@ -86,7 +87,7 @@ know_instance() {
 # Stops this instance through the EC2 API with its instance profile's credentials; ends it if it cannot.
 stop_box() {
   local out=""
-  if ! out="$(know_instance)"; then
+  if ! know_instance; then
     :
   elif out="$(timeout 120 "$aws_command" ec2 stop-instances --instance-ids "$instance_id" --region "$region" \
       ${AWS_ENDPOINT_URL:+--endpoint-url "$AWS_ENDPOINT_URL"} 2>&1)"; then
@@ -99,13 +100,13 @@ stop_box() {
 }
 
 # Reports $1 ("busy", or the instant since which the box has been idle) in the instance's tag when it changed. A box
-# that cannot (no AWS CLI, no instance profile) says why once and tries again ten minutes later.
+# that cannot (no AWS CLI, no instance profile yet) says why once and tries again every minute.
 report_idle() {
   local value="$1" now="$2" out=""
   if [ "$value" = "$(cat "$state_dir/reported-idle" 2>/dev/null)" ] || [ "$now" -lt "$report_retry_at" ]; then
     return 0
   fi
-  if out="$(know_instance)" && out="$(timeout 60 "$aws_command" ec2 create-tags --resources "$instance_id" \
+  if know_instance && out="$(timeout 60 "$aws_command" ec2 create-tags --resources "$instance_id" \
       --tags "Key=@IDLE_SINCE_TAG@,Value=$value" --region "$region" \
       ${AWS_ENDPOINT_URL:+--endpoint-url "$AWS_ENDPOINT_URL"} 2>&1)"; then
     echo "$value" > "$state_dir/reported-idle"
@@ -116,7 +117,7 @@ report_idle() {
     log "cannot report the idle timer in the instance's tags ($(echo "$out" | grep -v '^[[:space:]]*$' \
       | tail -n 1)); clients see the idle timeout only"
   fi
-  report_retry_at=$((now + 600))
+  report_retry_at=$((now + 60))
 }
 
 # Ends the box once it has been an orphan for orphan_seconds, counted from when this watchdog first saw it as one.
