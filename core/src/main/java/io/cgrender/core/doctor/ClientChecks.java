@@ -8,11 +8,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -37,8 +34,8 @@ public final class ClientChecks {
     }
 
     /**
-     * The namespace keys in {@code keysDir}: each readable as a key and readable and writable by its owner only (as
-     * {@link NamespaceKey} requires before it uses one), in a directory only its owner may enter.
+     * The namespace keys in {@code keysDir}: each readable as a key, and readable and writable by its owner only (as
+     * {@link NamespaceKey} requires before it uses one, and OpenSSH too).
      */
     public static Check keyFiles(Path keysDir) {
         return Check.of("key files", () -> {
@@ -47,11 +44,6 @@ public final class ClientChecks {
             }
             List<String> problems = new ArrayList<>();
             List<String> fixes = new ArrayList<>();
-            boolean openDir = !ownerOnly(keysDir);
-            if (openDir) {
-                problems.add(keysDir + " is " + mode(keysDir) + ": others may enter it");
-                fixes.add("chmod 700 " + keysDir);
-            }
             List<Path> keys = keys(keysDir);
             List<String> loose = new ArrayList<>();
             for (Path key : keys) {
@@ -140,25 +132,6 @@ public final class ClientChecks {
             }).sorted().toList();
         } catch (IOException e) {
             throw new io.cgrender.core.CgrenderException("cannot list " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Whether neither the group nor others have any permission on {@code path}. */
-    private static boolean ownerOnly(Path path) {
-        try {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(path);
-            return perms.stream().allMatch(p -> p == PosixFilePermission.OWNER_READ
-                    || p == PosixFilePermission.OWNER_WRITE || p == PosixFilePermission.OWNER_EXECUTE);
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static String mode(Path path) {
-        try {
-            return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
-        } catch (IOException e) {
-            return "unreadable (" + e.getMessage() + ")";
         }
     }
 }

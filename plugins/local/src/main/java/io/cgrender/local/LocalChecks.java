@@ -92,7 +92,8 @@ final class LocalChecks {
     /** "OpenSSH_9.2p1 … (/usr/bin/ssh)": the first line the program prints about its version, and where it is. */
     private String version(Path program, String option) {
         Result r = run(List.of(program.toString(), option));
-        return (r.exitCode() == 0 && !r.firstLine().isEmpty() ? r.firstLine() : "installed") + " (" + program + ")";
+        String said = r.firstLine().replaceAll("\\s+", " ");
+        return (r.exitCode() == 0 && !said.isEmpty() ? said : "installed") + " (" + program + ")";
     }
 
     private Optional<Path> find(String program) {
