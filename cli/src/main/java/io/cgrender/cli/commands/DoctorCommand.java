@@ -71,8 +71,8 @@ public final class DoctorCommand extends AbstractCommand {
             json.put("checks", findings.stream().map(DoctorCommand::json).toList());
             session.console().out().println(Json.write(json));
         }
-        session.console().status(failed.isEmpty() ? "doctor: every check passed"
-                : "doctor: " + failed.size() + " of " + findings.size() + " checks failed: " + String.join(", ", failed));
+        session.console().status(failed.isEmpty() ? "doctor: every check passed" : "doctor: " + failed.size()
+                + " of " + findings.size() + " checks failed: " + String.join(", ", failed));
         return failed.isEmpty() ? 0 : 1;
     }
 
@@ -82,7 +82,8 @@ public final class DoctorCommand extends AbstractCommand {
         try {
             provider = session.cloudProvider();
         } catch (CgrenderException e) {
-            report(session, new Checkup.Finding("cloud", CheckResult.failure(e)));
+            report(session, new Checkup.Finding("cloud", CheckResult.failure(e).withFix("cgrender --cloud local doctor,"
+                    + " or add the plugin of the cloud you named (see: cgrender --help, --plugin-path)")));
             return;
         }
         try (CheckList checks = provider.checks(session.cloudContext(), renderBox(session))) {
@@ -159,7 +160,7 @@ public final class DoctorCommand extends AbstractCommand {
      * {@code ✔ name: detail} on a terminal, {@code ok   name: detail} elsewhere; a failure's or warning's fix and where
      * to read more on indented lines below it.
      */
-    static void print(PrintWriter out, Checkup.Finding finding, boolean terminal) {
+    private static void print(PrintWriter out, Checkup.Finding finding, boolean terminal) {
         CheckResult r = finding.result();
         String mark = switch (r.status()) {
             case OK -> terminal ? "✔" : "ok";

@@ -82,9 +82,12 @@ final class Ec2Checks implements AutoCloseable {
                     + from.credentials() + "; region " + aws.region().id() + " from " + from.region()
                     + aws.endpoint().map(uri -> "; endpoint " + uri).orElse(""));
         } catch (SdkException e) {
-            return failed("asking AWS STS who these credentials belong to", e, "sts:GetCallerIdentity",
+            CheckResult failed = failed("asking AWS STS who these credentials belong to", e, "sts:GetCallerIdentity",
                     "check the credentials: aws sts get-caller-identity" + settings.profile().map(p -> " --profile "
                             + p).orElse(""));
+            close(); // the other checks would only meet the same refusal
+            aws = null;
+            return failed;
         }
     }
 
@@ -164,7 +167,9 @@ final class Ec2Checks implements AutoCloseable {
                         + " with DryRun)");
             }
             return failed("launching a " + type.get() + " instance (RunInstances with DryRun)", e,
-                    "ec2:RunInstances and ec2:CreateTags", null);
+                    "ec2:RunInstances and ec2:CreateTags", "ask EC2 yourself: aws ec2 run-instances --dry-run"
+                    + " --image-id " + image.id() + " --instance-type " + type.get() + " --region "
+                    + aws.region().id());
         }
     }
 
