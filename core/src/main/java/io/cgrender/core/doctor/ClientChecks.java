@@ -123,12 +123,16 @@ public final class ClientChecks {
         });
     }
 
-    /** The private keys in {@code dir}: every regular file but public halves, lock files and temporary files. */
+    /**
+     * The private keys in {@code dir}: every regular file but public halves, lock files, temporary files and keys
+     * moved aside as unreadable.
+     */
     private static List<Path> keys(Path dir) {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(Files::isRegularFile).filter(f -> {
                 String name = f.getFileName().toString();
-                return !name.endsWith(".pub") && !name.endsWith(".lock") && !name.endsWith(".tmp");
+                return !name.endsWith(".pub") && !name.endsWith(".lock") && !name.endsWith(".tmp")
+                        && !name.endsWith(".unreadable");
             }).sorted().toList();
         } catch (IOException e) {
             throw new io.cgrender.core.CgrenderException("cannot list " + dir + ": " + e.getMessage(), e);
