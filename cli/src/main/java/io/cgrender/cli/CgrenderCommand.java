@@ -4,6 +4,7 @@ import io.cgrender.cli.commands.CancelCommand;
 import io.cgrender.cli.commands.CompletionCommand;
 import io.cgrender.cli.commands.CreateCommand;
 import io.cgrender.cli.commands.DeleteImageCommand;
+import io.cgrender.cli.commands.DoctorCommand;
 import io.cgrender.cli.commands.FetchCommand;
 import io.cgrender.cli.commands.GcCommand;
 import io.cgrender.cli.commands.ImageCommand;
@@ -49,6 +50,7 @@ import java.util.List;
                 "  cgrender list                                   # your namespace's boxes",
                 "  cgrender terminate openscad-ubuntu-box          # ends the box now",
                 "Boxes end themselves after 30 min idle or 8 h in all (cgrender.box.idle-timeout and max-lifetime).",
+                "Something not working? cgrender doctor checks this machine and the cloud, and says how to fix them.",
                 "Help on a command: cgrender help COMMAND, or cgrender COMMAND --help."})
 public final class CgrenderCommand implements Runnable {
 
@@ -74,6 +76,7 @@ public final class CgrenderCommand implements Runnable {
             FetchCommand.class,
             CancelCommand.class,
             GcCommand.class,
+            DoctorCommand.class,
             CompletionCommand.class);
 
     private final Invocation invocation;

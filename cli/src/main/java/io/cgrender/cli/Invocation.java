@@ -15,7 +15,16 @@ public record Invocation(InputStream in, Map<String, String> env) {
 
     /** cgrender's directories for this environment ({@code XDG_*}, {@code HOME}). */
     public Dirs dirs() {
-        return Dirs.from(env, Path.of(env.getOrDefault("HOME", System.getProperty("user.home"))));
+        return Dirs.from(env, home());
+    }
+
+    /** {@code $XDG_CACHE_HOME/cgrender}, where the launcher keeps its class data sharing archive. */
+    public Path cacheDir() {
+        return Dirs.cache(env, home());
+    }
+
+    private Path home() {
+        return Path.of(env.getOrDefault("HOME", System.getProperty("user.home")));
     }
 
     /** The directory relative paths on the command line are relative to. */

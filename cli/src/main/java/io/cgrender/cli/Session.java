@@ -6,6 +6,7 @@ import io.cgrender.core.box.BoxResolver;
 import io.cgrender.core.box.Roles;
 import io.cgrender.core.cloud.Cloud;
 import io.cgrender.core.cloud.CloudContext;
+import io.cgrender.core.cloud.CloudProvider;
 import io.cgrender.core.cloud.CloudProviders;
 import io.cgrender.core.cloud.ImageSupport;
 import io.cgrender.core.cloud.Machine;
@@ -130,11 +131,19 @@ public final class Session implements CommandContext, AutoCloseable {
     @Override
     public Cloud cloud() {
         if (cloud == null) {
-            CloudProviders providers = CloudProviders.discover(plugins);
-            cloud = providers.get(settings().cloud()).open(new CloudContext(settings(), dirs, namespace(), console,
-                    invocation.env(), plugins));
+            cloud = cloudProvider().open(cloudContext());
         }
         return cloud;
+    }
+
+    /** The provider of the configured cloud ({@code --cloud}, {@code cgrender.cloud}). */
+    public CloudProvider cloudProvider() {
+        return CloudProviders.discover(plugins).get(settings().cloud());
+    }
+
+    /** What the configured cloud's provider is given to open the cloud (or to check it). */
+    public CloudContext cloudContext() {
+        return new CloudContext(settings(), dirs, namespace(), console, invocation.env(), plugins);
     }
 
     public ImageSupport images() {

@@ -9,15 +9,20 @@ import java.util.concurrent.TimeUnit;
  * How many columns the terminal standard output goes to has: {@code $COLUMNS}, else what {@code stty size} says of
  * {@code /dev/tty}. Empty when standard output is not a terminal (a pipe, a file): then nothing is shortened.
  */
-final class TerminalWidth {
+public final class TerminalWidth {
 
     private static final long STTY_TIMEOUT_MS = 500;
 
     private TerminalWidth() {
     }
 
+    /** Whether standard output (and input) is a terminal, rather than a pipe or a file. */
+    public static boolean isTerminal() {
+        return System.console() != null;
+    }
+
     static OptionalInt current() {
-        if (System.console() == null) {
+        if (!isTerminal()) {
             return OptionalInt.empty();
         }
         OptionalInt columns = parse(System.getenv("COLUMNS"));

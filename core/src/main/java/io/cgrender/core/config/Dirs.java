@@ -29,6 +29,14 @@ public record Dirs(Path config, Path data, Path state) {
         return from(System.getenv(), Path.of(System.getProperty("user.home")));
     }
 
+    /**
+     * {@code $XDG_CACHE_HOME/cgrender} (default {@code ~/.cache/cgrender}): what can be made again, such as the
+     * launcher's class data sharing archive.
+     */
+    public static Path cache(Map<String, String> env, Path home) {
+        return base(env, "XDG_CACHE_HOME", home.resolve(".cache")).resolve(APP);
+    }
+
     /** Per the spec, a variable that is unset, empty or relative is ignored. */
     private static Path base(Map<String, String> env, String variable, Path fallback) {
         String value = env.get(variable);

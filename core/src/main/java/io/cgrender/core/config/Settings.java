@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
@@ -178,9 +179,13 @@ public final class Settings {
         for (Map.Entry<String, ConfigValue> entry : layer.getConfig(ROOT).entrySet()) {
             String path = ROOT + "." + entry.getKey();
             if (!reference.hasPathOrNull(path) && !underOpenSection(reference, path)) {
-                String origin = entry.getValue().origin().description();
-                throw new UsageException("unknown config key '" + path + "' (" + origin + "); "
-                        + knownKeysNear(reference, path));
+                ConfigOrigin origin = entry.getValue().origin();
+                UsageException unknown = new UsageException("unknown config key '" + path + "' ("
+                        + origin.description() + "); " + knownKeysNear(reference, path));
+                if (origin.filename() != null && origin.lineNumber() > 0) {
+                    unknown.fix("correct or remove line " + origin.lineNumber() + " of " + origin.filename());
+                }
+                throw unknown;
             }
         }
     }

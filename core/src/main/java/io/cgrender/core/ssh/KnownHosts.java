@@ -72,6 +72,39 @@ public final class KnownHosts {
         return false;
     }
 
+    /** A line of the file that does not parse as OpenSSH reads it: its number (from 1) and why. */
+    public record BadLine(int number, String problem) {
+    }
+
+    /**
+     * The lines that are neither blank, a comment, nor an entry OpenSSH can read ({@code [@marker] names keytype
+     * base64 [comment]}, names plain or hashed) with a key cgrender can read. Such lines pin nothing.
+     */
+    public List<BadLine> badLines() {
+        List<BadLine> bad = new ArrayList<>();
+        List<String> lines = readLines();
+        for (int i = 0; i < lines.size(); i++) {
+            String trimmed = lines.get(i).trim();
+            if (trimmed.isEmpty() || trimmed.startsWith("#")) {
+                continue;
+            }
+            String[] fields = trimmed.split("\\s+");
+            int key = fields[0].startsWith("@") ? 2 : 1;
+            if (key == 2 && !fields[0].equals("@revoked") && !fields[0].equals("@cert-authority")) {
+                bad.add(new BadLine(i + 1, "unknown marker " + fields[0]));
+            } else if (fields.length < key + 2) {
+                bad.add(new BadLine(i + 1, "not '" + (key == 2 ? "@marker " : "") + "host-names key-type key'"));
+            } else {
+                try {
+                    KeyFiles.parsePublicKeyLine(fields[key] + " " + fields[key + 1]);
+                } catch (CgrenderException e) {
+                    bad.add(new BadLine(i + 1, e.getMessage()));
+                }
+            }
+        }
+        return bad;
+    }
+
     private static String keyOf(String keyLine) {
         String[] fields = keyLine.trim().split("\\s+");
         return fields.length < 2 ? keyLine.trim() : fields[0] + " " + fields[1];

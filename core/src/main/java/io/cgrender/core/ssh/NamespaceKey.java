@@ -12,6 +12,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -85,12 +86,29 @@ public record NamespaceKey(Path privateKeyFile, KeyPair keyPair) {
     }
 
     private static void checkPermissions(Path file) throws IOException {
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+        Optional<String> problem = permissionProblem(file);
+        if (problem.isPresent()) {
+            throw new CgrenderException(problem.get() + "; fix it with: chmod 600 " + file);
+        }
+    }
+
+    /**
+     * Why the key file {@code file} may not be used as it is, if it may not: anyone but its owner may read, write or
+     * run it (OpenSSH refuses such a key too).
+     */
+    public static Optional<String> permissionProblem(Path file) {
+        Set<PosixFilePermission> perms;
+        try {
+            perms = Files.getPosixFilePermissions(file);
+        } catch (IOException e) {
+            return Optional.of("cannot read the mode of the SSH key " + file + ": " + e.getMessage());
+        }
         for (PosixFilePermission p : perms) {
             if (p != PosixFilePermission.OWNER_READ && p != PosixFilePermission.OWNER_WRITE) {
-                throw new CgrenderException("the SSH key " + file + " must be readable and writable by its owner only"
-                        + " (mode " + PosixFilePermissions.toString(perms) + "); fix it with: chmod 600 " + file);
+                return Optional.of("the SSH key " + file + " must be readable and writable by its owner only (mode "
+                        + PosixFilePermissions.toString(perms) + ")");
             }
         }
+        return Optional.empty();
     }
 }

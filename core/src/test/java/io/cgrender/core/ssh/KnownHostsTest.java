@@ -56,6 +56,27 @@ class KnownHostsTest extends SshTestBase {
     }
 
     @Test
+    void badLinesAreThoseOpenSshCouldNotReadWithTheirNumbers() throws IOException {
+        Path file = tmp.resolve("known_hosts");
+        String key = line(newKey());
+        Files.write(file, List.of(
+                "# pinned by hand",
+                "",
+                "i-0abc " + key,
+                "|1|F1E1KeoE/eEWhi10WpGv4OdiO6Y=|3988QV0VE8wmZL7suNrYQLITLCg= " + key,
+                "@revoked * " + key,
+                "i-0def ssh-ed25519",
+                "@trusted * " + key,
+                "i-0123 ssh-ed25519 AAAAnot-base64"));
+        List<KnownHosts.BadLine> bad = new KnownHosts(file).badLines();
+        assertEquals(List.of(6, 7, 8), bad.stream().map(KnownHosts.BadLine::number).toList(), bad.toString());
+        assertEquals("not 'host-names key-type key'", bad.get(0).problem());
+        assertEquals("unknown marker @trusted", bad.get(1).problem());
+        assertTrue(bad.get(2).problem().startsWith("not a usable OpenSSH public key"), bad.get(2).problem());
+        assertEquals(List.of(), new KnownHosts(tmp.resolve("none")).badLines(), "no file, nothing bad");
+    }
+
+    @Test
     void aLineSharedWithOtherNamesKeepsThem() throws IOException {
         Path file = tmp.resolve("known_hosts");
         String key = line(newKey());

@@ -59,6 +59,7 @@ import java.util.function.Supplier;
 final class AwsClients implements AutoCloseable {
 
     private final Region region;
+    private final Sources sources;
     private final Optional<URI> endpoint;
     private final Ec2Settings settings;
     private final AwsCredentialsProvider credentials;
@@ -67,14 +68,23 @@ final class AwsClients implements AutoCloseable {
     private final Services services;
     private final SdkHttpClient http;
 
+    /** Where the region and the credentials came from, for {@code cgrender doctor}. */
+    record Sources(String region, String credentials) {
+    }
+
+    /** A value and where it came from (a setting, a variable, a profile). */
+    private record Sourced<T>(T value, String from) {
+    }
+
     /** The clients of the other services results and mail need: built with EC2's, used only by renders. */
     private record Services(S3Client s3, S3Presigner presigner, SesClient ses, IamClient iam, StsClient sts) {
     }
 
-    private AwsClients(Ec2Settings settings, Region region, AwsCredentialsProvider credentials, Ec2Client ec2,
-                       SsmClient ssm, Services services, SdkHttpClient http) {
+    private AwsClients(Ec2Settings settings, Region region, Sources sources, AwsCredentialsProvider credentials,
+                       Ec2Client ec2, SsmClient ssm, Services services, SdkHttpClient http) {
         this.settings = settings;
         this.region = region;
+        this.sources = sources;
         this.endpoint = settings.endpoint();
         this.credentials = credentials;
         this.ec2 = ec2;
@@ -89,8 +99,11 @@ final class AwsClients implements AutoCloseable {
                 : withEndpoint(configured, env.get("AWS_ENDPOINT_URL"));
         ProfileFiles profiles = ProfileFiles.of(env);
         String profileName = settings.profile().or(() -> nonBlank(env.get("AWS_PROFILE"))).orElse("default");
-        Region region = region(settings, env, profiles, profileName);
-        AwsCredentialsProvider credentials = credentials(settings, env, profiles, profileName);
+        Sourced<Region> sourcedRegion = region(settings, env, profiles, profileName);
+        Sourced<AwsCredentialsProvider> sourcedCredentials = credentials(settings, env, profiles, profileName);
+        Region region = sourcedRegion.value();
+        AwsCredentialsProvider credentials = sourcedCredentials.value();
+        Sources sources = new Sources(sourcedRegion.from(), sourcedCredentials.from());
         SdkHttpClient http = UrlConnectionHttpClient.builder()
                 .connectionTimeout(settings.connectTimeout())
                 .socketTimeout(settings.apiCallAttemptTimeout())
@@ -128,29 +141,35 @@ final class AwsClients implements AutoCloseable {
             iam.endpointOverride(uri);
             sts.endpointOverride(uri);
         });
-        return new AwsClients(settings, region, credentials, ec2.build(), ssm.build(),
+        return new AwsClients(settings, region, sources, credentials, ec2.build(), ssm.build(),
                 new Services(s3.build(), presigner.build(), ses.build(), iam.build(), sts.build()), http);
     }
 
     /** These clients with {@code other} for EC2 (e.g. a wrapper that injects failures in tests); closes it too. */
     AwsClients withEc2(Ec2Client other) {
-        return new AwsClients(settings, region, credentials, other, ssm, services, http);
+        return new AwsClients(settings, region, sources, credentials, other, ssm, services, http);
     }
 
     /** These clients with {@code other} for IAM (e.g. one that refuses, in tests); closes it too. */
     AwsClients withIam(IamClient other) {
-        return new AwsClients(settings, region, credentials, ec2, ssm, new Services(services.s3(),
+        return new AwsClients(settings, region, sources, credentials, ec2, ssm, new Services(services.s3(),
                 services.presigner(), services.ses(), other, services.sts()), http);
     }
 
     /** These clients with {@code other} for S3 (e.g. a wrapper that injects answers in tests); closes it too. */
     AwsClients withS3(S3Client other) {
-        return new AwsClients(settings, region, credentials, ec2, ssm, new Services(other, services.presigner(),
+        return new AwsClients(settings, region, sources, credentials, ec2, ssm, new Services(other,
+                services.presigner(),
                 services.ses(), services.iam(), services.sts()), http);
     }
 
     Region region() {
         return region;
+    }
+
+    /** Where the region and the credentials came from. */
+    Sources sources() {
+        return sources;
     }
 
     Ec2Client ec2() {
@@ -240,8 +259,8 @@ final class AwsClients implements AutoCloseable {
 
     // ---------------------------------------------------------------- region and credentials
 
-    private static Region region(Ec2Settings settings, Map<String, String> env, ProfileFiles profiles,
-                                 String profileName) {
+    private static Sourced<Region> region(Ec2Settings settings, Map<String, String> env, ProfileFiles profiles,
+                                          String profileName) {
         String name;
         String from;
         if (settings.region().isPresent()) {
@@ -272,13 +291,14 @@ final class AwsClients implements AutoCloseable {
             throw new UsageException("unknown AWS region '" + name + "' (from " + from + "); known regions: "
                     + String.join(", ", known));
         }
-        return region;
+        return new Sourced<>(region, from);
     }
 
-    private static AwsCredentialsProvider credentials(Ec2Settings settings, Map<String, String> env,
-                                                      ProfileFiles profiles, String profileName) {
+    private static Sourced<AwsCredentialsProvider> credentials(Ec2Settings settings, Map<String, String> env,
+                                                               ProfileFiles profiles, String profileName) {
         if (settings.profile().isPresent()) {
             return profile(profiles, profileName, "--profile / cgrender.aws.profile")
+                    .map(p -> new Sourced<>(p, "profile '" + profileName + "' (--profile / cgrender.aws.profile)"))
                     .orElseThrow(() -> new UsageException("AWS profile '" + profileName + "' (from --profile /"
                             + " cgrender.aws.profile) is not in " + profiles.credentials() + " or " + profiles.config()
                             + profiles.known()));
@@ -292,31 +312,33 @@ final class AwsClients implements AutoCloseable {
         }
         if (keyId.isPresent()) {
             Optional<String> token = nonBlank(env.get("AWS_SESSION_TOKEN"));
-            return StaticCredentialsProvider.create(token
+            return new Sourced<>(StaticCredentialsProvider.create(token
                     .<software.amazon.awssdk.auth.credentials.AwsCredentials>map(t ->
                             AwsSessionCredentials.create(keyId.get(), secret.get(), t))
-                    .orElseGet(() -> AwsBasicCredentials.create(keyId.get(), secret.get())));
+                    .orElseGet(() -> AwsBasicCredentials.create(keyId.get(), secret.get()))),
+                    "AWS_ACCESS_KEY_ID" + (token.isPresent() ? " (with AWS_SESSION_TOKEN)" : ""));
         }
         boolean namedProfile = nonBlank(env.get("AWS_PROFILE")).isPresent();
         Optional<AwsCredentialsProvider> fromProfile = profile(profiles, profileName, "AWS_PROFILE");
         if (fromProfile.isPresent()) {
-            return fromProfile.get();
+            return new Sourced<>(fromProfile.get(), "profile '" + profileName + "'" + (namedProfile
+                    ? " (AWS_PROFILE)" : ""));
         }
         if (namedProfile) {
             throw new UsageException("AWS profile '" + profileName + "' (from AWS_PROFILE) is not in "
                     + profiles.credentials() + " or " + profiles.config() + profiles.known());
         }
-        List<AwsCredentialsProvider> others = new ArrayList<>();
+        List<Sourced<AwsCredentialsProvider>> others = new ArrayList<>();
         if (env.containsKey("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
                 || env.containsKey("AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
-            others.add(ContainerCredentialsProvider.builder().build());
+            others.add(new Sourced<>(ContainerCredentialsProvider.builder().build(), "the container's credentials"));
         }
         if (!"true".equalsIgnoreCase(env.getOrDefault("AWS_EC2_METADATA_DISABLED", "").strip())) {
-            others.add(InstanceProfileCredentialsProvider.builder().build());
+            others.add(new Sourced<>(InstanceProfileCredentialsProvider.builder().build(), "the instance's role"));
         }
-        for (AwsCredentialsProvider provider : others) {
+        for (Sourced<AwsCredentialsProvider> provider : others) {
             try {
-                provider.resolveCredentials();
+                provider.value().resolveCredentials();
                 return provider;
             } catch (SdkException unavailable) {
                 // not in a container / not on an instance with a role: try the next

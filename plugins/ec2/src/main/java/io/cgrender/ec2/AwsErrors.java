@@ -11,6 +11,7 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -109,6 +110,20 @@ final class AwsErrors {
             }
         }
         return false;
+    }
+
+    /**
+     * The AWS refusal of a permission in {@code e} or what caused it ({@code AccessDenied},
+     * {@code UnauthorizedOperation}, …), if it is one.
+     */
+    static Optional<AwsServiceException> denied(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AwsServiceException service && (PERMISSIONS.contains(code(service))
+                    || code(service).equals("UnauthorizedAccess"))) {
+                return Optional.of(service);
+            }
+        }
+        return Optional.empty();
     }
 
     /** Whether {@code e} says EC2 has no capacity for the instance type where it was asked for, at the moment. */

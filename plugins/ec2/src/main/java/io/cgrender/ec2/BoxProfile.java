@@ -157,10 +157,7 @@ final class BoxProfile {
                 () -> policyNames(role));
         for (String policy : Set.copyOf(present)) {
             if (!policy.startsWith(POLICY + "-")) {
-                throw new CgrenderException("IAM role " + role + " has an inline policy " + policy + " that cgrender"
-                        + " did not write, so cgrender will not give the role to its boxes; delete it (aws iam"
-                        + " delete-role-policy --role-name " + role + " --policy-name " + policy + ") or use another"
-                        + " namespace");
+                throw foreignPolicy(role, policy);
             }
             Optional<String> document = policyDocument(role, policy);
             if (document.isPresent() && !isNamedByContent(policy, document.get())) {
@@ -174,6 +171,12 @@ final class BoxProfile {
                 aws.iam().putRolePolicy(r -> r.roleName(role).policyName(policy).policyDocument(document));
             }
         });
+    }
+
+    private static CgrenderException foreignPolicy(String role, String policy) {
+        return new CgrenderException("IAM role " + role + " has an inline policy " + policy + " that cgrender did not"
+                + " write, so cgrender will not give the role to its boxes; delete it (aws iam delete-role-policy"
+                + " --role-name " + role + " --policy-name " + policy + ") or use another namespace");
     }
 
     /** The document of an inline policy, URL-decoded; empty when IAM does not show it (any more). */
@@ -288,6 +291,33 @@ final class BoxProfile {
                         throw e;
                     }
                 });
+    }
+
+    /**
+     * What a render would find of the namespace's role and instance profile, changing nothing: empty when the role
+     * does not exist yet (the first render makes it), else what there is. A role a render would refuse (one that
+     * trusts more than EC2, has a managed policy attached or an inline policy cgrender did not write) is refused here
+     * too.
+     *
+     * @throws SdkException as IAM answered, for the caller to tell a refusal from a failure
+     */
+    Optional<String> inspect(Namespace namespace) {
+        String name = name(namespace);
+        Optional<Role> role = role(name);
+        if (role.isEmpty()) {
+            return Optional.empty();
+        }
+        requireCgrenders(role.get());
+        Set<String> policies = policyNames(name).orElse(Set.of());
+        for (String policy : policies) {
+            if (!policy.startsWith(POLICY + "-")) {
+                throw foreignPolicy(name, policy);
+            }
+        }
+        Optional<InstanceProfile> profile = instanceProfile(name);
+        return Optional.of("IAM role " + name + " (" + policies.size() + " grant(s)) " + (profile.isEmpty()
+                ? "exists; the next render makes its instance profile" : holds(profile.get(), name)
+                ? "and its instance profile exist" : "exists; the next render puts it into its instance profile"));
     }
 
     /** Whether the role or instance profile {@code name} exists; false too when IAM may not be asked. */

@@ -5,7 +5,10 @@ import io.cgrender.core.plugin.Plugins;
 import io.cgrender.core.cloud.Cloud;
 import io.cgrender.core.cloud.CloudContext;
 import io.cgrender.core.cloud.CloudProvider;
+import io.cgrender.core.doctor.CheckList;
+import io.cgrender.core.doctor.CheckTarget;
 
+import java.util.Optional;
 import java.util.TreeSet;
 
 /**
@@ -30,6 +33,15 @@ public final class Ec2CloudProvider implements CloudProvider {
         InstanceAccess access = access(settings, context.plugins());
         AwsClients aws = AwsClients.open(settings, context.env());
         return new Ec2Cloud(context, settings, aws, access);
+    }
+
+    /**
+     * Credentials and region, the VPC, the base image, a launch (dry run), SSH access, the results bucket, mail and
+     * the instance profile ({@link Ec2Checks}).
+     */
+    @Override
+    public CheckList checks(CloudContext context, Optional<CheckTarget> launch) {
+        return Ec2Checks.of(context, launch);
     }
 
     /** The configured way of reaching instances: the default, or one a plugin contributes, by name. */

@@ -32,6 +32,24 @@ final class Mail {
      * @throws UsageException when SES would refuse to send
      */
     EmailAddress sender(EmailAddress to, Optional<EmailAddress> configured) {
+        Optional<Refusal> refusal = refusal(to, configured);
+        if (refusal.isPresent()) {
+            throw new UsageException("cannot mail " + to + ": " + refusal.get().problem() + "; verify it with: "
+                    + refusal.get().fix());
+        }
+        return configured.orElse(to);
+    }
+
+    /** Why SES would refuse a mail, and the command that fixes it (with what else would do). */
+    record Refusal(String problem, String fix) {
+    }
+
+    /**
+     * Why SES would refuse to send mails from {@code configured} (else {@code to} itself) to {@code to}, if it would:
+     * the sender is no verified identity (the address or its domain), or the account is in the SES sandbox and the
+     * recipient is not verified either.
+     */
+    Optional<Refusal> refusal(EmailAddress to, Optional<EmailAddress> configured) {
         EmailAddress from = configured.orElse(to);
         String region = aws.region().id();
         Map<String, IdentityVerificationAttributes> status = aws.call("asking Amazon SES whether " + from + " may"
@@ -43,18 +61,17 @@ final class Mail {
                     .map(IdentityVerificationAttributes::verificationStatus).orElse(null) == VerificationStatus.PENDING
                     ? "is waiting for its verification: click the link in the mail AWS sent to " + from
                     : "is not a verified identity of Amazon SES in " + region;
-            throw new UsageException("cannot mail " + to + ": the sender " + from + " " + state + "; verify it with:"
-                    + " aws ses verify-email-identity --email-address " + from + " --region " + region + " (then click"
-                    + " the link AWS mails to it)" + (configured.isEmpty() ? ", or set cgrender.notify.from to a"
-                    + " verified sender" : ""));
+            return Optional.of(new Refusal("the sender " + from + " " + state, "aws ses verify-email-identity"
+                    + " --email-address " + from + " --region " + region + " (then click the link AWS mails to it)"
+                    + (configured.isEmpty() ? ", or set cgrender.notify.from to a verified sender" : "")));
         }
         if (!to.equals(from) && !verified(status, to) && sandbox()) {
-            throw new UsageException("cannot mail " + to + ": Amazon SES in " + region + " is in the sandbox, which"
-                    + " mails verified addresses only; verify it with: aws ses verify-email-identity --email-address "
-                    + to + " --region " + region + ", or ask AWS for production access (SES console, Account"
-                    + " dashboard)");
+            return Optional.of(new Refusal("Amazon SES in " + region + " is in the sandbox, which mails verified"
+                    + " addresses only", "aws ses verify-email-identity"
+                    + " --email-address " + to + " --region " + region + ", or ask AWS for production access (SES"
+                    + " console, Account dashboard)"));
         }
-        return from;
+        return Optional.empty();
     }
 
     /** Sends a text mail (the box's, when the box had no credentials to send it). */

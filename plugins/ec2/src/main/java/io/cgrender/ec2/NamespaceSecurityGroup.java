@@ -114,7 +114,8 @@ final class NamespaceSecurityGroup {
                 Filter.builder().name("vpc-id").values(vpc).build())).securityGroups().stream().findFirst());
     }
 
-    private List<String> cidrs() {
+    /** Who may SSH to the boxes: {@code cgrender.ec2.ssh-cidrs}, checked, else this machine's public address. */
+    List<String> cidrs() {
         if (settings.sshCidrs().isEmpty()) {
             return List.of(caller.cidr());
         }

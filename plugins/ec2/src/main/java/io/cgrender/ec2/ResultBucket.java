@@ -83,6 +83,22 @@ final class ResultBucket {
     }
 
     /**
+     * What {@link #resolve} would use, making and changing nothing: the location {@code given} (from {@code from}),
+     * checked as {@link #resolve} checks it; else cgrender's default bucket of {@code namespace}, checked, if it exists
+     * (empty when the first render is still to make it).
+     */
+    Optional<S3Location> existing(Optional<String> given, String from, Namespace namespace) {
+        if (given.isPresent()) {
+            S3Location location = S3Location.given(given.get(), from);
+            requireUsable(location.bucket(), from, false);
+            return Optional.of(location);
+        }
+        String name = defaultName(account(), aws.region().id(), namespace);
+        return requireUsable(name, "cgrender's default bucket", true) ? Optional.of(new S3Location(name, ""))
+                : Optional.empty();
+    }
+
+    /**
      * Checks that {@code bucket} exists, is this account's and is in the boxes' region; returns false when it does
      * not exist and {@code mayBeMissing}.
      */

@@ -3,6 +3,10 @@ package io.cgrender.local;
 import io.cgrender.core.cloud.Cloud;
 import io.cgrender.core.cloud.CloudContext;
 import io.cgrender.core.cloud.CloudProvider;
+import io.cgrender.core.doctor.CheckList;
+import io.cgrender.core.doctor.CheckTarget;
+
+import java.util.Optional;
 
 /** The embedded default cloud: boxes are SSH server processes on this machine (see {@link LocalCloud}). */
 public final class LocalCloudProvider implements CloudProvider {
@@ -20,5 +24,11 @@ public final class LocalCloudProvider implements CloudProvider {
     @Override
     public Cloud open(CloudContext context) {
         return new LocalCloud(context);
+    }
+
+    /** openscad, ssh, rsync, and root or passwordless sudo for a box's package work ({@link LocalChecks}). */
+    @Override
+    public CheckList checks(CloudContext context, Optional<CheckTarget> launch) {
+        return LocalChecks.of(context);
     }
 }
