@@ -89,7 +89,8 @@ public record NamespaceKey(Path privateKeyFile, KeyPair keyPair) {
         for (PosixFilePermission p : perms) {
             if (p != PosixFilePermission.OWNER_READ && p != PosixFilePermission.OWNER_WRITE) {
                 throw new CgrenderException("the SSH key " + file + " must be readable and writable by its owner only"
-                        + " (mode " + PosixFilePermissions.toString(perms) + "); fix it with: chmod 600 " + file);
+                        + " (mode " + PosixFilePermissions.toString(perms) + ")").fix("chmod 600 "
+                        + Shell.quote(file.toString()));
             }
         }
     }

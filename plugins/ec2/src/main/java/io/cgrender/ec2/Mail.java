@@ -1,6 +1,7 @@
 package io.cgrender.ec2;
 
 import io.cgrender.core.UsageException;
+import io.cgrender.core.ssh.Shell;
 import io.cgrender.core.delivery.EmailAddress;
 import software.amazon.awssdk.services.ses.model.IdentityVerificationAttributes;
 import software.amazon.awssdk.services.ses.model.VerificationStatus;
@@ -43,16 +44,16 @@ final class Mail {
                     .map(IdentityVerificationAttributes::verificationStatus).orElse(null) == VerificationStatus.PENDING
                     ? "is waiting for its verification: click the link in the mail AWS sent to " + from
                     : "is not a verified identity of Amazon SES in " + region;
-            throw new UsageException("cannot mail " + to + ": the sender " + from + " " + state + "; verify it with:"
-                    + " aws ses verify-email-identity --email-address " + from + " --region " + region + " (then click"
-                    + " the link AWS mails to it)" + (configured.isEmpty() ? ", or set cgrender.notify.from to a"
-                    + " verified sender" : ""));
+            throw new UsageException("cannot mail " + to + ": the sender " + from + " " + state + "; verify it and"
+                    + " click the link AWS mails to it" + (configured.isEmpty() ? ", or set cgrender.notify.from to a"
+                    + " verified sender" : "")).fix("aws ses verify-email-identity --email-address "
+                    + Shell.quote(from.address()) + " --region " + region);
         }
         if (!to.equals(from) && !verified(status, to) && sandbox()) {
             throw new UsageException("cannot mail " + to + ": Amazon SES in " + region + " is in the sandbox, which"
-                    + " mails verified addresses only; verify it with: aws ses verify-email-identity --email-address "
-                    + to + " --region " + region + ", or ask AWS for production access (SES console, Account"
-                    + " dashboard)");
+                    + " mails verified addresses only; verify " + to + ", or ask AWS for production access (SES"
+                    + " console, Account dashboard)").fix("aws ses verify-email-identity --email-address "
+                    + Shell.quote(to.address()) + " --region " + region);
         }
         return from;
     }
