@@ -4,12 +4,17 @@ import io.cgrender.core.CgrenderException;
 import io.cgrender.core.CleanupIncompleteException;
 import io.cgrender.core.UsageException;
 import io.cgrender.core.plugin.Plugins;
+import io.cgrender.core.ssh.Shell;
 import picocli.CommandLine;
 
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The {@code cgrender} command. {@link #run} is the seam tests use: it takes the streams and environment a process
@@ -121,13 +126,36 @@ public final class Main {
         return FAILURE;
     }
 
+    /**
+     * picocli's message and its suggestions in one line; then the command line with the first (most similar)
+     * suggestion in place of the word it corrects, or else where the command's options are described.
+     */
     private static int handleBadArguments(CommandLine.ParameterException e, String[] args) {
         CommandLine cli = e.getCommandLine();
         PrintWriter err = cli.getErr();
-        err.println("error: " + e.getMessage());
-        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
-        err.println("see: " + cli.getCommandSpec().qualifiedName() + " --help");
+        List<String> suggestions = e instanceof CommandLine.UnmatchedArgumentException unmatched
+                ? unmatched.getSuggestions() : List.of();
+        err.println("error: " + String.join("; ", String.valueOf(e.getMessage()).strip().split("\\R+"))
+                + (suggestions.isEmpty() ? "" : "; did you mean " + String.join(" or ", suggestions) + "?"));
+        Optional<List<String>> corrected = suggestions.isEmpty() ? Optional.empty()
+                : corrected(((CommandLine.UnmatchedArgumentException) e).getUnmatched(), suggestions.get(0), args);
+        err.println(corrected.map(words -> "fix: " + cli.getCommandSpec().root().name() + " " + Shell.join(words))
+                .orElse("see: " + cli.getCommandSpec().qualifiedName() + " --help"));
         return USAGE;
+    }
+
+    /** {@code args} with {@code suggestion} in place of the first unmatched word, if that word occurs once. */
+    private static Optional<List<String>> corrected(List<String> unmatched, String suggestion, String[] args) {
+        if (unmatched.isEmpty() || unmatched.get(0).contains("=") || suggestion.isBlank() || suggestion.contains(" ")) {
+            return Optional.empty();
+        }
+        List<String> words = new ArrayList<>(Arrays.asList(args));
+        int at = words.indexOf(unmatched.get(0));
+        if (at < 0 || words.lastIndexOf(unmatched.get(0)) != at) {
+            return Optional.empty();
+        }
+        words.set(at, suggestion);
+        return Optional.of(words);
     }
 
     private static void trace(PrintWriter err, Exception e, boolean verbose) {

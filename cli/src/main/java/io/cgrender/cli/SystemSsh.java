@@ -39,9 +39,10 @@ public final class SystemSsh {
     /** Prepares to reach a running box: makes sure its host key is pinned (verifying it through the cloud). */
     public static SystemSsh to(Session session, Machine machine) {
         if (machine.state() != MachineState.RUNNING) {
-            throw new CgrenderException("box " + machine.id() + " is " + machine.state().label()
-                    + (machine.state() == MachineState.STOPPED ? "; start it with: cgrender start " + machine.id()
-                    : ""));
+            CgrenderException notRunning = new CgrenderException("box " + machine.id() + " is "
+                    + machine.state().label());
+            throw machine.state() == MachineState.STOPPED ? notRunning.fix("cgrender start " + machine.id())
+                    : notRunning;
         }
         if (!session.knownHosts().isPinned(machine.id())) {
             session.environment().connect(machine);
@@ -123,7 +124,7 @@ public final class SystemSsh {
             return process.waitFor();
         } catch (IOException e) {
             throw new CgrenderException("cannot run " + command.get(0) + ": " + e.getMessage()
-                    + "; install it (e.g. apt-get install openssh-client rsync)", e);
+                    + "; install it", e).fix("sudo apt-get install openssh-client rsync");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CgrenderException("interrupted while " + command.get(0) + " was running", e);

@@ -53,8 +53,9 @@ class BadInputTest {
 
     @Test
     void unknownRoleListsTheKnownOnes() {
-        assertRefused(cli.run("create", "openscad-box"), "unknown role 'openscad-box'", "openscad-ubuntu-box",
-                "cgrender list-roles");
+        Cli.Result r = cli.run("create", "openscad-box");
+        assertRefused(r, "unknown role 'openscad-box'", "openscad-ubuntu-box");
+        assertEquals("see: cgrender list-roles", r.err().lines().toList().get(1), r.toString());
     }
 
     @Test
@@ -84,8 +85,12 @@ class BadInputTest {
 
     @Test
     void unknownBoxSaysHowToFindOne() {
-        assertRefused(cli.run("ssh", "echo-box", "--", "true"), "no box 'echo-box'", "cgrender create echo-box");
-        assertRefused(cli.run("terminate", "l-0123456789ab"), "no box 'l-0123456789ab'", "cgrender list");
+        Cli.Result byRole = cli.run("ssh", "echo-box", "--", "true");
+        assertRefused(byRole, "no box 'echo-box'");
+        assertEquals("fix: cgrender create echo-box", byRole.err().lines().toList().get(1), byRole.toString());
+        Cli.Result byId = cli.run("terminate", "l-0123456789ab");
+        assertRefused(byId, "no box 'l-0123456789ab'");
+        assertEquals("see: cgrender list", byId.err().lines().toList().get(1), byId.toString());
         assertRefused(cli.run("show", "echo-box#x"), "ordinal after '#' must be a whole number");
     }
 
@@ -132,15 +137,16 @@ class BadInputTest {
 
     @Test
     void deleteImageOfAnotherNamespaceOrUnknown() {
-        assertRefused(cli.run("delete-image", "limg-000000000000"), "no image limg-000000000000",
-                "cgrender list-images");
+        Cli.Result r = cli.run("delete-image", "limg-000000000000");
+        assertRefused(r, "no image limg-000000000000");
+        assertEquals("see: cgrender list-images", r.err().lines().toList().get(1), r.toString());
     }
 
     @Test
     void recreateWithoutImageSaysHowToMakeOne() {
         Cli.Result r = cli.run("recreate", "echo-box");
         assertEquals(1, r.code(), r.toString());
-        assertTrue(r.err().contains("cgrender image echo-box"), r.toString());
+        assertTrue(r.err().contains("\nfix: cgrender create echo-box && cgrender image echo-box\n"), r.toString());
         assertNothingLaunched();
     }
 

@@ -357,16 +357,19 @@ class Ec2ResultsEndToEndTest {
                 + " email address");
         refused(cli.run("render", "tiny/cube.scad", "--email", "stranger@example.org"), "cannot mail"
                 + " stranger@example.org: the sender stranger@example.org is not a verified identity of Amazon SES in"
-                + " us-east-1; verify it with: aws ses verify-email-identity --email-address stranger@example.org"
+                + " us-east-1; verify it and click the link AWS mails to it, or set cgrender.notify.from to a verified"
+                + " sender\nfix: aws ses verify-email-identity --email-address stranger@example.org"
                 + " --region us-east-1");
         writeConfig("cgrender.notify.from = \"" + ME + "\"\n");
         refused(cli.run("render", "tiny/cube.scad", "--email", "friend@example.org"), "Amazon SES in us-east-1 is in"
-                + " the sandbox, which mails verified addresses only; verify it with: aws ses verify-email-identity"
-                + " --email-address friend@example.org");
+                + " the sandbox, which mails verified addresses only; verify friend@example.org, or ask AWS for"
+                + " production access (SES console, Account dashboard)\nfix: aws ses verify-email-identity"
+                + " --email-address friend@example.org --region us-east-1");
         refused(cli.run("render", "tiny/cube.scad", "-o", "s3://Not_A_Bucket"), "'Not_A_Bucket' is not a valid S3"
                 + " bucket name");
         refused(cli.run("render", "tiny/cube.scad", "-o", "s3://no-such-bucket-here"), "there is no S3 bucket"
-                + " no-such-bucket-here (-o)");
+                + " no-such-bucket-here (-o); create it in us-east-1, or leave the location out to use cgrender's own"
+                + " bucket\nfix: aws s3 mb s3://no-such-bucket-here --region us-east-1\n");
         s3.createBucket(r -> r.bucket("far-away-results").createBucketConfiguration(c -> c.locationConstraint(
                 "eu-west-1")));
         refused(cli.run("render", "tiny/cube.scad", "-o", "s3://far-away-results/renders"), "bucket far-away-results"

@@ -71,7 +71,10 @@ class LifecycleEndToEndTest {
         assertTrue(cli.ok("list").out().lines().anyMatch(l -> l.startsWith(id) && l.contains("stopped")));
         Cli.Result whileStopped = cli.run("ssh", "echo-box", "--", "true");
         assertEquals(1, whileStopped.code(), whileStopped.toString());
-        assertTrue(whileStopped.err().contains("cgrender start"), whileStopped.toString());
+        List<String> lines = whileStopped.err().lines().toList();
+        assertEquals(2, lines.size(), whileStopped.toString());
+        assertTrue(lines.get(0).startsWith("error: ") && lines.get(0).contains(id + " is stopped"), lines.get(0));
+        assertEquals("fix: cgrender start " + id, lines.get(1));
 
         String pinnedBefore = knownHosts();
         cli.ok("start", "echo-box");

@@ -19,8 +19,8 @@ public final class DeleteImageCommand extends AbstractCommand {
         boolean known = session.images().list(session.namespace(), null).stream()
                 .anyMatch(i -> i.id().equals(image));
         if (!known) {
-            throw new UsageException("no image " + image + " in namespace " + session.namespace()
-                    + "; see: cgrender list-images");
+            throw new UsageException("no image " + image + " in namespace " + session.namespace())
+                    .see("cgrender list-images");
         }
         session.images().delete(image);
         session.console().status("deleted image " + image);

@@ -32,7 +32,7 @@ public final class FetchCommand extends AbstractCommand {
         JobRecord record = session.jobRecords().get(job);
         if (!record.kind().equals("render")) {
             throw new UsageException("job " + record.id() + " is a " + record.kind() + " job and has no results to"
-                    + " fetch; see its output with: cgrender logs " + record.id());
+                    + " fetch").see("cgrender logs " + record.id());
         }
         Renderer renderer = session.renderer(session.roles().get(record.role()).newBox());
         if (record.location().isPresent() && !record.cloud().equals(session.cloud().name())) {

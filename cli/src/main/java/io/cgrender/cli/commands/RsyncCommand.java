@@ -4,6 +4,7 @@ import io.cgrender.cli.AbstractCommand;
 import io.cgrender.cli.Session;
 import io.cgrender.cli.SystemSsh;
 import io.cgrender.core.UsageException;
+import io.cgrender.core.ssh.Shell;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -29,8 +30,8 @@ public final class RsyncCommand extends AbstractCommand {
     @Override
     protected int execute(Session session) {
         if (args.stream().noneMatch(a -> a.startsWith(":"))) {
-            throw new UsageException("no path on the box in the rsync arguments; start the box's path with ':',"
-                    + " e.g. cgrender rsync " + box + " -av dir/ :dir/");
+            throw new UsageException("no path on the box in the rsync arguments; start the box's path with ':'")
+                    .fix("cgrender rsync " + Shell.quote(box) + " -av dir/ :dir/");
         }
         SystemSsh ssh = SystemSsh.to(session, session.resolve(box));
         List<String> command = new ArrayList<>(List.of("rsync", "-e", ssh.rsyncShell()));

@@ -37,8 +37,7 @@ public final class TerminateCommand extends AbstractCommand {
             if (!jobs.isEmpty() && !confirmed(machine, jobs)) {
                 throw new UsageException("box " + machine.id() + " runs " + (jobs.size() == 1 ? "job " : "jobs ")
                         + String.join(", ", jobs) + "; terminating it ends " + (jobs.size() == 1 ? "it" : "them"))
-                        .fix("cgrender terminate " + machine.id() + " --force, or first: cgrender cancel "
-                                + jobs.get(0));
+                        .fix("cgrender terminate " + machine.id() + " --force");
             }
         }
         session.environment().terminate(machine);

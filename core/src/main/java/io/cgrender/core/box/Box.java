@@ -202,7 +202,7 @@ public abstract class Box {
         Image newest = images(env).list(env.namespace(), role()).stream()
                 .max(Comparator.comparingInt(Image::generation))
                 .orElseThrow(() -> new CgrenderException("there is no image of role " + role() + " in namespace "
-                        + env.namespace() + "; make one with: cgrender image " + role()));
+                        + env.namespace()).fix("cgrender create " + role() + " && cgrender image " + role()));
         env.console().status("recreating " + role() + " from image " + newest.id() + " (generation "
                 + newest.generation() + ")");
         String madeBy = newest.tags().get(Tags.SETUP_HASH);
@@ -337,6 +337,6 @@ public abstract class Box {
                 .findFirst()
                 .map(Image::generation)
                 .orElseThrow(() -> new CgrenderException("image " + imageId + " of role " + role()
-                        + " not found in namespace " + env.namespace() + "; see: cgrender list-images " + role()));
+                        + " not found in namespace " + env.namespace()).see("cgrender list-images " + role()));
     }
 }

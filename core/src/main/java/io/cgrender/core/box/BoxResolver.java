@@ -5,6 +5,7 @@ import io.cgrender.core.cloud.Cloud;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.cloud.MachineFilter;
 import io.cgrender.core.ns.Namespace;
+import io.cgrender.core.ssh.Shell;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,7 @@ public final class BoxResolver {
 
     public Machine resolve(String ref) {
         if (ref == null || ref.isBlank()) {
-            throw new UsageException("no box named; give a role, ROLE#ORDINAL or a box id (see: cgrender list)");
+            throw new UsageException("no box named; give a role, ROLE#ORDINAL or a box id").see("cgrender list");
         }
         List<Machine> all = cloud.describe(MachineFilter.of(namespace));
         for (Machine m : all) {
@@ -53,8 +54,8 @@ public final class BoxResolver {
             }
         }
         if (ofRole.isEmpty()) {
-            throw new UsageException("no box '" + ref + "' in namespace " + namespace + "; see: cgrender list"
-                    + (looksLikeId(ref) ? "" : ", or create one with: cgrender create " + role));
+            UsageException none = new UsageException("no box '" + ref + "' in namespace " + namespace);
+            throw looksLikeId(ref) ? none.see("cgrender list") : none.fix("cgrender create " + Shell.quote(role));
         }
         if (ordinal.isPresent()) {
             int i = ordinal.get() < 0 ? ofRole.size() + ordinal.get() : ordinal.get();

@@ -100,8 +100,8 @@ public final class Roles {
     public RoleInfo get(String name) {
         RoleInfo info = byName.get(name);
         if (info == null) {
-            throw new UsageException("unknown role '" + name + "'; known roles: " + String.join(", ", byName.keySet())
-                    + " (see: cgrender list-roles)");
+            throw new UsageException("unknown role '" + name + "'; known roles: " + String.join(", ", byName.keySet()))
+                    .see("cgrender list-roles");
         }
         return info;
     }

@@ -4,6 +4,7 @@ import io.cgrender.core.CgrenderException;
 import io.cgrender.core.LockFile;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.cloud.MachineState;
+import io.cgrender.core.ssh.Shell;
 import io.cgrender.core.ui.Wait;
 
 import java.time.Duration;
@@ -92,8 +93,8 @@ public final class Convergence<T> {
             }
         }
         throw new CgrenderException("gave up after " + MAX_ROUNDS + " rounds: each box of " + claims.role()
-                + " that another cgrender was creating in " + claims.namespace() + " failed or was abandoned; see: "
-                + "cgrender list " + claims.role());
+                + " that another cgrender was creating in " + claims.namespace() + " failed or was abandoned")
+                .see("cgrender list " + Shell.quote(claims.role()));
     }
 
     /** Terminates the orphans (takes over one left imaging); returns the claims as they are afterwards. */

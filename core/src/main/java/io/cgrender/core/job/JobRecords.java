@@ -78,13 +78,13 @@ public final class JobRecords {
     /** The record of {@code id}, or a one-line error naming how to find job ids. */
     public JobRecord get(String id) {
         if (!JobIds.isJobId(id)) {
-            throw new UsageException("'" + id + "' is not a job id (they look like j-20261125-014503-3f2a); see:"
-                    + " cgrender jobs");
+            throw new UsageException("'" + id + "' is not a job id (they look like j-20261125-014503-3f2a)")
+                    .see("cgrender jobs");
         }
         Path file = dir.resolve(id).resolve("job.properties");
         if (!Files.exists(file)) {
-            throw new UsageException("no job " + id + " was started from here (records are in " + dir + ");"
-                    + " see: cgrender jobs");
+            throw new UsageException("no job " + id + " was started from here (records are in " + dir + ")")
+                    .see("cgrender jobs");
         }
         return read(file);
     }

@@ -14,8 +14,8 @@ record BoxFacts(String home, String openscadVersion) {
         String[] lines = r.stdout().strip().split("\n");
         if (lines.length < 2 || !lines[1].contains("OpenSCAD")) {
             throw new CgrenderException("the box " + host.id() + " has no working openscad ("
-                    + String.join(" ", lines).strip() + "); recreate it with: cgrender terminate "
-                    + host.id() + " && cgrender create openscad-ubuntu-box");
+                    + String.join(" ", lines).strip() + "); recreate it").fix("cgrender terminate " + host.id()
+                    + " && cgrender create openscad-ubuntu-box");
         }
         return new BoxFacts(lines[0].strip(), lines[1].strip());
     }

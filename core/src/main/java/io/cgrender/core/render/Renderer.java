@@ -394,7 +394,7 @@ public final class Renderer {
         records.save(record.withStage(status.stage()));
         if (!status.stage().ended()) {
             throw new CgrenderException("job " + record.id() + " is still " + status.stage().word() + " on "
-                    + record.boxId() + "; follow it with: cgrender logs " + record.id() + " -f");
+                    + record.boxId()).fix("cgrender logs " + record.id() + " -f");
         }
         Path localLog = records.logFile(record.id());
         if (record.location().isPresent()) {

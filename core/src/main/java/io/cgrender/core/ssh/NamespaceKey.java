@@ -88,7 +88,7 @@ public record NamespaceKey(Path privateKeyFile, KeyPair keyPair) {
     private static void checkPermissions(Path file) throws IOException {
         Optional<String> problem = permissionProblem(file);
         if (problem.isPresent()) {
-            throw new CgrenderException(problem.get() + "; fix it with: chmod 600 " + file);
+            throw new CgrenderException(problem.get()).fix("chmod 600 " + Shell.quote(file.toString()));
         }
     }
 

@@ -89,8 +89,9 @@ class NamespaceKeyTest {
 
         CgrenderException e = assertThrows(CgrenderException.class, () -> NamespaceKey.loadOrCreate(keys, NAMESPACE));
 
-        assertTrue(e.getMessage().contains("chmod 600 " + key.privateKeyFile()), e.getMessage());
-        assertTrue(e.getMessage().contains("rw-r-----"), e.getMessage());
+        assertTrue(e.getMessage().contains(key.privateKeyFile() + " must be readable and writable by its owner only"
+                + " (mode rw-r-----)"), e.getMessage());
+        assertEquals(java.util.Optional.of("fix: chmod 600 " + Shell.quote(key.privateKeyFile().toString())), e.hint());
     }
 
     @Test

@@ -345,7 +345,7 @@ final class AwsClients implements AutoCloseable {
             }
         }
         throw new UsageException("no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or put them in "
-                + profiles.credentials() + " (aws configure) and pick a profile with --profile or AWS_PROFILE");
+                + profiles.credentials() + " and pick a profile with --profile or AWS_PROFILE").fix("aws configure");
     }
 
     /** Credentials of {@code name} from the profile files, checked now so that a broken profile fails early. */

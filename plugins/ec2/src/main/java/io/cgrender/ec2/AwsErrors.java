@@ -54,8 +54,8 @@ final class AwsErrors {
             }
             if (QUOTAS.contains(code)) {
                 return new UsageException(aws.where() + " refused " + doing + " for a quota (" + said + "); use a"
-                        + " smaller --instance-type, terminate boxes you no longer need (cgrender list, cgrender gc),"
-                        + " try another region, or ask for a higher quota in the Service Quotas console", e);
+                        + " smaller --instance-type, terminate boxes you no longer need, try another region, or ask"
+                        + " for a higher quota in the Service Quotas console", e).see("cgrender list");
             }
             if (service.isThrottlingException()) {
                 return new CgrenderException(aws.where() + " throttled " + doing + " through "

@@ -94,7 +94,8 @@ final class BaseImages {
     /** The image {@code id}, which must exist: it was named by the user. */
     Image require(String id, String from) {
         return describe(id).orElseThrow(() -> new UsageException("AMI " + id + " (from " + from + ") not found in "
-                + aws.where() + "; check the id and the region (aws ec2 describe-images --image-ids " + id + ")"));
+                + aws.where() + "; check the id and the region").see("aws ec2 describe-images --image-ids " + id
+                + " --region " + aws.region().id()));
     }
 
     Optional<Image> describe(String id) {

@@ -135,15 +135,16 @@ final class BoxProfile {
         String trust = URLDecoder.decode(role.assumeRolePolicyDocument(), StandardCharsets.UTF_8);
         if (!canonical(trust).equals(canonical(TRUST))) {
             throw new CgrenderException("IAM role " + name + " trusts more or other than EC2 (" + trust + "), so"
-                    + " cgrender will not give it to its boxes; delete the role (aws iam delete-role --role-name "
-                    + name + ") or use another namespace");
+                    + " cgrender will not give it to its boxes; delete the role or use another namespace")
+                    .fix("aws iam delete-role --role-name " + name);
         }
         List<String> attached = aws.iam().listAttachedRolePoliciesPaginator(r -> r.roleName(name)).attachedPolicies()
                 .stream().map(p -> p.policyArn()).toList();
         if (!attached.isEmpty()) {
             throw new CgrenderException("IAM role " + name + " has managed policies attached (" + String.join(", ",
-                    attached) + "), so cgrender will not give it to its boxes; detach them (aws iam detach-role-policy"
-                    + " --role-name " + name + " --policy-arn …) or use another namespace");
+                    attached) + "), so cgrender will not give it to its boxes; detach them or use another namespace")
+                    .fix(attached.stream().map(arn -> "aws iam detach-role-policy --role-name " + name
+                            + " --policy-arn " + arn).collect(java.util.stream.Collectors.joining(" && ")));
         }
     }
 
@@ -175,8 +176,8 @@ final class BoxProfile {
 
     private static CgrenderException foreignPolicy(String role, String policy) {
         return new CgrenderException("IAM role " + role + " has an inline policy " + policy + " that cgrender did not"
-                + " write, so cgrender will not give the role to its boxes; delete it (aws iam delete-role-policy"
-                + " --role-name " + role + " --policy-name " + policy + ") or use another namespace");
+                + " write, so cgrender will not give the role to its boxes; delete it or use another namespace")
+                .fix("aws iam delete-role-policy --role-name " + role + " --policy-name " + policy);
     }
 
     /** The document of an inline policy, URL-decoded; empty when IAM does not show it (any more). */
@@ -221,9 +222,9 @@ final class BoxProfile {
                             .filter(p -> !p.roles().isEmpty()));
             if (!holds(now, role)) {
                 throw new CgrenderException("instance profile " + profile.instanceProfileName() + " holds the role "
-                        + now.roles().get(0).roleName() + ", not " + role + "; remove that role from it (aws iam"
-                        + " remove-role-from-instance-profile --instance-profile-name " + profile.instanceProfileName()
-                        + " --role-name " + now.roles().get(0).roleName() + ")", full);
+                        + now.roles().get(0).roleName() + ", not " + role + "; remove that role from it", full)
+                        .fix("aws iam remove-role-from-instance-profile --instance-profile-name "
+                        + profile.instanceProfileName() + " --role-name " + now.roles().get(0).roleName());
             }
         }
     }

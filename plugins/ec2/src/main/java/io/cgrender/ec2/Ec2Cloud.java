@@ -131,8 +131,8 @@ final class Ec2Cloud implements Cloud {
             String state = i.state().nameAsString();
             return switch (i.state().name()) {
                 case RUNNING -> Wait.Poll.ready(i);
-                case STOPPING, STOPPED -> throw new CgrenderException("EC2 instance " + id + " is " + state
-                        + "; start it with: cgrender start " + id);
+                case STOPPING, STOPPED -> throw new CgrenderException("EC2 instance " + id + " is " + state)
+                        .fix("cgrender start " + id);
                 case SHUTTING_DOWN, TERMINATED -> throw new CgrenderException("EC2 instance " + id + " was"
                         + " terminated (" + reason(i) + ")");
                 default -> Wait.Poll.notYet(state);
@@ -205,8 +205,8 @@ final class Ec2Cloud implements Cloud {
         Optional<Instant> expiresAt = instant(machine.tags().get(Tags.EXPIRES_AT));
         if (expiresAt.isPresent() && !Instant.now().isBefore(expiresAt.get())) {
             throw new CgrenderException("EC2 instance " + id + " reached its max lifetime at " + expiresAt.get()
-                    + " and would end itself at once; terminate it (cgrender terminate " + id + ") and create a new"
-                    + " box, or use an image of it (cgrender image " + id + ", cgrender recreate)");
+                    + " and would end itself at once; terminate it and create a new box, or make an image of it and"
+                    + " recreate the box from that").fix("cgrender terminate " + id);
         }
         if (instance.state().name() == InstanceStateName.STOPPING) {
             awaitState(id, InstanceStateName.STOPPED, "waiting for EC2 instance " + id + " to stop before starting it",
@@ -244,9 +244,12 @@ final class Ec2Cloud implements Cloud {
     public MachineAccess accessFor(Machine machine) {
         Instance instance = require(machine.id());
         if (instance.state().name() != InstanceStateName.RUNNING) {
-            throw new CgrenderException("EC2 instance " + machine.id() + " is " + instance.state().nameAsString()
-                    + ", not running" + (instance.state().name() == InstanceStateName.PENDING ? "; wait for it to run"
-                    : "; start it with: cgrender start " + machine.id()));
+            CgrenderException notRunning = new CgrenderException("EC2 instance " + machine.id() + " is "
+                    + instance.state().nameAsString() + ", not running");
+            if (instance.state().name() == InstanceStateName.PENDING) {
+                throw new CgrenderException(notRunning.getMessage() + "; wait for it to run");
+            }
+            throw notRunning.fix("cgrender start " + machine.id());
         }
         return new MachineAccess(endpoint(instance), new ConsoleHostKeySource(aws, access, settings));
     }
@@ -363,6 +366,6 @@ final class Ec2Cloud implements Cloud {
     }
 
     CgrenderException unknown(String id) {
-        return new CgrenderException("no EC2 instance " + id + " in " + aws.region().id() + " (see: cgrender list)");
+        return new CgrenderException("no EC2 instance " + id + " in " + aws.region().id()).see("cgrender list");
     }
 }

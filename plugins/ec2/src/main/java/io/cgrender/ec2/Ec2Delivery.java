@@ -203,8 +203,9 @@ final class Ec2Delivery implements ResultDelivery {
             }
             if (configured == ResultSettings.BoxAccess.INSTANCE_PROFILE) {
                 throw new UsageException("box " + id + " has an instance profile of its own (" + theirs + "), which"
-                        + " cgrender leaves alone; set cgrender.ec2.results.box-access = presigned (or auto) to"
-                        + " store its results with presigned URLs");
+                        + " cgrender leaves alone, so its results cannot be stored with an instance profile")
+                        .fix("set cgrender.ec2.results.box-access = presigned (or auto) to store them with presigned"
+                        + " URLs");
             }
             notes.addAll(presignedLimits(target, "box " + id + " has an instance profile of its own (" + theirs
                     + "), which cgrender leaves alone"));

@@ -136,11 +136,11 @@ final class Ec2Images implements ImageSupport {
     /** A cgrender image of {@code namespace} and {@code role} to launch from; anything else is refused. */
     Image require(String imageId, Namespace namespace, String role) {
         Image image = describe(imageId).orElseThrow(() -> new UsageException("image " + imageId + " not found in "
-                + aws().region().id() + "; see: cgrender list-images " + role));
+                + aws().region().id()).see("cgrender list-images " + role));
         String owner = tag(image, Tags.NAMESPACE).orElse("");
         if (!owner.equals(namespace.toString()) || !tag(image, Tags.ROLE).orElse("").equals(role)) {
-            throw new UsageException("image " + imageId + " is not an image of " + role + " in namespace " + namespace
-                    + "; see: cgrender list-images " + role);
+            throw new UsageException("image " + imageId + " is not an image of " + role + " in namespace " + namespace)
+                    .see("cgrender list-images " + role);
         }
         return image;
     }

@@ -109,9 +109,8 @@ final class Ec2Launch {
             for (String type : types(instanceType, fallbacks)) {
                 if (!offered.contains(type)) {
                     throw new UsageException("instance type '" + type + "' (" + (type.equals(instanceType) ? from
-                            : "cgrender.ec2.fallback-instance-types") + ") is not offered in " + aws().region().id()
-                            + "; see which are: aws ec2 describe-instance-type-offerings --region "
-                            + aws().region().id());
+                            : "cgrender.ec2.fallback-instance-types") + ") is not offered in " + aws().region().id())
+                            .see("aws ec2 describe-instance-type-offerings --region " + aws().region().id());
                 }
             }
         }

@@ -1,6 +1,7 @@
 package io.cgrender.ec2;
 
 import io.cgrender.core.UsageException;
+import io.cgrender.core.ssh.Shell;
 import io.cgrender.core.delivery.EmailAddress;
 import software.amazon.awssdk.services.ses.model.IdentityVerificationAttributes;
 import software.amazon.awssdk.services.ses.model.VerificationStatus;
@@ -34,13 +35,12 @@ final class Mail {
     EmailAddress sender(EmailAddress to, Optional<EmailAddress> configured) {
         Optional<Refusal> refusal = refusal(to, configured);
         if (refusal.isPresent()) {
-            throw new UsageException("cannot mail " + to + ": " + refusal.get().problem() + "; verify it with: "
-                    + refusal.get().fix());
+            throw new UsageException("cannot mail " + to + ": " + refusal.get().problem()).fix(refusal.get().fix());
         }
         return configured.orElse(to);
     }
 
-    /** Why SES would refuse a mail, and the command that fixes it (with what else would do). */
+    /** Why SES would refuse a mail (with what else would do), and the command that fixes it. */
     record Refusal(String problem, String fix) {
     }
 
@@ -61,15 +61,16 @@ final class Mail {
                     .map(IdentityVerificationAttributes::verificationStatus).orElse(null) == VerificationStatus.PENDING
                     ? "is waiting for its verification: click the link in the mail AWS sent to " + from
                     : "is not a verified identity of Amazon SES in " + region;
-            return Optional.of(new Refusal("the sender " + from + " " + state, "aws ses verify-email-identity"
-                    + " --email-address " + from + " --region " + region + " (then click the link AWS mails to it)"
-                    + (configured.isEmpty() ? ", or set cgrender.notify.from to a verified sender" : "")));
+            return Optional.of(new Refusal("the sender " + from + " " + state + "; verify it and click the link AWS"
+                    + " mails to it" + (configured.isEmpty() ? ", or set cgrender.notify.from to a verified sender" : ""),
+                    "aws ses verify-email-identity --email-address " + Shell.quote(from.address()) + " --region "
+                            + region));
         }
         if (!to.equals(from) && !verified(status, to) && sandbox()) {
             return Optional.of(new Refusal("Amazon SES in " + region + " is in the sandbox, which mails verified"
-                    + " addresses only", "aws ses verify-email-identity"
-                    + " --email-address " + to + " --region " + region + ", or ask AWS for production access (SES"
-                    + " console, Account dashboard)"));
+                    + " addresses only; verify " + to + ", or ask AWS for production access (SES console, Account"
+                    + " dashboard)", "aws ses verify-email-identity --email-address " + Shell.quote(to.address())
+                    + " --region " + region));
         }
         return Optional.empty();
     }

@@ -113,9 +113,9 @@ final class ResultBucket {
                     if (mayBeMissing) {
                         return false;
                     }
-                    throw new UsageException("there is no S3 " + here + "; create it in " + region + " (aws s3 mb"
-                            + " s3://" + bucket + " --region " + region + "), or leave the location out to use"
-                            + " cgrender's own bucket", e);
+                    throw new UsageException("there is no S3 " + here + "; create it in " + region + ", or leave the"
+                            + " location out to use cgrender's own bucket", e).fix("aws s3 mb s3://" + bucket
+                            + " --region " + region);
                 }
                 case 403 -> throw new UsageException("S3 refused access to " + here + ": it belongs to another AWS"
                         + " account than " + account() + ", or these credentials may not use it; choose a bucket of"

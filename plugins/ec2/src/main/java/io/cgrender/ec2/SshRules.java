@@ -62,10 +62,18 @@ final class SshRules {
             if (!foreign.isEmpty()) {
                 String ports = "-1".equals(p.ipProtocol()) ? "all traffic" : p.ipProtocol() + " " + p.fromPort()
                         + (p.fromPort() != null && p.fromPort().equals(p.toPort()) ? "" : "-" + p.toPort());
-                throw new CgrenderException("security group " + group.groupName() + " (" + group.groupId() + ") allows"
-                        + " more than cgrender's SSH rules (" + ports + " from " + String.join(", ", foreign) + "), so"
-                        + " cgrender will not put its boxes in it; remove that rule (aws ec2"
-                        + " revoke-security-group-ingress --group-id " + group.groupId() + " …) or delete the group");
+                CgrenderException refused = new CgrenderException("security group " + group.groupName() + " ("
+                        + group.groupId() + ") allows more than cgrender's SSH rules (" + ports + " from "
+                        + String.join(", ", foreign) + "), so cgrender will not put its boxes in it; remove that rule"
+                        + " or delete the group");
+                boolean oneCidr = foreign.size() == 1 && p.ipRanges().stream().anyMatch(r -> r.cidrIp().equals(
+                        foreign.get(0))) && p.fromPort() != null && p.toPort() != null;
+                throw oneCidr ? refused.fix("aws ec2 revoke-security-group-ingress --group-id " + group.groupId()
+                        + " --protocol " + ("-1".equals(p.ipProtocol()) ? "all" : p.ipProtocol()) + " --port "
+                        + (p.fromPort().equals(p.toPort()) ? p.fromPort() : p.fromPort() + "-" + p.toPort())
+                        + " --cidr " + foreign.get(0) + " --region " + aws.region().id())
+                        : refused.see("aws ec2 describe-security-groups --group-ids " + group.groupId() + " --region "
+                        + aws.region().id());
             }
         }
     }

@@ -63,21 +63,21 @@ class BoxProfileTest {
                 + "\"arn:aws:iam::111111111111:root\"},\"Action\":\"sts:AssumeRole\"}]}"));
         assertEquals("IAM role " + NAME + " trusts more or other than EC2 ({\"Version\":\"2012-10-17\",\"Statement\":"
                 + "[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::111111111111:root\"},\"Action\":"
-                + "\"sts:AssumeRole\"}]}), so cgrender will not give it to its boxes; delete the role (aws iam"
-                + " delete-role --role-name " + NAME + ") or use another namespace", refusal());
+                + "\"sts:AssumeRole\"}]}), so cgrender will not give it to its boxes; delete the role or use another"
+                + " namespace\nfix: aws iam delete-role --role-name " + NAME, refusal());
 
         iam.updateAssumeRolePolicy(r -> r.roleName(NAME).policyDocument(BoxProfile.TRUST));
         String admin = iam.createPolicy(r -> r.policyName("admin").policyDocument(ALLOW_ALL)).policy().arn();
         iam.attachRolePolicy(r -> r.roleName(NAME).policyArn(admin));
         assertEquals("IAM role " + NAME + " has managed policies attached (" + admin + "), so cgrender will not give"
-                + " it to its boxes; detach them (aws iam detach-role-policy --role-name " + NAME + " --policy-arn …)"
-                + " or use another namespace", refusal());
+                + " it to its boxes; detach them or use another namespace\nfix: aws iam detach-role-policy --role-name "
+                + NAME + " --policy-arn " + admin, refusal());
 
         iam.detachRolePolicy(r -> r.roleName(NAME).policyArn(admin));
         iam.putRolePolicy(r -> r.roleName(NAME).policyName("extra").policyDocument(ALLOW_ALL));
         assertEquals("IAM role " + NAME + " has an inline policy extra that cgrender did not write, so cgrender will"
-                + " not give the role to its boxes; delete it (aws iam delete-role-policy --role-name " + NAME
-                + " --policy-name extra) or use another namespace", refusal());
+                + " not give the role to its boxes; delete it or use another namespace\nfix: aws iam delete-role-policy"
+                + " --role-name " + NAME + " --policy-name extra", refusal());
         assertEquals(Set.of("extra"), policies().keySet(), "nothing granted to a role that is not cgrender's");
     }
 
@@ -106,9 +106,11 @@ class BoxProfileTest {
     private static final String ALLOW_ALL = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
             + "\"Action\":\"*\",\"Resource\":\"*\"}]}";
 
+    /** The refusal's message and its second line. */
     private String refusal() {
-        return assertThrows(CgrenderException.class, () -> profiles.ensure(NS, GRANTS, MotoServer.ACCOUNT))
-                .getMessage();
+        CgrenderException e = assertThrows(CgrenderException.class,
+                () -> profiles.ensure(NS, GRANTS, MotoServer.ACCOUNT));
+        return e.getMessage() + e.hint().map(hint -> "\n" + hint).orElse("");
     }
 
     /** The role's inline policies, by name. */

@@ -75,8 +75,10 @@ class NamespaceSecurityGroupTest {
         CgrenderException e = assertThrows(CgrenderException.class,
                 () -> fx.cloud(Map.of()).securityGroups().ensure(NS));
         assertEquals("security group " + NAME + " (" + id + ") allows more than cgrender's SSH rules (tcp 0-65535 from"
-                + " 0.0.0.0/0), so cgrender will not put its boxes in it; remove that rule (aws ec2"
-                + " revoke-security-group-ingress --group-id " + id + " …) or delete the group", e.getMessage());
+                + " 0.0.0.0/0), so cgrender will not put its boxes in it; remove that rule or delete the group",
+                e.getMessage());
+        assertEquals(java.util.Optional.of("fix: aws ec2 revoke-security-group-ingress --group-id " + id
+                + " --protocol tcp --port 0-65535 --cidr 0.0.0.0/0 --region us-east-1"), e.hint());
 
         fx.ec2.revokeSecurityGroupIngress(r -> r.groupId(id).ipPermissions(IpPermission.builder().ipProtocol("tcp")
                 .fromPort(0).toPort(65535).ipRanges(IpRange.builder().cidrIp("0.0.0.0/0").build()).build()));

@@ -16,6 +16,7 @@ import io.cgrender.core.ns.Tags;
 import io.cgrender.core.os.ProcessIdentity;
 import io.cgrender.core.ssh.HostKeyFingerprint;
 import io.cgrender.core.ssh.KeyFiles;
+import io.cgrender.core.ssh.Shell;
 import io.cgrender.core.ui.Progress;
 import io.cgrender.core.ui.Wait;
 import io.cgrender.local.host.BoxDir;
@@ -136,14 +137,14 @@ public final class LocalCloud implements Cloud {
         BoxDir box = requireBox(id);
         return Wait.until("waiting for local box " + id + " to run", timeout, POLL, progress, () -> {
             BoxState state = StateFile.read(box).orElseThrow(() -> new CgrenderException("local box " + id
-                    + " disappeared while starting (terminated meanwhile?); see: cgrender list"));
+                    + " disappeared while starting (terminated meanwhile?)").see("cgrender list"));
             MachineState observed = observe(state);
             return switch (observed) {
                 case RUNNING -> Wait.Poll.ready(toMachine(state));
                 case PENDING -> Wait.Poll.notYet("pending");
                 case DEAD -> throw hostDied(box);
-                case STOPPING, STOPPED -> throw new CgrenderException("local box " + id + " is " + observed.label()
-                        + "; start it with: cgrender start " + id);
+                case STOPPING, STOPPED -> throw new CgrenderException("local box " + id + " is " + observed.label())
+                        .fix("cgrender start " + id);
                 case TERMINATED -> throw new CgrenderException("local box " + id + " was terminated while starting"
                         + " (see its host.log in " + box.root() + " if it still exists)");
             };
@@ -211,7 +212,8 @@ public final class LocalCloud implements Cloud {
         }
         if (!Instant.now().isBefore(current.expiresAt())) {
             throw new CgrenderException("local box " + id + " reached its max lifetime at " + current.expiresAt()
-                    + " and cannot start again; terminate it (cgrender terminate " + id + ") and create a new one");
+                    + " and cannot start again; terminate it and create a new one")
+                    .fix("cgrender terminate " + id);
         }
         if (observe(current) == MachineState.DEAD) {
             // A host that died may have left the box's processes behind.
@@ -228,8 +230,8 @@ public final class LocalCloud implements Cloud {
     @Override
     public void terminate(String id, Duration timeout, Progress progress) {
         if (id == null || !BoxDir.ID.matcher(id).matches()) {
-            throw new CgrenderException("'" + id + "' is not a local box id (they look like l-0123456789ab;"
-                    + " see: cgrender list)");
+            throw new CgrenderException("'" + id + "' is not a local box id (they look like l-0123456789ab)")
+                    .see("cgrender list");
         }
         BoxDir box = BoxDir.of(boxesDir, id);
         if (!Files.exists(box.root())) {
@@ -242,7 +244,8 @@ public final class LocalCloud implements Cloud {
             FileTrees.delete(box.root());
         } catch (IOException e) {
             throw new CgrenderException("cannot delete local box " + id + ": " + e.getMessage()
-                    + "; its host is stopped, remove it by hand: rm -rf " + box.root(), e);
+                    + "; its host is stopped, remove it by hand", e)
+                    .fix("rm -rf " + Shell.quote(box.root().toString()));
         }
     }
 
@@ -261,7 +264,7 @@ public final class LocalCloud implements Cloud {
         host.get().destroyForcibly();
         if (!awaitExit(host.get(), Duration.ofSeconds(5))) {
             throw new CgrenderException("the box host of local box " + state.id() + " (pid " + host.get().pid()
-                    + ") does not exit even after SIGKILL; check it with: ps -p " + host.get().pid());
+                    + ") does not exit even after SIGKILL").see("ps -p " + host.get().pid());
         }
     }
 
@@ -282,9 +285,12 @@ public final class LocalCloud implements Cloud {
         BoxState state = requireState(box);
         MachineState observed = observe(state);
         if (observed != MachineState.RUNNING) {
-            throw new CgrenderException("local box " + machine.id() + " is " + observed.label() + ", not running;"
-                    + (observed == MachineState.PENDING ? " wait for it to run"
-                    : " start it with: cgrender start " + machine.id()));
+            if (observed == MachineState.PENDING) {
+                throw new CgrenderException("local box " + machine.id() + " is " + observed.label() + ", not running;"
+                        + " wait for it to run");
+            }
+            throw new CgrenderException("local box " + machine.id() + " is " + observed.label() + ", not running")
+                    .fix("cgrender start " + machine.id());
         }
         String user = state.tags().getOrDefault(Tags.LOGIN_USER, System.getProperty("user.name"));
         HostKeySource hostKeys = (m, timeout, progress) -> Set.of(hostKeyFingerprint(m.id()));
@@ -451,7 +457,7 @@ public final class LocalCloud implements Cloud {
     }
 
     private static CgrenderException unknown(String id) {
-        return new CgrenderException("no local box " + id + " (see: cgrender list)");
+        return new CgrenderException("no local box " + id).see("cgrender list");
     }
 
     private static CgrenderException gone(String id) {

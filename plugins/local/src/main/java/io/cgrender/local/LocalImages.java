@@ -6,6 +6,7 @@ import io.cgrender.core.cloud.ImageSupport;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
+import io.cgrender.core.ssh.Shell;
 import io.cgrender.core.ui.Progress;
 import io.cgrender.local.host.BoxDir;
 import io.cgrender.local.host.BoxState;
@@ -116,7 +117,7 @@ final class LocalImages implements ImageSupport {
             FileTrees.delete(imagesDir.resolve(imageId));
         } catch (IOException e) {
             throw new CgrenderException("cannot delete local image " + imageId + ": " + e.getMessage()
-                    + "; remove it by hand: rm -rf " + imagesDir.resolve(imageId), e);
+                    + "; remove it by hand", e).fix("rm -rf " + Shell.quote(imagesDir.resolve(imageId).toString()));
         }
     }
 
@@ -125,8 +126,8 @@ final class LocalImages implements ImageSupport {
         requireId(imageId);
         return read(imagesDir.resolve(imageId))
                 .filter(s -> s.namespace().equals(namespace.toString()))
-                .orElseThrow(() -> new CgrenderException("no local image " + imageId + " in namespace " + namespace
-                        + " (see: cgrender list-images)"));
+                .orElseThrow(() -> new CgrenderException("no local image " + imageId + " in namespace " + namespace)
+                        .see("cgrender list-images"));
     }
 
     private List<Stored> all() {
@@ -170,8 +171,8 @@ final class LocalImages implements ImageSupport {
 
     private static void requireId(String imageId) {
         if (imageId == null || !ID.matcher(imageId).matches()) {
-            throw new CgrenderException("'" + imageId + "' is not a local image id (they look like limg-0123456789ab;"
-                    + " see: cgrender list-images)");
+            throw new CgrenderException("'" + imageId + "' is not a local image id (they look like"
+                    + " limg-0123456789ab)").see("cgrender list-images");
         }
     }
 

@@ -343,7 +343,8 @@ class LocalCloudTest {
         assertEquals(List.of(MachineState.DEAD), boxes.cloud.describe(MachineFilter.of(boxes.namespace)).stream()
                 .map(Machine::state).toList());
         CgrenderException notRunning = assertThrows(CgrenderException.class, () -> boxes.cloud.accessFor(machine));
-        assertTrue(notRunning.getMessage().contains("cgrender start " + machine.id()), notRunning.getMessage());
+        assertEquals("local box " + machine.id() + " is dead, not running", notRunning.getMessage());
+        assertEquals(Optional.of("fix: cgrender start " + machine.id()), notRunning.hint());
 
         boxes.cloud.start(machine.id(), LocalBoxes.RUNNING, Progress.NONE);
         Machine revived = boxes.cloud.find(machine.id()).orElseThrow();
@@ -577,7 +578,8 @@ class LocalCloudTest {
     void unknownAndMalformedIdsAreRefusedWithTheFix() {
         CgrenderException unknown = assertThrows(CgrenderException.class,
                 () -> boxes.cloud.stop("l-000000000000", LocalBoxes.GONE, Progress.NONE));
-        assertEquals("no local box l-000000000000 (see: cgrender list)", unknown.getMessage());
+        assertEquals("no local box l-000000000000", unknown.getMessage());
+        assertEquals(Optional.of("see: cgrender list"), unknown.hint());
         CgrenderException malformed = assertThrows(CgrenderException.class,
                 () -> boxes.cloud.terminate("../../etc", LocalBoxes.GONE, Progress.NONE));
         assertTrue(malformed.getMessage().contains("not a local box id"), malformed.getMessage());
