@@ -83,6 +83,23 @@ class BadInputTest {
     }
 
     @Test
+    void runOutputsThatCannotWorkAreRefusedBeforeAnythingLaunches() throws IOException {
+        Path work = Files.createDirectories(cli.root().resolve("work"));
+        String dir = work.toString();
+        assertRefused(cli.run("run", "echo-box", "--workdir", dir, "--outputs", "../secrets/*", "--", "true"),
+                "--outputs \"../secrets/*\" leaves the job's work directory");
+        assertRefused(cli.run("run", "echo-box", "--workdir", dir, "--outputs", "out/**", "--outputs", "/etc/passwd",
+                "--", "true"), "--outputs \"/etc/passwd\" is outside the job's work directory");
+        assertRefused(cli.run("run", "echo-box", "--outputs", ".", "--", "true"), "names the whole work directory",
+                "--outputs '**'");
+        assertRefused(cli.run("run", "echo-box", "-o", "results", "--", "true"), "-o results", "add --outputs GLOB");
+        Path file = Files.writeString(cli.root().resolve("a-file"), "x");
+        assertRefused(cli.run("run", "echo-box", "--outputs", "out/**", "-o", file + "/sub", "--", "true"),
+                "output directory " + file + "/sub cannot be written");
+        assertEquals("", cli.ok("jobs").out(), "no job was started");
+    }
+
+    @Test
     void unknownBoxSaysHowToFindOne() {
         assertRefused(cli.run("ssh", "echo-box", "--", "true"), "no box 'echo-box'", "cgrender create echo-box");
         assertRefused(cli.run("terminate", "l-0123456789ab"), "no box 'l-0123456789ab'", "cgrender list");
