@@ -107,6 +107,7 @@ class RunOutputsEndToEndTest {
         assertEquals("late\n", Files.readString(work.resolve("out/late.txt")));
         Cli.Result again = cli.ok("fetch", job);
         assertFalse(again.err().contains("wrote"), "what is here already is not written again: " + again);
+        assertTrue(again.err().contains("the files job " + job + " brings back are here already"), again.toString());
     }
 
     @Test

@@ -134,6 +134,8 @@ public final class JobOutputs {
         } else if (downloads.isEmpty() && unchanged == kept.size()) {
             console.status("the files matching " + outputs.globs() + " are inputs job " + record.id()
                     + " left unchanged; nothing to bring back");
+        } else if (downloads.isEmpty()) {
+            console.status("the files job " + record.id() + " brings back are here already");
         }
         host.downloadAll(downloads);
         List<Path> written = new ArrayList<>();
