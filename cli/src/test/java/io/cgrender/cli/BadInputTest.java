@@ -84,6 +84,23 @@ class BadInputTest {
     }
 
     @Test
+    void runOutputsThatCannotWorkAreRefusedBeforeAnythingLaunches() throws IOException {
+        Path work = Files.createDirectories(cli.root().resolve("work"));
+        String dir = work.toString();
+        assertRefused(cli.run("run", "echo-box", "--workdir", dir, "--outputs", "../secrets/*", "--", "true"),
+                "--outputs \"../secrets/*\" leaves the job's work directory");
+        assertRefused(cli.run("run", "echo-box", "--workdir", dir, "--outputs", "out/**", "--outputs", "/etc/passwd",
+                "--", "true"), "--outputs \"/etc/passwd\" is outside the job's work directory");
+        assertRefused(cli.run("run", "echo-box", "--outputs", ".", "--", "true"), "names the whole work directory",
+                "--outputs '**'");
+        assertRefused(cli.run("run", "echo-box", "-o", "results", "--", "true"), "-o results", "add --outputs GLOB");
+        Path file = Files.writeString(cli.root().resolve("a-file"), "x");
+        assertRefused(cli.run("run", "echo-box", "--outputs", "out/**", "-o", file + "/sub", "--", "true"),
+                "output directory " + file + "/sub cannot be written");
+        assertEquals("", cli.ok("jobs").out(), "no job was started");
+    }
+
+    @Test
     void unknownBoxSaysHowToFindOne() {
         Cli.Result byRole = cli.run("ssh", "echo-box", "--", "true");
         assertRefused(byRole, "no box 'echo-box'");

@@ -5,6 +5,7 @@ import io.cgrender.cli.Session;
 import io.cgrender.core.CgrenderException;
 import io.cgrender.core.UsageException;
 import io.cgrender.core.job.JobRecord;
+import io.cgrender.core.job.JobRunner;
 import io.cgrender.core.render.Renderer;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.ui.ShownPath;
@@ -21,7 +22,9 @@ import java.util.Optional;
         "Reattach to a render job: wait for it to end (showing its log), then download its results to where "
                 + "the render would have put them.",
         "Prints the files written. A job whose box stored its results (EC2: in S3) is fetched from there, "
-                + "also once the box is gone."})
+                + "also once the box is gone.",
+        "A run job started with --outputs: wait for it to end (its output on standard output), then bring back "
+                + "the files it kept on its box, as run would have; exits with the command's exit code."})
 public final class FetchCommand extends AbstractCommand {
 
     @Parameters(paramLabel = "JOB", description = "The job id (see: cgrender jobs).")
@@ -30,9 +33,14 @@ public final class FetchCommand extends AbstractCommand {
     @Override
     protected int execute(Session session) {
         JobRecord record = session.jobRecords().get(job);
+        if (record.kind().equals("run") && record.runOutputs().isPresent()) {
+            RemoteHost host = new JobRefresher(session).hostOf(record);
+            return new JobRunner(session.environment(), session.jobRecords(), session.fileSync(), session.cwd())
+                    .attach(record, host);
+        }
         if (!record.kind().equals("render")) {
-            throw new UsageException("job " + record.id() + " is a " + record.kind() + " job and has no results to"
-                    + " fetch").see("cgrender logs " + record.id());
+            throw new UsageException("job " + record.id() + " is a " + record.kind() + " job without --outputs and"
+                    + " has no results to fetch").see("cgrender logs " + record.id());
         }
         Renderer renderer = session.renderer(session.roles().get(record.role()).newBox());
         if (record.location().isPresent() && !record.cloud().equals(session.cloud().name())) {

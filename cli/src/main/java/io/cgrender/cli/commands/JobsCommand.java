@@ -39,12 +39,19 @@ public final class JobsCommand extends AbstractCommand {
                 m.put("stage", j.stage().word());
                 m.put("created_at", j.createdAt().toString());
                 m.put("results", j.location().orElse(null));
+                m.put("outputs", j.runOutputs().map(o -> {
+                    Map<String, Object> outputs = new LinkedHashMap<>();
+                    outputs.put("globs", o.globs().globs());
+                    outputs.put("dir", o.dir().toString());
+                    return (Object) outputs;
+                }).orElse(null));
                 return (Object) m;
             }).toList()));
             return 0;
         }
         Table table = new Table("ID", "KIND", "BOX", "WHAT", "STAGE", "AGE");
-        jobs.forEach(j -> table.row(j.id(), j.kind(), j.boxId(), j.title(), j.stage().word(),
+        jobs.forEach(j -> table.row(j.id(), j.kind(), j.boxId(), j.title() + j.runOutputs().map(o -> " (outputs: "
+                + o.globs() + ")").orElse(""), j.stage().word(),
                 Durations.human(Duration.between(j.createdAt(), now))));
         table.print(session.console().out());
         if (table.isEmpty()) {

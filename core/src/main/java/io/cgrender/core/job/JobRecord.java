@@ -27,10 +27,11 @@ import java.util.Properties;
  * @param delivery    where the box delivers the job's results itself and how, as the cloud's
  *                    {@link io.cgrender.core.delivery.ResultDelivery} recorded it (e.g. {@code location} =
  *                    {@code s3://bucket/alice/cube/j-…/}); empty when the client collects the results from the box
+ * @param runOutputs  the files a {@code run} job brings back ({@code run --outputs}), and where to
  */
 public record JobRecord(String id, String kind, String cloud, String namespace, String boxId, String role,
                         String title, Instant createdAt, JobStatus.Stage stage, List<Output> outputs,
-                        Map<String, String> pathMap, Map<String, String> delivery) {
+                        Map<String, String> pathMap, Map<String, String> delivery, Optional<RunOutputs> runOutputs) {
 
     /** The key of {@link #delivery} naming where the results go, e.g. {@code s3://bucket/alice/cube/j-…/}. */
     public static final String LOCATION = "location";
@@ -39,6 +40,14 @@ public record JobRecord(String id, String kind, String cloud, String namespace, 
         outputs = List.copyOf(outputs);
         pathMap = Map.copyOf(new LinkedHashMap<>(pathMap));
         delivery = Map.copyOf(delivery);
+    }
+
+    /** A job whose results the box delivers itself ({@code delivery}), or, when that is empty, the client collects. */
+    public JobRecord(String id, String kind, String cloud, String namespace, String boxId, String role, String title,
+                     Instant createdAt, JobStatus.Stage stage, List<Output> outputs, Map<String, String> pathMap,
+                     Map<String, String> delivery) {
+        this(id, kind, cloud, namespace, boxId, role, title, createdAt, stage, outputs, pathMap, delivery,
+                Optional.empty());
     }
 
     /** A job whose results the client collects from the box. */
@@ -74,7 +83,7 @@ public record JobRecord(String id, String kind, String cloud, String namespace, 
 
     public JobRecord withStage(JobStatus.Stage newStage) {
         return new JobRecord(id, kind, cloud, namespace, boxId, role, title, createdAt, newStage, outputs, pathMap,
-                delivery);
+                delivery, runOutputs);
     }
 
     /** This record with one more {@link #delivery} entry. */
@@ -82,7 +91,7 @@ public record JobRecord(String id, String kind, String cloud, String namespace, 
         Map<String, String> updated = new LinkedHashMap<>(delivery);
         updated.put(key, value);
         return new JobRecord(id, kind, cloud, namespace, boxId, role, title, createdAt, stage, outputs, pathMap,
-                updated);
+                updated, runOutputs);
     }
 
     Properties toProperties() {
@@ -109,6 +118,13 @@ public record JobRecord(String id, String kind, String cloud, String namespace, 
             }
         }
         delivery.forEach((k, v) -> p.setProperty("delivery." + k, v));
+        runOutputs.ifPresent(r -> {
+            p.setProperty("run-outputs.dir", r.dir().toString());
+            p.setProperty("run-outputs.into-workdir", Boolean.toString(r.intoWorkdir()));
+            for (int g = 0; g < r.globs().globs().size(); g++) {
+                p.setProperty("run-outputs.glob." + g, r.globs().globs().get(g));
+            }
+        });
         int i = 0;
         for (Map.Entry<String, String> e : pathMap.entrySet()) {
             p.setProperty("path." + i + ".box", e.getKey());
@@ -138,6 +154,13 @@ public record JobRecord(String id, String kind, String cloud, String namespace, 
         for (int i = 0; p.containsKey("path." + i + ".box"); i++) {
             pathMap.put(p.getProperty("path." + i + ".box"), p.getProperty("path." + i + ".local"));
         }
+        List<String> globs = new ArrayList<>();
+        for (int i = 0; p.containsKey("run-outputs.glob." + i); i++) {
+            globs.add(p.getProperty("run-outputs.glob." + i));
+        }
+        Optional<RunOutputs> runOutputs = globs.isEmpty() || !p.containsKey("run-outputs.dir") ? Optional.empty()
+                : Optional.of(new RunOutputs(OutputGlobs.parse(globs), Path.of(p.getProperty("run-outputs.dir")),
+                Boolean.parseBoolean(p.getProperty("run-outputs.into-workdir"))));
         JobStatus.Stage stage;
         try {
             stage = JobStatus.Stage.valueOf(p.getProperty("stage", "unknown").toUpperCase());
@@ -146,6 +169,6 @@ public record JobRecord(String id, String kind, String cloud, String namespace, 
         }
         return new JobRecord(p.getProperty("id"), p.getProperty("kind"), p.getProperty("cloud"),
                 p.getProperty("namespace"), p.getProperty("box"), p.getProperty("role"), p.getProperty("title"),
-                Instant.parse(p.getProperty("created")), stage, outputs, pathMap, delivery);
+                Instant.parse(p.getProperty("created")), stage, outputs, pathMap, delivery, runOutputs);
     }
 }

@@ -15,13 +15,16 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 
 /**
  * The jobs this client started, one directory each under {@code $XDG_STATE_HOME/cgrender/jobs/<id>/}: the record
- * ({@code job.properties}) and, once fetched, the job's log ({@code log}). They may name private models and carry
+ * ({@code job.properties}), for a {@code run} job that brings files back the content hash of each file it started
+ * from ({@code inputs}), and, once fetched, the job's log ({@code log}). They may name private models and carry
  * their output, so this user alone may read them, whatever the umask: directories 0700, files 0600.
  */
 public final class JobRecords {
@@ -108,6 +111,47 @@ public final class JobRecords {
         records.sort(Comparator.comparing(JobRecord::createdAt).reversed());
         return records;
     }
+
+    /**
+     * Remembers what the job's work directory held when it started: path (relative to it) → SHA-256 of the content.
+     * One {@code sha256sum} line a file; names hold no line break ({@link io.cgrender.core.sync.SyncFile}).
+     */
+    public void saveInputs(String id, Map<String, String> sha256ByPath) {
+        Path file = dir.resolve(id).resolve(INPUTS);
+        StringBuilder text = new StringBuilder();
+        sha256ByPath.forEach((path, hash) -> text.append(hash).append("  ").append(path).append('\n'));
+        try {
+            privateDirectory(id);
+            Path tmp = Files.createTempFile(file.getParent(), "inputs", ".tmp");
+            Files.writeString(tmp, text);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new CgrenderException("cannot save the inputs of job " + id + " in " + file + ": " + e.getMessage(),
+                    e);
+        }
+    }
+
+    /** What {@link #saveInputs} remembered of the job; empty when it started from nothing. */
+    public Map<String, String> inputs(String id) {
+        Path file = dir.resolve(id).resolve(INPUTS);
+        Map<String, String> inputs = new LinkedHashMap<>();
+        if (!Files.exists(file)) {
+            return inputs;
+        }
+        try {
+            for (String line : Files.readAllLines(file)) {
+                if (line.length() > 66 && line.startsWith("  ", 64)) {
+                    inputs.put(line.substring(66), line.substring(0, 64));
+                }
+            }
+            return inputs;
+        } catch (IOException e) {
+            throw new CgrenderException("cannot read the inputs of job " + id + " in " + file + ": " + e.getMessage(),
+                    e);
+        }
+    }
+
+    private static final String INPUTS = "inputs";
 
     /** Where the job's log is kept here once fetched. */
     public Path logFile(String id) {

@@ -5,6 +5,7 @@ import io.cgrender.core.box.Box;
 import io.cgrender.core.box.BoxEnvironment;
 import io.cgrender.core.box.CreateOptions;
 import io.cgrender.core.cloud.Machine;
+import io.cgrender.core.os.OutputDirectory;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.ssh.Shell;
 import io.cgrender.core.sync.FileHashes;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,57 +27,114 @@ import java.util.stream.Stream;
 /**
  * {@code cgrender run}: a one-off command on a box of any role, as a detached job. The work directory's files, if
  * one is given, are synced to the box first (incrementally) and the command runs in a copy of its own, removed when
- * it ends; its output streams back and its exit code becomes the client's.
+ * it ends; its output streams back and its exit code becomes the client's. Files it names with {@code --outputs} are
+ * kept on the box when it ends and brought back here ({@link JobOutputs}), then or later with {@code fetch}.
  */
 public final class JobRunner {
 
     private final BoxEnvironment env;
     private final JobRecords records;
     private final FileSync sync;
+    private final Path cwd;
 
-    public JobRunner(BoxEnvironment env, JobRecords records, FileSync sync) {
+    /** @param cwd where the files brought back are shown relative to */
+    public JobRunner(BoxEnvironment env, JobRecords records, FileSync sync, Path cwd) {
         this.env = env;
         this.records = records;
         this.sync = sync;
+        this.cwd = cwd;
     }
 
     /**
      * Runs {@code command} (words, quoted for the shell) on the box of {@code box}'s role, reused or created.
      *
+     * @param outputs the files to bring back when the job ends, and where to; the job then runs in a work directory
+     *                of its own on the box, empty without {@code workdir}
      * @return the command's exit code, or 0 when detached
      */
     public int run(Box box, Optional<Path> workdir, List<String> command, After after, boolean detach,
-                   boolean cancelOnInterrupt) {
+                   boolean cancelOnInterrupt, Optional<RunOutputs> outputs) {
         if (command.isEmpty()) {
             throw new io.cgrender.core.UsageException("no command to run; put it after --, e.g. cgrender run "
                     + box.role() + " -- make all");
         }
         workdir.ifPresent(JobRunner::requireDirectory);
+        outputs.ifPresent(o -> OutputDirectory.requireWritable(o.dir()));
         Optional<List<SyncFile>> upload = workdir.map(dir -> files(dir.toAbsolutePath().normalize()));
+        if (outputs.isPresent() && detach && after != After.KEEP) {
+            env.console().warn("--detach --after " + after.word() + ": the box " + (after == After.STOP ? "stops"
+                    : "ends") + " itself once the job has ended and no client is attached; the outputs stay on the"
+                    + " box until cgrender fetch JOB downloads them" + (after == After.STOP ? " (start it again for"
+                    + " that)" : ", so run that before the job ends"));
+        }
         Machine machine = box.ensure(env, CreateOptions.defaults()).machine();
         RemoteHost host = env.connect(machine);
         String jobId = JobIds.next();
         RemoteJobs jobs = RemoteJobs.on(host, env.settings());
-        String remoteDir = workdir.isPresent() ? RemoteJobs.inputsDir(jobId) : ".";
+        String remoteDir = workdir.isPresent() || outputs.isPresent() ? RemoteJobs.inputsDir(jobId) : ".";
         Map<String, String> pathMap = workdir.map(dir -> syncWorkdir(host, machine, jobs, jobId, dir,
                 upload.get())).orElse(Map.of());
         String title = String.join(" ", command);
         JobRecord record = new JobRecord(jobId, "run", env.cloud().name(), env.namespace().toString(), machine.id(),
                 box.role(), title.length() <= 60 ? title : title.substring(0, 57) + "...", Instant.now(),
-                JobStatus.Stage.RUNNING, List.of(), pathMap);
-        records.start(record, jobs, new JobSpec(jobId, remoteDir, Shell.join(command), after));
+                JobStatus.Stage.RUNNING, List.of(), pathMap, Map.of(), outputs);
+        if (outputs.isPresent() && upload.isPresent()) {
+            Map<String, String> inputs = new LinkedHashMap<>();
+            upload.get().forEach(f -> inputs.put(f.remote(), sync.hashes().of(f.local()).sha256()));
+            records.saveInputs(jobId, inputs);
+        }
+        records.start(record, jobs, new JobSpec(jobId, remoteDir, Shell.join(command), after,
+                outputs.map(RunOutputs::globs)));
         try (JobInterruptNotice notice = JobInterruptNotice.watch(record, jobs, env.console(), cancelOnInterrupt)) {
             env.console().status("running on " + machine.id() + " as job " + jobId);
             if (detach) {
-                env.console().status("detached; follow it with: cgrender logs " + jobId + " -f");
+                env.console().status("detached; follow it with: cgrender logs " + jobId + " -f"
+                        + (outputs.isPresent() ? "; get its outputs with: cgrender fetch " + jobId : ""));
                 env.console().out().println(jobId);
                 return 0;
             }
-            JobStatus status = JobFollower.follow(jobs, record, env.console().out(), env.console(),
-                    env.settings().timeout("job"), new JobBoxes(env).reconnect(record), notice).status(jobId);
-            records.save(record.withStage(status.stage()));
-            return status.exitCode().orElse(1);
+            RemoteJobs ended = JobFollower.follow(jobs, record, env.console().out(), env.console(),
+                    env.settings().timeout("job"), new JobBoxes(env).reconnect(record), notice);
+            return collect(record, ended);
         }
+    }
+
+    /**
+     * Follows a run job until it ends (its output to the console's output), brings back its outputs, and returns its
+     * exit code: {@code cgrender fetch} of a run job.
+     */
+    public int attach(JobRecord record, RemoteHost host) {
+        RemoteJobs ended = JobFollower.follow(RemoteJobs.on(host, env.settings()), record, env.console().out(),
+                env.console(), false, env.settings().timeout("job"), new JobBoxes(env).reconnect(record));
+        return collect(record, ended);
+    }
+
+    /**
+     * The ended job's exit code, once its outputs are here. Bringing them back failing makes a command that succeeded
+     * fail (1); a command that failed keeps its own exit code, and the error is told.
+     */
+    private int collect(JobRecord record, RemoteJobs jobs) {
+        JobStatus status = jobs.status(record.id());
+        records.save(record.withStage(status.stage()));
+        if (!status.stage().ended()) {
+            throw new CgrenderException("job " + record.id() + " is still " + status.stage().word() + " on "
+                    + record.boxId()).fix("cgrender logs " + record.id() + " -f");
+        }
+        int exit = status.exitCode().orElse(1);
+        if (record.runOutputs().isEmpty()) {
+            return exit;
+        }
+        try {
+            new JobOutputs(jobs.host(), sync.hashes(), env.console(), cwd, env.settings().timeout("command"))
+                    .bringBack(record.withStage(status.stage()), record.runOutputs().get(),
+                            records.inputs(record.id()));
+        } catch (CgrenderException e) {
+            if (exit == 0) {
+                throw e;
+            }
+            env.console().status("error: " + e.getMessage());
+        }
+        return exit;
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.cgrender.core.job;
 
+import java.util.Optional;
+
 /**
  * A job to run detached on a box.
  *
@@ -7,6 +9,12 @@ package io.cgrender.core.job;
  * @param workdir where the command runs, relative to the box's home (inputs were synced there)
  * @param command a bash script, run with {@code bash}; its output goes to the job log
  * @param after   what the box does when the job ends
+ * @param outputs the files of {@code workdir} the job keeps for the client when it ends ({@code run --outputs}); the
+ *                job's work directory is made if missing
  */
-public record JobSpec(String id, String workdir, String command, After after) {
+public record JobSpec(String id, String workdir, String command, After after, Optional<OutputGlobs> outputs) {
+
+    public JobSpec(String id, String workdir, String command, After after) {
+        this(id, workdir, command, after, Optional.empty());
+    }
 }

@@ -24,7 +24,8 @@ import java.util.Optional;
  * Detached jobs on one box. A job lives in {@code ~/.cgrender/jobs/<id>/} on the box: {@code command.sh} (what
  * to run), {@code run.sh} (the wrapper), {@code pid} (its process while running, see {@link JobProcess}),
  * {@code running} (a lock run.sh holds while it runs), {@code status}, {@code log}, and {@code in/}, the job's own
- * copy of its inputs (see {@link io.cgrender.core.sync.FileSync}), which the job removes when it ends. Started under
+ * copy of its inputs (see {@link io.cgrender.core.sync.FileSync}), which the job removes when it ends; a job that
+ * brings files back keeps them in {@code out/} (see {@link JobOutputs}). Started under
  * {@code setsid} with every stream redirected, a job survives the SSH session that started it; any later client can
  * follow its log or read its status.
  */
@@ -110,7 +111,10 @@ public final class RemoteJobs {
         String q = Shell.quote(dir);
         String script = JobProcess.SHELL_FUNCTION + "\n" + SWEEP_INPUTS + "\n"
                 + "set -e; mkdir -p " + q + "; cd " + q + "; cat > command.sh; "
-                + "printf '%s' " + Shell.quote(RUN_SCRIPT) + " > run.sh; sweep_inputs || true; "
+                + "printf '%s' " + Shell.quote(RUN_SCRIPT) + " > run.sh; "
+                + spec.outputs().map(o -> "mkdir -p \"$HOME\"/" + Shell.quote(spec.workdir()) + "; printf '%s\\n' "
+                        + Shell.quote(o.findRegex()) + " > " + JobOutputs.GLOBS_FILE + "; ").orElse("")
+                + "sweep_inputs || true; "
                 + "setsid nohup bash \"$HOME/" + dir + "/run.sh\" \"$HOME/" + dir + "\" "
                 + Shell.quote(spec.workdir()) + " " + spec.after().word() + " " + seconds(killGrace)
                 + " > /dev/null 2>&1 < /dev/null & "

@@ -3,6 +3,7 @@ package io.cgrender.core.render;
 import io.cgrender.core.UsageException;
 import io.cgrender.core.job.RemoteJobs;
 import io.cgrender.core.ns.Namespace;
+import io.cgrender.core.os.OutputDirectory;
 import io.cgrender.core.scad.ScadDefines;
 import io.cgrender.core.scad.ScadDependencies;
 import io.cgrender.core.scad.ScadDependencyScanner;
@@ -12,9 +13,7 @@ import io.cgrender.core.sync.FileHashes;
 import io.cgrender.core.sync.SyncFile;
 import io.cgrender.core.ui.ShownPath;
 
-import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -104,7 +103,7 @@ public final class RenderPlan {
         if (!request.sets().isEmpty() && request.parameters().isEmpty()) {
             throw new UsageException("a parameter set needs its file: add -p FILE.json");
         }
-        request.outputDir().ifPresent(RenderPlan::requireWritableDir);
+        request.outputDir().ifPresent(OutputDirectory::requireWritable);
         ScadDependencyScanner scanner = new ScadDependencyScanner(request.libraryDirs(), cwd);
         List<ModelInputs> models = new ArrayList<>();
         List<Target> targets = new ArrayList<>();
@@ -117,7 +116,7 @@ public final class RenderPlan {
             ModelInputs inputs = inputs(namespace, model, deps, request.parameters().map(ParameterSets::file));
             models.add(inputs);
             Path outDir = request.outputDir().map(cwd::resolve).orElse(model.getParent());
-            requireWritableDir(outDir);
+            OutputDirectory.requireWritable(outDir);
             String stem = stem(model);
             List<Optional<String>> sets = request.sets().isEmpty() ? List.of(Optional.empty())
                     : request.sets().stream().map(Optional::of).toList();
@@ -259,49 +258,6 @@ public final class RenderPlan {
                         + " make it relative to the model or put it in a library directory (OPENSCADPATH)");
             }
         }
-    }
-
-    /**
-     * Refuses an output directory that cannot be made or written, before anything is launched. It is tried for real:
-     * the missing directories are made, a file is written in it and removed, and the directories made are removed
-     * again (the render makes them when it writes its results); permissions alone do not tell, e.g. for root.
-     */
-    private static void requireWritableDir(Path dir) {
-        Path absolute = dir.toAbsolutePath().normalize();
-        List<Path> made = new ArrayList<>();
-        try {
-            Path existing = absolute;
-            while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
-                made.add(0, existing);
-                existing = existing.getParent();
-            }
-            for (Path d : made) {
-                Files.createDirectory(d);
-            }
-            Files.delete(Files.createTempFile(absolute, ".cgrender-", ".probe"));
-        } catch (IOException | SecurityException e) {
-            throw new UsageException("output directory " + dir + " cannot be written (" + reason(e)
-                    + "); choose another with -o DIR");
-        } finally {
-            for (int i = made.size() - 1; i >= 0; i--) {
-                try {
-                    Files.deleteIfExists(made.get(i));
-                } catch (IOException ignored) {
-                    // a directory left empty is harmless; the render writes there anyway
-                }
-            }
-        }
-    }
-
-    private static String reason(Exception e) {
-        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
-            return fs.getReason();
-        }
-        if (e instanceof java.nio.file.FileSystemException) {
-            return e.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2")
-                    .toLowerCase();
-        }
-        return String.valueOf(e.getMessage());
     }
 
     private static String stem(Path model) {

@@ -73,6 +73,11 @@ public final class FileSync {
         this.hashes = hashes;
     }
 
+    /** The file hashes this sync uses (and shares with whoever else hashes the same files). */
+    public FileHashes hashes() {
+        return hashes;
+    }
+
     /** Makes {@code remoteDir} (relative to the login home, or absolute) hold exactly {@code files}. */
     public SyncResult sync(RemoteHost host, String remoteDir, List<SyncFile> files, Duration timeout) {
         return sync(host, remoteDir, files, Optional.empty(), timeout, Progress.NONE);

@@ -6,6 +6,7 @@
 # then SIGKILL to whatever is left after KILL_GRACE seconds, and the wrapper, outside that group, records the end.
 # When the job ends, its copy of its inputs ($job/in, made for this job alone) is removed. A job whose box stopped it
 # because the box itself is going away (a spot instance EC2 reclaims) says so in $job/interrupted: it ends interrupted.
+# A job that brings files back keeps them in $job/out/ first (see collect_outputs).
 # Usage: run.sh JOB_DIR WORKDIR AFTER KILL_GRACE   (AFTER: keep | stop | terminate; KILL_GRACE in seconds)
 set -u
 job="$1"
@@ -25,7 +26,38 @@ record_process() {
   set -- ${s##*) }
   echo "$$ ${20}" > "$job/pid"
 }
+# A job that brings files back (run --outputs) has $job/outputs: an extended regular expression (GNU find's -regex,
+# over ./PATH) for the paths of its work directory it keeps. When the job ends, however it ends, the regular files that
+# match are linked (else copied) into $job/out/, which outlives the work directory, and listed with their SHA-256 in
+# $job/out.sha256 (sha256sum -z: "HASH  PATH" records, each ended by NUL); what matches but is no regular file (a
+# symbolic link, a fifo, ...) is listed by find's type letter in $job/out.skipped ("T PATH", ended by NUL). find never
+# follows a symbolic link, so nothing outside the work directory is read. Both lists are in place before the job's
+# status says it ended: a client looks for them only then.
+collect_outputs() {
+  [ -f "$job/outputs" ] || return 0
+  local re list="$job/out.list"
+  re="$(cat "$job/outputs")"
+  rm -rf "$job/out" "$job/out.sha256" "$job/out.skipped"
+  mkdir -p "$job/out"
+  : > "$job/out.skipped.tmp"
+  : > "$list"
+  if cd "$HOME/$workdir" 2>/dev/null; then
+    find . -regextype posix-extended -regex "$re" ! -type d ! -type f -printf '%y %P\0' > "$job/out.skipped.tmp"
+    find . -regextype posix-extended -regex "$re" -type f -printf '%P\0' > "$list"
+    # Links cost nothing (the work directory goes right after); a file that cannot be linked is copied.
+    xargs -0r -a "$list" cp -l --parents -t "$job/out" -- 2>/dev/null \
+      || xargs -0r -a "$list" cp -n --parents -t "$job/out" -- 2>/dev/null
+    cd "$job"
+  fi
+  ( cd "$job/out" && find . -type f -printf '%P\0' | xargs -0r sha256sum -z -- ) > "$job/out.sha256.tmp"
+  mv -f "$job/out.skipped.tmp" "$job/out.skipped"
+  mv -f "$job/out.sha256.tmp" "$job/out.sha256"
+  rm -f "$list"
+}
 finish() {
+  # The command has ended: what is left (keeping its outputs, recording the end) is not cancelled half-way.
+  trap '' TERM INT HUP
+  collect_outputs
   write_status "$1" "$(now)" "$2"
   rm -f "$job/pid"
   if [ "$after" != keep ]; then

@@ -36,6 +36,26 @@ class JobRecordsTest {
     }
 
     @Test
+    void aRunJobRemembersWhatItBringsBackAndWhatItStartedFrom() throws Exception {
+        JobRecords records = new JobRecords(dir);
+        RunOutputs outputs = new RunOutputs(OutputGlobs.parse(List.of("out/**", "*.log")), dir.resolve("proj"), true);
+        JobRecord record = new JobRecord("j-20261125-010203-abcd", "run", "local", "/alice/", "l-0123456789ab",
+                "echo-box", "make", Instant.parse("2026-11-25T01:02:03Z"), JobStatus.Stage.RUNNING, List.of(),
+                Map.of(), Map.of(), Optional.of(outputs));
+        records.save(record);
+        records.saveInputs(record.id(), Map.of("src/a b.c", "a".repeat(64), "Makefile", "b".repeat(64)));
+
+        JobRecord read = records.get(record.id());
+        assertEquals(List.of("out/**", "*.log"), read.runOutputs().orElseThrow().globs().globs());
+        assertEquals(dir.resolve("proj"), read.runOutputs().orElseThrow().dir());
+        assertTrue(read.runOutputs().orElseThrow().intoWorkdir());
+        assertTrue(read.withStage(JobStatus.Stage.FAILED).runOutputs().isPresent(), "kept as the stage changes");
+        assertEquals(Map.of("src/a b.c", "a".repeat(64), "Makefile", "b".repeat(64)), records.inputs(record.id()));
+        assertEquals("rw-------", mode(dir.resolve(record.id()).resolve("inputs")));
+        assertEquals(Map.of(), records.inputs("j-20261125-010203-ffff"), "a job that started from nothing");
+    }
+
+    @Test
     void recordsAndLogsAreReadableByThisUserAloneWhateverTheUmask() throws Exception {
         Path jobs = dir.resolve("jobs");
         JobRecords records = new JobRecords(jobs);

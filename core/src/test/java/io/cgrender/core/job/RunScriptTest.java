@@ -103,6 +103,53 @@ class RunScriptTest {
         assertEquals(java.util.Optional.of(143), status.exitCode());
     }
 
+    @Test
+    void aJobThatBringsFilesBackKeepsWhatMatchesWhenItEndsFailedOrNotAndFollowsNoLink() throws Exception {
+        Path script = home.resolve("run.sh");
+        try (InputStream in = RemoteJobs.class.getResourceAsStream("run.sh")) {
+            Files.write(script, in.readAllBytes());
+        }
+        Path job = Files.createDirectories(home.resolve("job"));
+        Path work = Files.createDirectories(job.resolve("in"));
+        Files.writeString(work.resolve("input.txt"), "as synced\n");
+        Path secret = Files.createDirectories(home.resolve("outside"));
+        Files.writeString(secret.resolve("secret.txt"), "not the job's\n");
+        Files.writeString(job.resolve("command.sh"), "mkdir -p out/deep/er; echo a > out/a.txt; echo b > out/deep/er/b;"
+                + " ln -s \"$HOME/outside\" out/link; ln -s \"$HOME/outside/secret.txt\" out/file-link;"
+                + " mkfifo out/pipe; echo more >> input.txt; echo no > elsewhere.txt; exit 7\n");
+        Files.writeString(job.resolve(JobOutputs.GLOBS_FILE), OutputGlobs.parse(List.of("out/**", "input.txt"))
+                .findRegex() + "\n");
+        ProcessBuilder builder = new ProcessBuilder("bash", script.toString(), job.toString(), "job/in", "keep")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true);
+        builder.environment().put("HOME", home.toString());
+        Process wrapper = builder.start();
+        wrappers.add(wrapper);
+
+        assertTrue(wrapper.waitFor(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS), "the wrapper exits");
+        assertEquals(7, wrapper.exitValue());
+        assertEquals(JobStatus.Stage.FAILED, RemoteJobs.parseStatus(Files.readString(job.resolve("status"))).stage());
+        assertFalse(Files.exists(work), "the work directory goes as before");
+        Path kept = job.resolve(JobOutputs.KEPT_DIR);
+        assertEquals("a\n", Files.readString(kept.resolve("out/a.txt")));
+        assertEquals("b\n", Files.readString(kept.resolve("out/deep/er/b")));
+        assertEquals("as synced\nmore\n", Files.readString(kept.resolve("input.txt")));
+        assertFalse(Files.exists(kept.resolve("elsewhere.txt")), "only what matches");
+        try (var all = Files.walk(kept)) {
+            assertEquals(List.of(), all.filter(p -> !Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    && !Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList(), "no link, no pipe");
+        }
+        try (var all = Files.walk(kept)) {
+            assertFalse(all.anyMatch(p -> p.getFileName().toString().equals("secret.txt")), "no link followed");
+        }
+        List<String> hashes = List.of(Files.readString(job.resolve("out.sha256")).split("\0"));
+        assertEquals(List.of("input.txt", "out/a.txt", "out/deep/er/b"),
+                JobOutputs.parseHashes(hashes).stream().map(JobOutputs.Kept::path).sorted().toList());
+        assertTrue(hashes.contains(io.cgrender.core.sync.FileHashes.sha256Hex("a\n") + "  out/a.txt"),
+                hashes.toString());
+        assertEquals(java.util.Set.of("l out/link", "l out/file-link", "p out/pipe"),
+                java.util.Set.of(Files.readString(job.resolve("out.skipped")).split("\0")));
+    }
+
     /** Alive and not a zombie (an orphan's parent may reap it late). */
     private static boolean isRunning(long pid) {
         try {

@@ -73,7 +73,7 @@ class JobRunnerTest {
         env = new BoxEnvironment(boxes.cloud, boxes.namespace, boxes.key, boxes.knownHosts, connector,
                 Settings.defaults(), new Console(new PrintWriter(out, true), new PrintWriter(err, true), true));
         records = new JobRecords(temp.resolve("state/jobs"));
-        runner = new JobRunner(env, records, new FileSync(temp.resolve("state/sync"), new FileHashes()));
+        runner = new JobRunner(env, records, new FileSync(temp.resolve("state/sync"), new FileHashes()), temp);
         workdir = Files.createDirectories(temp.resolve("project"));
         Files.writeString(workdir.resolve("input.txt"), "hello\n");
         Files.createDirectories(workdir.resolve("sub"));
@@ -91,7 +91,7 @@ class JobRunnerTest {
     void runSyncsTheWorkdirRunsThereStreamsTheOutputAndReturnsTheExitCode() throws IOException {
         int exit = runner.run(box, Optional.of(workdir),
                 List.of("bash", "-c", "cat input.txt; realpath sub/data.txt; echo oops >&2; exit 5"),
-                After.KEEP, false, false);
+                After.KEEP, false, false, Optional.empty());
 
         assertEquals(5, exit);
         assertEquals("hello\n" + workdir.resolve("sub/data.txt") + "\noops\n", out.toString(),
@@ -109,7 +109,7 @@ class JobRunnerTest {
         err.getBuffer().setLength(0);
 
         assertEquals(0, runner.run(box, Optional.of(workdir), List.of("cat", "input.txt", "sub/data.txt"),
-                After.KEEP, false, false));
+                After.KEEP, false, false, Optional.empty()));
         assertEquals("changed\ndata\n", out.toString());
         assertTrue(err.toString().contains(": 1 file(s)") && err.toString().contains("1 unchanged"), err.toString());
         assertEquals(machine.id(), onlyBox().id(), "the box was reused");
@@ -119,7 +119,7 @@ class JobRunnerTest {
     @Test
     void aDetachedRunReturnsAtOnceWithTheJobId() {
         int exit = runner.run(box, Optional.empty(), List.of("bash", "-c", "for i in $(seq 1500); do [ -e go ]"
-                + " && exit 0; sleep 0.02; done; exit 1"), After.KEEP, true, false);
+                + " && exit 0; sleep 0.02; done; exit 1"), After.KEEP, true, false, Optional.empty());
 
         assertEquals(0, exit);
         String id = out.toString().strip();
@@ -140,13 +140,13 @@ class JobRunnerTest {
     void aRunningJobKeepsItsOwnFilesWhileAnotherRunSyncsChangedOnesIntoTheSameBox() throws IOException {
         assertEquals(0, runner.run(box, Optional.of(workdir), List.of("bash", "-c", "for i in $(seq 1500); do"
                 + " [ -e \"$HOME/go\" ] && break; sleep 0.02; done; cat input.txt; echo more >> input.txt"),
-                After.KEEP, true, false));
+                After.KEEP, true, false, Optional.empty()));
         String first = out.toString().strip();
         Files.writeString(workdir.resolve("input.txt"), "second\n");
         out.getBuffer().setLength(0);
 
         assertEquals(0, runner.run(box, Optional.of(workdir), List.of("cat", "input.txt"), After.KEEP, false,
-                false));
+                false, Optional.empty()));
         assertEquals("second\n", out.toString(), "the second run sees the files as they are now");
         Machine machine = onlyBox();
         Files.createFile(boxes.box(machine.id()).home().resolve("go"));
@@ -161,7 +161,7 @@ class JobRunnerTest {
         out.getBuffer().setLength(0);
         err.getBuffer().setLength(0);
         assertEquals(0, runner.run(box, Optional.of(workdir), List.of("cat", "input.txt"), After.KEEP, false,
-                false));
+                false, Optional.empty()));
         assertEquals("second\n", out.toString(), "what the first job wrote into its copy stayed there");
         assertTrue(err.toString().contains(": 0 file(s)"), "and nothing had to be sent again: " + err);
     }
@@ -169,11 +169,11 @@ class JobRunnerTest {
     @Test
     void noCommandOrNoDirectoryIsAUsageErrorBeforeAnyBoxIsLaunched() {
         UsageException noCommand = assertThrows(UsageException.class,
-                () -> runner.run(box, Optional.of(workdir), List.of(), After.KEEP, false, false));
+                () -> runner.run(box, Optional.of(workdir), List.of(), After.KEEP, false, false, Optional.empty()));
         assertTrue(noCommand.getMessage().contains("cgrender run job-runner-test-box -- "), noCommand.getMessage());
         UsageException noDir = assertThrows(UsageException.class,
                 () -> runner.run(box, Optional.of(temp.resolve("missing")), List.of("true"), After.KEEP, false,
-                        false));
+                        false, Optional.empty()));
         assertTrue(noDir.getMessage().contains("missing"), noDir.getMessage());
         assertTrue(boxes.cloud.describe(MachineFilter.of(boxes.namespace)).isEmpty());
     }
