@@ -1,5 +1,7 @@
 package io.cgrender.core.cloud;
 
+import io.cgrender.core.agent.BoxAgents;
+import io.cgrender.core.keys.KeyRegistry;
 import io.cgrender.core.ui.Progress;
 
 import java.time.Duration;
@@ -67,6 +69,16 @@ public interface Cloud extends AutoCloseable {
      */
     default Duration consistencyWindow() {
         return Duration.ZERO;
+    }
+
+    /** The keys registered in this cloud's namespace ({@code cgrender register-key}), where the cloud keeps them. */
+    default Optional<KeyRegistry> keys() {
+        return Optional.empty();
+    }
+
+    /** The agents of this namespace's boxes, where the cloud has a channel to them. */
+    default Optional<BoxAgents> agents() {
+        return Optional.empty();
     }
 
     /** Adopting machines cgrender did not launch, where the cloud supports it. */
