@@ -47,6 +47,10 @@ public final class Tags {
      * cgrender's own decision, only handed back (its cgrender tags removed).
      */
     public static final String ADOPTED = PREFIX + "adopted";
+    /** On a registered key (an EC2 key pair): the name it was registered under ({@code cgrender register-key}). */
+    public static final String KEY_NAME = PREFIX + "key-name";
+    /** On a registered key: the ISO-8601 instant it was registered. */
+    public static final String KEY_ADDED_AT = PREFIX + "added-at";
     public static final String NAME = "Name";
 
     private Tags() {
