@@ -19,16 +19,13 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -77,7 +74,11 @@ class AwsPermissionsTest {
     private static final String RESULTS = "cgrender-ec2-results.json";
     private static final String PRESIGNED = "cgrender-ec2-presigned.json";
 
-    private final Map<String, List<IamRequests.Request>> flows = new LinkedHashMap<>();
+    /** What one flow recorded: every call that reached the proxy, and what IAM authorizes for the client's. */
+    private record Recorded(List<AwsProxy.Call> calls, List<IamRequests.Request> requests) {
+    }
+
+    private final Map<String, Recorded> flows = new LinkedHashMap<>();
     private Path repo;
 
     @BeforeAll
@@ -116,22 +117,26 @@ class AwsPermissionsTest {
     }
 
     @Test
-    void theProxyToldTheClientsCallsFromTheBoxesAndTheHarness() {
-        List<IamRequests.Request> results = flows.get("results");
-        assertTrue(results.stream().anyMatch(r -> r.action().equals("iam:PassRole")), "the client passed the role");
-        assertTrue(results.stream().noneMatch(r -> r.action().equals("ses:SendEmail")),
-                "the box mailed with its own credentials, which are not the client's");
-        assertTrue(flows.get("presigned").stream().anyMatch(r -> r.action().equals("s3:PutObject")
-                && r.call().params().containsKey("X-Amz-Credential")), "the box's presigned uploads are the client's");
-        assertTrue(flows.values().stream().flatMap(List::stream).noneMatch(r -> r.call().byHarness()),
-                "no call of the stand-ins");
+    void onlyTheClientsOwnCallsCountNotTheBoxesNorTheStandIns() {
+        Recorded results = flows.get("results");
+        assertTrue(results.calls().stream().anyMatch(c -> c.action().equals("SendEmail") && !c.byHarness()
+                && !c.accessKey().equals(MotoServer.ACCESS_KEY)), "the box mailed with its instance profile's"
+                + " credentials: " + results.calls());
+        assertTrue(results.requests().stream().noneMatch(r -> r.action().equals("ses:SendEmail")),
+                "which are not the client's");
+        assertTrue(flows.get("presigned").requests().stream().anyMatch(r -> r.action().equals("s3:PutObject")
+                && r.call().params().containsKey("X-Amz-Credential")), "a presigned upload of the box is the client's");
+        assertTrue(flows.get("boxes").calls().stream().anyMatch(AwsProxy.Call::byHarness), "the stand-ins asked too");
+        assertTrue(flows.values().stream().flatMap(f -> f.requests().stream()).noneMatch(r -> r.call().byHarness()),
+                "but their calls are not the client's");
     }
 
     // ---------------------------------------------------------------- the check
 
     private void check(String file, List<String> flowNames) throws IOException {
         IamPolicy policy = IamPolicy.parse(Files.readString(repo.resolve("docs/iam").resolve(file)));
-        List<IamRequests.Request> requests = flowNames.stream().flatMap(f -> flows.get(f).stream()).toList();
+        List<IamRequests.Request> requests = flowNames.stream().flatMap(f -> flows.get(f).requests().stream())
+                .toList();
         assertTrue(requests.size() > 50, "the flows made calls: " + requests.size());
 
         // (a) everything cgrender asked for is allowed
@@ -163,7 +168,7 @@ class AwsPermissionsTest {
     // ---------------------------------------------------------------- the flows
 
     /** Box management on EC2, without results: every command a user runs on boxes. */
-    private List<IamRequests.Request> boxes() throws Exception {
+    private Recorded boxes() throws Exception {
         HttpServer checkip = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
         checkip.createContext("/", exchange -> {
             byte[] body = "198.51.100.7\n".getBytes(StandardCharsets.US_ASCII);
@@ -219,14 +224,14 @@ class AwsPermissionsTest {
             Cli.Result gc = flow.ok("gc", "--yes");
             assertTrue(gc.err().contains("removed key pair cgrender_tester_"), gc.toString());
             assertEquals(List.of(), cli.boxIds());
-            return flow.requests();
+            return flow.recorded();
         } finally {
             checkip.stop(0);
         }
     }
 
     /** Renders whose results go to S3 and whose box mails: through the instance profile, or presigned URLs. */
-    private List<IamRequests.Request> results(boolean presigned) throws Exception {
+    private Recorded results(boolean presigned) throws Exception {
         try (Flow flow = new Flow()) {
             flow.configure("cgrender.notify.from = \"" + ME + "\"\n"
                     + (presigned ? "cgrender.ec2.results.box-access = presigned\n" : ""));
@@ -260,7 +265,7 @@ class AwsPermissionsTest {
             }
             Cli.Result gc = flow.ok("gc", "--yes");
             assertTrue(presigned || gc.err().contains("removed instance profile cgrender_tester_"), gc.toString());
-            return flow.requests();
+            return flow.recorded();
         }
     }
 
@@ -282,7 +287,8 @@ class AwsPermissionsTest {
 
     /**
      * One user of {@code cgrender --cloud ec2} on a fresh moto, every call through a proxy that records it; after each
-     * command it remembers the namespace tag of everything moto holds, for the resource tags of later calls.
+     * command that makes something it remembers the namespace tag of everything moto holds, for the resource tags of
+     * later calls.
      */
     private static final class Flow implements AutoCloseable {
 
@@ -291,7 +297,6 @@ class AwsPermissionsTest {
         final AwsProxy proxy;
         /** The path of cgrender's roles and instance profiles (BoxProfile.PATH), which the policies name. */
         final IamRequests iam = new IamRequests(MotoServer.REGION, MotoServer.ACCOUNT, "/cgrender/");
-        private final List<AwsProxy.Call> seen = new ArrayList<>();
 
         Flow() throws IOException {
             user = new Ec2Cli();
@@ -305,16 +310,18 @@ class AwsPermissionsTest {
         }
 
         Cli.Result ok(String... args) {
-            long t0 = System.nanoTime();
-            Cli.Result r = user.cli.ok(args);
-            System.out.printf("%5d ms %s%n", (System.nanoTime() - t0) / 1_000_000, String.join(" ", args));
-            remember();
+            Cli.Result r = run(args);
+            if (r.code() != 0) {
+                throw new AssertionError("cgrender " + String.join(" ", args) + " failed:\n" + r);
+            }
             return r;
         }
 
         Cli.Result run(String... args) {
             Cli.Result r = user.cli.run(args);
-            remember();
+            if (List.of("create", "recreate", "image", "render").contains(args[0])) {
+                remember(); // what a command made, before a later one removes it
+            }
             return r;
         }
 
@@ -327,7 +334,7 @@ class AwsPermissionsTest {
             return id;
         }
 
-        /** The namespace tags moto shows now, and the calls made since the last command, in order. */
+        /** The namespace tags of everything moto shows now. */
         private void remember() {
             ec2.describeInstancesPaginator(r -> { }).reservations().forEach(r -> r.instances()
                     .forEach(i -> namespaceOf(i.tags()).forEach(ns -> iam.remember(i.instanceId(), ns))));
@@ -339,24 +346,17 @@ class AwsPermissionsTest {
                     .forEach(ns -> iam.remember(k.keyName(), ns)));
             ec2.describeSecurityGroups().securityGroups().forEach(g -> namespaceOf(g.tags())
                     .forEach(ns -> iam.remember(g.groupId(), ns)));
-            List<AwsProxy.Call> all = proxy.calls();
-            seen.addAll(all.subList(seen.size(), all.size()));
         }
 
         private static List<String> namespaceOf(List<Tag> tags) {
             return tags.stream().filter(t -> t.key().equals(IamRequests.NAMESPACE_TAG)).map(Tag::value).toList();
         }
 
-        /** What IAM authorizes for the client's own calls: signed with its key, not by the box or the harness. */
-        List<IamRequests.Request> requests() {
-            remember();
-            List<AwsProxy.Call> clients = seen.stream()
-                    .filter(c -> !c.byHarness() && MotoServer.ACCESS_KEY.equals(c.accessKey())).toList();
-            Set<String> others = seen.stream().filter(c -> !clients.contains(c))
-                    .map(c -> c.service() + ":" + c.action() + (c.byHarness() ? " (harness)" : " (" + c.accessKey()
-                            + ")")).collect(Collectors.toCollection(LinkedHashSet::new));
-            System.out.println("not the client's: " + others);
-            return iam.of(clients);
+        /** The calls, and what IAM authorizes for the client's own: signed with its key, not by the box or harness. */
+        Recorded recorded() {
+            List<AwsProxy.Call> calls = proxy.calls();
+            return new Recorded(calls, iam.of(calls.stream()
+                    .filter(c -> !c.byHarness() && MotoServer.ACCESS_KEY.equals(c.accessKey())).toList()));
         }
 
         @Override

@@ -29,8 +29,8 @@ final class IamRequests {
     record Request(String action, String resource, Map<String, List<String>> context, AwsProxy.Call call) {
         @Override
         public String toString() {
-            return action + " on " + resource + (context.isEmpty() ? "" : " with " + context) + " (for " + call.service()
-                    + " " + call.action() + ")";
+            return action + " on " + resource + (context.isEmpty() ? "" : " with " + context) + " (for "
+                    + call.service() + " " + call.action() + ")";
         }
     }
 
