@@ -37,11 +37,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * of every statement of the policy was needed by some call.
  * <p>
  * The calls are recorded by the test kit's {@link AwsProxy} in front of moto while {@code cgrender} runs whole
- * commands, as a user does: box management on EC2 (create in the default VPC and in a subnet, list, stop, image,
- * recreate with SSH rules to renew and to remove, a spot box, adopting a stopped instance and a failed adoption,
- * terminate, delete-image, gc); a render that stores its results in S3 through the namespace's instance profile
- * (after one SES refuses up front), fetch, logs, a cache hit, a render reusing the role, terminate and gc; and the
- * same with presigned URLs.
+ * commands, as a user does: box management on EC2 (create in the default VPC and in a subnet, list, show, stop,
+ * start, run, jobs, image, recreate with SSH rules to renew and to remove, a spot box, adopting a stopped instance
+ * and a failed adoption, terminate, delete-image, gc); a render that stores its results in S3 through the
+ * namespace's instance profile (after one SES refuses up front), fetch, logs, a cache hit, a render reusing the role,
+ * terminate and gc; and the same with presigned URLs.
  * Only the client's own calls count: calls signed with the box's instance profile credentials (the box stores, mails
  * and stops itself with them) are the box's, and the calls the stand-ins make to play EC2 carry the test harness's
  * header ({@link AwsProxy#HARNESS_HEADER}). Uploads through URLs the client presigned are the client's: S3 authorizes
@@ -197,7 +197,11 @@ class AwsPermissionsTest {
                     .ipProtocol("tcp").fromPort(22).toPort(22).ipRanges(ip -> ip.cidrIp("198.51.100.7/32")
                             .description(STALE))));
             flow.ok("list");
-            flow.ok("stop", id); // started again below: adopting a stopped instance starts it
+            flow.ok("show", id);
+            flow.ok("stop", id);
+            flow.ok("start", id);
+            flow.ok("run", "echo-box", "--", "true");
+            flow.ok("jobs");
             String image = flow.ok("image", id).out().strip();
             flow.ok("list-images");
             String copy = flow.ok("recreate", "echo-box").out().strip();
