@@ -101,19 +101,19 @@ class AwsPermissionsTest {
 
     @Test
     void theEc2PolicyAllowsEveryCallOfBoxManagementAndGrantsNothingElse() throws IOException {
-        check(EC2_ONLY, List.of("boxes"));
+        check(EC2_ONLY, List.of("boxes"), REFUSAL_IS_AN_ANSWER);
     }
 
     @Test
     void theResultsPolicyAllowsEveryCallOfRendersThroughTheInstanceProfileOrItsPresignedFallbackAndNothingElse()
             throws IOException {
         // box-access = auto falls back to presigned URLs for an instance with an instance profile of its own
-        check(RESULTS, List.of("boxes", "results", "presigned"));
+        check(RESULTS, List.of("boxes", "results", "presigned"), Set.of());
     }
 
     @Test
     void thePresignedPolicyAllowsEveryCallOfRendersWithPresignedUrlsAndGrantsNothingElse() throws IOException {
-        check(PRESIGNED, List.of("boxes", "presigned"));
+        check(PRESIGNED, List.of("boxes", "presigned"), REFUSAL_IS_AN_ANSWER);
     }
 
     @Test
@@ -133,7 +133,7 @@ class AwsPermissionsTest {
 
     // ---------------------------------------------------------------- the check
 
-    private void check(String file, List<String> flowNames) throws IOException {
+    private void check(String file, List<String> flowNames, Set<String> mayBeRefused) throws IOException {
         IamPolicy policy = IamPolicy.parse(Files.readString(repo.resolve("docs/iam").resolve(file)));
         List<IamRequests.Request> requests = flowNames.stream().flatMap(f -> flows.get(f).requests().stream())
                 .toList();
@@ -143,7 +143,7 @@ class AwsPermissionsTest {
         Set<String> refused = new TreeSet<>();
         for (IamRequests.Request r : requests) {
             if (!policy.allows(r.action(), r.resource(), r.context())
-                    && !REFUSAL_IS_AN_ANSWER.contains(r.action())) {
+                    && !mayBeRefused.contains(r.action())) {
                 refused.add(r.toString());
             }
         }
