@@ -63,6 +63,7 @@ public final class AwsProxy implements AutoCloseable {
     private static final Pattern INSTANCE_ID = Pattern.compile("<instanceId>(i-[0-9a-f]+)</instanceId>");
     private static final Pattern IMAGE_ID = Pattern.compile("<imageId>(ami-[0-9a-f]+)</imageId>");
     private static final Pattern ACCESS_KEY_ID = Pattern.compile("<AccessKeyId>([^<]+)</AccessKeyId>");
+    private static final Pattern JSON_STRING_MEMBER = Pattern.compile("\"(\\w+)\"\\s*:\\s*\"([^\"\\\\]*)\"");
     private static final Pattern ZONE = Pattern.compile("<availabilityZone>([^<]+)</availabilityZone>");
 
     private static final Map<String, AwsProxy> RUNNING = new java.util.concurrent.ConcurrentHashMap<>();
@@ -124,14 +125,28 @@ public final class AwsProxy implements AutoCloseable {
     }
 
     /**
-     * One call that reached the proxy: the service and action, the HTTP status it got, the fault, if any, and the
-     * request's headers (names in lower case; without its signature and session token).
+     * The header a test harness's own calls carry (any value), so that what cgrender itself asked for can be told from
+     * what the harness asked while playing AWS's part or looking on: see {@link Call#byHarness()}.
+     */
+    public static final String HARNESS_HEADER = "x-cgrender-test-harness";
+
+    /**
+     * One call that reached the proxy: the service and action, the HTTP status it got, the fault, if any, the
+     * request's headers (names in lower case; without its signature and session token), its method and path, its
+     * parameters (query string and form body; an S3 subresource such as {@code ?tagging} with an empty value) and the
+     * access key id that signed it (from its Authorization header or, presigned, its {@code X-Amz-Credential}).
      */
     public record Call(Instant at, String service, String action, int status, String fault,
-                       Map<String, List<String>> headers) {
+                       Map<String, List<String>> headers, String method, String path, Map<String, String> params,
+                       String accessKey) {
 
         public boolean faulted() {
             return !fault.isEmpty();
+        }
+
+        /** Whether a test harness made the call ({@link #HARNESS_HEADER}), not the code under test. */
+        public boolean byHarness() {
+            return headers.containsKey(HARNESS_HEADER);
         }
     }
 
@@ -169,18 +184,19 @@ public final class AwsProxy implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange; InputStream in = exchange.getRequestBody()) {
             AwsRequest request = AwsRequest.of(exchange, in.readAllBytes());
+            String path = exchange.getRequestURI().getPath();
             Map<String, List<String>> headers = new java.util.TreeMap<>();
             exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
             headers.keySet().removeAll(Set.of("authorization", "x-amz-security-token")); // never in test output
             Optional<AwsFaults.Answer> fault = faults.before(request, this::zoneOf);
             if (fault.isPresent()) {
-                record(request, headers, fault.get().status(), fault.get().code());
+                record(request, headers, path, fault.get().status(), fault.get().code());
                 reply(exchange, request, fault.get());
                 return;
             }
             HttpResponse<byte[]> response = forward(exchange, request);
             byte[] body = faults.after(request, response.statusCode(), response.body());
-            record(request, headers, response.statusCode(), "");
+            record(request, headers, path, response.statusCode(), "");
             response.headers().map().forEach((name, values) -> {
                 if (!NOT_FORWARDED.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
                     exchange.getResponseHeaders().put(name, values);
@@ -263,9 +279,12 @@ public final class AwsProxy implements AutoCloseable {
         exchange.getResponseBody().write(bytes);
     }
 
-    private synchronized void record(AwsRequest request, Map<String, List<String>> headers, int status,
+    private synchronized void record(AwsRequest request, Map<String, List<String>> headers, String path, int status,
                                      String fault) {
-        calls.add(new Call(Instant.now(), request.service(), request.action(), status, fault, Map.copyOf(headers)));
+        Map<String, String> params = new LinkedHashMap<>(request.params());
+        params.keySet().removeAll(Set.of("X-Amz-Signature", "X-Amz-Security-Token")); // never in test output
+        calls.add(new Call(Instant.now(), request.service(), request.action(), status, fault, Map.copyOf(headers),
+                request.method(), path, java.util.Collections.unmodifiableMap(params), request.accessKey()));
     }
 
     /** The availability zone of a subnet, as moto knows it; empty if it does not. */
@@ -340,6 +359,12 @@ public final class AwsProxy implements AutoCloseable {
             String contentType = String.valueOf(exchange.getRequestHeaders().getFirst("Content-Type"));
             if (contentType.startsWith("application/x-www-form-urlencoded")) {
                 parseForm(new String(body, StandardCharsets.UTF_8), params);
+            } else if (contentType.startsWith("application/x-amz-json")) {
+                // the JSON protocol's (SSM's) string members, near enough: what names a resource
+                Matcher member = JSON_STRING_MEMBER.matcher(new String(body, StandardCharsets.UTF_8));
+                while (member.find()) {
+                    params.putIfAbsent(member.group(1), member.group(2));
+                }
             }
             Matcher m = CREDENTIAL.matcher(auth);
             String accessKey = "";

@@ -19,9 +19,10 @@ import java.util.regex.Pattern;
  * them. It answers whether a policy allows one request (action, resource ARN, request context) and knows exactly what
  * those policies use: Allow and Deny statements, Action and Resource with {@code *}/{@code ?} wildcards and
  * {@code ${key}} policy variables, and the condition operators StringEquals, StringLike, ArnEquals, ArnLike (also as
- * {@code ForAllValues:} and {@code ForAnyValue:}) and Null. Anything else is refused rather than guessed.
+ * {@code ForAllValues:} and {@code ForAnyValue:}) and Null. Anything else is refused rather than guessed. Public for
+ * the command line's tests, which hold the ready policies of {@code docs/iam/} to the calls cgrender makes.
  */
-final class IamPolicy {
+public final class IamPolicy {
 
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([^}]+)}");
 
@@ -33,7 +34,7 @@ final class IamPolicy {
 
     /** A policy document as IAM returns it (URL-encoded) or as written. */
     @SuppressWarnings("unchecked")
-    static IamPolicy parse(String document) {
+    public static IamPolicy parse(String document) {
         String json = document.strip().startsWith("{") ? document : URLDecoder.decode(document, StandardCharsets.UTF_8);
         Map<String, Object> doc = ConfigFactory.parseString(json, ConfigParseOptions.defaults()
                 .setSyntax(ConfigSyntax.JSON)).root().unwrapped();
@@ -51,7 +52,7 @@ final class IamPolicy {
     }
 
     /** Whether {@code action} on {@code resource} is allowed, with {@code context} the request's condition keys. */
-    boolean allows(String action, String resource, Map<String, List<String>> context) {
+    public boolean allows(String action, String resource, Map<String, List<String>> context) {
         boolean allowed = false;
         for (Map<String, Object> s : statements) {
             if (s.containsKey("NotAction") || s.containsKey("NotResource") || s.containsKey("Principal")) {
@@ -68,6 +69,21 @@ final class IamPolicy {
             allowed |= applies && "Allow".equals(s.get("Effect"));
         }
         return allowed;
+    }
+
+    /** Each statement as a policy of its own, in order. */
+    public List<IamPolicy> statements() {
+        return statements.stream().map(s -> new IamPolicy(List.of(s))).toList();
+    }
+
+    /** The statement's Sid (of the first statement), or empty. */
+    public String sid() {
+        return statements.isEmpty() ? "" : String.valueOf(statements.get(0).getOrDefault("Sid", ""));
+    }
+
+    /** The actions the statements name, as written (wildcards included). */
+    public List<String> actions() {
+        return statements.stream().flatMap(s -> strings(s.get("Action")).stream()).toList();
     }
 
     @SuppressWarnings("unchecked")

@@ -53,6 +53,14 @@ public final class Standins {
         Runtime.getRuntime().addShutdownHook(new Thread(Standins::closeAll, "cgrender-standin-reaper"));
     }
 
+    /**
+     * Marks the calls the registry makes with cgrender's own client (to keep in step with moto) as the harness's
+     * ({@link AwsProxy#HARNESS_HEADER}), so a proxy's record tells them from cgrender's. Asking for the console is not
+     * marked: it stands for cgrender's own GetConsoleOutput.
+     */
+    private static final java.util.function.Consumer<software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration
+            .Builder> HARNESS = o -> o.putHeader(AwsProxy.HARNESS_HEADER, "standins");
+
     private final Map<String, Standin> byInstance = new LinkedHashMap<>();
     private final Map<String, Path> imageDisks = new LinkedHashMap<>();
     private final Map<String, Remains> remains = new LinkedHashMap<>();
@@ -217,8 +225,8 @@ public final class Standins {
 
     /** A stand-in for every running instance that has none, then everything else in step with moto. */
     private void serve(Ec2Client ec2) {
-        ec2.describeInstancesPaginator(r -> r.filters(f -> f.name("instance-state-name").values("running")))
-                .reservations().forEach(r -> r.instances().stream()
+        ec2.describeInstancesPaginator(r -> r.filters(f -> f.name("instance-state-name").values("running"))
+                        .overrideConfiguration(HARNESS)).reservations().forEach(r -> r.instances().stream()
                         .filter(i -> !byInstance.containsKey(i.instanceId()))
                         .forEach(i -> ensure(ec2, i)));
         syncWith(ec2);
@@ -344,8 +352,8 @@ public final class Standins {
     static Optional<String> userData(Ec2Client ec2, String instanceId) {
         String encoded;
         try {
-            encoded = ec2.describeInstanceAttribute(r -> r.instanceId(instanceId).attribute("userData")).userData()
-                    .value();
+            encoded = ec2.describeInstanceAttribute(r -> r.instanceId(instanceId).attribute("userData")
+                    .overrideConfiguration(HARNESS)).userData().value();
         } catch (Ec2Exception e) {
             return Optional.empty();
         }
@@ -380,6 +388,7 @@ public final class Standins {
                 .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build();
         sts = software.amazon.awssdk.services.sts.StsClient.builder().endpointOverride(endpoint)
                 .region(ec2.serviceClientConfiguration().region()).credentialsProvider(credentials)
+                .overrideConfiguration(o -> o.putHeader(AwsProxy.HARNESS_HEADER, "standin metadata"))
                 .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build();
         powerWatch = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
@@ -455,7 +464,7 @@ public final class Standins {
             return;
         }
         Map<String, Instance> instances = new LinkedHashMap<>();
-        ec2.describeInstancesPaginator(r -> { }).reservations()
+        ec2.describeInstancesPaginator(r -> r.overrideConfiguration(HARNESS)).reservations()
                 .forEach(r -> r.instances().forEach(i -> instances.put(i.instanceId(), i)));
         snapshotNewImages(ec2);
         for (Standin s : List.copyOf(byInstance.values())) {
@@ -486,7 +495,8 @@ public final class Standins {
 
     /** Copies the disk of the instance each new image of this account was made of. */
     private void snapshotNewImages(Ec2Client ec2) {
-        for (Image image : ec2.describeImagesPaginator(r -> r.owners("self")).images()) {
+        for (Image image : ec2.describeImagesPaginator(r -> r.owners("self").overrideConfiguration(HARNESS))
+                .images()) {
             if (imageDisks.containsKey(image.imageId())) {
                 continue;
             }
@@ -504,7 +514,8 @@ public final class Standins {
             if (mapping.ebs() == null || mapping.ebs().snapshotId() == null) {
                 continue;
             }
-            for (var snapshot : ec2.describeSnapshots(r -> r.snapshotIds(mapping.ebs().snapshotId())).snapshots()) {
+            for (var snapshot : ec2.describeSnapshots(r -> r.snapshotIds(mapping.ebs().snapshotId())
+                    .overrideConfiguration(HARNESS)).snapshots()) {
                 Matcher m = CREATED_BY.matcher(String.valueOf(snapshot.description()));
                 if (m.find()) {
                     return m.group(1);
@@ -534,7 +545,8 @@ public final class Standins {
 
     private static Optional<String> publicKey(Ec2Client ec2, String keyName) {
         try {
-            return ec2.describeKeyPairs(r -> r.keyNames(keyName).includePublicKey(true)).keyPairs().stream()
+            return ec2.describeKeyPairs(r -> r.keyNames(keyName).includePublicKey(true)
+                    .overrideConfiguration(HARNESS)).keyPairs().stream()
                     .map(KeyPairInfo::publicKey).filter(k -> k != null && !k.isBlank()).findFirst();
         } catch (Ec2Exception e) {
             return Optional.empty();
@@ -543,7 +555,7 @@ public final class Standins {
 
     private static Optional<Instance> describe(Ec2Client ec2, String id) {
         try {
-            return ec2.describeInstances(r -> r.instanceIds(id)).reservations().stream()
+            return ec2.describeInstances(r -> r.instanceIds(id).overrideConfiguration(HARNESS)).reservations().stream()
                     .flatMap(r -> r.instances().stream()).findFirst();
         } catch (Ec2Exception e) {
             return Optional.empty();

@@ -1,0 +1,375 @@
+package io.cgrender.cli;
+
+import com.sun.net.httpserver.HttpServer;
+import io.cgrender.ec2.IamPolicy;
+import io.cgrender.ec2.testkit.Ec2TestKit;
+import io.cgrender.ec2.testkit.Standins;
+import io.cgrender.testkit.AwsProxy;
+import io.cgrender.testkit.MotoServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Tag;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The ready IAM policies of {@code docs/iam/} (README, "AWS permissions") against the AWS calls cgrender really makes,
+ * in both directions, so neither can drift from the other: every call cgrender made in a configuration is allowed by
+ * that configuration's policy (action, resource ARN and condition keys, through {@link IamPolicy}), and every action
+ * of every statement of the policy was needed by some call.
+ * <p>
+ * The calls are recorded by the test kit's {@link AwsProxy} in front of moto while {@code cgrender} runs whole
+ * commands, as a user does: box management on EC2 (create in the default VPC and in a subnet, list, show, stop,
+ * start, run, jobs, image, recreate with SSH rules to renew and to remove, a spot box, adopting a stopped instance
+ * and a failed adoption, terminate, delete-image, gc); a render that stores its results in S3 through the
+ * namespace's instance profile (after one SES refuses up front), fetch, logs, a cache hit, a render reusing the role,
+ * terminate and gc; and the same with presigned URLs.
+ * Only the client's own calls count: calls signed with the box's instance profile credentials (the box stores, mails
+ * and stops itself with them) are the box's, and the calls the stand-ins make to play EC2 carry the test harness's
+ * header ({@link AwsProxy#HARNESS_HEADER}). Uploads through URLs the client presigned are the client's: S3 authorizes
+ * them with the client's credentials.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AwsPermissionsTest {
+
+    private static final Path EXAMPLES = Path.of("../examples/models").toAbsolutePath().normalize();
+    private static final Pattern JOB = Pattern.compile("as job (j-[0-9a-f-]+)");
+    private static final String ME = "me@example.com";
+    private static final String STALE = "cgrender SSH, last used 2020-01-01T00:00:00Z";
+
+    /**
+     * Calls cgrender makes that a policy may refuse, because cgrender takes a refusal as an answer: {@code gc} asks
+     * IAM whether the namespace's role or instance profile exists, and a user who may not read IAM never had cgrender
+     * make them. Refused on AWS, these are not errors (and the refused GetRole ends the question before
+     * GetInstanceProfile, which moto, never refusing, is asked too); so the policies without the instance profile do
+     * not grant them.
+     */
+    private static final Set<String> REFUSAL_IS_AN_ANSWER = Set.of("iam:GetRole", "iam:GetInstanceProfile");
+
+    /**
+     * Actions a policy grants that no command here can make happen on moto. Keep it short, and say why for each.
+     * (Empty today: every granted action is made by the flows below.)
+     */
+    private static final Map<String, String> NOT_DRIVEN = Map.of();
+
+    private static final String EC2_ONLY = "cgrender-ec2.json";
+    private static final String RESULTS = "cgrender-ec2-results.json";
+    private static final String PRESIGNED = "cgrender-ec2-presigned.json";
+
+    /** What one flow recorded: every call that reached the proxy, and what IAM authorizes for the client's. */
+    private record Recorded(List<AwsProxy.Call> calls, List<IamRequests.Request> requests) {
+    }
+
+    private final Map<String, Recorded> flows = new LinkedHashMap<>();
+    private Path repo;
+
+    @BeforeAll
+    void runTheFlows() throws Exception {
+        repo = repositoryRoot();
+        long start = System.nanoTime();
+        flows.put("boxes", boxes());
+        long boxes = System.nanoTime();
+        flows.put("results", results(false));
+        long results = System.nanoTime();
+        flows.put("presigned", results(true));
+        System.out.printf("flows: boxes %d s, results %d s, presigned %d s%n", (boxes - start) / 1_000_000_000,
+                (results - boxes) / 1_000_000_000, (System.nanoTime() - results) / 1_000_000_000);
+    }
+
+    @AfterAll
+    void cleanUp() {
+        Standins.closeAll();
+    }
+
+    @Test
+    void theEc2PolicyAllowsEveryCallOfBoxManagementAndGrantsNothingElse() throws IOException {
+        check(EC2_ONLY, List.of("boxes"), REFUSAL_IS_AN_ANSWER);
+    }
+
+    @Test
+    void theResultsPolicyAllowsEveryCallOfRendersThroughTheInstanceProfileOrItsPresignedFallbackAndNothingElse()
+            throws IOException {
+        // box-access = auto falls back to presigned URLs for an instance with an instance profile of its own
+        check(RESULTS, List.of("boxes", "results", "presigned"), Set.of());
+    }
+
+    @Test
+    void thePresignedPolicyAllowsEveryCallOfRendersWithPresignedUrlsAndGrantsNothingElse() throws IOException {
+        check(PRESIGNED, List.of("boxes", "presigned"), REFUSAL_IS_AN_ANSWER);
+    }
+
+    @Test
+    void onlyTheClientsOwnCallsCountNotTheBoxesNorTheStandIns() {
+        Recorded results = flows.get("results");
+        assertTrue(results.calls().stream().anyMatch(c -> c.action().equals("SendEmail") && !c.byHarness()
+                && !c.accessKey().equals(MotoServer.ACCESS_KEY)), "the box mailed with its instance profile's"
+                + " credentials: " + results.calls());
+        assertTrue(results.requests().stream().noneMatch(r -> r.action().equals("ses:SendEmail")),
+                "which are not the client's");
+        assertTrue(flows.get("presigned").requests().stream().anyMatch(r -> r.action().equals("s3:PutObject")
+                && r.call().params().containsKey("X-Amz-Credential")), "a presigned upload of the box is the client's");
+        assertTrue(flows.get("boxes").calls().stream().anyMatch(AwsProxy.Call::byHarness), "the stand-ins asked too");
+        assertTrue(flows.values().stream().flatMap(f -> f.requests().stream()).noneMatch(r -> r.call().byHarness()),
+                "but their calls are not the client's");
+    }
+
+    // ---------------------------------------------------------------- the check
+
+    private void check(String file, List<String> flowNames, Set<String> mayBeRefused) throws IOException {
+        IamPolicy policy = IamPolicy.parse(Files.readString(repo.resolve("docs/iam").resolve(file)));
+        List<IamRequests.Request> requests = flowNames.stream().flatMap(f -> flows.get(f).requests().stream())
+                .toList();
+        assertTrue(requests.size() > 50, "the flows made calls: " + requests.size());
+
+        // (a) everything cgrender asked for is allowed
+        Set<String> refused = new TreeSet<>();
+        for (IamRequests.Request r : requests) {
+            if (!policy.allows(r.action(), r.resource(), r.context())
+                    && !mayBeRefused.contains(r.action())) {
+                refused.add(r.toString());
+            }
+        }
+        assertEquals(Set.of(), refused, file + " refuses what cgrender asks for; grant it there (and in README.md#aws"
+                + "-permissions if it changes what the policy is for)");
+
+        // (b) everything it grants was asked for: each action of each statement by a request that statement allows
+        Set<String> unused = new TreeSet<>();
+        for (IamPolicy statement : policy.statements()) {
+            for (String action : statement.actions()) {
+                boolean used = requests.stream().anyMatch(r -> r.action().equalsIgnoreCase(action)
+                        && statement.allows(r.action(), r.resource(), r.context()));
+                if (!used && !NOT_DRIVEN.containsKey(action)) {
+                    unused.add(statement.sid() + ": " + action);
+                }
+            }
+        }
+        assertEquals(Set.of(), unused, file + " grants what no command of cgrender asked for (a stale grant, or a"
+                + " statement that allows nothing cgrender asks for); remove it, or drive the command here");
+    }
+
+    // ---------------------------------------------------------------- the flows
+
+    /** Box management on EC2, without results: every command a user runs on boxes. */
+    private Recorded boxes() throws Exception {
+        HttpServer checkip = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+        checkip.createContext("/", exchange -> {
+            byte[] body = "198.51.100.7\n".getBytes(StandardCharsets.US_ASCII);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        checkip.start();
+        try (Flow flow = new Flow()) {
+            String subnet = flow.ec2.describeSubnets(r -> r.filters(f -> f.name("default-for-az").values("true")))
+                    .subnets().get(0).subnetId();
+            // this machine's own /32 rule (from a check-ip service on loopback); the default VPC, then a subnet
+            String rules = "cgrender.ec2.ssh-cidrs = []\n"
+                    + "cgrender.ec2.public-ip-url = \"http://127.0.0.1:" + checkip.getAddress().getPort() + "/\"\n";
+            flow.configure(rules);
+            Cli cli = flow.user.cli;
+            String id = flow.ok("create", "echo-box").out().strip();
+            flow.configure(rules + "cgrender.ec2.subnet = \"" + subnet + "\"\n");
+            // another machine's rule, unused for years, and this machine's, last stamped long ago: the next launch
+            // removes the one and renews the other
+            String group = flow.ec2.describeSecurityGroups(r -> r.filters(f -> f.name("group-name")
+                    .values("cgrender_tester_"))).securityGroups().get(0).groupId();
+            flow.ec2.authorizeSecurityGroupIngress(r -> r.groupId(group).ipPermissions(p -> p.ipProtocol("tcp")
+                    .fromPort(22).toPort(22).ipRanges(ip -> ip.cidrIp("203.0.113.9/32").description(STALE))));
+            flow.ec2.updateSecurityGroupRuleDescriptionsIngress(r -> r.groupId(group).ipPermissions(p -> p
+                    .ipProtocol("tcp").fromPort(22).toPort(22).ipRanges(ip -> ip.cidrIp("198.51.100.7/32")
+                            .description(STALE))));
+            flow.ok("list");
+            flow.ok("show", id);
+            flow.ok("stop", id);
+            flow.ok("start", id);
+            flow.ok("run", "echo-box", "--", "true");
+            flow.ok("jobs");
+            String image = flow.ok("image", id).out().strip();
+            flow.ok("list-images");
+            String copy = flow.ok("recreate", "echo-box").out().strip();
+            assertTrue(flow.ec2.describeSecurityGroups(r -> r.groupIds(group)).securityGroups().get(0)
+                    .ipPermissions().stream().flatMap(p -> p.ipRanges().stream())
+                    .noneMatch(ip -> ip.cidrIp().equals("203.0.113.9/32")), "the stale rule was removed");
+            String spot = flow.ok("create", "echo-box", "--new", "--spot").out().strip();
+
+            // adopting: one instance that presents another host key than its console shows (the adoption fails and
+            // hands it back), and one that works
+            String stranger = flow.launchDirectly();
+            Standins.presentAStrangerKeyNext();
+            Cli.Result refused = flow.run("create", "echo-box", "--instance-id", stranger);
+            assertEquals(1, refused.code(), refused.toString());
+            flow.ec2.terminateInstances(r -> r.instanceIds(stranger));
+            String mine = flow.launchDirectly();
+            flow.ec2.stopInstances(r -> r.instanceIds(mine));
+            flow.ok("create", "echo-box", "--instance-id", mine);
+
+            for (String box : List.of(id, copy, spot, mine)) {
+                flow.ok("terminate", box);
+            }
+            flow.ok("delete-image", image);
+            Cli.Result gc = flow.ok("gc", "--yes");
+            assertTrue(gc.err().contains("removed key pair cgrender_tester_"), gc.toString());
+            assertEquals(List.of(), cli.boxIds());
+            return flow.recorded();
+        } finally {
+            checkip.stop(0);
+        }
+    }
+
+    /** Renders whose results go to S3 and whose box mails: through the instance profile, or presigned URLs. */
+    private Recorded results(boolean presigned) throws Exception {
+        try (Flow flow = new Flow()) {
+            flow.configure("cgrender.notify.from = \"" + ME + "\"\n"
+                    + (presigned ? "cgrender.ec2.results.box-access = presigned\n" : ""));
+            Cli cli = flow.user.cli;
+            Path project = cli.root().resolve("project");
+            Files.createDirectories(project.resolve("tiny"));
+            Files.copy(EXAMPLES.resolve("tiny/cube.scad"), project.resolve("tiny/cube.scad"));
+            cli.env().put("PWD", project.toString());
+            Ec2TestKit.verifyEmail(flow.user.moto, ME);
+
+            // a recipient SES may not mail while in the sandbox: refused before anything is launched
+            Cli.Result sandbox = flow.run("render", "tiny/cube.scad", "--email", "someone@example.org");
+            assertEquals(2, sandbox.code(), sandbox.toString());
+            assertTrue(sandbox.err().contains("sandbox"), sandbox.toString());
+
+            Cli.Result render = flow.ok("render", "tiny/cube.scad", "--email", ME, "--after", "keep");
+            assertTrue(render.err().contains(presigned ? "mailed " + ME + " for the box"
+                    : "created IAM role and instance profile cgrender_tester_"), render.toString());
+            String job = jobId(render);
+            Files.delete(project.resolve("tiny/cube.stl"));
+            flow.ok("fetch", job);
+            Files.delete(cli.stateDir().resolve("jobs").resolve(job).resolve("log"));
+            flow.ok("logs", job);
+            assertTrue(flow.ok("render", "tiny/cube.scad").err().contains("cache hit: tiny/cube.scad"));
+            if (!presigned) {
+                // once more on the same box: the namespace's role exists now, and is checked before it is used again
+                flow.ok("render", "tiny/cube.scad", "--no-cache", "--after", "keep");
+            }
+            for (String box : cli.boxIds()) {
+                flow.ok("terminate", box);
+            }
+            Cli.Result gc = flow.ok("gc", "--yes");
+            assertTrue(presigned || gc.err().contains("removed instance profile cgrender_tester_"), gc.toString());
+            return flow.recorded();
+        }
+    }
+
+    private static String jobId(Cli.Result r) {
+        Matcher m = JOB.matcher(r.err());
+        assertTrue(m.find(), r.toString());
+        return m.group(1);
+    }
+
+    /** The checkout's root: the directory above this module holding README.md and docs/iam/. */
+    private static Path repositoryRoot() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve("README.md")) && Files.isDirectory(dir.resolve("docs/iam"))) {
+                return dir;
+            }
+        }
+        throw new AssertionError("no docs/iam/ above " + Path.of("").toAbsolutePath());
+    }
+
+    /**
+     * One user of {@code cgrender --cloud ec2} on a fresh moto, every call through a proxy that records it; after each
+     * command that makes something it remembers the namespace tag of everything moto holds, for the resource tags of
+     * later calls.
+     */
+    private static final class Flow implements AutoCloseable {
+
+        final Ec2Cli user;
+        final Ec2Client ec2;
+        final AwsProxy proxy;
+        /** The path of cgrender's roles and instance profiles (BoxProfile.PATH), which the policies name. */
+        final IamRequests iam = new IamRequests(MotoServer.REGION, MotoServer.ACCOUNT, "/cgrender/");
+
+        Flow() throws IOException {
+            user = new Ec2Cli();
+            ec2 = user.ec2;
+            proxy = AwsProxy.to(user.moto.endpoint());
+        }
+
+        void configure(String extra) throws IOException {
+            user.configure("cgrender.box.idle-timeout = 20m\ncgrender.aws.endpoint = \"" + proxy.endpoint() + "\"\n"
+                    + extra);
+        }
+
+        Cli.Result ok(String... args) {
+            Cli.Result r = run(args);
+            if (r.code() != 0) {
+                throw new AssertionError("cgrender " + String.join(" ", args) + " failed:\n" + r);
+            }
+            return r;
+        }
+
+        Cli.Result run(String... args) {
+            Cli.Result r = user.cli.run(args);
+            if (List.of("create", "recreate", "image", "render").contains(args[0])) {
+                remember(); // what a command made, before a later one removes it
+            }
+            return r;
+        }
+
+        /** An instance launched with the namespace's key pair by the user, not by cgrender. */
+        String launchDirectly() {
+            String id = ec2.runInstances(r -> r.imageId("ami-785db401").instanceType("t3.micro").minCount(1)
+                    .maxCount(1).keyName("cgrender_tester_").tagSpecifications(t -> t.resourceType("instance")
+                            .tags(Tag.builder().key("Name").value("my box").build()))).instances().get(0).instanceId();
+            remember();
+            return id;
+        }
+
+        /** The namespace tags of everything moto shows now. */
+        private void remember() {
+            ec2.describeInstancesPaginator(r -> { }).reservations().forEach(r -> r.instances()
+                    .forEach(i -> namespaceOf(i.tags()).forEach(ns -> iam.remember(i.instanceId(), ns))));
+            ec2.describeImages(r -> r.owners("self")).images().forEach(i -> namespaceOf(i.tags())
+                    .forEach(ns -> iam.remember(i.imageId(), ns)));
+            ec2.describeSnapshots(r -> r.ownerIds("self")).snapshots().forEach(s -> namespaceOf(s.tags())
+                    .forEach(ns -> iam.remember(s.snapshotId(), ns)));
+            ec2.describeKeyPairs().keyPairs().forEach(k -> namespaceOf(k.tags())
+                    .forEach(ns -> iam.remember(k.keyName(), ns)));
+            ec2.describeSecurityGroups().securityGroups().forEach(g -> namespaceOf(g.tags())
+                    .forEach(ns -> iam.remember(g.groupId(), ns)));
+        }
+
+        private static List<String> namespaceOf(List<Tag> tags) {
+            return tags.stream().filter(t -> t.key().equals(IamRequests.NAMESPACE_TAG)).map(Tag::value).toList();
+        }
+
+        /** The calls, and what IAM authorizes for the client's own: signed with its key, not by the box or harness. */
+        Recorded recorded() {
+            List<AwsProxy.Call> calls = proxy.calls();
+            return new Recorded(calls, iam.of(calls.stream()
+                    .filter(c -> !c.byHarness() && MotoServer.ACCESS_KEY.equals(c.accessKey())).toList()));
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                user.close();
+            } finally {
+                proxy.close();
+            }
+        }
+    }
+}
