@@ -60,9 +60,11 @@ class AwsPermissionsTest {
      * IAM whether the namespace's role or instance profile exists, and a user who may not read IAM never had cgrender
      * make them. Refused on AWS, these are not errors (and the refused GetRole ends the question before
      * GetInstanceProfile, which moto, never refusing, is asked too); so the policies without the instance profile do
-     * not grant them.
+     * not grant them. And {@code doctor} asks S3 for the namespace's results bucket: a user of the policy without
+     * results may not, and doctor reports exactly that (renders need one of the other policies).
      */
-    private static final Set<String> REFUSAL_IS_AN_ANSWER = Set.of("iam:GetRole", "iam:GetInstanceProfile");
+    private static final Set<String> REFUSAL_IS_AN_ANSWER = Set.of("iam:GetRole", "iam:GetInstanceProfile",
+            "s3:ListBucket");
 
     /**
      * Actions a policy grants that no command here can make happen on moto. Keep it short, and say why for each.
@@ -185,6 +187,7 @@ class AwsPermissionsTest {
                     + "cgrender.ec2.public-ip-url = \"http://127.0.0.1:" + checkip.getAddress().getPort() + "/\"\n";
             flow.configure(rules);
             Cli cli = flow.user.cli;
+            flow.ok("doctor");
             String id = flow.ok("create", "echo-box").out().strip();
             flow.configure(rules + "cgrender.ec2.subnet = \"" + subnet + "\"\n");
             // another machine's rule, unused for years, and this machine's, last stamped long ago: the next launch
@@ -245,6 +248,7 @@ class AwsPermissionsTest {
             Files.copy(EXAMPLES.resolve("tiny/cube.scad"), project.resolve("tiny/cube.scad"));
             cli.env().put("PWD", project.toString());
             Ec2TestKit.verifyEmail(flow.user.moto, ME);
+            flow.ok("doctor");
 
             // a recipient SES may not mail while in the sandbox: refused before anything is launched
             Cli.Result sandbox = flow.run("render", "tiny/cube.scad", "--email", "someone@example.org");

@@ -98,7 +98,9 @@ final class IamRequests {
                 r.add(request(a, ec2Arn("network-interface/new"), Map.of(), c));
                 r.add(request(a, ec2Arn("subnet/" + p.getOrDefault("SubnetId", "default")), Map.of(), c));
                 r.add(request(a, "arn:aws:ec2:" + region + "::image/" + p.get("ImageId"), Map.of(), c));
-                r.add(request(a, ec2Arn("key-pair/" + p.get("KeyName")), tagged(p.get("KeyName")), c));
+                if (p.containsKey("KeyName")) { // doctor's dry run names none before the namespace has its key pair
+                    r.add(request(a, ec2Arn("key-pair/" + p.get("KeyName")), tagged(p.get("KeyName")), c));
+                }
                 values(p, "SecurityGroupId").forEach(g -> r.add(request(a, ec2Arn("security-group/" + g), tagged(g),
                         c)));
                 if ("spot".equals(p.get("InstanceMarketOptions.MarketType"))) {
