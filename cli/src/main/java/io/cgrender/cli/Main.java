@@ -5,6 +5,7 @@ import io.cgrender.core.CleanupIncompleteException;
 import io.cgrender.core.UsageException;
 import io.cgrender.core.plugin.Plugins;
 import io.cgrender.core.ssh.Shell;
+import io.cgrender.core.ui.ClosestNames;
 import picocli.CommandLine;
 
 import java.io.InputStream;
@@ -134,7 +135,7 @@ public final class Main {
         CommandLine cli = e.getCommandLine();
         PrintWriter err = cli.getErr();
         List<String> suggestions = e instanceof CommandLine.UnmatchedArgumentException unmatched
-                ? unmatched.getSuggestions() : List.of();
+                ? suggestions(unmatched) : List.of();
         err.println("error: " + String.join("; ", String.valueOf(e.getMessage()).strip().split("\\R+"))
                 + (suggestions.isEmpty() ? "" : "; did you mean " + String.join(" or ", suggestions) + "?"));
         Optional<List<String>> corrected = suggestions.isEmpty() ? Optional.empty()
@@ -142,6 +143,21 @@ public final class Main {
         err.println(corrected.map(words -> "fix: " + cli.getCommandSpec().root().name() + " " + Shell.join(words))
                 .orElse("see: " + cli.getCommandSpec().qualifiedName() + " --help"));
         return USAGE;
+    }
+
+    /**
+     * picocli's suggestions for an unmatched word, or else the commands or options closest to it by edit distance
+     * (picocli finds {@code creat} but not {@code lsit}).
+     */
+    private static List<String> suggestions(CommandLine.UnmatchedArgumentException e) {
+        if (!e.getSuggestions().isEmpty() || e.getUnmatched().isEmpty()) {
+            return e.getSuggestions();
+        }
+        String word = e.getUnmatched().get(0);
+        CommandLine.Model.CommandSpec spec = e.getCommandLine().getCommandSpec();
+        return word.startsWith("-")
+                ? ClosestNames.to(word, spec.options().stream().flatMap(o -> Arrays.stream(o.names())).toList())
+                : ClosestNames.to(word, spec.subcommands().keySet());
     }
 
     /** {@code args} with {@code suggestion} in place of the first unmatched word, if that word occurs once. */

@@ -209,7 +209,7 @@ public final class Session implements CommandContext, AutoCloseable {
 
     /** Resolves BOX (ROLE, ROLE#ORDINAL or id) in the namespace. */
     public Machine resolve(String boxRef) {
-        return new BoxResolver(cloud(), namespace()).resolve(boxRef);
+        return new BoxResolver(cloud(), namespace(), role -> roles().contains(role)).resolve(boxRef);
     }
 
     @Override

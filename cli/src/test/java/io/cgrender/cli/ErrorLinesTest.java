@@ -143,6 +143,13 @@ class ErrorLinesTest {
     }
 
     @Test
+    void aNameThatIsNeitherABoxNorARolePointsToTheList() {
+        Optional<String> hint = assertRefused(cli.run("show", "nosuchbox"),
+                "no box 'nosuchbox' in namespace /tester/, and no role of that name");
+        assertEquals(Optional.of("see: cgrender list"), hint, "never a create of a role that does not exist");
+    }
+
+    @Test
     void unknownBoxByIdPointsToTheList() {
         Optional<String> hint = assertRefused(cli.run("terminate", "l-0123456789ab"), "no box 'l-0123456789ab'");
         assertEquals(Optional.of("see: cgrender list"), hint);
@@ -194,6 +201,8 @@ class ErrorLinesTest {
     void unknownCommandIsCorrectedInTheFix() {
         Optional<String> hint = assertRefused(cli.run("crate", "echo-box"), "'crate'");
         assertEquals(Optional.of("fix: cgrender create echo-box"), hint);
+        assertEquals(Optional.of("fix: cgrender list"), assertRefused(cli.run("lsit"), "'lsit'; did you mean list?"),
+                "a transposition picocli does not see");
     }
 
     @Test
@@ -201,7 +210,10 @@ class ErrorLinesTest {
         Optional<String> hint = assertRefused(cli.run("list", "--jsno"),
                 "Unknown option: '--jsno'; did you mean --json?");
         assertEquals(Optional.of("fix: cgrender list --json"), hint);
-        Optional<String> help = assertRefused(cli.run("create", "--cuont", "2", "echo-box"), "'--cuont'");
+        Optional<String> transposed = assertRefused(cli.run("create", "--cuont", "2", "echo-box"),
+                "'--cuont', 'echo-box'; did you mean --count?");
+        assertEquals(Optional.of("fix: cgrender create --count 2 echo-box"), transposed);
+        Optional<String> help = assertRefused(cli.run("create", "--frobnicate", "echo-box"), "'--frobnicate'");
         assertEquals(Optional.of("see: cgrender create --help"), help);
     }
 

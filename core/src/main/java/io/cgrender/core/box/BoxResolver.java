@@ -10,6 +10,7 @@ import io.cgrender.core.ssh.Shell;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Resolves what users type for BOX: {@code ROLE} (the one box of that role), {@code ROLE#ORDINAL} (0 is the
@@ -20,9 +21,13 @@ public final class BoxResolver {
     private final Cloud cloud;
     private final Namespace namespace;
 
-    public BoxResolver(Cloud cloud, Namespace namespace) {
+    private final Predicate<String> knownRole;
+
+    /** @param knownRole whether a name is a role cgrender can create, for the hint when no box has it */
+    public BoxResolver(Cloud cloud, Namespace namespace, Predicate<String> knownRole) {
         this.cloud = cloud;
         this.namespace = namespace;
+        this.knownRole = knownRole;
     }
 
     public Machine resolve(String ref) {
@@ -54,8 +59,12 @@ public final class BoxResolver {
             }
         }
         if (ofRole.isEmpty()) {
-            UsageException none = new UsageException("no box '" + ref + "' in namespace " + namespace);
-            throw looksLikeId(ref) ? none.see("cgrender list") : none.fix("cgrender create " + Shell.quote(role));
+            if (!looksLikeId(ref) && knownRole.test(role)) {
+                throw new UsageException("no box '" + ref + "' in namespace " + namespace)
+                        .fix("cgrender create " + Shell.quote(role));
+            }
+            throw new UsageException("no box '" + ref + "' in namespace " + namespace + (looksLikeId(ref) ? ""
+                    : ", and no role of that name")).see("cgrender list");
         }
         if (ordinal.isPresent()) {
             int i = ordinal.get() < 0 ? ofRole.size() + ordinal.get() : ordinal.get();

@@ -1,13 +1,13 @@
 package io.cgrender.core.scad;
 
 import io.cgrender.core.UsageException;
+import io.cgrender.core.ui.ClosestNames;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -21,7 +21,6 @@ import java.util.regex.Pattern;
  */
 public final class ScadDefines {
 
-    private static final int MAX_SUGGESTIONS = 3;
     private static final Pattern DEFINE = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*=.*\\S.*", Pattern.DOTALL);
 
     private ScadDefines() {
@@ -61,41 +60,11 @@ public final class ScadDefines {
         for (String define : defines) {
             String name = define.substring(0, define.indexOf('='));
             if (!variables.contains(name) && !name.startsWith("$")) { // $fn and friends are always read
-                List<String> closest = closest(name, variables);
+                List<String> closest = ClosestNames.to(name, variables);
                 warnings.add("-D " + name + ": " + modelName + " has no top-level variable '" + name
                         + "'" + (closest.isEmpty() ? "" : "; did you mean " + String.join(" or ", closest) + "?"));
             }
         }
         return warnings;
-    }
-
-    /** The variables at most a third of {@code name}'s length (at least 2) edits away from it, closest first. */
-    private static List<String> closest(String name, Set<String> variables) {
-        int limit = Math.max(2, name.length() / 3);
-        return variables.stream()
-                .filter(v -> distance(name.toLowerCase(), v.toLowerCase()) <= limit)
-                .sorted(Comparator.comparingInt((String v) -> distance(name.toLowerCase(), v.toLowerCase()))
-                        .thenComparing(v -> v))
-                .limit(MAX_SUGGESTIONS).toList();
-    }
-
-    /** The Levenshtein distance: single-character insertions, deletions and substitutions. */
-    static int distance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
-            }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
-        }
-        return previous[b.length()];
     }
 }

@@ -55,12 +55,4 @@ class ScadDefinesTest {
         assertEquals("-D 'label=\"abc': the value is not an OpenSCAD expression (a string has no closing quote);"
                 + " quote text for the shell and for OpenSCAD, e.g. -D 'label=\"abc\"'", e.getMessage());
     }
-
-    @Test
-    void closeNamesAreSuggestedByEditDistance() {
-        assertEquals(0, ScadDefines.distance("size", "size"));
-        assertEquals(1, ScadDefines.distance("sise", "size"));
-        assertEquals(3, ScadDefines.distance("kitten", "sitting"));
-        assertTrue(ScadDefines.distance("width", "size") > 2);
-    }
 }
