@@ -1,6 +1,7 @@
 package io.cgrender.local;
 
 import io.cgrender.core.CgrenderException;
+import io.cgrender.core.agent.BoxAgents;
 import io.cgrender.core.cloud.Cloud;
 import io.cgrender.core.cloud.CloudContext;
 import io.cgrender.core.cloud.HostKeySource;
@@ -12,6 +13,9 @@ import io.cgrender.core.cloud.MachineAccess;
 import io.cgrender.core.cloud.MachineFilter;
 import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.cloud.SshEndpoint;
+import io.cgrender.core.keys.AuthorizedKeys;
+import io.cgrender.core.keys.KeyRegistry;
+import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.os.ProcessIdentity;
 import io.cgrender.core.ssh.HostKeyFingerprint;
@@ -23,6 +27,8 @@ import io.cgrender.local.host.BoxDir;
 import io.cgrender.local.host.BoxProcesses;
 import io.cgrender.local.host.BoxState;
 import io.cgrender.local.host.FileTrees;
+import io.cgrender.local.host.KeysConfig;
+import io.cgrender.local.host.LocalKeyStore;
 import io.cgrender.local.host.StateFile;
 
 import java.io.IOException;
@@ -74,8 +80,14 @@ public final class LocalCloud implements Cloud {
     private final HostLauncher launcher;
     private final LocalImages images;
     private final LocalGarbage garbage;
+    private final Path configDir;
+    private final Namespace namespace;
+    private final AuthorizedKeys selection;
 
     LocalCloud(CloudContext context) {
+        this.configDir = context.dirs().config();
+        this.namespace = context.namespace();
+        this.selection = AuthorizedKeys.from(context.settings());
         this.boxesDir = context.dirs().state().resolve("local").resolve("boxes");
         this.launcher = new HostLauncher(context.settings());
         this.images = new LocalImages(this, context.dirs().data().resolve("local").resolve("images"));
@@ -109,9 +121,12 @@ public final class LocalCloud implements Cloud {
         try {
             Files.createDirectory(box.home());
             KeyFiles.write(KeyFiles.generateEd25519(), box.hostKey(), "cgrender local box " + box.id());
-            Files.createFile(box.authorizedKeys(), PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(box.authorizedKeys(), spec.authorizedKey().strip() + "\n");
+            // From launch: the namespace's key plus the registered keys cgrender.keys selects; the agent keeps them
+            // in step with the key store afterwards.
+            KeysConfig keys = new KeysConfig(LocalKeyStore.of(configDir, spec.namespace()).dir(), selection,
+                    spec.authorizedKey());
+            keys.write(box.keysConfig());
+            keys.writeAuthorizedKeys(box.authorizedKeys());
             if (image.isPresent()) {
                 FileTrees.copy(image.get().home(), box.home(), Set.of());
             }
@@ -314,6 +329,18 @@ public final class LocalCloud implements Cloud {
     @Override
     public Optional<ImageSupport> images() {
         return Optional.of(images);
+    }
+
+    /** The namespace's key store under the configuration directory ({@link LocalKeyStore}). */
+    @Override
+    public Optional<KeyRegistry> keys() {
+        return Optional.of(LocalKeyStore.of(configDir, namespace));
+    }
+
+    /** The agents of the namespace's boxes, reached through each box's inbox ({@link LocalBoxAgents}). */
+    @Override
+    public Optional<BoxAgents> agents() {
+        return Optional.of(new LocalBoxAgents(this, namespace));
     }
 
     @Override
