@@ -20,12 +20,12 @@ import java.util.Optional;
 
 @Command(name = "register-key",
         footer = {"", "Examples:",
-                "  cgrender register-key alice                  # ~/.ssh/id_ed25519.pub (or id_ecdsa.pub, id_rsa.pub)",
-                "  cgrender register-key bob-laptop bob.pub     # a key someone sent you",
+                "  cgrender register-key alice               # your ~/.ssh/id_ed25519.pub",
+                "  cgrender register-key bob-laptop bob.pub  # a key someone sent you",
                 "  cgrender -n /team/ register-key ci ci_ed25519.pub",
                 "",
-                "Accepted: ed25519, ECDSA, or RSA of 3072 bits or more; the public half (.pub) only.",
-                "cgrender.keys = [alice, bob-laptop] makes the boxes authorize only those (default: all)."},
+                "Accepted: ed25519, ECDSA, or RSA of 3072 bits or more; the .pub only.",
+                "cgrender.keys = [alice, bob-laptop]: boxes authorize only those (default: all)."},
         description = {"Register a public key in the namespace: whoever holds its private key can log in to the"
                 + " namespace's boxes, and use them from another machine.",
                 "Running boxes authorize it within a minute, new boxes from launch. Prints its fingerprint."})

@@ -91,7 +91,7 @@ public final class LocalCloud implements Cloud {
         this.boxesDir = context.dirs().state().resolve("local").resolve("boxes");
         this.launcher = new HostLauncher(context.settings());
         this.images = new LocalImages(this, context.dirs().data().resolve("local").resolve("images"));
-        this.garbage = new LocalGarbage(this, images, context.settings());
+        this.garbage = new LocalGarbage(this, images, context.settings(), boxesDir);
     }
 
     @Override
@@ -386,37 +386,6 @@ public final class LocalCloud implements Cloud {
         Optional<String> address = observed == MachineState.RUNNING
                 ? Optional.of(new SshEndpoint(LOOPBACK, state.port(), "-").address()) : Optional.empty();
         return new Machine(state.id(), observed, state.tags(), state.launchedAt(), address);
-    }
-
-    /** The box directories an interrupted launch left under their hidden name ({@link BoxDir#BUILDING}). */
-    List<BoxDir> interruptedLaunches(Instant before) {
-        List<BoxDir> found = new ArrayList<>();
-        if (!Files.isDirectory(boxesDir)) {
-            return found;
-        }
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(boxesDir, BoxDir.BUILDING + "l-*")) {
-            for (Path dir : dirs) {
-                if (Files.getLastModifiedTime(dir).toInstant().isBefore(before)) {
-                    found.add(new BoxDir(dir));
-                }
-            }
-        } catch (IOException e) {
-            throw new CgrenderException("cannot list " + boxesDir + ": " + e.getMessage(), e);
-        }
-        return found;
-    }
-
-    /** Removes what {@link #interruptedLaunches} found. */
-    void removeInterruptedLaunch(String name) {
-        if (!name.startsWith(BoxDir.BUILDING) || !BoxDir.ID.matcher(name.substring(BoxDir.BUILDING.length()))
-                .matches()) {
-            throw new CgrenderException("'" + name + "' is not an interrupted launch of the local cloud");
-        }
-        try {
-            FileTrees.delete(boxesDir.resolve(name));
-        } catch (IOException e) {
-            throw new CgrenderException("cannot delete " + boxesDir.resolve(name) + ": " + e.getMessage(), e);
-        }
     }
 
     private List<BoxState> allStates() {
