@@ -11,9 +11,13 @@ import io.cgrender.cli.commands.ImageCommand;
 import io.cgrender.cli.commands.JobsCommand;
 import io.cgrender.cli.commands.ListCommand;
 import io.cgrender.cli.commands.ListImagesCommand;
+import io.cgrender.cli.commands.ListKeysCommand;
 import io.cgrender.cli.commands.ListRolesCommand;
 import io.cgrender.cli.commands.LogsCommand;
+import io.cgrender.cli.commands.PingCommand;
 import io.cgrender.cli.commands.RecreateCommand;
+import io.cgrender.cli.commands.RegisterKeyCommand;
+import io.cgrender.cli.commands.RemoveKeyCommand;
 import io.cgrender.cli.commands.RenderCommand;
 import io.cgrender.cli.commands.RsyncCommand;
 import io.cgrender.cli.commands.RunCommand;
@@ -75,6 +79,10 @@ public final class CgrenderCommand implements Runnable {
             LogsCommand.class,
             FetchCommand.class,
             CancelCommand.class,
+            RegisterKeyCommand.class,
+            ListKeysCommand.class,
+            RemoveKeyCommand.class,
+            PingCommand.class,
             GcCommand.class,
             DoctorCommand.class,
             CompletionCommand.class);

@@ -23,7 +23,8 @@ public record Invocation(InputStream in, Map<String, String> env) {
         return Dirs.cache(env, home());
     }
 
-    private Path home() {
+    /** The user's home directory ({@code HOME}). */
+    public Path home() {
         return Path.of(env.getOrDefault("HOME", System.getProperty("user.home")));
     }
 

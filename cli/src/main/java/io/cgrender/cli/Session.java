@@ -1,5 +1,6 @@
 package io.cgrender.cli;
 
+import io.cgrender.core.agent.BoxAgents;
 import io.cgrender.core.box.Box;
 import io.cgrender.core.box.BoxEnvironment;
 import io.cgrender.core.box.BoxResolver;
@@ -13,6 +14,7 @@ import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.config.Dirs;
 import io.cgrender.core.config.Settings;
 import io.cgrender.core.job.JobRecords;
+import io.cgrender.core.keys.KeyRegistry;
 import io.cgrender.core.plugin.CommandContext;
 import io.cgrender.core.plugin.Plugins;
 import io.cgrender.core.ns.Namespace;
@@ -149,6 +151,18 @@ public final class Session implements CommandContext, AutoCloseable {
     public ImageSupport images() {
         return cloud().images().orElseThrow(() -> new CgrenderException("the " + cloud().name()
                 + " cloud does not support images"));
+    }
+
+    /** The namespace's registered keys, or a one-line error on a cloud that does not keep them. */
+    public KeyRegistry keys() {
+        return cloud().keys().orElseThrow(() -> new CgrenderException("the " + cloud().name()
+                + " cloud does not support registered keys"));
+    }
+
+    /** The agents of the namespace's boxes, or a one-line error on a cloud that has no channel to them. */
+    public BoxAgents agents() {
+        return cloud().agents().orElseThrow(() -> new CgrenderException("the " + cloud().name()
+                + " cloud does not support box agents"));
     }
 
     public KnownHosts knownHosts() {

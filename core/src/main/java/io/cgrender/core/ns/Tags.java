@@ -51,6 +51,11 @@ public final class Tags {
     public static final String KEY_NAME = PREFIX + "key-name";
     /** On a registered key: the ISO-8601 instant it was registered. */
     public static final String KEY_ADDED_AT = PREFIX + "added-at";
+    /**
+     * Written by a box's agent when it answers a ping ({@link io.cgrender.core.agent.AgentCommand#ping}): {@code
+     * <nonce> <ISO-8601 instant>}, where a cloud has no other way back from the agent (the local cloud).
+     */
+    public static final String AGENT_PONG = PREFIX + "agent-pong";
     public static final String NAME = "Name";
 
     private Tags() {

@@ -1,6 +1,7 @@
 package io.cgrender.local;
 
 import io.cgrender.core.CgrenderException;
+import io.cgrender.core.agent.BoxAgents;
 import io.cgrender.core.cloud.Cloud;
 import io.cgrender.core.cloud.CloudContext;
 import io.cgrender.core.cloud.HostKeySource;
@@ -12,6 +13,9 @@ import io.cgrender.core.cloud.MachineAccess;
 import io.cgrender.core.cloud.MachineFilter;
 import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.cloud.SshEndpoint;
+import io.cgrender.core.keys.AuthorizedKeys;
+import io.cgrender.core.keys.KeyRegistry;
+import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.os.ProcessIdentity;
 import io.cgrender.core.ssh.HostKeyFingerprint;
@@ -23,6 +27,8 @@ import io.cgrender.local.host.BoxDir;
 import io.cgrender.local.host.BoxProcesses;
 import io.cgrender.local.host.BoxState;
 import io.cgrender.local.host.FileTrees;
+import io.cgrender.local.host.KeysConfig;
+import io.cgrender.local.host.LocalKeyStore;
 import io.cgrender.local.host.StateFile;
 
 import java.io.IOException;
@@ -74,12 +80,18 @@ public final class LocalCloud implements Cloud {
     private final HostLauncher launcher;
     private final LocalImages images;
     private final LocalGarbage garbage;
+    private final Path configDir;
+    private final Namespace namespace;
+    private final AuthorizedKeys selection;
 
     LocalCloud(CloudContext context) {
+        this.configDir = context.dirs().config();
+        this.namespace = context.namespace();
+        this.selection = AuthorizedKeys.from(context.settings());
         this.boxesDir = context.dirs().state().resolve("local").resolve("boxes");
         this.launcher = new HostLauncher(context.settings());
         this.images = new LocalImages(this, context.dirs().data().resolve("local").resolve("images"));
-        this.garbage = new LocalGarbage(this, images, context.settings());
+        this.garbage = new LocalGarbage(this, images, context.settings(), boxesDir);
     }
 
     @Override
@@ -109,9 +121,12 @@ public final class LocalCloud implements Cloud {
         try {
             Files.createDirectory(box.home());
             KeyFiles.write(KeyFiles.generateEd25519(), box.hostKey(), "cgrender local box " + box.id());
-            Files.createFile(box.authorizedKeys(), PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(box.authorizedKeys(), spec.authorizedKey().strip() + "\n");
+            // From launch: the namespace's key plus the registered keys cgrender.keys selects; the agent keeps them
+            // in step with the key store afterwards.
+            KeysConfig keys = new KeysConfig(LocalKeyStore.of(configDir, spec.namespace()).dir(), selection,
+                    spec.authorizedKey());
+            keys.write(box.keysConfig());
+            keys.writeAuthorizedKeys(box.authorizedKeys());
             if (image.isPresent()) {
                 FileTrees.copy(image.get().home(), box.home(), Set.of());
             }
@@ -316,6 +331,18 @@ public final class LocalCloud implements Cloud {
         return Optional.of(images);
     }
 
+    /** The namespace's key store under the configuration directory ({@link LocalKeyStore}). */
+    @Override
+    public Optional<KeyRegistry> keys() {
+        return Optional.of(LocalKeyStore.of(configDir, namespace));
+    }
+
+    /** The agents of the namespace's boxes, reached through each box's inbox ({@link LocalBoxAgents}). */
+    @Override
+    public Optional<BoxAgents> agents() {
+        return Optional.of(new LocalBoxAgents(this, namespace));
+    }
+
     @Override
     public Optional<GarbageCollection> garbage() {
         return Optional.of(garbage);
@@ -359,37 +386,6 @@ public final class LocalCloud implements Cloud {
         Optional<String> address = observed == MachineState.RUNNING
                 ? Optional.of(new SshEndpoint(LOOPBACK, state.port(), "-").address()) : Optional.empty();
         return new Machine(state.id(), observed, state.tags(), state.launchedAt(), address);
-    }
-
-    /** The box directories an interrupted launch left under their hidden name ({@link BoxDir#BUILDING}). */
-    List<BoxDir> interruptedLaunches(Instant before) {
-        List<BoxDir> found = new ArrayList<>();
-        if (!Files.isDirectory(boxesDir)) {
-            return found;
-        }
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(boxesDir, BoxDir.BUILDING + "l-*")) {
-            for (Path dir : dirs) {
-                if (Files.getLastModifiedTime(dir).toInstant().isBefore(before)) {
-                    found.add(new BoxDir(dir));
-                }
-            }
-        } catch (IOException e) {
-            throw new CgrenderException("cannot list " + boxesDir + ": " + e.getMessage(), e);
-        }
-        return found;
-    }
-
-    /** Removes what {@link #interruptedLaunches} found. */
-    void removeInterruptedLaunch(String name) {
-        if (!name.startsWith(BoxDir.BUILDING) || !BoxDir.ID.matcher(name.substring(BoxDir.BUILDING.length()))
-                .matches()) {
-            throw new CgrenderException("'" + name + "' is not an interrupted launch of the local cloud");
-        }
-        try {
-            FileTrees.delete(boxesDir.resolve(name));
-        } catch (IOException e) {
-            throw new CgrenderException("cannot delete " + boxesDir.resolve(name) + ": " + e.getMessage(), e);
-        }
     }
 
     private List<BoxState> allStates() {

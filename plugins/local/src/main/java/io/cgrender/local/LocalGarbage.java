@@ -1,5 +1,6 @@
 package io.cgrender.local;
 
+import io.cgrender.core.CgrenderException;
 import io.cgrender.core.claim.Orphans;
 import io.cgrender.core.cloud.Garbage;
 import io.cgrender.core.cloud.GarbageCollection;
@@ -11,8 +12,13 @@ import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.ui.Progress;
 import io.cgrender.local.host.BoxDir;
+import io.cgrender.local.host.FileTrees;
 import io.cgrender.local.host.StateFile;
 
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -38,9 +44,11 @@ final class LocalGarbage implements GarbageCollection {
     private final LocalCloud cloud;
     private final LocalImages images;
     private final Settings settings;
+    private final Path boxesDir;
 
-    LocalGarbage(LocalCloud cloud, LocalImages images, Settings settings) {
+    LocalGarbage(LocalCloud cloud, LocalImages images, Settings settings, Path boxesDir) {
         this.cloud = cloud;
+        this.boxesDir = boxesDir;
         this.images = images;
         this.settings = settings;
     }
@@ -62,7 +70,7 @@ final class LocalGarbage implements GarbageCollection {
         }
         found.addAll(Orphans.asGarbage(boxes, now, settings, BOX,
                 found.stream().map(Garbage::id).collect(Collectors.toSet())));
-        for (BoxDir dir : cloud.interruptedLaunches(now.minus(LAUNCH_GRACE))) {
+        for (BoxDir dir : interruptedLaunches(now.minus(LAUNCH_GRACE))) {
             StateFile.read(dir).filter(s -> s.namespace().equals(namespace.toString())).ifPresent(s -> found.add(
                     new Garbage(INTERRUPTED, dir.id(), s.role() + ", its launch was interrupted at " + s.launchedAt()
                             .truncatedTo(ChronoUnit.SECONDS) + " before the box existed")));
@@ -80,8 +88,39 @@ final class LocalGarbage implements GarbageCollection {
         switch (garbage.kind()) {
             case BOX -> cloud.terminate(garbage.id(), settings.timeout("state-change"), Progress.NONE);
             case IMAGE -> images.delete(garbage.id());
-            case INTERRUPTED -> cloud.removeInterruptedLaunch(garbage.id());
+            case INTERRUPTED -> removeInterruptedLaunch(garbage.id());
             default -> throw new IllegalArgumentException("not local garbage: " + garbage);
+        }
+    }
+
+    /** The box directories an interrupted launch left under their hidden name ({@link BoxDir#BUILDING}). */
+    private List<BoxDir> interruptedLaunches(Instant before) {
+        List<BoxDir> found = new ArrayList<>();
+        if (!Files.isDirectory(boxesDir)) {
+            return found;
+        }
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(boxesDir, BoxDir.BUILDING + "l-*")) {
+            for (Path dir : dirs) {
+                if (Files.getLastModifiedTime(dir).toInstant().isBefore(before)) {
+                    found.add(new BoxDir(dir));
+                }
+            }
+        } catch (IOException e) {
+            throw new CgrenderException("cannot list " + boxesDir + ": " + e.getMessage(), e);
+        }
+        return found;
+    }
+
+    /** Removes what {@link #interruptedLaunches} found. */
+    private void removeInterruptedLaunch(String name) {
+        if (!name.startsWith(BoxDir.BUILDING) || !BoxDir.ID.matcher(name.substring(BoxDir.BUILDING.length()))
+                .matches()) {
+            throw new CgrenderException("'" + name + "' is not an interrupted launch of the local cloud");
+        }
+        try {
+            FileTrees.delete(boxesDir.resolve(name));
+        } catch (IOException e) {
+            throw new CgrenderException("cannot delete " + boxesDir.resolve(name) + ": " + e.getMessage(), e);
         }
     }
 }

@@ -31,6 +31,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -57,11 +58,17 @@ final class LocalBoxes implements AutoCloseable {
     private final Set<String> launched = new LinkedHashSet<>();
 
     LocalBoxes(Path base) {
+        this(base, Map.of());
+    }
+
+    /** With configuration {@code overrides} by full path, e.g. {@code cgrender.keys}. */
+    LocalBoxes(Path base, Map<String, Object> overrides) {
         this.base = base;
         this.dirs = new Dirs(base.resolve("config"), base.resolve("data"), base.resolve("state"));
         this.namespace = Namespace.parse("/local-test/", null);
-        this.cloud = new LocalCloudProvider().open(new CloudContext(Settings.defaults(), dirs, namespace,
-                Console.silent()));
+        Settings settings = overrides.isEmpty() ? Settings.defaults()
+                : Settings.load(dirs, Optional.empty(), Map.of(), overrides);
+        this.cloud = new LocalCloudProvider().open(new CloudContext(settings, dirs, namespace, Console.silent()));
         this.key = NamespaceKey.loadOrCreate(dirs.keys(), namespace);
         this.knownHosts = new KnownHosts(dirs.knownHosts());
     }
@@ -143,8 +150,18 @@ final class LocalBoxes implements AutoCloseable {
 
     /** {@code ssh [extra options] user@host [command]}: no command opens a shell. */
     List<String> sshCommand(Machine machine, List<String> extraOptions, String commandOrNull) throws IOException {
+        return sshCommand(key.privateKeyFile(), machine, extraOptions, commandOrNull);
+    }
+
+    /** Runs {@code command} on the box with system ssh logging in with {@code privateKey} (and no other key). */
+    ExecResult sshWith(Path privateKey, Machine machine, String command) throws IOException, InterruptedException {
+        return run(sshCommand(privateKey, machine, List.of("-o", "IdentitiesOnly=yes"), command), null);
+    }
+
+    private List<String> sshCommand(Path privateKey, Machine machine, List<String> extraOptions, String commandOrNull)
+            throws IOException {
         MachineAccess access = pin(machine);
-        List<String> argv = new ArrayList<>(List.of("ssh", "-F", "/dev/null", "-i", key.privateKeyFile().toString(),
+        List<String> argv = new ArrayList<>(List.of("ssh", "-F", "/dev/null", "-i", privateKey.toString(),
                 "-p", Integer.toString(access.endpoint().port())));
         argv.addAll(clientOptions(machine.id()));
         argv.addAll(extraOptions);

@@ -46,6 +46,9 @@ import java.util.concurrent.TimeUnit;
  * orphan timeout (left launching, setting up or imaging by a creator that is gone). It exits at once if its directory disappears or the
  * state file hands the box to someone else. On SIGTERM (how the cloud stops a box) it closes the server, kills the box's
  * processes and exits, leaving the directory.
+ * <p>
+ * It runs the box's {@link BoxAgent} under a {@link BoxAgent.Supervisor} (started again if it ends), and reads
+ * {@code authorized_keys} afresh for every login, so a key the agent adds or removes counts at once.
  */
 public final class BoxHost {
 
@@ -63,6 +66,8 @@ public final class BoxHost {
     });
     private final CountDownLatch exited = new CountDownLatch(1);
     private SshServer server;
+    /** The box's agent, started once the box runs. */
+    private final BoxAgent.Supervisor agent;
     private Instant lastBusy = Instant.now();
     /** The value of the box's idle-since tag as this host last wrote it. */
     private String publishedIdleTimer;
@@ -84,6 +89,17 @@ public final class BoxHost {
 
     private BoxHost(BoxDir box) {
         this.box = box;
+        this.agent = new BoxAgent.Supervisor("box-agent", new BoxAgent(box, new BoxAgent.Host() {
+            @Override
+            public void stop() {
+                exit(Ending.STOPPED);
+            }
+
+            @Override
+            public void terminate() {
+                exit(Ending.TERMINATED);
+            }
+        }));
     }
 
     public static void main(String[] args) {
@@ -112,6 +128,9 @@ public final class BoxHost {
         LOG.info("box {} starting (pid {}, idle timeout {}, expires at {})", box.id(), self.pid(),
                 state.idleTimeout(), state.expiresAt());
         dropAfterJobRequest();
+        dropOldMessages();
+        // Keys may have changed while the box was stopped: it starts with the namespace's keys as they are now.
+        BoxAgent.syncKeys(box);
         Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "box-shutdown"));
 
         server = createServer(state);
@@ -127,21 +146,25 @@ public final class BoxHost {
         LOG.info("box {} listening on 127.0.0.1:{}", box.id(), port);
 
         lastBusy = Instant.now();
+        agent.start();
         scheduler.scheduleWithFixedDelay(() -> watch(running), TICK.toMillis(), TICK.toMillis(),
                 TimeUnit.MILLISECONDS);
         exited.await();
     }
 
     private SshServer createServer(BoxState state) throws IOException {
-        List<PublicKey> authorized = readAuthorizedKeys();
+        if (readAuthorizedKeys().isEmpty()) {
+            throw new IOException("no key in " + box.authorizedKeys() + ": nobody could log in");
+        }
         SshServer sshd = SshServer.setUpDefaultServer();
         sshd.setHost("127.0.0.1");
         sshd.setPort(0);
         sshd.setKeyPairProvider(KeyPairProvider.wrap(KeyFiles.read(box.hostKey())));
         sshd.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
         // Any user name: the login user in the tags (e.g. ubuntu) means nothing on this machine.
+        // Read for every attempt: the agent's sync-keys counts at once, with no restart.
         sshd.setPublickeyAuthenticator((user, key, session) ->
-                authorized.stream().anyMatch(k -> KeyUtils.compareKeys(k, key)));
+                readAuthorizedKeys().stream().anyMatch(k -> KeyUtils.compareKeys(k, key)));
         sshd.setPasswordAuthenticator(null);
         sshd.setKeyboardInteractiveAuthenticator(null);
         sshd.setGSSAuthenticator(null);
@@ -173,15 +196,24 @@ public final class BoxHost {
         return sshd;
     }
 
-    private List<PublicKey> readAuthorizedKeys() throws IOException {
+    /** The keys {@code authorized_keys} holds now; a line that is no key is skipped (and logged). */
+    private List<PublicKey> readAuthorizedKeys() {
         List<PublicKey> keys = new ArrayList<>();
-        for (String line : Files.readAllLines(box.authorizedKeys())) {
-            if (!line.isBlank() && !line.strip().startsWith("#")) {
-                keys.add(KeyFiles.parsePublicKeyLine(line));
-            }
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(box.authorizedKeys());
+        } catch (IOException e) {
+            LOG.warn("cannot read {}: {}; nobody can log in", box.authorizedKeys(), e.toString());
+            return keys;
         }
-        if (keys.isEmpty()) {
-            throw new IOException("no key in " + box.authorizedKeys() + ": nobody could log in");
+        for (String line : lines) {
+            if (!line.isBlank() && !line.strip().startsWith("#")) {
+                try {
+                    keys.add(KeyFiles.parsePublicKeyLine(line));
+                } catch (RuntimeException e) {
+                    LOG.warn("skipping a line of {}: {}", box.authorizedKeys(), e.getMessage());
+                }
+            }
         }
         return keys;
     }
@@ -218,10 +250,12 @@ public final class BoxHost {
                 exit(Ending.ABANDONED);
                 return;
             }
+            agent.check();
             Instant now = Instant.now();
-            if (!now.isBefore(started.expiresAt())) {
+            // The state's expiry, not the one at start: the agent's extend moves it.
+            if (!now.isBefore(state.expiresAt())) {
                 LOG.info("box {} reached its max lifetime (expired at {}): terminating", box.id(),
-                        started.expiresAt());
+                        state.expiresAt());
                 exit(Ending.TERMINATED);
                 return;
             }
@@ -310,6 +344,18 @@ public final class BoxHost {
         }
     }
 
+    /** Messages to the agent found at start were sent before the box last went down: they no longer apply. */
+    private void dropOldMessages() {
+        try {
+            List<Inbox.Message> old = new Inbox(box.inbox()).take();
+            if (!old.isEmpty()) {
+                LOG.info("box {}: dropping {} message(s) to its agent sent before this start", box.id(), old.size());
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot empty {}: {}", box.inbox(), e.toString());
+        }
+    }
+
     /**
      * A request found at start was made before the box last went down (a job the stop cancelled asks as it ends) or
      * by the box an image was taken of: the box has stopped since, or is another box, so it no longer applies.
@@ -370,6 +416,7 @@ public final class BoxHost {
         Ending why = ending;
         LOG.info("box {} shutting down ({})", box.id(), why.name().toLowerCase());
         scheduler.shutdownNow();
+        agent.stop();
         if (server != null) {
             try {
                 server.stop(true);

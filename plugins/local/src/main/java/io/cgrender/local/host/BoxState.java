@@ -2,6 +2,7 @@ package io.cgrender.local.host;
 
 import io.cgrender.core.cloud.LaunchSpec;
 import io.cgrender.core.cloud.MachineState;
+import io.cgrender.core.ns.Tags;
 import io.cgrender.core.os.ProcessIdentity;
 
 import java.time.Duration;
@@ -56,6 +57,14 @@ public record BoxState(String id, String namespace, String role, MachineState st
     public BoxState withoutHost(MachineState newState) {
         return new BoxState(id, namespace, role, newState, launchedAt, Optional.empty(), 0, idleTimeout, expiresAt,
                 orphanTimeout, image, tags);
+    }
+
+    /** Ending itself at {@code newExpiry} instead (an agent's {@code extend}); its expiry tag says so too. */
+    public BoxState withExpiresAt(Instant newExpiry) {
+        Map<String, String> merged = new LinkedHashMap<>(tags);
+        merged.put(Tags.EXPIRES_AT, newExpiry.toString());
+        return new BoxState(id, namespace, role, state, launchedAt, host, port, idleTimeout, newExpiry,
+                orphanTimeout, image, merged);
     }
 
     public BoxState withTags(Map<String, String> added) {
