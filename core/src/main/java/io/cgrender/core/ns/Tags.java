@@ -51,6 +51,12 @@ public final class Tags {
     public static final String KEY_NAME = PREFIX + "key-name";
     /** On a registered key: the ISO-8601 instant it was registered. */
     public static final String KEY_ADDED_AT = PREFIX + "added-at";
+    /**
+     * On a registered key whose type the cloud's key store cannot hold (an ECDSA key on EC2, which imports ed25519 and
+     * RSA keys only): the key's OpenSSH public line, {@code "type base64"}. Where it is present it is the key, not the
+     * key pair's material.
+     */
+    public static final String PUBLIC_KEY = PREFIX + "public-key";
     public static final String NAME = "Name";
 
     private Tags() {
