@@ -100,26 +100,40 @@ final class Ec2KeyRegistry implements KeyRegistry {
     }
 
     /**
-     * Two clients registering one key under two names at the same moment both get past the check: the later
-     * registration (by time, then name) gives way to the earlier one, so the key stays registered once.
+     * Two clients registering one key under two names at the same moment may both get past the check: the key pair EC2
+     * made later (by its creation time, then name) gives way to the earlier one, so the key stays registered once. Of
+     * two imports, the later one's listing shows the earlier, so at least the one that must give way sees it.
      */
     private void resolveRace(RegisteredKey ours, String keyPair) {
-        Comparator<RegisteredKey> order = Comparator.comparing(RegisteredKey::addedAt).thenComparing(RegisteredKey::name);
-        Optional<RegisteredKey> earlier = list().stream().filter(k -> !k.name().equals(ours.name()))
-                .filter(k -> k.publicKeyLine().equals(ours.publicKeyLine()))
-                .filter(k -> order.compare(k, ours) < 0).findFirst();
+        List<Entry> entries = entries();
+        Optional<Entry> mine = entries.stream().filter(e -> e.key().name().equals(ours.name())).findFirst();
+        if (mine.isEmpty()) {
+            return; // not shown yet: nothing to compare with
+        }
+        Comparator<Entry> order = Comparator.comparing(Entry::createdAt).thenComparing(e -> e.key().name());
+        Optional<Entry> earlier = entries.stream().filter(e -> !e.key().name().equals(ours.name()))
+                .filter(e -> e.key().publicKeyLine().equals(ours.publicKeyLine()))
+                .filter(e -> order.compare(e, mine.get()) < 0).findFirst();
         if (earlier.isPresent()) {
             keyPairs.delete(keyPair);
-            throw sameKey(earlier.get());
+            throw sameKey(earlier.get().key());
         }
     }
 
     @Override
     public List<RegisteredKey> list() {
+        return entries().stream().map(Entry::key).toList();
+    }
+
+    /** A registered key and when EC2 made its key pair. */
+    private record Entry(RegisteredKey key, Instant createdAt) {
+    }
+
+    private List<Entry> entries() {
         Filter ours = Filter.builder().name("tag:" + Tags.NAMESPACE).values(namespace.toString()).build();
         List<KeyPairInfo> pairs = aws.call("listing the keys of " + namespace, () -> aws.ec2()
                 .describeKeyPairs(r -> r.filters(ours).includePublicKey(true)).keyPairs());
-        List<RegisteredKey> keys = new ArrayList<>();
+        List<Entry> keys = new ArrayList<>();
         for (KeyPairInfo pair : pairs) {
             Map<String, String> tags = pair.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value,
                     (a, b) -> a));
@@ -132,11 +146,11 @@ final class Ec2KeyRegistry implements KeyRegistry {
             if (line.isEmpty()) {
                 continue;
             }
-            Instant addedAt = instant(tags.get(Tags.KEY_ADDED_AT)).orElse(pair.createTime() == null ? Instant.EPOCH
-                    : pair.createTime());
-            keys.add(registeredKey(name, line.get(), addedAt));
+            Instant createdAt = pair.createTime() == null ? Instant.EPOCH : pair.createTime();
+            Instant addedAt = instant(tags.get(Tags.KEY_ADDED_AT)).orElse(createdAt);
+            keys.add(new Entry(registeredKey(name, line.get(), addedAt), createdAt));
         }
-        keys.sort(Comparator.comparing(RegisteredKey::name));
+        keys.sort(Comparator.comparing(e -> e.key().name()));
         return keys;
     }
 
