@@ -10,11 +10,11 @@ root="${CGRENDER_ROOT:-}"
 # The keys the box authorizes besides its key pair's, appended to the login user's authorized_keys (as that user,
 # 0600, each key once): the launching client's namespace key and the registered keys cgrender.keys selects.
 authorize_keys() {
-  local user="${CGRENDER_LOGIN_USER:-@LOGIN_USER@}" home as=()
+  local user="${CGRENDER_LOGIN_USER:-@LOGIN_USER@}" home as=""
   home="${CGRENDER_HOME:-$(getent passwd "$user" | cut -d: -f6)}"
   [ -n "$home" ] || return 1
-  [ "$(id -u)" != 0 ] || as=(runuser -u "$user" --)
-  "${as[@]}" bash -c 'umask 077; mkdir -p "$1/.ssh" && f="$1/.ssh/authorized_keys" && touch "$f" && chmod 0600 "$f" || exit 1
+  [ "$(id -u)" != 0 ] || as="runuser -u $user --"
+  $as bash -c 'umask 077; mkdir -p "$1/.ssh" && f="$1/.ssh/authorized_keys" && touch "$f" && chmod 0600 "$f" || exit 1
     [ -z "$(tail -c1 "$f")" ] || echo >> "$f"
     while read -r t k _; do [ -z "$k" ] || grep -qF -- " $k" "$f" || echo "$t $k" >> "$f"; done' - "$home" <<'CGRENDER_KEYS'
 @AUTHORIZED_KEYS@
