@@ -56,6 +56,12 @@ public final class Tags {
      * <nonce> <ISO-8601 instant>}, where a cloud has no other way back from the agent (the local cloud).
      */
     public static final String AGENT_PONG = PREFIX + "agent-pong";
+    /**
+     * On a registered key whose type the cloud's key store cannot hold (an ECDSA key on EC2, which imports ed25519 and
+     * RSA keys only): the key's OpenSSH public line, {@code "type base64"}. Where it is present it is the key, not the
+     * key pair's material.
+     */
+    public static final String PUBLIC_KEY = PREFIX + "public-key";
     public static final String NAME = "Name";
 
     private Tags() {

@@ -281,6 +281,12 @@ final class Ec2Cloud implements Cloud {
         return context.settings().duration("cgrender.ec2.consistency-window");
     }
 
+    /** The namespace's registered keys: key pairs tagged with it ({@link Ec2KeyRegistry}). */
+    @Override
+    public Optional<io.cgrender.core.keys.KeyRegistry> keys() {
+        return Optional.of(new Ec2KeyRegistry(aws, keyPairs, context.namespace()));
+    }
+
     @Override
     public Optional<MachineAdoption> adoption() {
         return Optional.of(new Ec2Adoption(this));

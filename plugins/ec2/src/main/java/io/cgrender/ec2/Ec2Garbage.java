@@ -25,8 +25,8 @@ import java.util.Set;
  * What a namespace left behind on EC2, found by the namespace tag: boxes past their {@code cgrender:expires-at}
  * (their watchdog should have ended them: the instance was stopped, or its watchdog never ran), orphans (boxes whose
  * creator is gone while it was creating them; their watchdog ends them after the orphan timeout), images of roles that
- * no longer exist, the namespace's key pairs and security groups that no remaining box uses, and its IAM role and
- * instance profile once it has no box at all. Boxes come first in the list, so that removing in order frees what they
+ * no longer exist, the namespace's key pairs (never a registered key) and security groups that no remaining box uses,
+ * and its IAM role and instance profile once it has no box at all. Boxes come first in the list, so that removing in order frees what they
  * held. Results in S3 are never garbage: the bucket holds what the namespace rendered.
  */
 final class Ec2Garbage implements GarbageCollection {
@@ -71,6 +71,9 @@ final class Ec2Garbage implements GarbageCollection {
         Filter ours = Filter.builder().name("tag:" + Tags.NAMESPACE).values(namespace.toString()).build();
         for (KeyPairInfo key : aws.call("listing the key pairs of " + namespace,
                 () -> aws.ec2().describeKeyPairs(r -> r.filters(ours)).keyPairs())) {
+            if (key.tags().stream().anyMatch(t -> Tags.KEY_NAME.equals(t.key()))) {
+                continue; // a registered key (cgrender register-key): no box launches with it, yet it is in use
+            }
             if (users.stream().noneMatch(i -> key.keyName().equals(i.keyName()))) {
                 garbage.add(new Garbage(KEY_PAIR, key.keyName(), unused(expired)));
             }

@@ -2,6 +2,9 @@ package io.cgrender.ec2;
 
 import io.cgrender.core.UsageException;
 import io.cgrender.core.cloud.LaunchSpec;
+import io.cgrender.core.keys.AuthorizedKeys;
+import io.cgrender.core.keys.KeyRegistry;
+import io.cgrender.core.keys.RegisteredKey;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.step.Outcome;
 import io.cgrender.core.step.Step;
@@ -28,9 +31,11 @@ import software.amazon.awssdk.services.ec2.model.SpotInstanceType;
 import software.amazon.awssdk.services.ec2.model.TagSpecification;
 import software.amazon.awssdk.services.ec2.model.VolumeType;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -185,7 +190,7 @@ final class Ec2Launch {
         public void run(Ec2Launch l) {
             Instant expiresAt = parse(spec.tags().get(Tags.EXPIRES_AT))
                     .orElse(Instant.now().plus(spec.maxLifetime()));
-            RunInstancesRequest.Builder request = request(expiresAt);
+            RunInstancesRequest.Builder request = request(expiresAt, firstBootKeys(expiresAt).userData());
             LaunchPlacements placements = new LaunchPlacements(aws(), cloud.settings(),
                     () -> cloud.securityGroups().vpcId(), cloud.console());
             instance = placements.launch(instanceType, "a " + spec.role() + " box", placement -> {
@@ -195,15 +200,32 @@ final class Ec2Launch {
             });
         }
 
+        /**
+         * The user data, with the keys the box authorizes from its first boot; warns of selected keys that do not fit
+         * in EC2's 16 KB.
+         */
+        private FirstBootKeys firstBootKeys(Instant expiresAt) {
+            List<RegisteredKey> registered = cloud.keys().map(KeyRegistry::list).orElse(List.of());
+            FirstBootKeys keys = FirstBootKeys.of(spec, expiresAt,
+                    AuthorizedKeys.from(cloud.context().settings()).select(registered));
+            if (!keys.leftOut().isEmpty()) {
+                cloud.console().warn("EC2 takes at most 16 KB of user data: the box authorizes "
+                        + keys.authorized().size() + " of the " + (keys.authorized().size() + keys.leftOut().size())
+                        + " registered keys " + AuthorizedKeys.SETTING + " selects from its first boot; left out: "
+                        + String.join(", ", keys.leftOut()) + " (they reach the box when its agent syncs the keys)");
+            }
+            return keys;
+        }
+
         /** RunInstances' request but for the instance type, subnet and tags, which each placement sets. */
-        private RunInstancesRequest.Builder request(Instant expiresAt) {
+        private RunInstancesRequest.Builder request(Instant expiresAt, String userData) {
             RunInstancesRequest.Builder request = RunInstancesRequest.builder()
                     .imageId(image.imageId())
                     .minCount(1)
                     .maxCount(1)
                     .keyName(keyPair.name())
                     .securityGroupIds(securityGroup.groupId())
-                    .userData(UserData.encoded(spec, expiresAt))
+                    .userData(Base64.getEncoder().encodeToString(userData.getBytes(StandardCharsets.UTF_8)))
                     .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
                     // Tags in the metadata: the watchdog reads the box's stage and its creator's lease there.
                     .metadataOptions(InstanceMetadataOptionsRequest.builder().httpTokens(HttpTokensState.REQUIRED)

@@ -1,9 +1,12 @@
 package io.cgrender.ec2;
 
-import io.cgrender.core.CgrenderException;
+import io.cgrender.core.UsageException;
+import io.cgrender.core.keys.RegisteredKey;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.ssh.HostKeyFingerprint;
+import io.cgrender.core.ssh.KeyFiles;
+import io.cgrender.core.ssh.Shell;
 import io.cgrender.core.ui.Console;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -13,6 +16,7 @@ import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ec2.model.TagSpecification;
 
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -26,9 +30,11 @@ import java.util.Set;
  * The namespace's EC2 key pair, {@code cgrender_<encoded namespace>}: the public half of the namespace's ed25519 key
  * (generated on this client, {@link io.cgrender.core.ssh.NamespaceKey}), imported with {@code ImportKeyPair} and
  * tagged with the namespace. The private key never leaves the client. A key pair of that name holding another key is
- * refused, never overwritten: it belongs to the same namespace used from another machine. Clients importing it at the
- * same moment all succeed: the one whose import EC2 takes made it, the others find it (waiting while EC2 does not show
- * it yet) and use it, as it holds the same key when they are on the same machine.
+ * never overwritten: it belongs to the same namespace used from another machine. This machine launches with it all the
+ * same when its own key is registered in the namespace ({@link Ec2KeyRegistry}; its boxes authorize that key from
+ * their first boot), and is refused, told to register its key, when it is not. Clients importing it at the same moment
+ * all succeed: the one whose import EC2 takes made it, the others find it (waiting while EC2 does not show it yet) and
+ * use it, as it holds the same key when they are on the same machine (or theirs is registered).
  */
 final class NamespaceKeyPair {
 
@@ -55,7 +61,7 @@ final class NamespaceKeyPair {
         String name = name(namespace);
         Optional<KeyPairInfo> existing = describe(name);
         if (existing.isPresent()) {
-            requireSameKey(existing.get(), publicKeyLine, keyFile);
+            requireUsable(namespace, existing.get(), publicKeyLine, keyFile);
             return new Ensured(name, false);
         }
         try {
@@ -73,7 +79,7 @@ final class NamespaceKeyPair {
             // Another cgrender imported it meanwhile: fine if it is our key.
             KeyPairInfo theirs = Visibility.await("key pair " + name, pollInterval, console.progress(),
                     () -> describe(name));
-            requireSameKey(theirs, publicKeyLine, keyFile);
+            requireUsable(namespace, theirs, publicKeyLine, keyFile);
             return new Ensured(name, false);
         }
     }
@@ -101,24 +107,38 @@ final class NamespaceKeyPair {
         }
     }
 
-    private void requireSameKey(KeyPairInfo existing, String publicKeyLine, String keyFile) {
+    /**
+     * Fine when the key pair holds this machine's key, or when this machine's key is registered in the namespace (the
+     * namespace used from several machines); refused, with how to register it, when neither.
+     */
+    private void requireUsable(Namespace namespace, KeyPairInfo existing, String publicKeyLine, String keyFile) {
+        if (holds(existing, publicKeyLine)) {
+            return;
+        }
+        Optional<RegisteredKey> registered = new Ec2KeyRegistry(aws, this, namespace).holding(publicKeyLine);
+        if (registered.isPresent()) {
+            console.verbose("the key pair " + existing.keyName() + " holds another machine's key; this machine's key is"
+                    + " registered in " + namespace + " as '" + registered.get().name() + "', which boxes authorize"
+                    + " from their first boot");
+            return;
+        }
+        throw new UsageException("the EC2 key pair " + existing.keyName() + " in " + aws.region().id() + " holds"
+                + " another key (fingerprint " + existing.keyFingerprint() + ") than this machine's key of the"
+                + " namespace, " + keyFile + " (" + HostKeyFingerprint.ofPublicKeyLine(publicKeyLine) + "): the"
+                + " namespace " + namespace + " is used from another machine, and this machine's key is not registered"
+                + " in it. Register this machine's public key under a name of your choice (NAME); the namespace's boxes"
+                + " then let this machine in too").fix("cgrender register-key NAME "
+                + Shell.quote(KeyFiles.publicKeyFile(Path.of(keyFile)).toString()));
+    }
+
+    private static boolean holds(KeyPairInfo existing, String publicKeyLine) {
         String[] ours = publicKeyLine.strip().split("\\s+");
         if (existing.publicKey() != null && !existing.publicKey().isBlank()) {
             String[] theirs = existing.publicKey().strip().split("\\s+");
-            if (theirs.length >= 2 && theirs[0].equals(ours[0]) && theirs[1].equals(ours[1])) {
-                return;
-            }
-        } else if (existing.keyFingerprint() != null
-                && awsFingerprints(ours[1]).contains(normalize(existing.keyFingerprint()))) {
-            return;
+            return theirs.length >= 2 && theirs[0].equals(ours[0]) && theirs[1].equals(ours[1]);
         }
-        throw new CgrenderException("the EC2 key pair " + existing.keyName() + " in " + aws.region().id()
-                + " holds another key (fingerprint " + existing.keyFingerprint() + ") than this machine's key of the"
-                + " namespace, " + keyFile + " (" + HostKeyFingerprint.ofPublicKeyLine(publicKeyLine) + "): the"
-                + " namespace is used from another machine too. Copy that machine's key file (and its .pub) to "
-                + keyFile
-                + ", or use another namespace (-n); if no box uses the key pair any more, delete it with: aws ec2"
-                + " delete-key-pair --key-name " + existing.keyName() + " --region " + aws.region().id());
+        return existing.keyFingerprint() != null
+                && awsFingerprints(ours[1]).contains(normalize(existing.keyFingerprint()));
     }
 
     /**

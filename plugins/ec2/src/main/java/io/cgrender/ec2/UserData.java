@@ -20,7 +20,8 @@ import java.util.stream.Collectors;
  * The user data of a new box: a script cloud-init runs once on first boot, installing the on-box watchdog
  * ({@code watchdog.sh}, run by systemd on every boot) with the box's idle timeout, expiry and login user baked in, and
  * the boot script ({@code boot.sh}, run before it at every boot: host keys on the console, the watchdog armed from
- * the instance's own user data). EC2 limits user data to 16 KB; this is about 12.
+ * the instance's own user data), and the keys the box authorizes besides its key pair's. EC2 limits user data to
+ * 16 KB; this is about 12 without the keys, and {@link FirstBootKeys} adds only the keys that fit.
  */
 final class UserData {
 
@@ -31,9 +32,21 @@ final class UserData {
     private UserData() {
     }
 
-    /** The script for a box launched from {@code spec}, expiring at {@code expiresAt}. */
+    /** EC2's limit on user data, in bytes. */
+    static final int LIMIT = 16 * 1024;
+
+    /** The script for a box launched from {@code spec}, expiring at {@code expiresAt}, authorizing its key. */
     static String script(LaunchSpec spec, Instant expiresAt) {
+        return script(spec, expiresAt, List.of(FirstBootKeys.compact(spec.authorizedKey())));
+    }
+
+    /**
+     * The script for a box launched from {@code spec}, expiring at {@code expiresAt}, that adds {@code keyLines} to its
+     * login user's {@code authorized_keys} ({@link FirstBootKeys}: {@code "type base64"} lines).
+     */
+    static String script(LaunchSpec spec, Instant expiresAt, List<String> keyLines) {
         Map<String, String> values = new LinkedHashMap<>();
+        values.put("@AUTHORIZED_KEYS@", String.join("\n", keyLines));
         values.put("@IDLE_SECONDS@", Long.toString(Math.max(1, spec.idleTimeout().toSeconds())));
         values.put("@EXPIRES_AT_EPOCH@", Long.toString(expiresAt.getEpochSecond()));
         values.put("@EXPIRES_AT_ISO@", expiresAt.toString());

@@ -7,6 +7,20 @@
 # console and arms the watchdog from the instance's own user data. CGRENDER_ROOT stands for / in tests.
 set -eu
 root="${CGRENDER_ROOT:-}"
+# The keys the box authorizes besides its key pair's, appended to the login user's authorized_keys (as that user,
+# 0600, each key once): the launching client's namespace key and the registered keys cgrender.keys selects.
+authorize_keys() {
+  local user="${CGRENDER_LOGIN_USER:-@LOGIN_USER@}" home as=""
+  home="${CGRENDER_HOME:-$(getent passwd "$user" | cut -d: -f6)}"
+  [ -n "$home" ] || return 1
+  [ "$(id -u)" != 0 ] || as="runuser -u $user --"
+  $as bash -c 'umask 077; mkdir -p "$1/.ssh" && f="$1/.ssh/authorized_keys" && touch "$f" && chmod 0600 "$f" || exit 1
+    [ -z "$(tail -c1 "$f")" ] || echo >> "$f"
+    while read -r t k _; do [ -z "$k" ] || grep -qF -- " $k" "$f" || echo "$t $k" >> "$f"; done' - "$home" <<'CGRENDER_KEYS'
+@AUTHORIZED_KEYS@
+CGRENDER_KEYS
+}
+authorize_keys || echo "cgrender: could not add the namespace's keys to the login user's authorized_keys" >&2
 install -d -m 0755 "$root/usr/local/lib/cgrender" "$root/var/lib/cgrender" "$root/etc/systemd/system"
 cat > "$root/usr/local/lib/cgrender/watchdog.sh" <<'CGRENDER_WATCHDOG'
 @WATCHDOG@

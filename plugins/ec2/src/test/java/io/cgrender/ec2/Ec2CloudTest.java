@@ -37,6 +37,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -141,9 +142,11 @@ class Ec2CloudTest {
         fx.ec2.importKeyPair(r -> r.keyName("cgrender_alpha_").publicKeyMaterial(SdkBytes.fromUtf8String(foreign)));
         Ec2Cloud cloud = fx.cloud(Map.of());
 
-        CgrenderException e = assertThrows(CgrenderException.class, () -> cloud.launch(fx.spec(NS, "probe-box")));
+        CgrenderException e = assertThrows(UsageException.class, () -> cloud.launch(fx.spec(NS, "probe-box")));
         assertTrue(e.getMessage().contains("key pair cgrender_alpha_") && e.getMessage().contains("another key")
                 && e.getMessage().contains(fx.dirs.keys().resolve("_alpha_").toString()), e.getMessage());
+        assertEquals(Optional.of("fix: cgrender register-key NAME " + fx.dirs.keys().resolve("_alpha_.pub")),
+                e.hint(), "this machine's key is to be registered, never a private key copied");
         assertEquals(List.of(), fx.liveInstances(), "nothing launched");
         String kept = fx.ec2.describeKeyPairs(r -> r.keyNames("cgrender_alpha_").includePublicKey(true)).keyPairs()
                 .get(0).publicKey();

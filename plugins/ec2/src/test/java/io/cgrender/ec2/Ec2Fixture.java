@@ -100,9 +100,25 @@ final class Ec2Fixture implements AutoCloseable {
         return cloud(extra, UnaryOperator.identity(), UnaryOperator.identity(), namespace);
     }
 
+    /**
+     * The cloud of a command run with {@code -n namespace} on another machine of the same user, whose configuration
+     * (its keys, its known hosts) is in {@code machine}.
+     */
+    Ec2Cloud cloudOn(Dirs machine, Map<String, Object> extra, Namespace namespace) {
+        return cloud(extra, UnaryOperator.identity(), UnaryOperator.identity(), namespace, machine);
+    }
+
     private Ec2Cloud cloud(Map<String, Object> extra, UnaryOperator<Ec2Client> wrap,
                            UnaryOperator<software.amazon.awssdk.services.iam.IamClient> wrapIam, Namespace namespace) {
-        Settings settings = settings(extra);
+        return cloud(extra, wrap, wrapIam, namespace, dirs);
+    }
+
+    private Ec2Cloud cloud(Map<String, Object> extra, UnaryOperator<Ec2Client> wrap,
+                           UnaryOperator<software.amazon.awssdk.services.iam.IamClient> wrapIam, Namespace namespace,
+                           Dirs dirs) {
+        Map<String, Object> config = new LinkedHashMap<>(Ec2TestKit.config(moto));
+        config.putAll(extra);
+        Settings settings = Settings.load(dirs, Optional.empty(), env(), config);
         CloudContext context = new CloudContext(settings, dirs, namespace, console, env());
         Ec2Settings ec2Settings = Ec2Settings.from(settings);
         AwsClients opened = AwsClients.open(ec2Settings, env());

@@ -174,7 +174,7 @@ class NamespaceResourcesTest {
     }
 
     @Test
-    void twoMachinesFirstUsingANamespaceAtOnceOneImportsItsKeyTheOtherIsToldToCopyIt() throws Exception {
+    void twoMachinesFirstUsingANamespaceAtOnceOneImportsItsKeyTheOtherIsToldToRegisterIts() throws Exception {
         List<NamespaceKey> keys = List.of(NamespaceKey.loadOrCreate(temp.resolve("laptop/keys"), NS),
                 NamespaceKey.loadOrCreate(temp.resolve("desktop/keys"), NS));
         AwsProxy atomic = closedAfter(AwsProxy.oneRequestAtATime(fx.moto.endpoint()));
@@ -189,7 +189,7 @@ class NamespaceResourcesTest {
                 clouds.get(i).keyPairs().ensure(NS, key.publicKeyLine(), key.privateKeyFile().toString());
                 return "imported";
             } catch (CgrenderException refused) {
-                return refused.getMessage();
+                return refused.getMessage() + "\n" + refused.hint().orElse("");
             }
         });
 
@@ -197,8 +197,9 @@ class NamespaceResourcesTest {
         assertTrue(winner >= 0 && outcomes.lastIndexOf("imported") == winner, outcomes.toString());
         String refusal = outcomes.get(1 - winner);
         assertTrue(refusal.contains("the EC2 key pair " + NAME + " in us-east-1 holds another key")
-                && refusal.contains("Copy that machine's key file (and its .pub) to "
-                + keys.get(1 - winner).privateKeyFile()), refusal);
+                && refusal.contains("this machine's key is not registered") && refusal.endsWith("\nfix: cgrender"
+                + " register-key NAME " + keys.get(1 - winner).privateKeyFile() + ".pub"), refusal);
+        assertFalse(refusal.toLowerCase().contains("copy"), "never advice to copy a private key: " + refusal);
         assertTrue(fx.ec2.describeKeyPairs(r -> r.keyNames(NAME).includePublicKey(true)).keyPairs().get(0)
                 .publicKey().startsWith(keys.get(winner).publicKeyLine()), "the key pair holds the winner's key");
     }
