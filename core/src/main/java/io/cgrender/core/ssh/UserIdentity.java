@@ -32,6 +32,11 @@ public record UserIdentity(Path file, KeyPair keyPair) {
             throw new UsageException("the private key " + absolute + " (" + from + ") does not exist or is not a"
                     + " file");
         }
+        String head = head(absolute);
+        if (head.startsWith("ssh-") || head.startsWith("ecdsa-") || head.startsWith("sk-")) {
+            throw new UsageException("cannot use " + absolute + " (" + from + ") to log in: it is a public key; give"
+                    + " the private key file (the one without .pub)");
+        }
         Optional<String> loose = NamespaceKey.permissionProblem(absolute);
         if (loose.isPresent()) {
             throw (UsageException) new UsageException(loose.get() + " (" + from + "); cgrender does not use a key"
@@ -40,9 +45,7 @@ public record UserIdentity(Path file, KeyPair keyPair) {
         try {
             return new UserIdentity(absolute, KeyFiles.read(absolute));
         } catch (IOException | RuntimeException e) {
-            String text = head(absolute);
-            String why = text.startsWith("ssh-") || text.startsWith("ecdsa-") ? "it is a public key; give the private"
-                    + " key file (the one without .pub)" : text.contains("ENCRYPTED") || String.valueOf(e.getMessage())
+            String why = head.contains("ENCRYPTED") || String.valueOf(e.getMessage())
                     .toLowerCase(java.util.Locale.ROOT).contains("password") ? "it is encrypted with a passphrase,"
                     + " which cgrender cannot ask for" : "it is not an unencrypted private key in OpenSSH or PEM format";
             throw new UsageException("cannot use " + absolute + " (" + from + ") to log in: " + why);
