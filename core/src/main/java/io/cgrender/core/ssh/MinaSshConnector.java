@@ -180,9 +180,7 @@ public final class MinaSshConnector implements SshConnector {
                         "connection closed during authentication"));
             }
             throw new CgrenderException("cannot log in to " + target.alias() + " as " + where + ": the server did not"
-                    + " accept " + (target.identities().size() == 1 ? "the key " : "any of the keys ")
-                    + target.identities().stream().map(k -> KeyFiles.fingerprint(k.getPublic()).toString())
-                            .collect(java.util.stream.Collectors.joining(", ")) + " ("
+                    + " accept " + target.keysOffered() + " ("
                     + firstNonEmpty(describe(auth.getException()), attempt.lastProblem(), "authentication failed")
                     + "); check the user name and that the machine has the key's public half in its"
                     + " ~/.ssh/authorized_keys");

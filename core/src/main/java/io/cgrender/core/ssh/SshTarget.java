@@ -6,6 +6,7 @@ import java.security.KeyPair;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * One machine to open SSH to.
@@ -32,6 +33,12 @@ public record SshTarget(String alias, SshEndpoint endpoint, List<KeyPair> identi
     public SshTarget(String alias, SshEndpoint endpoint, KeyPair identity,
                      Supplier<Set<HostKeyFingerprint>> trustedFingerprints) {
         this(alias, endpoint, List.of(identity), trustedFingerprints, "the cloud");
+    }
+
+    /** For messages: "the key SHA256:…", or "any of the keys SHA256:…, SHA256:…". */
+    public String keysOffered() {
+        return (identities.size() == 1 ? "the key " : "any of the keys ") + identities.stream()
+                .map(k -> KeyFiles.fingerprint(k.getPublic()).toString()).collect(Collectors.joining(", "));
     }
 
     /** The first key offered. */

@@ -251,19 +251,13 @@ final class Ec2Cloud implements Cloud {
             }
             throw notRunning.fix("cgrender start " + machine.id());
         }
-        return new MachineAccess(endpoint(instance), new Ec2HostKeySource(settings, userHome(),
+        return new MachineAccess(endpoint(instance), new Ec2HostKeySource(settings, context.env(),
                 new ConsoleHostKeySource(aws, access, settings), console));
     }
 
     private io.cgrender.core.cloud.SshEndpoint endpoint(Instance instance) {
         String user = tagValue(instance, Tags.LOGIN_USER).orElse("ubuntu");
         return access.endpoint(aws.ec2(), instance, user);
-    }
-
-    /** The user's home directory, as the invocation's environment says ({@code HOME}). */
-    private java.nio.file.Path userHome() {
-        String home = context.env().get("HOME");
-        return java.nio.file.Path.of(home == null || home.isBlank() ? System.getProperty("user.home") : home);
     }
 
     @Override

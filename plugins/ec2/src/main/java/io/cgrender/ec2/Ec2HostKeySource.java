@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -35,10 +36,13 @@ final class Ec2HostKeySource implements HostKeySource {
     private final ConsoleHostKeySource consoleSource;
     private final Console console;
 
-    /** @param home the user's home directory, whose {@code .ssh/known_hosts} is read (never written) */
-    Ec2HostKeySource(Ec2Settings settings, Path home, ConsoleHostKeySource consoleSource, Console console) {
+    /** @param env the invocation's environment: {@code HOME}'s {@code .ssh/known_hosts} is read (never written) */
+    Ec2HostKeySource(Ec2Settings settings, Map<String, String> env, ConsoleHostKeySource consoleSource,
+                     Console console) {
+        String home = env.get("HOME");
         this.settings = settings;
-        this.userKnownHosts = new KnownHosts(home.resolve(".ssh").resolve("known_hosts"));
+        this.userKnownHosts = new KnownHosts(Path.of(home == null || home.isBlank() ? System.getProperty("user.home")
+                : home, ".ssh", "known_hosts"));
         this.userKnownHostsName = "~/.ssh/known_hosts";
         this.consoleSource = consoleSource;
         this.console = console;
@@ -84,7 +88,7 @@ final class Ec2HostKeySource implements HostKeySource {
         if (!userKnownHosts.keysNamedExactly(id).isEmpty()) {
             return knownHostsWitness(id);
         }
-        return "the cloud (the console output of " + id + ")";
+        return "the cloud"; // its console output
     }
 
     private Optional<Set<HostKeyFingerprint>> configured(String id) {
