@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 
 /**
  * The system OpenSSH client, for interactive sessions and rsync, held to the same strict policy as cgrender's own
- * client: the namespace key only, the pinned host key only ({@code StrictHostKeyChecking=yes} with the box id as
+ * client: the namespace key (and, for an adopted instance, the user's own key) only, the pinned host key only ({@code StrictHostKeyChecking=yes} with the box id as
  * {@code HostKeyAlias} in cgrender's known_hosts), never prompting to add a key.
  * <p>
  * It reads no ssh configuration ({@code -F none}): neither {@code ~/.ssh/config} nor {@code /etc/ssh/ssh_config}, so
@@ -24,13 +24,18 @@ import java.util.stream.Collectors;
  */
 public final class SystemSsh {
 
-    private final Path identity;
+    private final List<Path> identities;
     private final Path knownHosts;
     private final String alias;
     private final SshEndpoint endpoint;
 
     SystemSsh(Path identity, Path knownHosts, String alias, SshEndpoint endpoint) {
-        this.identity = identity;
+        this(List.of(identity), knownHosts, alias, endpoint);
+    }
+
+    /** @param identities the key files ssh offers, in this order */
+    SystemSsh(List<Path> identities, Path knownHosts, String alias, SshEndpoint endpoint) {
+        this.identities = List.copyOf(identities);
         this.knownHosts = knownHosts;
         this.alias = alias;
         this.endpoint = endpoint;
@@ -47,15 +52,23 @@ public final class SystemSsh {
         if (!session.knownHosts().isPinned(machine.id())) {
             session.environment().connect(machine);
         }
-        return new SystemSsh(session.key().privateKeyFile(), session.knownHosts().file(), machine.id(),
+        List<Path> identities = new ArrayList<>();
+        session.environment().identity(machine).ifPresent(own -> identities.add(own.file()));
+        identities.add(session.key().privateKeyFile());
+        return new SystemSsh(identities, session.knownHosts().file(), machine.id(),
                 session.cloud().accessFor(machine).endpoint());
     }
 
-    /** The options that make system ssh use the namespace key and the pinned host key, and nothing else. */
+    /**
+     * The options that make system ssh use the namespace key (after the user's own key for an adopted instance, if
+     * one applies) and the pinned host key, and nothing else.
+     */
     public List<String> options() {
-        return List.of(
-                "-F", "none",
-                "-o", "IdentityFile=" + configPath(identity),
+        List<String> options = new ArrayList<>(List.of("-F", "none"));
+        for (Path identity : identities) {
+            options.addAll(List.of("-o", "IdentityFile=" + configPath(identity)));
+        }
+        options.addAll(List.of(
                 "-o", "IdentitiesOnly=yes",
                 "-o", "PasswordAuthentication=no",
                 "-o", "StrictHostKeyChecking=yes",
@@ -63,7 +76,8 @@ public final class SystemSsh {
                 "-o", "GlobalKnownHostsFile=/dev/null",
                 "-o", "HostKeyAlias=" + alias,
                 "-o", "LogLevel=ERROR",
-                "-p", Integer.toString(endpoint.port()));
+                "-p", Integer.toString(endpoint.port())));
+        return options;
     }
 
     /**

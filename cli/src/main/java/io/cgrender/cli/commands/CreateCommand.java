@@ -2,17 +2,21 @@ package io.cgrender.cli.commands;
 
 import com.typesafe.config.ConfigUtil;
 import io.cgrender.cli.AbstractCommand;
+import io.cgrender.cli.IdentityOption;
 import io.cgrender.cli.Session;
 import io.cgrender.core.UsageException;
 import io.cgrender.core.box.Box;
+import io.cgrender.core.box.BoxIdentities;
 import io.cgrender.core.box.CreateOptions;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.config.SavedDefaults;
 import io.cgrender.core.config.Settings;
+import io.cgrender.core.ssh.UserIdentity;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +26,9 @@ import java.util.Optional;
 @Command(name = "create",
         footer = {"", "Examples:",
                 "  cgrender create openscad-ubuntu-box",
-                "  cgrender --cloud ec2 create openscad-ubuntu-box --instance-type c6i.large"},
+                "  cgrender --cloud ec2 create openscad-ubuntu-box --instance-type c6i.large",
+                "  cgrender --cloud ec2 create openscad-ubuntu-box --instance-id i-0123456789abcdef0 \\",
+                "      --identity ~/.ssh/my-key-pair.pem --login-user ubuntu --save-defaults"},
         description = {
         "Create a box of ROLE, or reuse the ready box of that role in the namespace.",
         "Prints the box id(s) on standard output."})
@@ -53,11 +59,22 @@ public final class CreateCommand extends AbstractCommand {
 
     @Option(names = "--instance-id", paramLabel = "ID", description = "EC2: adopt this existing instance as the box"
             + " (started if it is stopped, then set up) instead of launching one. It must belong to no other"
-            + " namespace, and accept the namespace's key.")
+            + " namespace, and accept the namespace's key or the --identity key. Its host key comes from"
+            + " cgrender.ec2.host-keys, else ~/.ssh/known_hosts under HostKeyAlias=ID, else its console.")
     String instanceId;
 
+    @Option(names = "--identity", paramLabel = "PEM-FILE", description = "With --instance-id: log in the first time"
+            + " with this private key file of yours (mode 0600; e.g. the PEM file of the instance's EC2 key pair),"
+            + " then authorize the namespace's key there. Never copied or uploaded; --save-defaults remembers its path"
+            + " for the instance (ssh, rsync, render and run offer it too).")
+    Path identity;
+
+    @Option(names = "--login-user", paramLabel = "USER", description = "With --instance-id: the instance's user to"
+            + " log in as (it needs sudo), e.g. ec2-user or admin, instead of the role's (ubuntu).")
+    String loginUser;
+
     @Option(names = "--save-defaults", description = "Remember this command's cloud, region, profile and namespace,"
-            + " and the role's --instance-type, --spot and --ami, as defaults for later commands (in"
+            + " the role's --instance-type, --spot and --ami, and the adopted instance's --identity, as defaults for later commands (in"
             + " $XDG_CONFIG_HOME/cgrender/defaults.conf).")
     boolean saveDefaults;
 
@@ -70,7 +87,14 @@ public final class CreateCommand extends AbstractCommand {
 
     @Override
     protected Map<String, Object> configOverrides() {
-        return ami == null ? Map.of() : Map.of(roleKey("image"), ami);
+        Map<String, Object> overrides = new LinkedHashMap<>();
+        if (ami != null) {
+            overrides.put(roleKey("image"), ami);
+        }
+        if (identity != null) {
+            overrides.put(BoxIdentities.COMMAND_KEY, IdentityOption.absolute(spec, identity).toString());
+        }
+        return overrides;
     }
 
     @Override
@@ -85,12 +109,22 @@ public final class CreateCommand extends AbstractCommand {
             throw new UsageException("--instance-id adopts an existing instance: --count, --new, --spot,"
                     + " --instance-type and --ami do not apply to it");
         }
+        if (instanceId == null && (identity != null || loginUser != null)) {
+            throw new UsageException("--identity and --login-user are for adopting an instance you made: they go with"
+                    + " --instance-id; boxes cgrender launches accept the namespace's key as their role's user");
+        }
+        if (loginUser != null && !loginUser.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}")) {
+            throw new UsageException("--login-user '" + loginUser + "' is not a user name");
+        }
+        if (identity != null) {
+            UserIdentity.load(session.cwd().resolve(identity), "--identity");
+        }
         Box box = session.roles().get(role).newBox();
         CreateOptions options = new CreateOptions(count, keepOnError, Optional.ofNullable(instanceType),
                 spot ? Optional.of(true) : Optional.empty(), Optional.empty(), saveImage);
         List<Machine> boxes;
         if (instanceId != null) {
-            boxes = List.of(box.adopt(session.environment(), instanceId, options));
+            boxes = List.of(box.adopt(session.environment(), instanceId, Optional.ofNullable(loginUser), options));
         } else if (!alwaysNew && count == 1 && !saveImage) {
             Box.Ensured ensured = box.ensure(session.environment(), options);
             if (ensured.reused()) {
@@ -129,6 +163,9 @@ public final class CreateCommand extends AbstractCommand {
             }
             if (ami != null) {
                 values.put(roleKey("image"), ami);
+            }
+            if (identity != null) {
+                values.put(BoxIdentities.boxKey(boxes.get(0).id()), IdentityOption.absolute(spec, identity).toString());
             }
         }
         if (setPrimary) {

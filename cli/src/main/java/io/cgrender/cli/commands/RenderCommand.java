@@ -1,6 +1,7 @@
 package io.cgrender.cli.commands;
 
 import io.cgrender.cli.AbstractCommand;
+import io.cgrender.cli.IdentityOption;
 import io.cgrender.cli.Session;
 import io.cgrender.core.CgrenderException;
 import io.cgrender.core.UsageException;
@@ -17,12 +18,14 @@ import io.cgrender.core.scad.ScadLibraryPath;
 import io.cgrender.core.ssh.Shell;
 import io.cgrender.core.ui.ShownPath;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 @Command(name = "render",
@@ -103,8 +106,17 @@ public final class RenderCommand extends AbstractCommand {
             + " spot interruption), render what had not finished once more on a new on-demand box of the role.")
     boolean rerunOnInterruption;
 
+    @Mixin
+    IdentityOption identity;
+
+    @Override
+    protected Map<String, Object> configOverrides() {
+        return identity.overrides(spec);
+    }
+
     @Override
     protected int execute(Session session) {
+        identity.check(session);
         RenderRequest request = request(session);
         RenderPlan plan = RenderPlan.of(request, session.namespace(), session.cwd());
         plan.warnings().forEach(session.console()::warn);

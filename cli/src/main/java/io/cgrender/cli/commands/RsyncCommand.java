@@ -1,15 +1,18 @@
 package io.cgrender.cli.commands;
 
 import io.cgrender.cli.AbstractCommand;
+import io.cgrender.cli.IdentityOption;
 import io.cgrender.cli.Session;
 import io.cgrender.cli.SystemSsh;
 import io.cgrender.core.UsageException;
 import io.cgrender.core.ssh.Shell;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 @Command(name = "rsync",
         footer = {"", "Examples:",
@@ -27,8 +30,17 @@ public final class RsyncCommand extends AbstractCommand {
     @Parameters(index = "1..*", paramLabel = "RSYNC-ARGS", description = "rsync's arguments; ':' names the box.")
     List<String> args = new ArrayList<>();
 
+    @Mixin
+    IdentityOption identity;
+
+    @Override
+    protected Map<String, Object> configOverrides() {
+        return identity.overrides(spec);
+    }
+
     @Override
     protected int execute(Session session) {
+        identity.check(session);
         if (args.stream().noneMatch(a -> a.startsWith(":"))) {
             throw new UsageException("no path on the box in the rsync arguments; start the box's path with ':'")
                     .fix("cgrender rsync " + Shell.quote(box) + " -av dir/ :dir/");

@@ -1,6 +1,7 @@
 package io.cgrender.cli.commands;
 
 import io.cgrender.cli.AbstractCommand;
+import io.cgrender.cli.IdentityOption;
 import io.cgrender.cli.Session;
 import io.cgrender.core.UsageException;
 import io.cgrender.core.job.After;
@@ -8,12 +9,14 @@ import io.cgrender.core.job.JobRunner;
 import io.cgrender.core.job.OutputGlobs;
 import io.cgrender.core.job.RunOutputs;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 @Command(name = "run",
@@ -67,8 +70,17 @@ public final class RunCommand extends AbstractCommand {
     @Option(names = "--cancel-on-interrupt", description = "On Ctrl-C, cancel the job instead of leaving it running.")
     boolean cancelOnInterrupt;
 
+    @Mixin
+    IdentityOption identity;
+
+    @Override
+    protected Map<String, Object> configOverrides() {
+        return identity.overrides(spec);
+    }
+
     @Override
     protected int execute(Session session) {
+        identity.check(session);
         List<String> words = !command.isEmpty() && command.get(0).equals("--")
                 ? command.subList(1, command.size()) : command;
         After afterJob = After.parse(after);

@@ -1,6 +1,7 @@
 package io.cgrender.cli.commands;
 
 import io.cgrender.cli.AbstractCommand;
+import io.cgrender.cli.IdentityOption;
 import io.cgrender.cli.Session;
 import io.cgrender.cli.SystemSsh;
 import io.cgrender.cli.WriterOutputStream;
@@ -8,10 +9,12 @@ import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.ssh.ExecResult;
 import io.cgrender.core.ssh.RemoteHost;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 @Command(name = "ssh",
         footer = {"", "Examples:", "  cgrender ssh openscad-ubuntu-box", "  cgrender ssh openscad-ubuntu-box -- df -h"},
@@ -25,8 +28,17 @@ public final class SshCommand extends AbstractCommand {
     @Parameters(index = "1..*", paramLabel = "CMD", description = "Command to run (after an optional --).")
     List<String> command = new ArrayList<>();
 
+    @Mixin
+    IdentityOption identity;
+
+    @Override
+    protected Map<String, Object> configOverrides() {
+        return identity.overrides(spec);
+    }
+
     @Override
     protected int execute(Session session) {
+        identity.check(session);
         Machine machine = session.resolve(box);
         List<String> words = command.isEmpty() || !command.get(0).equals("--") ? command
                 : command.subList(1, command.size());

@@ -111,13 +111,24 @@ public abstract class Box {
      * it is never terminated. Adopted boxes carry no expiry: they are not disposable.
      */
     public final Machine adopt(BoxEnvironment env, String machineId, CreateOptions options) {
+        return adopt(env, machineId, Optional.empty(), options);
+    }
+
+    /**
+     * {@link #adopt(BoxEnvironment, String, CreateOptions)} logging in as {@code loginUser} (the instance's own user,
+     * e.g. {@code ec2-user}) instead of the role's admin user. The first connection may use a key of the user's own
+     * ({@link BoxIdentities}); once connected, the namespace's key is added to that user's authorized keys.
+     */
+    public final Machine adopt(BoxEnvironment env, String machineId, Optional<String> loginUser,
+                               CreateOptions options) {
         bind(env);
         MachineAdoption adoption = env.cloud().adoption().orElseThrow(() -> new UsageException("the "
                 + env.cloud().name() + " cloud cannot adopt existing machines; --instance-id needs --cloud ec2"));
         CreateSteps.Launch launch = new CreateSteps.Launch(env, env.claims(role()), options, 0);
         new StepRunner(env.console(), options.keepOnError()).execute(runner -> {
             try {
-                runner.run(launch, new CreateSteps(this).forAdoption(adoption, machineId, options.saveImage()));
+                runner.run(launch, new CreateSteps(this).forAdoption(adoption, machineId, loginUser,
+                        options.saveImage()));
             } catch (Exception e) {
                 onFailure(Optional.ofNullable(launch.machine), e);
                 throw e;

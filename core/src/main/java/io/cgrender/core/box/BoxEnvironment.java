@@ -13,10 +13,15 @@ import io.cgrender.core.ssh.NamespaceKey;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.ssh.SshConnector;
 import io.cgrender.core.ssh.SshTarget;
+import io.cgrender.core.ssh.UserIdentity;
 import io.cgrender.core.ui.Console;
 
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Everything a box's lifecycle works with: the cloud, the namespace and its key, pinned host keys, the SSH
@@ -45,13 +50,23 @@ public record BoxEnvironment(Cloud cloud, Namespace namespace, NamespaceKey key,
     /**
      * Opens (or reuses) the SSH session to a running machine. The host key must match the pinned one; with no pin
      * yet, it must match what the cloud vouches for ({@link io.cgrender.core.cloud.HostKeySource}), and is pinned.
+     * An adopted instance is also offered the user's own key, before the namespace's ({@link BoxIdentities}).
      */
     public RemoteHost connect(Machine machine) {
         MachineAccess access = cloud.accessFor(machine);
         Duration timeout = settings.timeout("ssh");
-        SshTarget target = new SshTarget(machine.id(), access.endpoint(), key.keyPair(),
-                () -> access.hostKeys().trustedFingerprints(machine, timeout, console.progress()));
+        List<KeyPair> identities = new ArrayList<>();
+        identity(machine).ifPresent(own -> identities.add(own.keyPair()));
+        identities.add(key.keyPair());
+        SshTarget target = new SshTarget(machine.id(), access.endpoint(), identities,
+                () -> access.hostKeys().trustedFingerprints(machine, timeout, console.progress()),
+                access.hostKeys().witness(machine));
         return ssh.connect(target, timeout, console.progress());
+    }
+
+    /** The user's own key offered to {@code machine} besides the namespace's, if any ({@link BoxIdentities}). */
+    public Optional<UserIdentity> identity(Machine machine) {
+        return BoxIdentities.forMachine(settings, machine, console);
     }
 
     /**

@@ -7,7 +7,10 @@ import io.cgrender.core.cloud.LaunchSpec;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.cloud.MachineAdoption;
 import io.cgrender.core.ns.Tags;
+import io.cgrender.core.CgrenderException;
+import io.cgrender.core.ssh.ExecResult;
 import io.cgrender.core.ssh.RemoteHost;
+import io.cgrender.core.ssh.Shell;
 import io.cgrender.core.step.Outcome;
 import io.cgrender.core.step.Step;
 
@@ -42,6 +45,8 @@ final class CreateSteps {
         LeaseKeeper lease;
         RemoteHost host;
         Image image;
+        /** Adoption added the namespace's key to the login user's authorized_keys (and takes it out on failure). */
+        boolean authorized;
 
         Launch(BoxEnvironment env, Claims claims, CreateOptions options, int generation) {
             this.env = env;
@@ -83,10 +88,16 @@ final class CreateSteps {
         return steps;
     }
 
-    /** The steps that adopt an existing machine: adopt, await running, connect, setup, image, ready. */
-    List<Step<Launch>> forAdoption(MachineAdoption adoption, String machineId, boolean saveImage) {
+    /**
+     * The steps that adopt an existing machine: adopt, await running, connect (as {@code loginUser} if given, with the
+     * user's own key if given), authorize the namespace's key, setup, image, ready.
+     */
+    List<Step<Launch>> forAdoption(MachineAdoption adoption, String machineId, Optional<String> loginUser,
+                                   boolean saveImage) {
         List<Step<Launch>> steps = forLaunch(false, saveImage, false);
-        steps.set(0, new AdoptStep(adoption, machineId));
+        steps.set(0, new AdoptStep(adoption, machineId, loginUser));
+        steps.add(steps.indexOf(steps.stream().filter(s -> s instanceof ConnectStep).findFirst().orElseThrow()) + 1,
+                new AuthorizeStep());
         return steps;
     }
 
@@ -137,10 +148,12 @@ final class CreateSteps {
     private final class AdoptStep implements Step<Launch> {
         private final MachineAdoption adoption;
         private final String machineId;
+        private final Optional<String> loginUser;
 
-        AdoptStep(MachineAdoption adoption, String machineId) {
+        AdoptStep(MachineAdoption adoption, String machineId, Optional<String> loginUser) {
             this.adoption = adoption;
             this.machineId = machineId;
+            this.loginUser = loginUser;
         }
 
         @Override
@@ -151,7 +164,9 @@ final class CreateSteps {
         @Override
         public void run(Launch l) {
             BoxEnvironment env = l.env;
-            MachineSpec spec = box.machineSpec();
+            MachineSpec role = box.machineSpec();
+            MachineSpec spec = new MachineSpec(role.os(), role.minVcpus(), role.minMemoryGib(), role.diskGib(),
+                    role.recommendedInstanceType(), loginUser.orElse(role.adminUser()));
             Map<String, String> tags = new LinkedHashMap<>(Tags.forNewBox(env.namespace(), box.role(),
                     spec.adminUser(), 0, Instant.now(), env.settings().idleTimeout(), l.claims.newLease()));
             // An adopted machine has no watchdog of cgrender's: it does not end itself.
@@ -183,6 +198,49 @@ final class CreateSteps {
         public List<String> leftovers(Launch l) {
             return l.machine == null ? List.of()
                     : List.of("adopted box " + l.machine.id() + " (" + box.role() + ", still tagged)");
+        }
+    }
+
+    /**
+     * Adoption, once connected (perhaps with the user's own key): the namespace's key joins the login user's
+     * {@code ~/.ssh/authorized_keys} unless it is there already, so that later sessions log in with it as to any box.
+     * Taken out again if the adoption fails, so the machine is handed back as it was. Whatever else a box of the
+     * namespace authorizes (registered keys, its agent) comes with the box's setup, which runs next.
+     */
+    private final class AuthorizeStep implements Step<Launch> {
+        @Override
+        public String name() {
+            return "authorize";
+        }
+
+        @Override
+        public void run(Launch l) {
+            String key = Shell.quote(l.env.key().publicKeyLine());
+            String line = Shell.quote(l.env.key().publicKeyLine() + " cgrender " + l.env.namespace());
+            ExecResult result = l.host.exec("set -e; umask 077; mkdir -p ~/.ssh; f=~/.ssh/authorized_keys;"
+                    + " touch \"$f\"; if grep -qF " + key + " \"$f\"; then echo present; else"
+                    + " if [ -s \"$f\" ] && [ -n \"$(tail -c1 \"$f\")\" ]; then echo >> \"$f\"; fi;"
+                    + " printf '%s\\n' " + line + " >> \"$f\"; echo added; fi", box.timeout("command"));
+            if (!result.succeeded()) {
+                throw new CgrenderException("cannot add the namespace's key to ~/.ssh/authorized_keys on "
+                        + l.machine.id() + " (exit " + result.exitCode() + "): " + result.stderr().strip());
+            }
+            l.authorized = result.stdout().strip().equals("added");
+            if (l.authorized) {
+                l.env.console().status("authorized the namespace's key (" + l.env.key().fingerprint() + ") on "
+                        + l.machine.id() + ", so later sessions need no key of your own");
+            }
+        }
+
+        @Override
+        public void cleanup(Launch l, Outcome outcome) {
+            if (outcome.succeeded() || !l.authorized || l.host == null || !l.host.isOpen()) {
+                return;
+            }
+            l.host.exec("umask 077; f=~/.ssh/authorized_keys; if [ -f \"$f\" ]; then grep -vF "
+                    + Shell.quote(l.env.key().publicKeyLine()) + " \"$f\" > \"$f.cgrender\";"
+                    + " cat \"$f.cgrender\" > \"$f\"; rm -f \"$f.cgrender\"; fi", box.timeout("command"));
+            l.authorized = false;
         }
     }
 

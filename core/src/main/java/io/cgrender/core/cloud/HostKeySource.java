@@ -21,4 +21,13 @@ public interface HostKeySource {
      *                                            why and how the user can pin a key instead
      */
     Set<HostKeyFingerprint> trustedFingerprints(Machine machine, Duration timeout, Progress progress);
+
+    /**
+     * Who vouches for the keys of {@code machine}, as messages name it ("the cloud", "~/.ssh/known_hosts under
+     * HostKeyAlias=i-…"); a source that asks several witnesses in turn names the one that answers. Reads nothing
+     * remote.
+     */
+    default String witness(Machine machine) {
+        return "the cloud";
+    }
 }

@@ -22,10 +22,18 @@ final class HostKeyCheck {
     private final String address;
     private final KnownHosts knownHosts;
     private final Supplier<Set<HostKeyFingerprint>> cloudFingerprints;
+    private final String witness;
     private Set<HostKeyFingerprint> trusted;
 
     HostKeyCheck(String alias, String address, KnownHosts knownHosts,
                  Supplier<Set<HostKeyFingerprint>> cloudFingerprints) {
+        this(alias, address, knownHosts, cloudFingerprints, "the cloud");
+    }
+
+    /** @param witness who vouches for the fingerprints, as the refusal names it */
+    HostKeyCheck(String alias, String address, KnownHosts knownHosts,
+                 Supplier<Set<HostKeyFingerprint>> cloudFingerprints, String witness) {
+        this.witness = witness;
         this.alias = alias;
         this.address = address;
         this.knownHosts = knownHosts;
@@ -121,9 +129,10 @@ final class HostKeyCheck {
         String expected = new LinkedHashSet<>(vouched).stream().map(HostKeyFingerprint::toString).sorted()
                 .collect(Collectors.joining(", "));
         return new HostKeyRejectedException("refusing the host key of " + alias + " (" + address + "): it presented "
-                + type(presentedLine) + " " + presented + ", but the cloud vouches only for " + expected + "."
+                + type(presentedLine) + " " + presented + ", but " + witness + " vouches only for " + expected + "."
                 + " Nothing was sent to it. Someone may be intercepting the connection, or the address now belongs to"
-                + " another machine; check that " + address + " is still " + alias + ".");
+                + " another machine; check that " + address + " is still " + alias + (witness.startsWith("the cloud")
+                ? "." : ", and if the machine's key really changed, correct " + witness + "."));
     }
 
     private static String type(String keyLine) {

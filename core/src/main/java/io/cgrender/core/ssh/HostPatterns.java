@@ -37,6 +37,28 @@ final class HostPatterns {
         return matched;
     }
 
+    /**
+     * Whether {@code field} names {@code host} itself: some pattern is {@code host} (plain, or hashed as OpenSSH's
+     * {@code HashKnownHosts} writes it) and no negated pattern matches it. Wildcards name no one host, so a line that
+     * only matches through {@code *} or {@code ?} does not count.
+     */
+    static boolean namesExactly(String field, String host) {
+        String name = host.toLowerCase(Locale.ROOT);
+        boolean named = false;
+        for (String pattern : field.split(",")) {
+            if (pattern.startsWith("!")) {
+                String p = pattern.substring(1);
+                if (p.startsWith(HASHED) ? hashedMatch(p, name) : globMatch(p.toLowerCase(Locale.ROOT), name)) {
+                    return false;
+                }
+            } else if (pattern.startsWith(HASHED) ? hashedMatch(pattern, name)
+                    : pattern.toLowerCase(Locale.ROOT).equals(name)) {
+                named = true;
+            }
+        }
+        return named;
+    }
+
     private static boolean globMatch(String glob, String name) {
         StringBuilder regex = new StringBuilder();
         for (char c : glob.toCharArray()) {

@@ -52,6 +52,27 @@ public final class KnownHosts {
         return keys;
     }
 
+    /**
+     * The keys a {@code known_hosts} file that is not cgrender's (the user's {@code ~/.ssh/known_hosts}) holds for the
+     * host name {@code alias} itself, as {@code ssh -o HostKeyAlias=ALIAS} writes them: plain or hashed names, never
+     * wildcards, {@code @cert-authority} lines or keys a {@code @revoked} line revokes. Key lines without comment.
+     */
+    public List<String> keysNamedExactly(String alias) {
+        List<String> keys = new ArrayList<>();
+        for (String line : readLines()) {
+            String[] fields = line.trim().split("\\s+");
+            if (fields.length < 3 || fields[0].startsWith("#") || fields[0].startsWith("@")
+                    || !HostPatterns.namesExactly(fields[0], alias)) {
+                continue;
+            }
+            String key = fields[1] + " " + fields[2];
+            if (!keys.contains(key) && !isRevoked(alias, key)) {
+                keys.add(key);
+            }
+        }
+        return keys;
+    }
+
     public boolean isPinned(String alias) {
         return !keysFor(alias).isEmpty();
     }

@@ -28,7 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@link SshConnector} on Apache MINA SSHD. One SSH client, started on first use; one session per machine alias,
- * reused while it is open. Authentication is by public key only ({@link SshTarget#identity()}); nothing is read from
+ * reused while it is open. Authentication is by public key only ({@link SshTarget#identities()}); nothing is read from
  * {@code ~/.ssh} (no config file, no default keys, no agent). Host keys are checked by {@link HostKeyCheck} during the
  * key exchange, before authentication.
  */
@@ -115,7 +115,7 @@ public final class MinaSshConnector implements SshConnector {
         SshEndpoint endpoint = target.endpoint();
         String where = endpoint.user() + "@" + endpoint.address();
         HostKeyCheck hostKeys = new HostKeyCheck(target.alias(), endpoint.address(), knownHosts,
-                target.trustedFingerprints());
+                target.trustedFingerprints(), target.witness());
         hostKeys.prepare();
         SshClient sshClient = client();
         String stage = "waiting for SSH on " + target.alias() + " (" + where + ")";
@@ -159,7 +159,7 @@ public final class MinaSshConnector implements SshConnector {
                 throw connectFailure(connecting.getException(), target);
             }
             session = connecting.getSession();
-            session.addPublicKeyIdentity(target.identity());
+            target.identities().forEach(session::addPublicKeyIdentity);
             AuthFuture auth = session.auth();
             if (!auth.await(deadline.remaining(), CancelOption.CANCEL_ON_TIMEOUT, CancelOption.CANCEL_ON_INTERRUPT)) {
                 throwIfRefused(attempt);
@@ -180,7 +180,7 @@ public final class MinaSshConnector implements SshConnector {
                         "connection closed during authentication"));
             }
             throw new CgrenderException("cannot log in to " + target.alias() + " as " + where + ": the server did not"
-                    + " accept the key " + KeyFiles.fingerprint(target.identity().getPublic()) + " ("
+                    + " accept " + target.keysOffered() + " ("
                     + firstNonEmpty(describe(auth.getException()), attempt.lastProblem(), "authentication failed")
                     + "); check the user name and that the machine has the key's public half in its"
                     + " ~/.ssh/authorized_keys");

@@ -56,6 +56,35 @@ class KnownHostsTest extends SshTestBase {
     }
 
     @Test
+    void theUsersKnownHostsNameAnAliasPlainOrHashedButNotThroughWildcardsOrRevokedLines() throws IOException {
+        Path file = tmp.resolve("user_known_hosts");
+        PublicKey plain = newKey();
+        PublicKey hashed = newKey();
+        PublicKey wildcard = newKey();
+        PublicKey revoked = newKey();
+        Files.write(file, List.of(
+                "i-0abc " + line(plain) + " written by ssh -o HostKeyAlias=i-0abc",
+                "i-0* " + line(wildcard),
+                "*,!i-0abc " + line(wildcard),
+                "i-0abc,i-0def " + line(revoked),
+                "@revoked i-0abc " + line(revoked),
+                "@cert-authority i-0abc " + line(wildcard)));
+        Path hashedFile = tmp.resolve("hashed");
+        Files.write(hashedFile, List.of("i-0abc " + line(hashed)));
+        // OpenSSH's own hashing (HashKnownHosts): the name is gone from the file, only its HMAC is left
+        OsCommand.run(TOOL, "ssh-keygen", "-q", "-H", "-f", hashedFile.toString()).requireSuccess();
+        String hashedLine = Files.readAllLines(hashedFile).get(0);
+        assertTrue(hashedLine.startsWith("|1|"), hashedLine);
+        Files.writeString(file, hashedLine + "\n", java.nio.file.StandardOpenOption.APPEND);
+
+        KnownHosts user = new KnownHosts(file);
+        assertEquals(List.of(line(plain), line(hashed)), user.keysNamedExactly("i-0abc"));
+        assertEquals(List.of(line(revoked)), user.keysNamedExactly("I-0DEF"), "names are case-insensitive");
+        assertEquals(List.of(), user.keysNamedExactly("i-0123"), "a wildcard names no one instance");
+        assertEquals(List.of(), new KnownHosts(tmp.resolve("missing")).keysNamedExactly("i-0abc"));
+    }
+
+    @Test
     void badLinesAreThoseOpenSshCouldNotReadWithTheirNumbers() throws IOException {
         Path file = tmp.resolve("known_hosts");
         String key = line(newKey());

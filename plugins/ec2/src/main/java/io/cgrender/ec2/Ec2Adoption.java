@@ -1,6 +1,7 @@
 package io.cgrender.ec2;
 
 import io.cgrender.core.UsageException;
+import io.cgrender.core.box.BoxIdentities;
 import io.cgrender.core.cloud.LaunchSpec;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.cloud.MachineAdoption;
@@ -22,8 +23,11 @@ import java.util.Optional;
  * Adopting an existing instance as a box ({@code create ROLE --instance-id i-…}, awsRender's way of working): the
  * instance must exist in the region and belong to no other namespace; it is tagged into the namespace (a Name it
  * already has is kept), started if it is stopped, and is the user's box from then on. It gets no expiry and no
- * watchdog (its user data is its own), and cgrender logs in with the namespace's key, which must be in the login
- * user's {@code authorized_keys} (it is when the instance was launched with the namespace's key pair).
+ * watchdog (its user data is its own). cgrender logs in as the login user ({@code --login-user}, else the role's) with
+ * the user's own key ({@code --identity}, the PEM file of the key pair the instance was launched with) or else the
+ * namespace's key, which must then be authorized there already (it is when the instance was launched with the
+ * namespace's key pair); once in, the namespace's key is authorized for later sessions. Its first host key comes from
+ * {@link Ec2HostKeySource}.
  */
 final class Ec2Adoption implements MachineAdoption {
 
@@ -54,11 +58,12 @@ final class Ec2Adoption implements MachineAdoption {
                     + spec.namespace() + ", not of " + spec.role());
         }
         String ourKey = NamespaceKeyPair.name(spec.namespace());
-        if (instance.keyName() == null || !instance.keyName().equals(ourKey)) {
+        boolean ownKey = BoxIdentities.commandIdentity(cloud.context().settings()).isPresent();
+        if (!ownKey && (instance.keyName() == null || !instance.keyName().equals(ourKey))) {
             cloud.console().warn(id + " was launched with key pair " + (instance.keyName() == null ? "(none)"
                     : instance.keyName()) + ", not " + ourKey + ": cgrender logs in with the namespace's key, so its"
                     + " public half must be in ~" + spec.machine().adminUser() + "/.ssh/authorized_keys there: "
-                    + spec.authorizedKey().strip());
+                    + spec.authorizedKey().strip() + " (or give the key the instance accepts with --identity FILE)");
         }
         Map<String, String> tags = new LinkedHashMap<>(spec.tags());
         tags.remove(Tags.EXPIRES_AT);

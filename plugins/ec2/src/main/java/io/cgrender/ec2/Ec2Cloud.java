@@ -251,7 +251,8 @@ final class Ec2Cloud implements Cloud {
             }
             throw notRunning.fix("cgrender start " + machine.id());
         }
-        return new MachineAccess(endpoint(instance), new ConsoleHostKeySource(aws, access, settings));
+        return new MachineAccess(endpoint(instance), new Ec2HostKeySource(settings, context.env(),
+                new ConsoleHostKeySource(aws, access, settings), console));
     }
 
     private io.cgrender.core.cloud.SshEndpoint endpoint(Instance instance) {

@@ -21,7 +21,7 @@ public final class MotoStandins implements InstanceAccess {
 
     @Override
     public SshEndpoint endpoint(Ec2Client ec2, Instance instance, String loginUser) {
-        return Standins.endpoint(ec2, instance);
+        return Standins.endpoint(ec2, instance, loginUser);
     }
 
     @Override

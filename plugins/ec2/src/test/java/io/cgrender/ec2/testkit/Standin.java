@@ -60,6 +60,11 @@ final class Standin {
     private Process watchdog;
     /** The address moto gave the instance when the stand-in last (re)started: a new one means it was restarted. */
     String address;
+    /**
+     * Reached as the login user cgrender asks for, rather than always as {@link #user}: an instance whose image has a
+     * user of its own, which cgrender must be told ({@code --login-user}); any other name is refused by sshd.
+     */
+    boolean ownLoginUser;
 
     private Standin(String instanceId, String user, Path dir, Path home, LocalSshd sshd, String hostName,
                     String consoleFingerprint, String consoleKeyLine, boolean silent, Map<String, String> sessionEnv,

@@ -69,6 +69,7 @@ public final class Standins {
     private boolean strangerNext;
     private boolean silentNext;
     private boolean offlineNext;
+    private boolean ownLoginUserNext;
     /** moto, as this JVM's own clients of it: for playing EC2 (power, instance metadata). */
     private Ec2Client power;
     private software.amazon.awssdk.services.iam.IamClient iam;
@@ -109,6 +110,15 @@ public final class Standins {
     /** The next stand-in made prints no host keys on its console (say, an instance cloud-init did not set up). */
     public static synchronized void printNoHostKeysNext() {
         INSTANCE.silentNext = true;
+    }
+
+    /**
+     * The next stand-in made is reached only as its own user ({@link #userOf}), as an instance whose image has a login
+     * user of its own: cgrender must ask for that user ({@code create --instance-id … --login-user}); asking for any
+     * other (the role's {@code ubuntu}) is refused by its sshd.
+     */
+    public static synchronized void ownLoginUserNext() {
+        INSTANCE.ownLoginUserNext = true;
     }
 
     /**
@@ -267,6 +277,7 @@ public final class Standins {
         INSTANCE.strangerNext = false;
         INSTANCE.silentNext = false;
         INSTANCE.offlineNext = false;
+        INSTANCE.ownLoginUserNext = false;
         if (INSTANCE.root != null) {
             try {
                 Standin.deleteTree(INSTANCE.root);
@@ -282,7 +293,7 @@ public final class Standins {
         }
     }
 
-    static synchronized SshEndpoint endpoint(Ec2Client ec2, Instance instance) {
+    static synchronized SshEndpoint endpoint(Ec2Client ec2, Instance instance, String loginUser) {
         Optional<Path> attached = attachedRoot();
         if (attached.isPresent()) {
             String[] endpoint = Standin.read(attachedFile(attached.get(), instance.instanceId(),
@@ -291,7 +302,7 @@ public final class Standins {
         }
         INSTANCE.syncWith(ec2);
         Standin standin = INSTANCE.ensure(ec2, instance);
-        return new SshEndpoint("127.0.0.1", standin.port(), standin.user);
+        return new SshEndpoint("127.0.0.1", standin.port(), standin.ownLoginUser ? loginUser : standin.user);
     }
 
     static synchronized String console(Ec2Client ec2, String instanceId) {
@@ -439,6 +450,8 @@ public final class Standins {
         boolean stranger = strangerNext;
         boolean silent = silentNext;
         boolean offline = offlineNext;
+        boolean ownLoginUser = ownLoginUserNext;
+        ownLoginUserNext = false;
         strangerNext = false;
         silentNext = false;
         offlineNext = false;
@@ -455,6 +468,7 @@ public final class Standins {
             throw e;
         }
         standin.address = instance.publicIpAddress();
+        standin.ownLoginUser = ownLoginUser;
         byInstance.put(instance.instanceId(), standin);
         return standin;
     }
