@@ -6,6 +6,7 @@ import io.cgrender.ec2.testkit.Ec2TestKit;
 import io.cgrender.ec2.testkit.Standins;
 import io.cgrender.testkit.AwsProxy;
 import io.cgrender.testkit.MotoServer;
+import io.cgrender.testkit.OsCommand;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -199,6 +200,14 @@ class AwsPermissionsTest {
             flow.ec2.updateSecurityGroupRuleDescriptionsIngress(r -> r.groupId(group).ipPermissions(p -> p
                     .ipProtocol("tcp").fromPort(22).toPort(22).ipRanges(ip -> ip.cidrIp("198.51.100.7/32")
                             .description(STALE))));
+            // a colleague's key: registered (a key pair of the namespace), listed, removed
+            Path colleague = cli.root().resolve("colleague");
+            OsCommand.Result keygen = OsCommand.run(java.time.Duration.ofSeconds(30), "ssh-keygen", "-q", "-t",
+                    "ed25519", "-N", "", "-f", colleague.toString());
+            assertEquals(0, keygen.exitCode(), keygen.stderr());
+            flow.ok("register-key", "colleague", colleague + ".pub");
+            flow.ok("list-keys");
+            flow.ok("remove-key", "colleague");
             flow.ok("list");
             flow.ok("show", id);
             flow.ok("stop", id);
