@@ -27,6 +27,18 @@ public final class Tags {
     public static final String IDLE_SINCE = PREFIX + "idle-since";
     /** The value of {@link #IDLE_SINCE} while the box has an SSH session or a running job. */
     public static final String BUSY = "busy";
+    /**
+     * On a box: the agent's answer to the last ping, {@code <nonce> <ISO-8601 instant>}, written by the box itself
+     * ({@code cgrender ping BOX}).
+     */
+    public static final String AGENT_PONG = PREFIX + "agent-pong";
+    /**
+     * On a box's agent queue (EC2 SQS): whose queue it is, {@code <role id>:<instance id>} (what IAM calls the box's
+     * {@code aws:userid}), so that the instance profile lets a box receive from its own queue only.
+     */
+    public static final String AGENT_OF = PREFIX + "agent-of";
+    /** On a box's agent queue: the ARN of its subscription to the namespace's topic, removed with the queue. */
+    public static final String AGENT_SUBSCRIPTION = PREFIX + "agent-subscription";
     /** Where the box is in its lifecycle: see {@link Stage}. */
     public static final String STAGE = PREFIX + "stage";
     /** The user to log in as (a box's admin user, e.g. {@code ubuntu}). */
