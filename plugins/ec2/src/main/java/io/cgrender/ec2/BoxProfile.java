@@ -51,10 +51,10 @@ import java.util.TreeMap;
  *       of the namespace's queues, and {@code ec2:DescribeKeyPairs}, which EC2 scopes to no resource.</li>
  * </ul>
  * It cannot read, list or delete results, and cannot start, terminate or launch anything. Each grant is an inline
- * policy of its own, named after its content ({@code cgrender-box-<store|mail|stop|idle|agent>-<hash of the document>}):
- * putting one never changes another, so clients that use the namespace with different locations or senders at the
- * same moment all end up granted, with no read-merge-write to lose one, and a policy whose name is not its content's
- * (an older cgrender's broader grant, or one changed since) is removed. Grants are otherwise never removed by a render, since
+ * policy of its own, named after its content ({@code cgrender-box-<store|mail|stop|idle|agent>-<hash of the
+ * document>}): putting one never changes another, so clients that use the namespace with different locations or
+ * senders at the same moment all end up granted, with no read-merge-write to lose one, and a policy whose name is not
+ * its content's (an older cgrender's broader grant, or one changed since) is removed. Grants are otherwise never removed by a render, since
  * boxes of the namespace may be using them. A role of cgrender's name that trusts anything but EC2, has a managed
  * policy attached or an inline policy cgrender did not write is refused, never used. Clients making the role or the
  * instance profile at the same moment all succeed: IAM takes one create, the others use what it made (waiting while
@@ -327,7 +327,7 @@ final class BoxProfile {
                 ? "and its instance profile exist" : "exists; the next render puts it into its instance profile"));
     }
 
-    /** The unique id IAM gave the namespace's role ({@code AROA…}): the first half of its boxes' {@code aws:userid}. */
+    /** The unique id IAM gave the namespace's role ({@code AROA…}): the first half of its boxes' aws:userid. */
     String roleId(Namespace namespace) {
         return role(name(namespace)).orElseThrow(() -> new CgrenderException("IAM does not show the role "
                 + name(namespace) + " that was just made; run the command again")).roleId();

@@ -76,8 +76,9 @@ aws_call() {
 
 # Whether the registered key $1 is one cgrender.keys selects ("*" for all).
 selected() {
-  local name
-  for name in $selected_keys; do
+  local name names
+  read -ra names <<< "$selected_keys" # no pathname expansion of "*"
+  for name in "${names[@]}"; do
     if [ "$name" = "*" ] || [ "$name" = "$1" ]; then
       return 0
     fi
