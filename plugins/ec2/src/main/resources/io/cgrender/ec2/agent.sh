@@ -29,6 +29,7 @@ own_key_pair="${CGRENDER_KEY_PAIR:-@KEY_PAIR@}"
 selected_keys="${CGRENDER_KEYS:-@KEYS@}"
 max_extension="${CGRENDER_MAX_EXTENSION_SECONDS:-@MAX_EXTENSION_SECONDS@}"
 resync_seconds="${CGRENDER_RESYNC_SECONDS:-@RESYNC_SECONDS@}"
+wait_seconds="${CGRENDER_WAIT_SECONDS:-20}"
 login_user="${CGRENDER_LOGIN_USER:-@LOGIN_USER@}"
 state_dir="${CGRENDER_STATE_DIR:-/var/lib/cgrender}"
 shutdown_command="${CGRENDER_SHUTDOWN:-shutdown -h now}"
@@ -216,7 +217,7 @@ while true; do
     complain "no queue $queue to listen on ($(reason "$queue_url")); asking again in a minute"
     queue_url=""
     sleep 60
-  elif ! out="$(aws_call sqs receive-message --queue-url "$queue_url" --wait-time-seconds 20 \
+  elif ! out="$(aws_call sqs receive-message --queue-url "$queue_url" --wait-time-seconds "$wait_seconds" \
       --max-number-of-messages 1 --output text --query 'Messages[0].[ReceiptHandle, Body]' 2>&1)"; then
     complain "cannot receive from $queue ($(reason "$out"))"
     case "$out" in *NonExistentQueue*) queue_url="" ;; esac

@@ -198,7 +198,7 @@ check() {
   expires="$(cat "$state_dir/expires-at" 2>/dev/null)"
   [[ "$expires" =~ ^[0-9]+$ ]] && [ "$expires" -gt "$expires_at" ] || expires="$expires_at"
   if [ "$now" -ge "$expires" ]; then
-    end_box "max lifetime reached (the box expired at $(date -u -d "@$expires" +%Y-%m-%dT%H:%M:%SZ))"
+    end_box "max lifetime reached (the box expired at $(TZ=UTC printf '%(%Y-%m-%dT%H:%M:%SZ)T' "$expires"))"
   fi
   check_orphan "$now"
   if [ -n "$stopping_since" ]; then

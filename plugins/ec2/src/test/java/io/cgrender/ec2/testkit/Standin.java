@@ -308,7 +308,10 @@ final class Standin {
         List<String> command = new ArrayList<>(List.of("runuser", "-u", user, "--", "env", "-i",
                 "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home, "CGRENDER_HOME=" + home,
                 "CGRENDER_STATE_DIR=" + root.resolve("var/lib/cgrender"), "CGRENDER_LOGIN_USER=" + user,
-                "CGRENDER_SHUTDOWN=touch " + dir.resolve("power").resolve(HALT)));
+                "CGRENDER_SHUTDOWN=touch " + dir.resolve("power").resolve(HALT),
+                // moto answers no other call while a long poll waits (measured with moto 5.2.1): short polls keep it
+                // responsive for the test and the other stand-ins; on SQS a long poll returns as a message arrives.
+                "CGRENDER_WAIT_SECONDS=2"));
         sessionEnv.forEach((k, v) -> command.add(k + "=" + v));
         command.addAll(List.of("bash", script.toString()));
         try {
