@@ -19,9 +19,6 @@ import software.amazon.awssdk.services.ec2.model.TagDescription;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,8 +43,8 @@ final class Ec2Agents implements BoxAgents {
     private static final Duration PING_POLL = Duration.ofMillis(500);
     /** How often an agent re-reads the keys with no command (a safety net for a lost message). */
     static final Duration RESYNC = Duration.ofMinutes(10);
-    private static final String AGENT = resource("agent.sh");
-    private static final String INSTALLER = resource("agent-install.sh");
+    private static final String AGENT = UserData.resource("agent.sh");
+    private static final String INSTALLER = UserData.resource("agent-install.sh");
 
     private final Ec2Cloud cloud;
     private final AwsClients aws;
@@ -219,7 +216,7 @@ final class Ec2Agents implements BoxAgents {
                 .toList())).orElse(AuthorizedKeys.ALL));
         values.put("@MAX_EXTENSION_SECONDS@", Long.toString(Math.max(60, maxLifetime.toSeconds())));
         values.put("@RESYNC_SECONDS@", Long.toString(RESYNC.toSeconds()));
-        values.put("@LOGIN_USER@", plain(loginUser));
+        values.put("@LOGIN_USER@", UserData.shellWord(loginUser));
         values.put("@PONG_TAG@", Tags.AGENT_PONG);
         values.put("@EXPIRES_TAG@", Tags.EXPIRES_AT);
         values.put("@NAMESPACE_TAG@", Tags.NAMESPACE);
@@ -245,23 +242,5 @@ final class Ec2Agents implements BoxAgents {
                     + " lower-case letters, digits, '.', '_' and '-' (at most 63), or \"*\" for all");
         }
         return name;
-    }
-
-    private static String plain(String word) {
-        if (!word.matches("[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException("not a plain name: " + word);
-        }
-        return word;
-    }
-
-    private static String resource(String name) {
-        try (InputStream in = Ec2Agents.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException(name + " missing from the class path");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -218,6 +218,8 @@ final class Standin {
             Path power = Files.createDirectories(dir.resolve("power"));
             OsCommand.run(TOOL_TIMEOUT, "chown", user + ":" + user, state.toString(), power.toString(),
                     dir.resolve(CONSOLE_FILE).toString()).requireSuccess();
+            // the stand-in's / is the user's: what cgrender installs there as root over SSH, the user installs
+            OsCommand.run(TOOL_TIMEOUT, "chown", "-R", user + ":" + user, root.toString()).requireSuccess();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot describe the stand-in of " + instanceId, e);
         }
