@@ -9,6 +9,7 @@ import io.cgrender.core.keys.AuthorizedKeys;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.ssh.ExecResult;
+import io.cgrender.core.ssh.NamespaceKey;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.ui.Progress;
 import io.cgrender.core.ui.Wait;
@@ -185,13 +186,14 @@ final class Ec2Agents implements BoxAgents {
 
     /**
      * Installs the agent as a systemd service, as root ({@code sudo -n} for a login user that is not root), with
-     * the namespace, login user and {@code cgrender.keys} of this client baked in.
+     * the namespace, login user, {@code cgrender.keys} and namespace key of this client baked in.
      */
     @Override
     public void install(Machine machine, RemoteHost host, Duration timeout) {
         String user = machine.tags().getOrDefault(Tags.LOGIN_USER, "ubuntu");
         String script = installer(namespace, user, AuthorizedKeys.from(cloud.context().settings()),
-                cloud.context().settings().maxLifetime());
+                cloud.context().settings().maxLifetime(), NamespaceKey.loadOrCreate(cloud.context().dirs().keys(),
+                        namespace).publicKeyLine());
         cloud.console().verbose("installing the box agent on " + machine.id());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -207,8 +209,14 @@ final class Ec2Agents implements BoxAgents {
     }
 
     /** The installer run on a box: the agent with this namespace's settings, and its unit. */
-    static String installer(Namespace namespace, String loginUser, AuthorizedKeys keys, Duration maxLifetime) {
+    static String installer(Namespace namespace, String loginUser, AuthorizedKeys keys, Duration maxLifetime,
+                            String clientKeyLine) {
+        String[] clientKey = clientKeyLine.strip().split("\\s+");
+        if (clientKey.length < 2 || !clientKey[0].matches("[a-z0-9-]+") || !clientKey[1].matches("[A-Za-z0-9+/]+=*")) {
+            throw new IllegalArgumentException("not a public key line: " + clientKeyLine);
+        }
         Map<String, String> values = new LinkedHashMap<>();
+        values.put("@CLIENT_KEY@", clientKey[0] + " " + clientKey[1]);
         values.put("@NAMESPACE@", namespace.toString());
         values.put("@QUEUE_PREFIX@", AgentChannel.queuePrefix(namespace));
         values.put("@KEY_PAIR@", NamespaceKeyPair.name(namespace));
@@ -229,8 +237,9 @@ final class Ec2Agents implements BoxAgents {
     }
 
     /** The agent as it is installed, for tests that run it. */
-    static String agent(Namespace namespace, String loginUser, AuthorizedKeys keys, Duration maxLifetime) {
-        String installer = installer(namespace, loginUser, keys, maxLifetime);
+    static String agent(Namespace namespace, String loginUser, AuthorizedKeys keys, Duration maxLifetime,
+                        String clientKeyLine) {
+        String installer = installer(namespace, loginUser, keys, maxLifetime, clientKeyLine);
         String open = "<<'CGRENDER_AGENT'\n";
         int start = installer.indexOf(open) + open.length();
         return installer.substring(start, installer.indexOf("\nCGRENDER_AGENT\n", start)) + "\n";

@@ -4,9 +4,11 @@
 # It long-polls the box's own SQS queue (@QUEUE_PREFIX@<instance id>, subscribed to the namespace's SNS topic,
 # made by cgrender at launch) and obeys one-line commands:
 #   sync-keys        re-reads the namespace's keys from EC2 (key pairs tagged with the namespace: its own key pair
-#                    @KEY_PAIR@ plus the registered keys cgrender.keys selects) and writes the login user's
-#                    ~/.ssh/authorized_keys from them, atomically, with the user's rights; also at start and every
-#                    @RESYNC_SECONDS@s;
+#                    @KEY_PAIR@ plus the registered keys cgrender.keys selects, and the key of the client that
+#                    set the box up) and writes them to the login user's ~/.ssh/authorized_keys, atomically, with the
+#                    user's rights; also at start and every @RESYNC_SECONDS@s. Lines holding no key of the
+#                    namespace's key pairs (now or ever seen here, listed in /var/lib/cgrender/agent-keys) are the
+#                    user's own (an adopted instance's key, say) and stay;
 #   ping NONCE       answers in the instance's tag @PONG_TAG@ ("NONCE <instant>");
 #   extend DURATION  moves the box's expiry by DURATION (PT…H…M…S), to at most @MAX_EXTENSION_SECONDS@s (the max
 #                    lifetime) from now: the watchdog reads the new expiry from /var/lib/cgrender/expires-at at its
@@ -27,6 +29,7 @@ namespace="${CGRENDER_NAMESPACE:-@NAMESPACE@}"
 queue_prefix="${CGRENDER_QUEUE_PREFIX:-@QUEUE_PREFIX@}"
 own_key_pair="${CGRENDER_KEY_PAIR:-@KEY_PAIR@}"
 selected_keys="${CGRENDER_KEYS:-@KEYS@}"
+client_key="${CGRENDER_CLIENT_KEY:-@CLIENT_KEY@}"
 max_extension="${CGRENDER_MAX_EXTENSION_SECONDS:-@MAX_EXTENSION_SECONDS@}"
 resync_seconds="${CGRENDER_RESYNC_SECONDS:-@RESYNC_SECONDS@}"
 wait_seconds="${CGRENDER_WAIT_SECONDS:-20}"
@@ -87,8 +90,18 @@ selected() {
   return 1
 }
 
+# Whether the authorized_keys line $1 holds one of the keys in the list $2 (blobs, space-separated).
+holds_one_of() {
+  local words word
+  read -ra words <<< "$1"
+  for word in "${words[@]}"; do
+    [[ " $2 " != *" $word "* ]] || return 0
+  done
+  return 1
+}
+
 sync_keys() {
-  local out key_pair name public type blob lines="" names="" own=0 current
+  local out key_pair name public type blob lines="" names="" own=0 current managed="" line kept="" words
   if ! out="$(aws_call ec2 describe-key-pairs --include-public-key --output text \
       --filters "Name=tag:@NAMESPACE_TAG@,Values=$namespace" \
       --query 'KeyPairs[].[KeyName, Tags[?Key==`@KEY_NAME_TAG@`].Value | [0], PublicKey]' 2>&1)"; then
@@ -102,6 +115,7 @@ sync_keys() {
       *) continue ;;
     esac
     [[ "$blob" =~ ^[A-Za-z0-9+/]+={0,2}$ ]] || continue
+    managed+=" $blob"
     if [ "$key_pair" = "$own_key_pair" ] && [ "$name" = None ]; then
       lines="$type $blob cgrender namespace key"$'\n'"$lines"
       own=1
@@ -114,7 +128,21 @@ sync_keys() {
     complain "EC2 shows no key pair $own_key_pair of $namespace; authorized_keys stays as it is"
     return 1
   fi
+  read -r type blob _ <<< "$client_key"
+  if [ -n "$blob" ] && [[ " $managed " != *" $blob "* ]]; then
+    lines+="$type $blob cgrender key of the client that set the box up"$'\n'
+    managed+=" $blob"
+  fi
+  # cgrender's keys are those of the namespace's key pairs, now or ever seen here; the rest is the user's and stays
+  managed="$(tr '\n' ' ' < "$state_dir/agent-keys" 2>/dev/null) $managed"
   current="$($as_login_user cat "$home/.ssh/authorized_keys" 2>/dev/null)"
+  while IFS= read -r line; do
+    [ -z "$line" ] || holds_one_of "$line" "$managed" || kept+="$line"$'\n'
+  done <<< "$current"
+  lines="$kept$lines"
+  read -ra words <<< "$managed"
+  printf '%s\n' "${words[@]}" | sort -u > "$state_dir/agent-keys.new" \
+    && mv -f "$state_dir/agent-keys.new" "$state_dir/agent-keys"
   if [ "$current"$'\n' = "$lines" ]; then
     return 0
   fi

@@ -26,6 +26,8 @@ class AgentPolicyTest {
     private static final String ROLE_ID = "AROAEXAMPLEROLEID0001";
     private static final String SELF = "i-0aaaaaaaaaaaaaaaa";
     private static final String SIBLING = "i-0bbbbbbbbbbbbbbbb";
+    private static final String CLIENT = "ssh-ed25519"
+            + " AAAAC3NzaC1lZDI1NTE5AAAAIAOJXjb0kVklTreibduPkATjd8q9NYg5hxUw9yImoVRH me@laptop";
 
     @Test
     void aBoxMayHearItsOwnQueueOnlyReadTheKeysAndAnswerPings() {
@@ -84,7 +86,8 @@ class AgentPolicyTest {
         assertTrue(AgentChannel.topicName(dotted).matches("[A-Za-z0-9_-]{1,256}"));
         assertEquals(Optional.of(SELF), AgentChannel.instanceOf(dotted, "https://sqs.eu-west-1.amazonaws.com/"
                 + ACCOUNT + "/" + name));
-        assertEquals(Optional.of(SELF), AgentChannel.instanceOf(dotted, "arn:aws:sqs:eu-west-1:" + ACCOUNT + ":" + name));
+        assertEquals(Optional.of(SELF), AgentChannel.instanceOf(dotted, "arn:aws:sqs:eu-west-1:" + ACCOUNT + ":"
+                + name));
         assertEquals(Optional.empty(), AgentChannel.instanceOf(NS, name), "another namespace's queue");
         assertEquals(Optional.empty(), AgentChannel.instanceOf(dotted, AgentChannel.queuePrefix(dotted) + "x"));
     }
@@ -92,18 +95,21 @@ class AgentPolicyTest {
     @Test
     void theInstalledAgentIsValidBashWithEverySettingFilledAndRefusesKeyNamesThatAreNoNames() {
         String installer = Ec2Agents.installer(NS, "ubuntu", new AuthorizedKeys(Optional.of(new LinkedHashSet<>(
-                List.of("alice", "bob.laptop")))), Duration.ofHours(8));
+                List.of("alice", "bob.laptop")))), Duration.ofHours(8), CLIENT);
         assertFalse(java.util.regex.Pattern.compile("@[A-Z_]+@").matcher(installer).find(), "every placeholder"
                 + " is filled");
         assertEquals(0, OsCommand.run(Duration.ofSeconds(10), "bash", "-n", "-c", installer).exitCode());
-        String agent = Ec2Agents.agent(NS, "ubuntu", new AuthorizedKeys(Optional.empty()), Duration.ofHours(8));
+        String agent = Ec2Agents.agent(NS, "ubuntu", new AuthorizedKeys(Optional.empty()), Duration.ofHours(8),
+                CLIENT);
         assertTrue(agent.contains("selected_keys=\"${CGRENDER_KEYS:-*}\""), agent);
         assertTrue(agent.contains("max_extension=\"${CGRENDER_MAX_EXTENSION_SECONDS:-28800}\""));
         assertTrue(agent.contains("own_key_pair=\"${CGRENDER_KEY_PAIR:-cgrender_team_ci_}\""));
         assertTrue(installer.contains("selected_keys=\"${CGRENDER_KEYS:-alice bob.laptop}\""));
         assertTrue(installer.contains("Restart=always"));
+        assertTrue(agent.contains("client_key=\"${CGRENDER_CLIENT_KEY:-ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAOJ"),
+                agent);
         assertThrows(UsageException.class, () -> Ec2Agents.installer(NS, "ubuntu", new AuthorizedKeys(Optional.of(
-                new LinkedHashSet<>(List.of("$(reboot)")))), Duration.ofHours(8)));
+                new LinkedHashSet<>(List.of("$(reboot)")))), Duration.ofHours(8), CLIENT));
     }
 
     private static String queueArn(Namespace ns, String instance) {

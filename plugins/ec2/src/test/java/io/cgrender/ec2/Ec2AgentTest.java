@@ -81,6 +81,11 @@ class Ec2AgentTest {
         assertEquals("true", cloud.aws().sns().getSubscriptionAttributes(r -> r.subscriptionArn(
                 subscription.subscriptionArn())).attributes().get("RawMessageDelivery"));
 
+        // a key of the user's own in authorized_keys (an adopted instance's, say): the agent leaves it alone
+        Path usersOwn = keyPair("users-own");
+        Files.writeString(authorized, read(authorized) + "no-pty " + Files.readString(usersOwn.resolveSibling(
+                "users-own.pub")));
+
         // a key registered after the launch: live on the box within a minute, with no client connected
         Path alice = keyPair("alice");
         register("alice", alice);
@@ -116,6 +121,7 @@ class Ec2AgentTest {
         agents.broadcast(AgentCommand.syncKeys());
         assertTrue(Poll.until(LIVE_WITHIN, () -> !read(authorized).contains(blob(alice))), read(authorized));
         assertTrue(read(authorized).contains(own), "the namespace's own key stays");
+        assertTrue(read(authorized).contains("no-pty ssh-ed25519 " + blob(usersOwn)), "the user's own line stays");
         assertEquals(255, login(cloud, box, alice).exitCode(), "alice is refused");
 
         // the agent dies; it is started again and still hears its queue
