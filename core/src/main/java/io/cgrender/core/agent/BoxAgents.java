@@ -1,5 +1,7 @@
 package io.cgrender.core.agent;
 
+import io.cgrender.core.cloud.Machine;
+import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.ui.Progress;
 
 import java.time.Duration;
@@ -20,4 +22,11 @@ public interface BoxAgents {
 
     /** Pings the agent of {@code boxId}: the round trip, or empty when no answer came within {@code timeout}. */
     Optional<Duration> ping(String boxId, Duration timeout, Progress progress);
+
+    /**
+     * Installs the agent on a box being set up, over its verified SSH session, before the role's own setup; a box
+     * launched from an image has it already. Nothing to do where the cloud runs the agent itself (the local box host).
+     */
+    default void install(Machine machine, RemoteHost host, Duration timeout) {
+    }
 }

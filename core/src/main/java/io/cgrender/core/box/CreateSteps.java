@@ -76,6 +76,7 @@ final class CreateSteps {
         steps.add(new AwaitRunningStep());
         steps.add(new ConnectStep());
         if (!fromImage) {
+            steps.add(new AgentStep());
             steps.add(new SetupStep());
         }
         if (converging) {
@@ -293,6 +294,19 @@ final class CreateSteps {
         @Override
         public void run(Launch l) {
             l.host = box.connect(l.env, l.machine);
+        }
+    }
+
+    /** The box agent, installed by the cloud on every box it sets up ({@link io.cgrender.core.agent.BoxAgents}). */
+    private final class AgentStep implements Step<Launch> {
+        @Override
+        public String name() {
+            return "agent";
+        }
+
+        @Override
+        public void run(Launch l) {
+            l.env.cloud().agents().ifPresent(agents -> agents.install(l.machine, l.host, box.timeout("command")));
         }
     }
 

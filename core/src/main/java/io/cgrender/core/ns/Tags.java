@@ -27,6 +27,18 @@ public final class Tags {
     public static final String IDLE_SINCE = PREFIX + "idle-since";
     /** The value of {@link #IDLE_SINCE} while the box has an SSH session or a running job. */
     public static final String BUSY = "busy";
+    /**
+     * On a box: its agent's answer to the last ping ({@link io.cgrender.core.agent.AgentCommand#ping}, {@code cgrender
+     * ping BOX}), {@code <nonce> <ISO-8601 instant>}, written by the box itself.
+     */
+    public static final String AGENT_PONG = PREFIX + "agent-pong";
+    /**
+     * On a box's agent queue (EC2 SQS): whose queue it is, {@code <role id>:<instance id>} (what IAM calls the box's
+     * {@code aws:userid}), so that the instance profile lets a box receive from its own queue only.
+     */
+    public static final String AGENT_OF = PREFIX + "agent-of";
+    /** On a box's agent queue: the ARN of its subscription to the namespace's topic, removed with the queue. */
+    public static final String AGENT_SUBSCRIPTION = PREFIX + "agent-subscription";
     /** Where the box is in its lifecycle: see {@link Stage}. */
     public static final String STAGE = PREFIX + "stage";
     /** The user to log in as (a box's admin user, e.g. {@code ubuntu}). */
@@ -51,11 +63,6 @@ public final class Tags {
     public static final String KEY_NAME = PREFIX + "key-name";
     /** On a registered key: the ISO-8601 instant it was registered. */
     public static final String KEY_ADDED_AT = PREFIX + "added-at";
-    /**
-     * Written by a box's agent when it answers a ping ({@link io.cgrender.core.agent.AgentCommand#ping}): {@code
-     * <nonce> <ISO-8601 instant>}, where a cloud has no other way back from the agent (the local cloud).
-     */
-    public static final String AGENT_PONG = PREFIX + "agent-pong";
     /**
      * On a registered key whose type the cloud's key store cannot hold (an ECDSA key on EC2, which imports ed25519 and
      * RSA keys only): the key's OpenSSH public line, {@code "type base64"}. Where it is present it is the key, not the

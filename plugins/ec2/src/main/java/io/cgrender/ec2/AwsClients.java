@@ -20,6 +20,8 @@ import software.amazon.awssdk.profiles.ProfileProperty;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.sns.SnsClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -80,8 +82,48 @@ final class AwsClients implements AutoCloseable {
     private record Services(S3Client s3, S3Presigner presigner, SesClient ses, IamClient iam, StsClient sts) {
     }
 
+    /** The clients of the box agents' channel (SNS, SQS): built on first use, as few commands reach the agents. */
+    private static final class Channel implements AutoCloseable {
+        private final java.util.function.Supplier<SnsClient> newSns;
+        private final java.util.function.Supplier<SqsClient> newSqs;
+        private SnsClient sns;
+        private SqsClient sqs;
+
+        Channel(java.util.function.Supplier<SnsClient> newSns, java.util.function.Supplier<SqsClient> newSqs) {
+            this.newSns = newSns;
+            this.newSqs = newSqs;
+        }
+
+        synchronized SnsClient sns() {
+            if (sns == null) {
+                sns = newSns.get();
+            }
+            return sns;
+        }
+
+        synchronized SqsClient sqs() {
+            if (sqs == null) {
+                sqs = newSqs.get();
+            }
+            return sqs;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (sns != null) {
+                sns.close();
+            }
+            if (sqs != null) {
+                sqs.close();
+            }
+        }
+    }
+
+    private final Channel channel;
+
     private AwsClients(Ec2Settings settings, Region region, Sources sources, AwsCredentialsProvider credentials,
-                       Ec2Client ec2, SsmClient ssm, Services services, SdkHttpClient http) {
+                       Ec2Client ec2, SsmClient ssm, Services services, Channel channel, SdkHttpClient http) {
+        this.channel = channel;
         this.settings = settings;
         this.region = region;
         this.sources = sources;
@@ -141,26 +183,37 @@ final class AwsClients implements AutoCloseable {
             iam.endpointOverride(uri);
             sts.endpointOverride(uri);
         });
+        Channel channel = new Channel(() -> {
+            var sns = SnsClient.builder().region(region).credentialsProvider(credentials).httpClient(http)
+                    .overrideConfiguration(overrides);
+            settings.endpoint().ifPresent(sns::endpointOverride);
+            return sns.build();
+        }, () -> {
+            var sqs = SqsClient.builder().region(region).credentialsProvider(credentials).httpClient(http)
+                    .overrideConfiguration(overrides);
+            settings.endpoint().ifPresent(sqs::endpointOverride);
+            return sqs.build();
+        });
         return new AwsClients(settings, region, sources, credentials, ec2.build(), ssm.build(),
-                new Services(s3.build(), presigner.build(), ses.build(), iam.build(), sts.build()), http);
+                new Services(s3.build(), presigner.build(), ses.build(), iam.build(), sts.build()), channel, http);
     }
 
     /** These clients with {@code other} for EC2 (e.g. a wrapper that injects failures in tests); closes it too. */
     AwsClients withEc2(Ec2Client other) {
-        return new AwsClients(settings, region, sources, credentials, other, ssm, services, http);
+        return new AwsClients(settings, region, sources, credentials, other, ssm, services, channel, http);
     }
 
     /** These clients with {@code other} for IAM (e.g. one that refuses, in tests); closes it too. */
     AwsClients withIam(IamClient other) {
         return new AwsClients(settings, region, sources, credentials, ec2, ssm, new Services(services.s3(),
-                services.presigner(), services.ses(), other, services.sts()), http);
+                services.presigner(), services.ses(), other, services.sts()), channel, http);
     }
 
     /** These clients with {@code other} for S3 (e.g. a wrapper that injects answers in tests); closes it too. */
     AwsClients withS3(S3Client other) {
         return new AwsClients(settings, region, sources, credentials, ec2, ssm, new Services(other,
                 services.presigner(),
-                services.ses(), services.iam(), services.sts()), http);
+                services.ses(), services.iam(), services.sts()), channel, http);
     }
 
     Region region() {
@@ -198,6 +251,14 @@ final class AwsClients implements AutoCloseable {
 
     StsClient sts() {
         return services.sts();
+    }
+
+    SnsClient sns() {
+        return channel.sns();
+    }
+
+    SqsClient sqs() {
+        return channel.sqs();
     }
 
     /** The credentials every client signs with (presigned URLs carry their key id, never the secret). */
@@ -241,7 +302,7 @@ final class AwsClients implements AutoCloseable {
     public void close() {
         RuntimeException failure = null;
         for (AutoCloseable c : new AutoCloseable[] {ec2, ssm, services.s3(), services.presigner(), services.ses(),
-                services.iam(), services.sts(), http}) {
+                services.iam(), services.sts(), channel, http}) {
             try {
                 c.close();
             } catch (Exception e) {

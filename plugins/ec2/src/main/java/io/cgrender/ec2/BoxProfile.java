@@ -33,8 +33,9 @@ import java.util.TreeMap;
 
 /**
  * The namespace's IAM role and instance profile, {@code cgrender_<encoded namespace>} (path {@code /cgrender/}), which
- * a box gets when it renders with results in S3: the box then has short-lived credentials from its instance metadata,
- * rotated by EC2, and nothing long-lived. The role may do three things only:
+ * every box gets at launch for its agent and which lets a box that renders with results in S3 store them: the box
+ * then has short-lived credentials from its instance metadata, rotated by EC2, and nothing long-lived. The role may
+ * do these things only:
  * <ul>
  *   <li>{@code s3:PutObject} below the namespace's part of each results location it was used with, in buckets of
  *       this account ({@code s3:ResourceAccount});</li>
@@ -42,14 +43,18 @@ import java.util.TreeMap;
  *       {@code ses:Recipients});</li>
  *   <li>{@code ec2:StopInstances} of the box itself ({@code ec2:SourceInstanceARN} is the instance's own ARN, as in
  *       AWS's managed policy AWSEC2VssSnapshotPolicy), which carries the namespace's tag ({@code --after stop});</li>
- *   <li>{@code ec2:CreateTags} of the box itself, of the tag {@code cgrender:idle-since} only ({@code aws:TagKeys}):
- *       the watchdog tells clients since when the box has been idle.</li>
+ *   <li>{@code ec2:CreateTags} of the box itself, of the tags {@code cgrender:idle-since}, {@code cgrender:agent-pong}
+ *       and {@code cgrender:expires-at} only ({@code aws:TagKeys}): the watchdog tells clients since when the box has
+ *       been idle, the agent answers pings and records an extended expiry;</li>
+ *   <li>for the box agent ({@link AgentChannel}): {@code sqs:ReceiveMessage} and {@code sqs:DeleteMessage} of its own
+ *       queue only (a queue of the namespace tagged with the box's own {@code aws:userid}), {@code sqs:GetQueueUrl}
+ *       of the namespace's queues, and {@code ec2:DescribeKeyPairs}, which EC2 scopes to no resource.</li>
  * </ul>
  * It cannot read, list or delete results, and cannot start, terminate or launch anything. Each grant is an inline
- * policy of its own, named after its content ({@code cgrender-box-<store|mail|stop|idle>-<hash of the document>}):
- * putting one never changes another, so clients that use the namespace with different locations or senders at the
- * same moment all end up granted, with no read-merge-write to lose one, and a policy whose name is not its content's
- * (an older cgrender's broader grant, or one changed since) is removed. Grants are otherwise never removed by a render, since
+ * policy of its own, named after its content ({@code cgrender-box-<store|mail|stop|idle|agent>-<hash of the
+ * document>}): putting one never changes another, so clients that use the namespace with different locations or
+ * senders at the same moment all end up granted, with no read-merge-write to lose one, and a policy whose name is not
+ * its content's (an older cgrender's broader grant, or one changed since) is removed. Grants are otherwise never removed by a render, since
  * boxes of the namespace may be using them. A role of cgrender's name that trusts anything but EC2, has a managed
  * policy attached or an inline policy cgrender did not write is refused, never used. Clients making the role or the
  * instance profile at the same moment all succeed: IAM takes one create, the others use what it made (waiting while
@@ -104,7 +109,7 @@ final class BoxProfile {
         holdRole(profile, name);
         if (createdRole) {
             console.status("created IAM role and instance profile " + name + " for the boxes of " + namespace
-                    + " (they may only store results, send mail and stop themselves)");
+                    + " (they may only store results, send mail, stop themselves and hear their agent's queue)");
         }
         return profile.arn();
     }
@@ -262,7 +267,8 @@ final class BoxProfile {
     /**
      * Gives {@code instance} the instance profile, unless it has it. Returns the ARN of the instance profile the
      * instance has now: another one when it had one of its own (an adopted instance), which it keeps. A profile IAM
-     * just made may take some seconds to be usable by EC2, and a new instance to be known to it; the association is
+     * just made may take some seconds to be usable by EC2, and a new instance to be known to it (and to leave
+     * pending, at launch); the association is
      * retried meanwhile, backing off while EC2 throttles it.
      *
      * @throws SdkException as EC2 answered, e.g. when {@code iam:PassRole} is not allowed
@@ -286,7 +292,7 @@ final class BoxProfile {
                     } catch (SdkException e) {
                         if (AwsErrors.is(e, "InvalidParameterValue")
                                 && String.valueOf(e.getMessage()).contains("nstance Profile")
-                                || AwsErrors.is(e, "InvalidInstanceID.NotFound")) {
+                                || AwsErrors.is(e, "InvalidInstanceID.NotFound", "IncorrectInstanceState")) {
                             return Wait.Poll.notYet(AwsErrors.summary(e));
                         }
                         throw e;
@@ -319,6 +325,12 @@ final class BoxProfile {
         return Optional.of("IAM role " + name + " (" + policies.size() + " grant(s)) " + (profile.isEmpty()
                 ? "exists; the next render makes its instance profile" : holds(profile.get(), name)
                 ? "and its instance profile exist" : "exists; the next render puts it into its instance profile"));
+    }
+
+    /** The unique id IAM gave the namespace's role ({@code AROA…}): the first half of its boxes' aws:userid. */
+    String roleId(Namespace namespace) {
+        return role(name(namespace)).orElseThrow(() -> new CgrenderException("IAM does not show the role "
+                + name(namespace) + " that was just made; run the command again")).roleId();
     }
 
     /** Whether the role or instance profile {@code name} exists; false too when IAM may not be asked. */
@@ -378,15 +390,36 @@ final class BoxProfile {
         self.put("ArnLike", Map.of("ec2:SourceInstanceARN", instances + "${ec2:InstanceId}"));
         put(policies, "stop", statement("StopItself", List.of("ec2:StopInstances"), List.of(instances + "*"), self));
         Map<String, Object> idleTag = new LinkedHashMap<>(self);
-        idleTag.put("ForAllValues:StringEquals", Map.of("aws:TagKeys", List.of(Tags.IDLE_SINCE)));
+        idleTag.put("ForAllValues:StringEquals", Map.of("aws:TagKeys", List.of(Tags.IDLE_SINCE, Tags.AGENT_PONG,
+                Tags.EXPIRES_AT)));
         idleTag.put("Null", Map.of("aws:TagKeys", "false"));
         put(policies, "idle", statement("ReportIdleTimer", List.of("ec2:CreateTags"), List.of(instances + "*"),
                 idleTag));
+        put(policies, "agent", agentStatements(namespace, account, partition));
         return policies;
     }
 
+    /**
+     * What the box agent may do: receive and delete the messages of its own queue (one of the namespace's queues,
+     * tagged as the queue of this very role session, {@code <role id>:<instance id>}, which is what IAM calls an
+     * instance's {@code aws:userid}), look up the URL of the namespace's queues, and read the key pairs (EC2 scopes
+     * DescribeKeyPairs to no resource).
+     */
+    private static List<Map<String, Object>> agentStatements(Namespace namespace, String account, String partition) {
+        String queues = "arn:" + partition + ":sqs:*:" + account + ":" + AgentChannel.queuePrefix(namespace) + "*";
+        return List.of(
+                statement("ReceiveOwnCommands", List.of("sqs:ReceiveMessage", "sqs:DeleteMessage"), List.of(queues),
+                        Map.of("StringEquals", Map.of("aws:ResourceTag/" + Tags.AGENT_OF, "${aws:userid}"))),
+                statement("FindOwnQueue", List.of("sqs:GetQueueUrl"), List.of(queues), null),
+                statement("ReadNamespaceKeys", List.of("ec2:DescribeKeyPairs"), List.of("*"), null));
+    }
+
     private static void put(Map<String, String> policies, String kind, Map<String, Object> statement) {
-        String document = document(statement);
+        put(policies, kind, List.of(statement));
+    }
+
+    private static void put(Map<String, String> policies, String kind, List<Map<String, Object>> statements) {
+        String document = document(statements);
         policies.put(policyName(kind, document), document);
     }
 
@@ -398,7 +431,8 @@ final class BoxProfile {
     /** Whether {@code policy} is the name cgrender gives {@code document}: a grant of this cgrender, unchanged. */
     static boolean isNamedByContent(String policy, String document) {
         try {
-            return List.of("store", "mail", "stop", "idle").stream().anyMatch(k -> policyName(k, document).equals(policy));
+            return List.of("store", "mail", "stop", "idle", "agent").stream()
+                    .anyMatch(k -> policyName(k, document).equals(policy));
         } catch (RuntimeException notJson) {
             return false;
         }
@@ -422,10 +456,10 @@ final class BoxProfile {
         return value;
     }
 
-    private static String document(Map<String, Object> statement) {
+    private static String document(List<Map<String, Object>> statements) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("Version", "2012-10-17");
-        doc.put("Statement", List.of(statement));
+        doc.put("Statement", statements);
         return Json.write(doc);
     }
 

@@ -61,6 +61,7 @@ final class Ec2Cloud implements Cloud {
     private final Ec2Images images;
     private final Ec2Delivery delivery;
     private final InstanceWaits instances;
+    private final Ec2Agents agents;
 
     Ec2Cloud(CloudContext context, Ec2Settings settings, AwsClients aws, InstanceAccess access) {
         this.context = context;
@@ -74,6 +75,7 @@ final class Ec2Cloud implements Cloud {
         this.baseImages = new BaseImages(aws, settings, console);
         this.images = new Ec2Images(this);
         this.delivery = new Ec2Delivery(this, ResultSettings.from(context.settings()));
+        this.agents = new Ec2Agents(this);
     }
 
     @Override
@@ -111,6 +113,16 @@ final class Ec2Cloud implements Cloud {
 
     Ec2Images ec2Images() {
         return images;
+    }
+
+    /** The agents of the namespace's boxes: an SNS topic for all, an SQS queue each ({@link Ec2Agents}). */
+    @Override
+    public Optional<io.cgrender.core.agent.BoxAgents> agents() {
+        return Optional.of(agents);
+    }
+
+    Ec2Agents ec2Agents() {
+        return agents;
     }
 
     // ---------------------------------------------------------------- launch and wait
@@ -231,11 +243,13 @@ final class Ec2Cloud implements Cloud {
                 () -> aws.ec2().terminateInstances(r -> r.instanceIds(id)))) {
             console.verbose("EC2 does not know instance " + id + " (asked for " + consistencyWindow().toSeconds()
                     + "s, cgrender.ec2.consistency-window): taking it as gone");
+            agents.closeChannel(id);
             return;
         }
         instances.await(id, "waiting for EC2 instance " + id + " to terminate", timeout, progress,
                 i -> i.state().name() == InstanceStateName.TERMINATED ? Wait.Poll.ready(i)
                         : Wait.Poll.notYet(i.state().nameAsString()), () -> null);
+        agents.closeChannel(id);
     }
 
     // ---------------------------------------------------------------- access, images, gc, adoption

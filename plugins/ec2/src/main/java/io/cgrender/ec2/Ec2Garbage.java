@@ -26,7 +26,8 @@ import java.util.Set;
  * (their watchdog should have ended them: the instance was stopped, or its watchdog never ran), orphans (boxes whose
  * creator is gone while it was creating them; their watchdog ends them after the orphan timeout), images of roles that
  * no longer exist, the namespace's key pairs (never a registered key) and security groups that no remaining box uses,
- * and its IAM role and instance profile once it has no box at all. Boxes come first in the list, so that removing in order frees what they
+ * the agent queues (and their subscriptions) of boxes that are gone, and its IAM role, instance profile and agents'
+ * SNS topic once it has no box at all. Boxes come first in the list, so that removing in order frees what they
  * held. Results in S3 are never garbage: the bucket holds what the namespace rendered.
  */
 final class Ec2Garbage implements GarbageCollection {
@@ -36,6 +37,9 @@ final class Ec2Garbage implements GarbageCollection {
     static final String KEY_PAIR = "key pair";
     static final String SECURITY_GROUP = "security group";
     static final String INSTANCE_PROFILE = "instance profile";
+    static final String AGENT_QUEUE = "agent queue";
+    static final String AGENT_SUBSCRIPTION = "agent subscription";
+    static final String AGENT_TOPIC = "agent topic";
 
     private final Ec2Cloud cloud;
 
@@ -66,7 +70,8 @@ final class Ec2Garbage implements GarbageCollection {
                         + image.generation() + ")"));
             }
         }
-        List<Instance> users = liveInstances().stream().filter(i -> !expired.contains(i.instanceId())).toList();
+        List<Instance> live = liveInstances();
+        List<Instance> users = live.stream().filter(i -> !expired.contains(i.instanceId())).toList();
         AwsClients aws = cloud.aws();
         Filter ours = Filter.builder().name("tag:" + Tags.NAMESPACE).values(namespace.toString()).build();
         for (KeyPairInfo key : aws.call("listing the key pairs of " + namespace,
@@ -87,6 +92,7 @@ final class Ec2Garbage implements GarbageCollection {
                         + ")"));
             }
         }
+        agentLeftovers(garbage, namespace, live, boxes.stream().anyMatch(m -> !expired.contains(m.id())));
         BoxProfile profiles = new BoxProfile(aws, cloud.console(), cloud.settings().pollInterval());
         String profile = BoxProfile.name(namespace);
         boolean boxesLeft = boxes.stream().anyMatch(m -> !expired.contains(m.id()));
@@ -108,7 +114,39 @@ final class Ec2Garbage implements GarbageCollection {
             case SECURITY_GROUP -> cloud.securityGroups().delete(garbage.id(), timeout);
             case INSTANCE_PROFILE -> new BoxProfile(cloud.aws(), cloud.console(), cloud.settings().pollInterval())
                     .delete(garbage.id());
+            case AGENT_QUEUE -> cloud.ec2Agents().channel().delete(garbage.id(), java.util.Optional.empty());
+            case AGENT_SUBSCRIPTION -> cloud.ec2Agents().channel().unsubscribe(garbage.id());
+            case AGENT_TOPIC -> cloud.ec2Agents().channel().deleteTopic(cloud.ec2Agents().account());
             default -> throw new IllegalArgumentException("not EC2 garbage: " + garbage);
+        }
+    }
+
+    /**
+     * The agent queues (and subscriptions) of boxes that are gone, and the namespace's topic once it has no box. Not
+     * looked for where boxes get no channel (presigned), nor where AWS refuses to list them.
+     */
+    private void agentLeftovers(List<Garbage> garbage, Namespace namespace, List<Instance> live, boolean boxesLeft) {
+        Ec2Agents agents = cloud.ec2Agents();
+        if (!agents.enabled()) {
+            return;
+        }
+        Set<String> liveIds = new HashSet<>();
+        live.forEach(i -> liveIds.add(i.instanceId()));
+        try {
+            String account = agents.account();
+            for (AgentChannel.Leftover l : agents.channel().leftovers(liveIds, account)) {
+                garbage.add(new Garbage(l.kind(), l.id(), l.why()));
+            }
+            if (!boxesLeft && agents.channel().topicExists(account)) {
+                garbage.add(new Garbage(AGENT_TOPIC, AgentChannel.topicName(namespace), "the namespace has no box"
+                        + " (SNS topic of the box agents)"));
+            }
+        } catch (io.cgrender.core.CgrenderException e) {
+            if (!(e.getCause() instanceof software.amazon.awssdk.core.exception.SdkException sdk)
+                    || !AwsErrors.is(sdk, "AccessDenied", "AccessDeniedException", "AuthorizationError")) {
+                throw e;
+            }
+            cloud.console().verbose("not looking for agent queues: " + e.getMessage());
         }
     }
 

@@ -74,7 +74,7 @@ final class Ec2Launch {
     Instance run() {
         new StepRunner(cloud.console(), false).execute(runner -> {
             runner.run(this, List.of(new InstanceTypeStep(), new ImageStep(), new KeyPairStep(),
-                    new SecurityGroupStep(), new RunInstanceStep()));
+                    new SecurityGroupStep(), new RunInstanceStep(), new AgentChannelStep(cloud.ec2Agents())));
             return null;
         });
         return instance;
@@ -82,6 +82,11 @@ final class Ec2Launch {
 
     private AwsClients aws() {
         return cloud.aws();
+    }
+
+    /** The instance as RunInstances described it; null before it exists. */
+    Instance instance() {
+        return instance;
     }
 
     /** The role's instance type (or the one asked for), which the region must offer. */

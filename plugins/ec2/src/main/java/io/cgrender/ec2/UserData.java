@@ -105,14 +105,15 @@ final class UserData {
     }
 
     /** Role and user names are [a-z0-9._-]; anything else would be a bug, not something to quote. */
-    private static String shellWord(String word) {
+    static String shellWord(String word) {
         if (!word.matches("[A-Za-z0-9._-]+")) {
             throw new IllegalArgumentException("not a plain name: " + word);
         }
         return word;
     }
 
-    private static String resource(String name) {
+    /** A script of this package's resources. */
+    static String resource(String name) {
         try (InputStream in = UserData.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException(name + " missing from the class path");

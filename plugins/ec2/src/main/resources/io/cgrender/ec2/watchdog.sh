@@ -1,7 +1,8 @@
 #!/bin/bash
 # cgrender's box watchdog, installed from the instance's user data and run by systemd (cgrender-watchdog.service).
 # It ends the box, with no client needed:
-#   - when the max lifetime has passed (at @EXPIRES_AT_ISO@), whatever the box is doing;
+#   - when the max lifetime has passed (at @EXPIRES_AT_ISO@, or later when the box agent extended it in
+#     /var/lib/cgrender/expires-at), whatever the box is doing;
 #   - when the box has been idle for @IDLE_SECONDS@s: no SSH session of the login user and no running job (a live
 #     process named by ~/.cgrender/jobs/*/pid of the login user, judged by its pid and start time, never by a reused
 #     pid or a pid alone). A session counts once it has logged in: after authentication sshd serves a connection in
@@ -191,10 +192,13 @@ running_jobs() {
 }
 
 check() {
-  local now sessions jobs request last
+  local now expires sessions jobs request last
   now="$(date +%s)"
-  if [ "$now" -ge "$expires_at" ]; then
-    end_box "max lifetime reached (the box expired at @EXPIRES_AT_ISO@)"
+  # The box agent moves the expiry on an "extend" command, in a file only root writes; never earlier than launched.
+  expires="$(cat "$state_dir/expires-at" 2>/dev/null)"
+  [[ "$expires" =~ ^[0-9]+$ ]] && [ "$expires" -gt "$expires_at" ] || expires="$expires_at"
+  if [ "$now" -ge "$expires" ]; then
+    end_box "max lifetime reached (the box expired at $(TZ=UTC printf '%(%Y-%m-%dT%H:%M:%SZ)T' "$expires"))"
   fi
   check_orphan "$now"
   if [ -n "$stopping_since" ]; then

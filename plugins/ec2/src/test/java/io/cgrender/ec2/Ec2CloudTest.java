@@ -274,10 +274,11 @@ class Ec2CloudTest {
         assertEquals("terminated", all.get(0).state().nameAsString(), "and terminated again");
         assertTrue(fx.err.toString().contains("terminating box " + all.get(0).instanceId()), fx.err.toString());
         assertEquals(List.of("cgrender_alpha_"), keyPairNames(), "the namespace's key pair stays");
-        assertEquals(Set.of("key pair cgrender_alpha_", "security group " + groupsOf(NS).get(0).groupId()),
+        assertEquals(Set.of("key pair cgrender_alpha_", "security group " + groupsOf(NS).get(0).groupId(),
+                        "agent topic " + AgentChannel.topicName(NS)),
                 cloud.garbage().orElseThrow().find(NS, Set.of("probe-box"), Instant.now()).stream()
                         .map(g -> g.kind() + " " + g.id()).collect(Collectors.toSet()),
-                "gc removes the key pair and group once no box uses them");
+                "gc removes the key pair, group and agents' topic once no box uses them (the queue went with the box)");
     }
 
     @Test
@@ -374,7 +375,8 @@ class Ec2CloudTest {
 
         cloud.terminate(alive.id(), Duration.ofSeconds(30), Progress.NONE);
         List<Garbage> unused = gc.find(NS, roles, Instant.now());
-        assertEquals(Set.of("key pair cgrender_alpha_", "security group " + groupsOf(NS).get(0).groupId()),
+        assertEquals(Set.of("key pair cgrender_alpha_", "security group " + groupsOf(NS).get(0).groupId(),
+                        "agent topic " + AgentChannel.topicName(NS)),
                 unused.stream().map(g -> g.kind() + " " + g.id()).collect(Collectors.toSet()), unused.toString());
         unused.forEach(gc::remove);
         unused.forEach(gc::remove);

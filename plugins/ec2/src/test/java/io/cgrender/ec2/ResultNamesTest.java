@@ -64,10 +64,10 @@ class ResultNamesTest {
         BoxProfile.Grants grants = new BoxProfile.Grants(List.of("arn:aws:s3:::b/p/_team_ci_/*",
                 "arn:aws:s3:::c/_team_ci_/*"), List.of(new BoxProfile.Mail("me@example.com", "you@example.com")));
         Map<String, String> policies = BoxProfile.policies(ns, grants, ACCOUNT, "aws");
-        assertEquals(5, policies.size(), "one policy per location, one per mail, one to stop, one to report the idle"
-                + " timer: " + policies);
+        assertEquals(6, policies.size(), "one policy per location, one per mail, one to stop, one to report the idle"
+                + " timer, one for the agent: " + policies);
         assertTrue(policies.keySet().stream().allMatch(name -> name.matches(
-                "cgrender-box-(store|mail|stop|idle)-[0-9a-f]{16}")), policies.keySet().toString());
+                "cgrender-box-(store|mail|stop|idle|agent)-[0-9a-f]{16}")), policies.keySet().toString());
         policies.forEach((name, document) -> assertTrue(BoxProfile.isNamedByContent(name, document), name));
         List<IamPolicy> role = policies.values().stream().map(IamPolicy::parse).toList();
 
@@ -101,7 +101,7 @@ class ResultNamesTest {
         assertTrue(allows(role, "ec2:CreateTags", self, tag(stop(self, "i-0aaaaaaaaaaaaaaaa", "/team/ci/"),
                 "cgrender:idle-since")));
         assertFalse(allows(role, "ec2:CreateTags", self, tag(stop(self, "i-0aaaaaaaaaaaaaaaa", "/team/ci/"),
-                "cgrender:idle-since", "cgrender:expires-at")), "no other tag, such as its expiry");
+                "cgrender:idle-since", "cgrender:stage")), "no other tag, such as its stage");
         assertFalse(allows(role, "ec2:CreateTags", sibling, tag(stop(self, "i-0bbbbbbbbbbbbbbbb", "/team/ci/"),
                 "cgrender:idle-since")), "another box's tags");
         assertFalse(allows(role, "ec2:CreateTags", self, stop(self, "i-0aaaaaaaaaaaaaaaa", "/team/ci/")),

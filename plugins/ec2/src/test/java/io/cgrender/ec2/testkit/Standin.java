@@ -31,7 +31,9 @@ import java.util.Optional;
  * <p>
  * Like the instance's network would, the stand-in's sessions get the addresses of the AWS APIs (moto) and of the
  * instance's metadata service ({@link StandinMetadata}) in their environment ({@code AWS_ENDPOINT_URL},
- * {@code AWS_EC2_METADATA_SERVICE_ENDPOINT}), and nothing else: no credentials. When the instance's user data
+ * {@code AWS_EC2_METADATA_SERVICE_ENDPOINT}), and where what cgrender installs as root goes ({@code CGRENDER_ROOT},
+ * {@code CGRENDER_SYSTEMCTL}: the stand-in's root directory and systemctl), and nothing else: no credentials. The box
+ * agent, once installed and enabled, runs as systemd would run it ({@link #superviseAgent}). When the instance's user data
  * installs cgrender's watchdog, the stand-in runs that watchdog as systemd would on the instance (as the stand-in's
  * user, checking every second), with its session counting pointed at the stand-in's sshd and its
  * {@code shutdown -h now} replaced by a request to power the instance off ({@link #haltRequested()}), which
@@ -58,6 +60,9 @@ final class Standin {
     final Path root;
     private final AutoCloseable metadata;
     private Process watchdog;
+    /** The box agent, once the box installed and enabled it; restarted whenever it ends, as systemd would. */
+    private Process agent;
+    private int agentStarts;
     /** The address moto gave the instance when the stand-in last (re)started: a new one means it was restarted. */
     String address;
     /**
@@ -187,12 +192,14 @@ final class Standin {
         sshd.stop();
         LocalUser.endProcesses(user);
         endWatchdog();
+        endAgent();
     }
 
     /** The instance started again: same disk and host key, a new address. */
     void restart() {
         LocalUser.endProcesses(user);
         endWatchdog();
+        endAgent();
         sshd.restartOnNewPort();
         booted(false);
     }
@@ -216,6 +223,8 @@ final class Standin {
             Path power = Files.createDirectories(dir.resolve("power"));
             OsCommand.run(TOOL_TIMEOUT, "chown", user + ":" + user, state.toString(), power.toString(),
                     dir.resolve(CONSOLE_FILE).toString()).requireSuccess();
+            // the stand-in's / is the user's: what cgrender installs there as root over SSH, the user installs
+            OsCommand.run(TOOL_TIMEOUT, "chown", "-R", user + ":" + user, root.toString()).requireSuccess();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot describe the stand-in of " + instanceId, e);
         }
@@ -287,6 +296,66 @@ final class Standin {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while the watchdog of " + instanceId + " checked", e);
+        }
+    }
+
+    static final String AGENT_UNIT = "cgrender-agent.service";
+
+    /**
+     * What systemd does for {@code cgrender-agent.service} ({@code Restart=always}) while the instance runs: once the
+     * box enabled the unit (its agent installed over SSH, or carried by the image it was launched from), the agent runs
+     * as the stand-in's user, with its shutdown turned into a power-off request, and is started again whenever it ends.
+     */
+    void superviseAgent() {
+        Path script = root.resolve("usr/local/lib/cgrender/agent.sh");
+        if (!sshd.isRunning() || (agent != null && agent.isAlive()) || !Files.exists(script)
+                || !Files.exists(root.resolve("etc/systemd/system/multi-user.target.wants").resolve(AGENT_UNIT))) {
+            return;
+        }
+        List<String> command = new ArrayList<>(List.of("runuser", "-u", user, "--", "env", "-i",
+                "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home, "CGRENDER_HOME=" + home,
+                "CGRENDER_STATE_DIR=" + root.resolve("var/lib/cgrender"), "CGRENDER_LOGIN_USER=" + user,
+                "CGRENDER_SHUTDOWN=touch " + dir.resolve("power").resolve(HALT),
+                // moto answers no other call while a long poll waits (measured with moto 5.2.1): short polls keep it
+                // responsive for the test and the other stand-ins; on SQS a long poll returns as a message arrives.
+                "CGRENDER_WAIT_SECONDS=2"));
+        sessionEnv.forEach((k, v) -> command.add(k + "=" + v));
+        command.addAll(List.of("bash", script.toString()));
+        try {
+            agent = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("agent.log").toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
+            agentStarts++;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the agent of " + instanceId, e);
+        }
+    }
+
+    /** How often the agent was started (a restart after it ended counts too). */
+    int agentStarts() {
+        return agentStarts;
+    }
+
+    /** Kills the agent's shell with SIGKILL, as a crash would; the supervision starts it again. */
+    void killAgent() {
+        if (agent != null) {
+            agent.descendants().filter(p -> p.info().command().map(c -> c.endsWith("bash")).orElse(false))
+                    .forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    /** What the agent logged. */
+    String agentLog() {
+        Path log = dir.resolve("agent.log");
+        return Files.exists(log) ? read(log) : "";
+    }
+
+    private void endAgent() {
+        if (agent != null) {
+            agent.descendants().forEach(ProcessHandle::destroyForcibly);
+            agent.destroyForcibly();
+            agent = null;
         }
     }
 
@@ -385,7 +454,7 @@ final class Standin {
     void close() {
         List<RuntimeException> failures = new ArrayList<>();
         for (Runnable step : List.<Runnable>of(sshd::close, () -> LocalUser.endProcesses(user), this::endWatchdog,
-                this::closeMetadata, () -> LocalUser.delete(user), () -> deleteTree(dir))) {
+                this::endAgent, this::closeMetadata, () -> LocalUser.delete(user), () -> deleteTree(dir))) {
             try {
                 step.run();
             } catch (RuntimeException e) {

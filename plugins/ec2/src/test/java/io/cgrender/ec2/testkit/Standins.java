@@ -143,6 +143,26 @@ public final class Standins {
                 + " \"time\": \"" + at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "\"}");
     }
 
+    /** What the box agent of an instance's stand-in logged. */
+    public static synchronized String agentLog(String instanceId) {
+        Standin s = INSTANCE.byInstance.get(instanceId);
+        return s == null ? "" : s.agentLog();
+    }
+
+    /** How often the box agent of an instance's stand-in was started (restarts included). */
+    public static synchronized int agentStarts(String instanceId) {
+        Standin s = INSTANCE.byInstance.get(instanceId);
+        return s == null ? 0 : s.agentStarts();
+    }
+
+    /** Kills the box agent of an instance's stand-in, as a crash would. */
+    public static synchronized void killAgent(String instanceId) {
+        Standin s = INSTANCE.byInstance.get(instanceId);
+        if (s != null) {
+            s.killAgent();
+        }
+    }
+
     /** What the watchdog of an instance's stand-in logged. */
     public static synchronized String watchdogLog(String instanceId) {
         Standin s = INSTANCE.byInstance.get(instanceId);
@@ -350,10 +370,15 @@ public final class Standins {
     }
 
     /** What the stand-in of an instance is told about its network: moto for the AWS APIs, its own metadata. */
-    private Map<String, String> network(Ec2Client ec2, boolean offline, StandinMetadata metadata) {
+    private Map<String, String> network(Ec2Client ec2, boolean offline, StandinMetadata metadata, String instanceId) {
         String moto = ec2.serviceClientConfiguration().endpointOverride().map(Object::toString)
                 .orElseThrow(() -> new IllegalStateException("EC2 stand-ins need a client of moto"));
         Map<String, String> env = new LinkedHashMap<>();
+        // What cgrender installs as root over SSH (the box agent) goes into the stand-in's root directory, and its
+        // systemctl is the stand-in's (StandinBoot), as for the user data.
+        Path dir = root().resolve(instanceId);
+        env.put("CGRENDER_ROOT", dir.resolve("root").toString());
+        env.put("CGRENDER_SYSTEMCTL", dir.resolve("bin").resolve("systemctl").toString());
         env.put("AWS_ENDPOINT_URL", offline ? "http://127.0.0.1:" + io.cgrender.testkit.FreePort.find() : moto);
         env.put("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata.endpoint());
         return env;
@@ -412,6 +437,8 @@ public final class Standins {
                     for (Standin s : List.copyOf(byInstance.values())) {
                         if (s.haltRequested()) {
                             powerOff(s.instanceId);
+                        } else if (byInstance.containsKey(s.instanceId)) {
+                            s.superviseAgent();
                         }
                     }
                 }
@@ -462,7 +489,8 @@ public final class Standins {
         try {
             standin = Standin.create(instance.instanceId(), root(), key, seed,
                     Optional.ofNullable(instance.privateIpAddress()).orElse("10.0.0.1"), stranger, silent,
-                    network(ec2, offline, metadata), userData(ec2, instance.instanceId()), metadata);
+                    network(ec2, offline, metadata, instance.instanceId()), userData(ec2, instance.instanceId()),
+                    metadata);
         } catch (RuntimeException e) {
             metadata.close();
             throw e;

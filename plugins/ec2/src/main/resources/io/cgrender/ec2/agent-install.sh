@@ -1,0 +1,46 @@
+#!/bin/bash
+# Installs cgrender's box agent (agent.sh) as cgrender-agent.service, started now and at every boot, restarted
+# whenever it ends. cgrender runs this over SSH as root (sudo) when it sets a box up; it is idempotent. The agent
+# needs the AWS CLI, which is installed when missing (Debian's awscli package, or AWS's snap where there is none).
+# CGRENDER_ROOT stands for / and CGRENDER_SYSTEMCTL for systemctl in tests.
+set -eu
+root="${CGRENDER_ROOT:-}"
+systemctl="${CGRENDER_SYSTEMCTL:-systemctl}"
+if ! command -v aws > /dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q awscli > /dev/null 2>&1 || { apt-get update -q > /dev/null && apt-get install -y -q awscli; } \
+    || snap install aws-cli --classic
+fi
+install -d -m 0755 "$root/usr/local/lib/cgrender" "$root/var/lib/cgrender" "$root/etc/systemd/system"
+cat > "$root/usr/local/lib/cgrender/agent.sh.new" <<'CGRENDER_AGENT'
+@AGENT@
+CGRENDER_AGENT
+chmod 0755 "$root/usr/local/lib/cgrender/agent.sh.new"
+mv -f "$root/usr/local/lib/cgrender/agent.sh.new" "$root/usr/local/lib/cgrender/agent.sh"
+cat > "$root/etc/systemd/system/cgrender-agent.service" <<'CGRENDER_UNIT'
+[Unit]
+Description=cgrender box agent: keys, ping, extend, stop and terminate on command from the box's own queue
+Wants=network-online.target
+After=network-online.target cgrender-boot.service
+
+[Service]
+ExecStart=/usr/local/lib/cgrender/agent.sh
+Restart=always
+RestartSec=5
+NoNewPrivileges=yes
+ProtectSystem=full
+PrivateTmp=yes
+PrivateDevices=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectControlGroups=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+
+[Install]
+WantedBy=multi-user.target
+CGRENDER_UNIT
+"$systemctl" daemon-reload
+"$systemctl" enable cgrender-agent.service
+"$systemctl" restart cgrender-agent.service
+echo "cgrender-agent installed"
