@@ -38,9 +38,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * of every statement of the policy was needed by some call.
  * <p>
  * The calls are recorded by the test kit's {@link AwsProxy} in front of moto while {@code cgrender} runs whole
- * commands, as a user does: box management on EC2 (create in the default VPC and in a subnet, list, show, stop,
- * start, run, jobs, image, recreate with SSH rules to renew and to remove, a spot box, adopting a stopped instance
- * and a failed adoption, terminate, delete-image, gc); a render that stores its results in S3 through the
+ * commands, as a user does: box management on EC2 (create in the default VPC and in a subnet, each box with its agent
+ * channel, list, show, stop, start, run, ping, jobs, image, recreate with SSH rules to renew and to remove, a spot box,
+ * adopting a stopped instance and a failed adoption, register-key and remove-key telling the boxes, terminate,
+ * delete-image, gc); a render that stores its results in S3 through the
  * namespace's instance profile (after one SES refuses up front), fetch, logs, a cache hit, a render reusing the role,
  * terminate and gc; and the same with presigned URLs.
  * Only the client's own calls count: calls signed with the box's instance profile credentials (the box stores, mails
@@ -57,15 +58,53 @@ class AwsPermissionsTest {
     private static final String STALE = "cgrender SSH, last used 2020-01-01T00:00:00Z";
 
     /**
+     * The calls of the box agents' channel, which the policies without IAM do not grant: their users' boxes get no
+     * instance profile, so no channel either, and cgrender says so once and goes on ({@code Ec2Agents}). moto refuses
+     * nothing, so the flows make every call of the channel; on AWS, for such a user:
+     * <ul>
+     *   <li>at launch ({@code Ec2Agents.open}) the first call, CreateTopic, is refused; every later one (the instance
+     *       profile's IAM calls and PassRole, the queue, its policy, tags and subscription, the association) would be
+     *       taken the same way had it been reached: any refusal there is the one warning, and the box is set up
+     *       without a channel;</li>
+     *   <li>at terminate ({@code Ec2Agents.closeChannel}) the lookup of the box's queue is refused: a warning, and the
+     *       box is gone all the same (it never had a queue);</li>
+     *   <li>{@code gc} ({@code Ec2Garbage.agentLeftovers}) is refused the list of queues: it says so (verbose) and
+     *       looks no further, so neither subscriptions nor the topic are listed or removed; and the refused GetRole
+     *       ({@link #REFUSAL_IS_AN_ANSWER}) answers that there is no role or instance profile to remove;</li>
+     *   <li>{@code register-key} and {@code remove-key} are refused the publish of {@code sync-keys} to the boxes
+     *       ({@code Ec2Agents.broadcast}): a warning that running boxes do not hear of it, and the key is changed all
+     *       the same.</li>
+     * </ul>
+     * {@code ping} needs the channel and is no command for these users: its calls are left out of their checks
+     * ({@link Recorded#channelRequests}) rather than tolerated here.
+     */
+    private static final Set<String> CHANNEL_REFUSED = Set.of(
+            // launch
+            "sns:CreateTopic", "sns:TagResource", "iam:CreateRole", "iam:TagRole", "iam:ListAttachedRolePolicies",
+            "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:CreateInstanceProfile",
+            "iam:TagInstanceProfile", "iam:AddRoleToInstanceProfile", "iam:PassRole", "sqs:CreateQueue",
+            "sqs:TagQueue", "sqs:SetQueueAttributes", "sns:Subscribe", "ec2:DescribeIamInstanceProfileAssociations",
+            "ec2:AssociateIamInstanceProfile",
+            // terminate
+            "sqs:GetQueueUrl", "sqs:ListQueueTags", "sns:Unsubscribe", "sqs:DeleteQueue",
+            // gc
+            "sqs:ListQueues", "sns:ListSubscriptionsByTopic", "sns:GetTopicAttributes", "sns:DeleteTopic",
+            "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile", "iam:DeleteRolePolicy",
+            "iam:DeleteRole",
+            // register-key, remove-key
+            "sns:Publish");
+
+    /**
      * Calls cgrender makes that a policy may refuse, because cgrender takes a refusal as an answer: {@code gc} asks
      * IAM whether the namespace's role or instance profile exists, and a user who may not read IAM never had cgrender
      * make them. Refused on AWS, these are not errors (and the refused GetRole ends the question before
      * GetInstanceProfile, which moto, never refusing, is asked too); so the policies without the instance profile do
      * not grant them. And {@code doctor} asks S3 for the namespace's results bucket: a user of the policy without
-     * results may not, and doctor reports exactly that (renders need one of the other policies).
+     * results may not, and doctor reports exactly that (renders need one of the other policies). The box agents'
+     * channel ({@link #CHANNEL_REFUSED}) is such an answer too.
      */
-    private static final Set<String> REFUSAL_IS_AN_ANSWER = Set.of("iam:GetRole", "iam:GetInstanceProfile",
-            "s3:ListBucket");
+    private static final Set<String> REFUSAL_IS_AN_ANSWER = union(Set.of("iam:GetRole", "iam:GetInstanceProfile",
+            "s3:ListBucket"), CHANNEL_REFUSED);
 
     /**
      * Actions a policy grants that no command here can make happen on moto. Keep it short, and say why for each.
@@ -75,10 +114,16 @@ class AwsPermissionsTest {
 
     private static final String EC2_ONLY = "cgrender-ec2.json";
     private static final String RESULTS = "cgrender-ec2-results.json";
+    /** The box agents' channel, attached with the results policy (together they would exceed a managed policy). */
+    private static final String AGENT = "cgrender-ec2-agent.json";
     private static final String PRESIGNED = "cgrender-ec2-presigned.json";
 
-    /** What one flow recorded: every call that reached the proxy, and what IAM authorizes for the client's. */
-    private record Recorded(List<AwsProxy.Call> calls, List<IamRequests.Request> requests) {
+    /**
+     * What one flow recorded: every call that reached the proxy, and what IAM authorizes for the client's, apart from
+     * those of commands that need the agent channel ({@code ping}), which only the policies with it answer for.
+     */
+    private record Recorded(List<AwsProxy.Call> calls, List<IamRequests.Request> requests,
+                            List<IamRequests.Request> channelRequests) {
     }
 
     private final Map<String, Recorded> flows = new LinkedHashMap<>();
@@ -104,19 +149,19 @@ class AwsPermissionsTest {
 
     @Test
     void theEc2PolicyAllowsEveryCallOfBoxManagementAndGrantsNothingElse() throws IOException {
-        check(EC2_ONLY, List.of("boxes"), REFUSAL_IS_AN_ANSWER);
+        check(List.of(EC2_ONLY), List.of("boxes"), false, REFUSAL_IS_AN_ANSWER);
     }
 
     @Test
-    void theResultsPolicyAllowsEveryCallOfRendersThroughTheInstanceProfileOrItsPresignedFallbackAndNothingElse()
+    void theResultsAndAgentPoliciesAllowEveryCallOfRendersThroughTheInstanceProfileAndOfTheAgentChannelAndNothingElse()
             throws IOException {
         // box-access = auto falls back to presigned URLs for an instance with an instance profile of its own
-        check(RESULTS, List.of("boxes", "results", "presigned"), Set.of());
+        check(List.of(RESULTS, AGENT), List.of("boxes", "results", "presigned"), true, Set.of());
     }
 
     @Test
     void thePresignedPolicyAllowsEveryCallOfRendersWithPresignedUrlsAndGrantsNothingElse() throws IOException {
-        check(PRESIGNED, List.of("boxes", "presigned"), REFUSAL_IS_AN_ANSWER);
+        check(List.of(PRESIGNED), List.of("boxes", "presigned"), false, REFUSAL_IS_AN_ANSWER);
     }
 
     @Test
@@ -136,16 +181,29 @@ class AwsPermissionsTest {
 
     // ---------------------------------------------------------------- the check
 
-    private void check(String file, List<String> flowNames, Set<String> mayBeRefused) throws IOException {
-        IamPolicy policy = IamPolicy.parse(Files.readString(repo.resolve("docs/iam").resolve(file)));
-        List<IamRequests.Request> requests = flowNames.stream().flatMap(f -> flows.get(f).requests().stream())
-                .toList();
+    /**
+     * Checks the policies {@code files}, attached together, against the flows {@code flowNames} (with the commands
+     * that need the agent channel when {@code channel}).
+     */
+    private void check(List<String> files, List<String> flowNames, boolean channel, Set<String> mayBeRefused)
+            throws IOException {
+        String file = String.join(" + ", files);
+        List<IamPolicy> policies = new java.util.ArrayList<>();
+        for (String f : files) {
+            String document = Files.readString(repo.resolve("docs/iam").resolve(f));
+            // a managed policy holds at most 6,144 characters, whitespace not counted
+            assertTrue(document.replaceAll("\\s", "").length() <= 6144, f + " is larger than a managed policy may be");
+            policies.add(IamPolicy.parse(document));
+        }
+        List<IamRequests.Request> requests = flowNames.stream().flatMap(f -> java.util.stream.Stream.concat(
+                flows.get(f).requests().stream(), channel ? flows.get(f).channelRequests().stream()
+                        : java.util.stream.Stream.empty())).toList();
         assertTrue(requests.size() > 50, "the flows made calls: " + requests.size());
 
         // (a) everything cgrender asked for is allowed
         Set<String> refused = new TreeSet<>();
         for (IamRequests.Request r : requests) {
-            if (!policy.allows(r.action(), r.resource(), r.context())
+            if (policies.stream().noneMatch(p -> p.allows(r.action(), r.resource(), r.context()))
                     && !mayBeRefused.contains(r.action())) {
                 refused.add(r.toString());
             }
@@ -155,7 +213,7 @@ class AwsPermissionsTest {
 
         // (b) everything it grants was asked for: each action of each statement by a request that statement allows
         Set<String> unused = new TreeSet<>();
-        for (IamPolicy statement : policy.statements()) {
+        for (IamPolicy statement : policies.stream().flatMap(p -> p.statements().stream()).toList()) {
             for (String action : statement.actions()) {
                 boolean used = requests.stream().anyMatch(r -> r.action().equalsIgnoreCase(action)
                         && statement.allows(r.action(), r.resource(), r.context()));
@@ -185,7 +243,8 @@ class AwsPermissionsTest {
                     .subnets().get(0).subnetId();
             // this machine's own /32 rule (from a check-ip service on loopback); the default VPC, then a subnet
             String rules = "cgrender.ec2.ssh-cidrs = []\n"
-                    + "cgrender.ec2.public-ip-url = \"http://127.0.0.1:" + checkip.getAddress().getPort() + "/\"\n";
+                    + "cgrender.ec2.public-ip-url = \"http://127.0.0.1:" + checkip.getAddress().getPort() + "/\"\n"
+                    + "cgrender.timeouts.ping = 2s\n";
             flow.configure(rules);
             Cli cli = flow.user.cli;
             flow.ok("doctor");
@@ -213,6 +272,9 @@ class AwsPermissionsTest {
             flow.ok("stop", id);
             flow.ok("start", id);
             flow.ok("run", "echo-box", "--", "true");
+            // the agent's answer is not what counts here, the calls are: SendMessage to the box's queue, DescribeTags
+            Cli.Result ping = flow.needingTheChannel("ping", id);
+            assertTrue(ping.code() == 0 || ping.err().contains("did not answer"), ping.toString());
             flow.ok("jobs");
             String image = flow.ok("image", id).out().strip();
             flow.ok("list-images");
@@ -286,6 +348,12 @@ class AwsPermissionsTest {
         }
     }
 
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new TreeSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
+    }
+
     private static String jobId(Cli.Result r) {
         Matcher m = JOB.matcher(r.err());
         assertTrue(m.find(), r.toString());
@@ -314,6 +382,8 @@ class AwsPermissionsTest {
         final AwsProxy proxy;
         /** The path of cgrender's roles and instance profiles (BoxProfile.PATH), which the policies name. */
         final IamRequests iam = new IamRequests(MotoServer.REGION, MotoServer.ACCOUNT, "/cgrender/");
+        /** The calls (by index) of commands that need the agent channel. */
+        private final java.util.BitSet channelOnly = new java.util.BitSet();
 
         Flow() throws IOException {
             user = new Ec2Cli();
@@ -332,6 +402,16 @@ class AwsPermissionsTest {
                 throw new AssertionError("cgrender " + String.join(" ", args) + " failed:\n" + r);
             }
             return r;
+        }
+
+        /** Runs a command that needs the agent channel; its calls are {@link Recorded#channelRequests}. */
+        Cli.Result needingTheChannel(String... args) {
+            int from = proxy.calls().size();
+            try {
+                return run(args);
+            } finally {
+                channelOnly.set(from, proxy.calls().size());
+            }
         }
 
         Cli.Result run(String... args) {
@@ -372,8 +452,15 @@ class AwsPermissionsTest {
         /** The calls, and what IAM authorizes for the client's own: signed with its key, not by the box or harness. */
         Recorded recorded() {
             List<AwsProxy.Call> calls = proxy.calls();
-            return new Recorded(calls, iam.of(calls.stream()
-                    .filter(c -> !c.byHarness() && MotoServer.ACCESS_KEY.equals(c.accessKey())).toList()));
+            List<IamRequests.Request> requests = new java.util.ArrayList<>();
+            List<IamRequests.Request> channelRequests = new java.util.ArrayList<>();
+            for (int i = 0; i < calls.size(); i++) {
+                AwsProxy.Call c = calls.get(i);
+                if (!c.byHarness() && MotoServer.ACCESS_KEY.equals(c.accessKey())) {
+                    (channelOnly.get(i) ? channelRequests : requests).addAll(iam.of(c));
+                }
+            }
+            return new Recorded(calls, requests, channelRequests);
         }
 
         @Override

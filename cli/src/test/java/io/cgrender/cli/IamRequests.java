@@ -15,8 +15,9 @@ import java.util.regex.Pattern;
  * action or actions, the resource's ARN and the request's condition keys. One call may need several: RunInstances is
  * authorized on each resource it uses and, when it tags what it makes, {@code ec2:CreateTags} with
  * {@code ec2:CreateAction}; AddRoleToInstanceProfile and AssociateIamInstanceProfile need {@code iam:PassRole} on the
- * role; an S3 HEAD is the GET it stands for. A call it does not know fails the test, so a new call cannot slip past
- * the policies unmapped.
+ * role; an S3 HEAD is the GET it stands for; creating an SNS topic or an SQS queue with tags also needs
+ * {@code sns:TagResource} or {@code sqs:TagQueue}. A call it does not know fails the test, so a new call cannot slip
+ * past the policies unmapped.
  * <p>
  * Resource tags ({@code aws:ResourceTag/cgrender:namespace}) are the ones a resource had when the call was made, as
  * far as this knows: what moto showed after any earlier command ({@link #remember}) and what earlier calls tagged.
@@ -71,6 +72,8 @@ final class IamRequests {
             case "iam" -> iam(call);
             case "s3" -> s3(call);
             case "ses" -> ses(call);
+            case "sns" -> sns(call);
+            case "sqs" -> sqs(call);
             case "ssm" -> ssm(call);
             // GetCallerIdentity needs no permission: IAM answers it even when everything is denied
             case "sts" -> call.action().equals("GetCallerIdentity") ? List.of() : unknown(call);
@@ -87,7 +90,7 @@ final class IamRequests {
         switch (c.action()) {
             case "DescribeInstances", "DescribeImages", "DescribeKeyPairs", "DescribeSecurityGroups",
                  "DescribeSubnets", "DescribeVpcs", "DescribeInstanceTypeOfferings",
-                 "DescribeIamInstanceProfileAssociations" ->
+                 "DescribeIamInstanceProfileAssociations", "DescribeTags" ->
                     // EC2's Describe actions have no resource-level permissions
                     r.add(request(a, "*", Map.of(), c));
             case "RunInstances" -> {
@@ -307,6 +310,128 @@ final class IamRequests {
     private String iamArn(String type, String name) {
         String path = paths.getOrDefault(type + "/" + name, iamPath);
         return "arn:aws:iam::" + account + ":" + type + path + name;
+    }
+
+    // ---------------------------------------------------------------- SNS, SQS (the box agents' channel)
+
+    /**
+     * SNS: every action cgrender uses is authorized on the topic's ARN, {@code arn:aws:sns:REGION:ACCOUNT:NAME}. A
+     * create with tags gives {@code aws:RequestTag/…} and {@code aws:TagKeys} and also needs {@code sns:TagResource};
+     * Subscribe gives {@code sns:Protocol} and {@code sns:Endpoint}. Unsubscribe names only the subscription
+     * ({@code <topic ARN>:<id>}); it is taken as authorized on its topic (where AWS's reference is least clear: a
+     * policy granting it on a pattern of topic names, {@code …:cgrender-*}, also matches the subscription's ARN).
+     * Resource tags of topics are left out on purpose: the policies scope the channel by name, and may not lean on
+     * {@code aws:ResourceTag} where SNS might not give it.
+     */
+    private List<Request> sns(AwsProxy.Call c) {
+        Map<String, String> p = c.params();
+        String a = "sns:" + c.action();
+        List<Request> r = new ArrayList<>();
+        switch (c.action()) {
+            case "CreateTopic" -> {
+                String arn = "arn:aws:sns:" + region + ":" + account + ":" + p.get("Name");
+                Map<String, List<String>> tags = memberTags(p);
+                r.add(request(a, arn, tags, c));
+                if (!tags.isEmpty()) {
+                    r.add(request("sns:TagResource", arn, tags, c));
+                }
+            }
+            case "Subscribe" -> {
+                Map<String, List<String>> context = new LinkedHashMap<>();
+                context.put("sns:Protocol", List.of(p.getOrDefault("Protocol", "")));
+                context.put("sns:Endpoint", List.of(p.getOrDefault("Endpoint", "")));
+                r.add(request(a, p.get("TopicArn"), context, c));
+            }
+            case "Unsubscribe" -> {
+                String subscription = p.get("SubscriptionArn");
+                r.add(request(a, subscription.substring(0, subscription.lastIndexOf(':')), Map.of(), c));
+            }
+            case "Publish", "GetTopicAttributes", "ListSubscriptionsByTopic", "DeleteTopic" ->
+                    r.add(request(a, p.get("TopicArn"), Map.of(), c));
+            default -> {
+                return unknown(c);
+            }
+        }
+        return r;
+    }
+
+    /**
+     * SQS (AWS's JSON protocol: what names the queue is read from the body): every action but ListQueues is
+     * authorized on the queue's ARN, {@code arn:aws:sqs:REGION:ACCOUNT:NAME}, from its name or its URL
+     * ({@code …/ACCOUNT/NAME}). CreateQueue with tags gives {@code aws:RequestTag/…} and {@code aws:TagKeys} and also
+     * needs {@code sqs:TagQueue}, as TagQueue itself gives them. ListQueues is taken to have no resource
+     * of its own, {@code *} (conservative: a grant on {@code *} holds whatever AWS authorizes it on).
+     * Resource tags are left out, as for SNS: the policies scope the queues by name.
+     */
+    private List<Request> sqs(AwsProxy.Call c) {
+        Map<String, Object> body = json(c);
+        String a = "sqs:" + c.action();
+        List<Request> r = new ArrayList<>();
+        switch (c.action()) {
+            case "CreateQueue" -> {
+                String arn = "arn:aws:sqs:" + region + ":" + account + ":" + body.get("QueueName");
+                Map<String, List<String>> tags = jsonTags(body.get("tags"));
+                r.add(request(a, arn, tags, c));
+                if (!tags.isEmpty()) {
+                    r.add(request("sqs:TagQueue", arn, tags, c));
+                }
+            }
+            case "GetQueueUrl" -> r.add(request(a, "arn:aws:sqs:" + region + ":" + String.valueOf(body.getOrDefault(
+                    "QueueOwnerAWSAccountId", account)) + ":" + body.get("QueueName"), Map.of(), c));
+            case "TagQueue" -> r.add(request(a, queueArn(body), jsonTags(body.get("Tags")), c));
+            case "SetQueueAttributes", "ListQueueTags", "DeleteQueue", "SendMessage" ->
+                    r.add(request(a, queueArn(body), Map.of(), c));
+            case "ListQueues" -> r.add(request(a, "*", Map.of(), c));
+            default -> {
+                return unknown(c);
+            }
+        }
+        return r;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> json(AwsProxy.Call c) {
+        if (c.json().isBlank()) {
+            return Map.of();
+        }
+        return (Map<String, Object>) (Map<?, ?>) com.typesafe.config.ConfigFactory.parseString(c.json(),
+                com.typesafe.config.ConfigParseOptions.defaults().setSyntax(com.typesafe.config.ConfigSyntax.JSON))
+                .root().unwrapped();
+    }
+
+    /** {@code arn:aws:sqs:REGION:ACCOUNT:NAME} of the queue a request's QueueUrl ({@code …/ACCOUNT/NAME}) names. */
+    private String queueArn(Map<String, Object> body) {
+        String url = String.valueOf(body.get("QueueUrl"));
+        String[] parts = url.split("/");
+        if (parts.length < 2) {
+            throw new AssertionError("not a queue URL: " + url);
+        }
+        return "arn:aws:sqs:" + region + ":" + parts[parts.length - 2] + ":" + parts[parts.length - 1];
+    }
+
+    /** Tags given as a JSON object, as {@code aws:RequestTag/…} and {@code aws:TagKeys}. */
+    private static Map<String, List<String>> jsonTags(Object tags) {
+        Map<String, List<String>> context = new LinkedHashMap<>();
+        if (tags instanceof Map<?, ?> map && !map.isEmpty()) {
+            map.forEach((k, v) -> context.put("aws:RequestTag/" + k, List.of(String.valueOf(v))));
+            context.put("aws:TagKeys", map.keySet().stream().map(String::valueOf).toList());
+        }
+        return context;
+    }
+
+    /** Tags given as query members ({@code Tags.member.N.Key}), as {@code aws:RequestTag/…} and aws:TagKeys. */
+    private static Map<String, List<String>> memberTags(Map<String, String> p) {
+        Map<String, List<String>> context = new LinkedHashMap<>();
+        List<String> keys = new ArrayList<>();
+        for (int i = 1; p.containsKey("Tags.member." + i + ".Key"); i++) {
+            String key = p.get("Tags.member." + i + ".Key");
+            keys.add(key);
+            context.put("aws:RequestTag/" + key, List.of(p.getOrDefault("Tags.member." + i + ".Value", "")));
+        }
+        if (!keys.isEmpty()) {
+            context.put("aws:TagKeys", keys);
+        }
+        return context;
     }
 
     // ---------------------------------------------------------------- S3, SES, SSM

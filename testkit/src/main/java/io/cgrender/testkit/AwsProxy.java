@@ -133,12 +133,14 @@ public final class AwsProxy implements AutoCloseable {
     /**
      * One call that reached the proxy: the service and action, the HTTP status it got, the fault, if any, the
      * request's headers (names in lower case; without its signature and session token), its method and path, its
-     * parameters (query string and form body; an S3 subresource such as {@code ?tagging} with an empty value) and the
-     * access key id that signed it (from its Authorization header or, presigned, its {@code X-Amz-Credential}).
+     * parameters (query string and form body; an S3 subresource such as {@code ?tagging} with an empty value), the
+     * access key id that signed it (from its Authorization header or, presigned, its {@code X-Amz-Credential}) and,
+     * for a request in AWS's JSON protocol (SSM, SQS), its body, whose nested members (tags, attributes) the
+     * parameters hold only near enough.
      */
     public record Call(Instant at, String service, String action, int status, String fault,
                        Map<String, List<String>> headers, String method, String path, Map<String, String> params,
-                       String accessKey) {
+                       String accessKey, String json) {
 
         public boolean faulted() {
             return !fault.isEmpty();
@@ -283,8 +285,11 @@ public final class AwsProxy implements AutoCloseable {
                                      String fault) {
         Map<String, String> params = new LinkedHashMap<>(request.params());
         params.keySet().removeAll(Set.of("X-Amz-Signature", "X-Amz-Security-Token")); // never in test output
+        boolean json = headers.getOrDefault("content-type", List.of()).stream()
+                .anyMatch(t -> t.startsWith("application/x-amz-json"));
         calls.add(new Call(Instant.now(), request.service(), request.action(), status, fault, Map.copyOf(headers),
-                request.method(), path, java.util.Collections.unmodifiableMap(params), request.accessKey()));
+                request.method(), path, java.util.Collections.unmodifiableMap(params), request.accessKey(),
+                json && request.body() != null ? new String(request.body(), StandardCharsets.UTF_8) : ""));
     }
 
     /** The availability zone of a subnet, as moto knows it; empty if it does not. */

@@ -112,9 +112,14 @@ final class Ec2Agents implements BoxAgents {
         }
     }
 
+    /** Whether AWS refused the call for want of permission (each service says it its own way). */
+    private static boolean isRefusal(SdkException e) {
+        return AwsErrors.is(e, "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess",
+                "AuthorizationError", "AuthorizationErrorException");
+    }
+
     private boolean refused(String id, SdkException e) {
-        if (!AwsErrors.is(e, "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess",
-                "AuthorizationError", "AuthorizationErrorException")) {
+        if (!isRefusal(e)) {
             throw aws.explain("making the agent channel of box " + id, e);
         }
         noChannel("AWS refused what it takes (" + AwsErrors.summary(e) + "; the channel needs sns:CreateTopic,"
@@ -147,10 +152,27 @@ final class Ec2Agents implements BoxAgents {
 
     // ---------------------------------------------------------------- BoxAgents
 
+    /**
+     * Publishes to the namespace's topic. Where AWS refuses it (a user whose policy gives boxes no channel, so no box
+     * of theirs listens), that is said, and the command goes on.
+     */
     @Override
     public void broadcast(AgentCommand command) {
-        if (enabled() && !channel.publish(command.line(), account())) {
-            cloud.console().verbose("no SNS topic " + AgentChannel.topicName(namespace) + " yet: no box listens");
+        if (!enabled()) {
+            return;
+        }
+        try {
+            if (!channel.publish(command.line(), account())) {
+                cloud.console().verbose("no SNS topic " + AgentChannel.topicName(namespace) + " yet: no box listens");
+            }
+        } catch (CgrenderException e) {
+            if (!(e.getCause() instanceof SdkException sdk) || !isRefusal(sdk)) {
+                throw e;
+            }
+            cloud.console().warn("AWS refused publishing '" + command.line() + "' to the boxes of " + namespace + " ("
+                    + AwsErrors.summary(sdk) + "; that needs sns:Publish on the SNS topic "
+                    + AgentChannel.topicName(namespace) + "): running boxes do not hear of it; boxes launched with"
+                    + " these permissions have no agent channel anyway");
         }
     }
 

@@ -208,6 +208,17 @@ class Ec2AgentTest {
         assertTrue(fx.ec2.describeIamInstanceProfileAssociations().iamInstanceProfileAssociations().isEmpty());
     }
 
+    @Test
+    void aRefusedPublishIsSaidAndTheKeyChangeGoesOn() {
+        // a user whose policy gives boxes no channel (docs/iam/cgrender-ec2.json) may not publish either
+        Ec2Cloud cloud = fx.cloud(fx.throughProxy(), NS);
+        fx.proxy.faults().failNext("Publish", 1, 403, "AuthorizationError", "User is not authorized to perform:"
+                + " SNS:Publish");
+        cloud.ec2Agents().broadcast(AgentCommand.syncKeys());
+        String err = fx.err.toString();
+        assertTrue(err.contains("AWS refused publishing") && err.contains("sns:Publish"), err);
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private List<Subscription> subscriptions(Ec2Cloud cloud) {
