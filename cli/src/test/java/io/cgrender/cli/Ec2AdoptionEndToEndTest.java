@@ -81,12 +81,19 @@ class Ec2AdoptionEndToEndTest {
         OsCommand.run(TOOL, "ssh-keygen", "-q", "-H", "-f", knownHosts.toString()).requireSuccess();
         assertFalse(Files.readString(knownHosts).contains(id), "hashed");
 
+        // a colleague's key registered in the namespace: the adopted instance, whose agent cannot read the
+        // namespace's keys without cgrender's instance profile, gets it at adoption
+        Path colleague = cli.root().resolve("colleague");
+        OsCommand.run(TOOL, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", colleague.toString())
+                .requireSuccess();
+        cli.ok("register-key", "colleague", colleague + ".pub");
+
         Cli.Result adopt = cli.ok("create", "echo-box", "--instance-id", id, "--identity", pem.toString(),
                 "--login-user", login);
         assertEquals(id, adopt.out().strip(), adopt.toString());
         assertTrue(adopt.err().contains("host key of " + id + " from ~/.ssh/known_hosts (HostKeyAlias=" + id + "): "
                 + fingerprint(Standins.hostKeyLine(id))), adopt.toString());
-        assertTrue(adopt.err().contains("authorized the namespace's key"), adopt.toString());
+        assertTrue(adopt.err().contains("authorized 2 key(s) of /"), adopt.toString());
         assertFalse(adopt.err().contains("was launched with key pair"), "no warning: the user gave the key it takes");
         assertFalse(adopt.err().contains(Files.readString(pem).lines().skip(1).findFirst().orElseThrow()),
                 "the private key is never printed");
@@ -99,6 +106,8 @@ class Ec2AdoptionEndToEndTest {
         String authorized = read(authorizedKeys(id));
         assertTrue(authorized.startsWith(read(pem + ".pub").strip() + "\n"), "the user's key stays: " + authorized);
         assertTrue(authorized.contains(namespaceKeyLine()), "and the namespace's joins it: " + authorized);
+        assertTrue(authorized.contains(read(colleague + ".pub").split("\\s+")[1] + " cgrender key colleague"),
+                "and the registered key: " + authorized);
         assertEquals(1, Standins.home(id).map(h -> count(h.resolve("setup-runs"), "setup")).orElseThrow());
 
         // Later sessions log in with the namespace's key alone: the PEM is neither given nor remembered.

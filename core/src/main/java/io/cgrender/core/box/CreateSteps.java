@@ -6,6 +6,7 @@ import io.cgrender.core.cloud.Image;
 import io.cgrender.core.cloud.LaunchSpec;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.cloud.MachineAdoption;
+import io.cgrender.core.keys.AuthorizedKeys;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.CgrenderException;
 import io.cgrender.core.ssh.ExecResult;
@@ -45,8 +46,8 @@ final class CreateSteps {
         LeaseKeeper lease;
         RemoteHost host;
         Image image;
-        /** Adoption added the namespace's key to the login user's authorized_keys (and takes it out on failure). */
-        boolean authorized;
+        /** The keys adoption added to the login user's authorized_keys (taken out again on failure). */
+        List<String> authorized = new ArrayList<>();
 
         Launch(BoxEnvironment env, Claims claims, CreateOptions options, int generation) {
             this.env = env;
@@ -203,10 +204,11 @@ final class CreateSteps {
     }
 
     /**
-     * Adoption, once connected (perhaps with the user's own key): the namespace's key joins the login user's
-     * {@code ~/.ssh/authorized_keys} unless it is there already, so that later sessions log in with it as to any box.
-     * Taken out again if the adoption fails, so the machine is handed back as it was. Whatever else a box of the
-     * namespace authorizes (registered keys, its agent) comes with the box's setup, which runs next.
+     * Adoption, once connected (perhaps with the user's own key): the namespace's key and the registered keys
+     * {@code cgrender.keys} selects join the login user's {@code ~/.ssh/authorized_keys}, each unless it is there
+     * already, so that later sessions log in with them as to any box. An adopted machine keeps its own IAM role, so its
+     * agent cannot read the namespace's keys: these are the ones it authorizes. Taken out again if the adoption fails,
+     * so the machine is handed back as it was.
      */
     private final class AuthorizeStep implements Step<Launch> {
         @Override
@@ -216,32 +218,48 @@ final class CreateSteps {
 
         @Override
         public void run(Launch l) {
-            String key = Shell.quote(l.env.key().publicKeyLine());
-            String line = Shell.quote(l.env.key().publicKeyLine() + " cgrender " + l.env.namespace());
-            ExecResult result = l.host.exec("set -e; umask 077; mkdir -p ~/.ssh; f=~/.ssh/authorized_keys;"
-                    + " touch \"$f\"; if grep -qF " + key + " \"$f\"; then echo present; else"
-                    + " if [ -s \"$f\" ] && [ -n \"$(tail -c1 \"$f\")\" ]; then echo >> \"$f\"; fi;"
-                    + " printf '%s\\n' " + line + " >> \"$f\"; echo added; fi", box.timeout("command"));
-            if (!result.succeeded()) {
-                throw new CgrenderException("cannot add the namespace's key to ~/.ssh/authorized_keys on "
-                        + l.machine.id() + " (exit " + result.exitCode() + "): " + result.stderr().strip());
+            Map<String, String> wanted = new LinkedHashMap<>();
+            wanted.put(l.env.key().publicKeyLine(), "cgrender " + l.env.namespace());
+            l.env.cloud().keys().ifPresent(registry -> AuthorizedKeys.from(l.env.settings()).select(registry.list())
+                    .forEach(k -> wanted.putIfAbsent(k.publicKeyLine(), "cgrender key " + k.name())));
+            for (Map.Entry<String, String> key : wanted.entrySet()) {
+                String blob = keyBlob(key.getKey());
+                String line = Shell.quote(key.getKey().split("\\s+")[0] + " " + blob + " " + key.getValue());
+                ExecResult result = l.host.exec("set -e; umask 077; mkdir -p ~/.ssh; f=~/.ssh/authorized_keys;"
+                        + " touch \"$f\"; if grep -qF " + Shell.quote(blob) + " \"$f\"; then echo present; else"
+                        + " if [ -s \"$f\" ] && [ -n \"$(tail -c1 \"$f\")\" ]; then echo >> \"$f\"; fi;"
+                        + " printf '%s\\n' " + line + " >> \"$f\"; echo added; fi", box.timeout("command"));
+                if (!result.succeeded()) {
+                    throw new CgrenderException("cannot add " + key.getValue() + "'s key to ~/.ssh/authorized_keys on "
+                            + l.machine.id() + " (exit " + result.exitCode() + "): " + result.stderr().strip());
+                }
+                if (result.stdout().strip().equals("added")) {
+                    l.authorized.add(blob);
+                }
             }
-            l.authorized = result.stdout().strip().equals("added");
-            if (l.authorized) {
-                l.env.console().status("authorized the namespace's key (" + l.env.key().fingerprint() + ") on "
-                        + l.machine.id() + ", so later sessions need no key of your own");
+            if (!l.authorized.isEmpty()) {
+                l.env.console().status("authorized " + l.authorized.size() + " key(s) of " + l.env.namespace()
+                        + " on " + l.machine.id() + " (the namespace's key " + l.env.key().fingerprint()
+                        + " and registered keys), so later sessions need no key of your own");
             }
         }
 
         @Override
         public void cleanup(Launch l, Outcome outcome) {
-            if (outcome.succeeded() || !l.authorized || l.host == null || !l.host.isOpen()) {
+            if (outcome.succeeded() || l.authorized.isEmpty() || l.host == null || !l.host.isOpen()) {
                 return;
             }
-            l.host.exec("umask 077; f=~/.ssh/authorized_keys; if [ -f \"$f\" ]; then grep -vF "
-                    + Shell.quote(l.env.key().publicKeyLine()) + " \"$f\" > \"$f.cgrender\";"
-                    + " cat \"$f.cgrender\" > \"$f\"; rm -f \"$f.cgrender\"; fi", box.timeout("command"));
-            l.authorized = false;
+            StringBuilder filter = new StringBuilder();
+            l.authorized.forEach(blob -> filter.append(" -e ").append(Shell.quote(blob)));
+            l.host.exec("umask 077; f=~/.ssh/authorized_keys; if [ -f \"$f\" ]; then grep -vF" + filter
+                    + " \"$f\" > \"$f.cgrender\"; cat \"$f.cgrender\" > \"$f\"; rm -f \"$f.cgrender\"; fi",
+                    box.timeout("command"));
+            l.authorized.clear();
+        }
+
+        /** The base64 part of an OpenSSH public key line: what identifies the key, whatever its comment. */
+        private static String keyBlob(String publicKeyLine) {
+            return publicKeyLine.strip().split("\\s+")[1];
         }
     }
 
