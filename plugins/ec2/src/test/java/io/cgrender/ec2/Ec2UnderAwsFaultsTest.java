@@ -56,8 +56,15 @@ class Ec2UnderAwsFaultsTest {
         }
     }
 
+    /**
+     * A cloud through the fault proxy. Its boxes get no agent channel and no instance profile (presigned results):
+     * the launch then ends right after RunInstances, so the faults of a new instance meet the calls these tests are
+     * about. (With a channel, the launch waits until EC2 knows the instance to give it its profile, which hid these
+     * faults from the calls under test.)
+     */
     private Ec2Cloud cloud(Map<String, Object> extra) {
         Map<String, Object> config = new HashMap<>(fx.throughProxy());
+        config.put("cgrender.ec2.results.box-access", "presigned");
         config.putAll(extra);
         return fx.cloud(config);
     }
