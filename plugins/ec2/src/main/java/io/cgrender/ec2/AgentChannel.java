@@ -79,7 +79,7 @@ final class AgentChannel {
 
     /** The ARN the namespace's topic has (whether or not it exists), for an account and region. */
     String topicArn(String account) {
-        return "arn:" + partition() + ":sns:" + aws.region().id() + ":" + account + ":" + topicName(namespace);
+        return "arn:" + aws.partition() + ":sns:" + aws.region().id() + ":" + account + ":" + topicName(namespace);
     }
 
     /** A box's queue, as far as it was made: the URL the moment it exists, then the subscription. */
@@ -102,9 +102,9 @@ final class AgentChannel {
         made.url = aws.call(doing, () -> aws.sqs().createQueue(r -> r.queueName(name).tags(tags).attributes(Map.of(
                 QueueAttributeName.RECEIVE_MESSAGE_WAIT_TIME_SECONDS, Integer.toString(LONG_POLL_SECONDS),
                 QueueAttributeName.MESSAGE_RETENTION_PERIOD, Integer.toString(RETENTION_SECONDS)))).queueUrl());
-        made.arn = "arn:" + partition() + ":sqs:" + aws.region().id() + ":" + account + ":" + name;
+        made.arn = "arn:" + aws.partition() + ":sqs:" + aws.region().id() + ":" + account + ":" + name;
         aws.call(doing, () -> aws.sqs().setQueueAttributes(r -> r.queueUrl(made.url).attributes(Map.of(
-                QueueAttributeName.POLICY, queuePolicy(made.arn, topicArn, account, partition())))));
+                QueueAttributeName.POLICY, queuePolicy(made.arn, topicArn, account, aws.partition())))));
         made.subscription = aws.call("subscribing " + name + " to " + topicArn, () -> aws.sns().subscribe(r -> r
                 .topicArn(topicArn).protocol("sqs").endpoint(made.arn).returnSubscriptionArn(true)
                 .attributes(Map.of("RawMessageDelivery", "true"))).subscriptionArn());
@@ -259,14 +259,6 @@ final class AgentChannel {
             // already gone
         } catch (SdkException e) {
             throw aws.explain("deleting the SNS topic " + topicName(namespace), e);
-        }
-    }
-
-    private String partition() {
-        try {
-            return aws.region().metadata().partition().id();
-        } catch (RuntimeException e) {
-            return "aws";
         }
     }
 }

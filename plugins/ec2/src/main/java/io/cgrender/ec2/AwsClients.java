@@ -18,6 +18,7 @@ import software.amazon.awssdk.profiles.Profile;
 import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.profiles.ProfileProperty;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.RegionMetadata;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.sns.SnsClient;
@@ -218,6 +219,12 @@ final class AwsClients implements AutoCloseable {
 
     Region region() {
         return region;
+    }
+
+    /** The partition of the region, as ARNs name it: {@code aws}, {@code aws-cn}, {@code aws-us-gov}. */
+    String partition() {
+        RegionMetadata metadata = region.metadata();
+        return metadata == null || metadata.partition() == null ? "aws" : metadata.partition().id();
     }
 
     /** Where the region and the credentials came from. */

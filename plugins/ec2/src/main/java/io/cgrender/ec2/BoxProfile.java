@@ -104,7 +104,7 @@ final class BoxProfile {
         String name = name(namespace);
         List<Tag> tags = List.of(Tag.builder().key(Tags.NAMESPACE).value(namespace.toString()).build());
         boolean createdRole = createRoleUnlessItExists(name, namespace, tags);
-        grant(name, policies(namespace, grants, account, partition()));
+        grant(name, policies(namespace, grants, account, aws.partition()));
         InstanceProfile profile = instanceProfile(name, tags);
         holdRole(profile, name);
         if (createdRole) {
@@ -474,13 +474,5 @@ final class BoxProfile {
             s.put("Condition", condition);
         }
         return s;
-    }
-
-    private String partition() {
-        try {
-            return aws.region().metadata().partition().id();
-        } catch (RuntimeException e) {
-            return "aws";
-        }
     }
 }

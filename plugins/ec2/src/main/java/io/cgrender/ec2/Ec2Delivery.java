@@ -191,7 +191,7 @@ final class Ec2Delivery implements ResultDelivery {
         }
         String id = instance.instanceId();
         try {
-            String partition = aws.region().metadata() == null ? "aws" : aws.region().metadata().partition().id();
+            String partition = aws.partition();
             BoxProfile.Grants grants = new BoxProfile.Grants(
                     List.of("arn:" + partition + ":s3:::" + base.bucket() + "/" + ns.prefix() + "*"),
                     sender.flatMap(s -> target.email().map(to -> new BoxProfile.Mail(s.address(), to.address())))
