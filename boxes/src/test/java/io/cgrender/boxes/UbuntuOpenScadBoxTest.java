@@ -93,12 +93,12 @@ class UbuntuOpenScadBoxTest {
 
     @Test
     void theFailingPackageIsFoundInAptOutput() {
-        assertEquals(Optional.of("nope-pkg"), UbuntuBox.failingPackage(
+        assertEquals(Optional.of("nope-pkg"), AptBox.failingPackage(
                 "Reading package lists...\nE: Unable to locate package nope-pkg\n"));
-        assertEquals(Optional.of("foo"), UbuntuBox.failingPackage(
+        assertEquals(Optional.of("foo"), AptBox.failingPackage(
                 "E: Package 'foo' has no installation candidate\n"));
-        assertEquals(Optional.of("bar"), UbuntuBox.failingPackage(
+        assertEquals(Optional.of("bar"), AptBox.failingPackage(
                 "Errors were encountered while processing:\n bar\nE: Sub-process /usr/bin/dpkg returned an error code (1)"));
-        assertEquals(Optional.empty(), UbuntuBox.failingPackage("E: Could not get lock /var/lib/dpkg/lock-frontend"));
+        assertEquals(Optional.empty(), AptBox.failingPackage("E: Could not get lock /var/lib/dpkg/lock-frontend"));
     }
 }

@@ -59,6 +59,20 @@ class BadInputTest {
     }
 
     @Test
+    void aRoleOfAnotherPackageManagerIsRefusedOnTheLocalCloud() throws IOException {
+        // This machine is Debian or Ubuntu (apt): amazon-linux-box's setup is written for dnf.
+        Cli.Result r = cli.run("create", "amazon-linux-box");
+        assertRefused(r, "amazon-linux-box is written for Amazon Linux 2023 (dnf)", "a local box is this machine",
+                "(apt)");
+        assertEquals("fix: run it on a cloud of its own, e.g. cgrender --cloud ec2 create amazon-linux-box, or pick a"
+                + " role for this machine: cgrender list-roles", r.err().lines().toList().get(1), r.toString());
+        Path model = Files.writeString(cli.root().resolve("job.txt"), "x");
+        assertRefused(cli.run("run", "amazon-linux-box", "--workdir", cli.root().toString(), "--", "true"),
+                "amazon-linux-box is written for Amazon Linux 2023 (dnf)");
+        assertTrue(Files.exists(model));
+    }
+
+    @Test
     void invalidNamespaceNamesTheRule() {
         assertRefused(cli.run("-n", "Alice", "list"), "invalid namespace 'Alice'", "starts and ends with '/'");
         assertRefused(cli.run("create", "echo-box", "-n", "/a b/"), "invalid namespace");

@@ -15,12 +15,48 @@ import java.util.Optional;
 public record MachineSpec(Os os, int minVcpus, int minMemoryGib, int diskGib,
                           Optional<String> recommendedInstanceType, String adminUser) {
 
-    /** Operating system families boxes are written for. */
+    /** How a distribution installs software: what a box's setup commands are written for. */
+    public enum PackageManager {
+        APT, DNF
+    }
+
+    /** Operating system families boxes are written for, with their package manager and the login user of images. */
     public enum Os {
-        UBUNTU_LTS, DEBIAN, AMAZON_LINUX
+        UBUNTU_LTS("Ubuntu LTS", PackageManager.APT, "ubuntu"),
+        DEBIAN("Debian", PackageManager.APT, "admin"),
+        AMAZON_LINUX("Amazon Linux 2023", PackageManager.DNF, "ec2-user");
+
+        private final String displayName;
+        private final PackageManager packageManager;
+        private final String loginUser;
+
+        Os(String displayName, PackageManager packageManager, String loginUser) {
+            this.displayName = displayName;
+            this.packageManager = packageManager;
+            this.loginUser = loginUser;
+        }
+
+        /** E.g. "Amazon Linux 2023". */
+        public String displayName() {
+            return displayName;
+        }
+
+        public PackageManager packageManager() {
+            return packageManager;
+        }
+
+        /** The user the distribution's cloud images let in with the launch key (has passwordless sudo). */
+        public String loginUser() {
+            return loginUser;
+        }
+    }
+
+    /** A machine of {@code os}, logged in to as the login user of its images. */
+    public static MachineSpec of(Os os, int minVcpus, int minMemoryGib, int diskGib, String instanceType) {
+        return new MachineSpec(os, minVcpus, minMemoryGib, diskGib, Optional.of(instanceType), os.loginUser());
     }
 
     public static MachineSpec ubuntu(int minVcpus, int minMemoryGib, int diskGib, String instanceType) {
-        return new MachineSpec(Os.UBUNTU_LTS, minVcpus, minMemoryGib, diskGib, Optional.of(instanceType), "ubuntu");
+        return of(Os.UBUNTU_LTS, minVcpus, minMemoryGib, diskGib, instanceType);
     }
 }

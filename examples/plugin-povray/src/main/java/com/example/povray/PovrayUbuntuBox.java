@@ -26,7 +26,8 @@ public class PovrayUbuntuBox extends UbuntuBox {
     }
 
     @Override
-    protected void postInstallPackages(RemoteHost host) {
+    protected void postInstallPackages(RemoteHost host) throws Exception {
+        super.postInstallPackages(host);
         // POV-Ray prints its version after a complaint that the user has no ~/.povray; the system config serves.
         ExecResult version = host.exec("povray --version 2>&1", commandTimeout());
         String line = version.stdout().lines().filter(l -> l.startsWith("POV-Ray")).findFirst().orElse("");

@@ -83,8 +83,14 @@ public final class LocalCloud implements Cloud {
     private final Path configDir;
     private final Namespace namespace;
     private final AuthorizedKeys selection;
+    private final HostOs hostOs;
 
     LocalCloud(CloudContext context) {
+        this(context, HostOs.current());
+    }
+
+    LocalCloud(CloudContext context, HostOs hostOs) {
+        this.hostOs = hostOs;
         this.configDir = context.dirs().config();
         this.namespace = context.namespace();
         this.selection = AuthorizedKeys.from(context.settings());
@@ -103,6 +109,7 @@ public final class LocalCloud implements Cloud {
 
     @Override
     public Machine launch(LaunchSpec spec) {
+        hostOs.requireRunnable(spec.role(), spec.machine());
         KeyFiles.parsePublicKeyLine(spec.authorizedKey());
         requirePositive(spec.idleTimeout(), "idle timeout");
         requirePositive(spec.maxLifetime(), "max lifetime");
