@@ -51,7 +51,7 @@ class PluginEndToEndTest {
     void listRolesShowsAPluginDroppedIntoThePluginDirectoryWithItsJar() throws IOException {
         Path jar = installExamplePlugin();
         Cli.Result r = cli.ok("list-roles");
-        assertEquals(List.of("ROLE", "DESCRIPTION", "SOURCE"), List.of(r.out().lines().findFirst().orElseThrow()
+        assertEquals(List.of("ROLE", "OS", "DESCRIPTION", "SOURCE"), List.of(r.out().lines().findFirst().orElseThrow()
                 .split("\\s+")), r.toString());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith(POVRAY) && l.contains("POV-Ray") && l.endsWith(
                 jar.toString())), r.toString());
