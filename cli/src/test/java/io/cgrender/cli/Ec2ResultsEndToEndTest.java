@@ -259,10 +259,11 @@ class Ec2ResultsEndToEndTest {
     void theBoxWaitsForItsCredentialsAndOutlastsThrottlingSoItsResultsLandAndTheMailGoesOut() throws Exception {
         try (AwsProxy proxy = AwsProxy.to(moto.endpoint())) {
             writeConfig("cgrender.box.idle-timeout = 20m\ncgrender.aws.endpoint = \"" + proxy.endpoint() + "\"\n");
-            // the box's credentials are refused for 45 s after it got them (its agent is their first user, at the
-            // box's start; the job's S3 upload follows within that time), and SES throttles 3 calls in a row, one more
-            // than the AWS CLI tries by itself
-            proxy.faults().slowIam(Duration.ofSeconds(45)).throttleNext("SendEmail", 3);
+            // the box's credentials are refused for 25 s after it got them (its agent is their first user, at the
+            // box's start; the job's S3 upload follows within seconds), and SES throttles 3 calls in a row, one more
+            // than the AWS CLI tries by itself; the new instance profile is refused briefly (a launch waiting for it
+            // is Ec2UnderAwsFaultsTest's)
+            proxy.faults().slowIam(Duration.ofSeconds(5), Duration.ofSeconds(25)).throttleNext("SendEmail", 3);
             Cli.Result render = cli.ok("render", "tiny/cube.scad", "--email", ME, "--after", "terminate");
             assertTrue(Files.readString(project.resolve("tiny/cube.stl")).startsWith("solid"), render.toString());
             Matcher where = LOCATION.matcher(render.err());

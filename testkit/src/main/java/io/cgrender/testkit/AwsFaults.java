@@ -52,7 +52,8 @@ public final class AwsFaults {
 
     private Duration hideInstances = Duration.ZERO;
     private Duration hideImages = Duration.ZERO;
-    private Duration iamLag = Duration.ZERO;
+    private Duration profileLag = Duration.ZERO;
+    private Duration credentialsLag = Duration.ZERO;
     private Duration consoleDelay = Duration.ZERO;
     private final Map<String, Integer> throttleEvery = new HashMap<>();
     private final Map<String, Integer> callsOfService = new HashMap<>();
@@ -112,7 +113,16 @@ public final class AwsFaults {
      * credentials were issued (AssumeRole), every service refuses them.
      */
     public synchronized AwsFaults slowIam(Duration delay) {
-        iamLag = delay;
+        return slowIam(delay, delay);
+    }
+
+    /**
+     * {@link #slowIam(Duration)} with a lag of its own for each: EC2 refuses a new instance profile for
+     * {@code profiles}, every service refuses new temporary credentials for {@code credentials}.
+     */
+    public synchronized AwsFaults slowIam(Duration profiles, Duration credentials) {
+        profileLag = profiles;
+        credentialsLag = credentials;
         return this;
     }
 
@@ -135,7 +145,8 @@ public final class AwsFaults {
     public synchronized AwsFaults clear() {
         hideInstances = Duration.ZERO;
         hideImages = Duration.ZERO;
-        iamLag = Duration.ZERO;
+        profileLag = Duration.ZERO;
+        credentialsLag = Duration.ZERO;
         consoleDelay = Duration.ZERO;
         throttleEvery.clear();
         callsOfService.clear();
@@ -224,7 +235,7 @@ public final class AwsFaults {
     }
 
     private Optional<Answer> unusableCredentials(AwsRequest request, Instant now) {
-        if (!young(credentialsIssued.get(request.accessKey()), iamLag, now)) {
+        if (!young(credentialsIssued.get(request.accessKey()), credentialsLag, now)) {
             return Optional.empty();
         }
         return Optional.of(switch (request.protocol()) {
@@ -267,7 +278,7 @@ public final class AwsFaults {
         for (String kind : List.of("Arn", "Name")) {
             String value = request.param("IamInstanceProfile." + kind);
             String name = value.substring(value.lastIndexOf('/') + 1);
-            if (!value.isEmpty() && young(profilesMade.get(name), iamLag, now)) {
+            if (!value.isEmpty() && young(profilesMade.get(name), profileLag, now)) {
                 return Optional.of(Answer.error(400, "InvalidParameterValue", "Value (" + value + ") for parameter"
                         + " iamInstanceProfile." + kind.toLowerCase() + " is invalid. Invalid IAM Instance Profile "
                         + kind.toLowerCase()));
