@@ -214,9 +214,13 @@ class BadInputTest {
     void listRolesShowsBuiltInRolesWithDescriptions() {
         Cli.Result r = cli.ok("list-roles");
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("openscad-ubuntu-box") && l.contains("OpenSCAD")
-                && l.contains("built-in")), r.toString());
+                && l.contains("built-in") && l.contains("Ubuntu LTS")), r.toString());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("amazon-linux-box ") && l.contains("Amazon Linux 2023")),
+                r.toString());
         Cli.Result json = cli.ok("list-roles", "--json");
         assertTrue(json.out().contains("\"role\":\"openscad-ubuntu-box\""), json.toString());
+        assertTrue(json.out().contains("\"role\":\"debian-box\",\"description\":\"Debian 12 for one-off work, with the AWS"
+                + " CLI\",\"os\":\"DEBIAN\",\"package_manager\":\"apt\",\"login_user\":\"admin\""), json.toString());
     }
 
     @Test

@@ -33,7 +33,7 @@ class DoctorTest {
 
     private static final List<String> EVERYWHERE = List.of("java", "configuration", "key files", "known_hosts",
             "plugins", "directories");
-    private static final List<String> LOCAL = List.of("openscad", "ssh", "rsync", "package work");
+    private static final List<String> LOCAL = List.of("operating system", "openscad", "ssh", "rsync", "package work");
 
     @RegisterExtension
     final Cli cli = new Cli();
@@ -149,14 +149,14 @@ class DoctorTest {
         Map<String, Config> checks = new LinkedHashMap<>();
         json.getConfigList("checks").forEach(c -> checks.put(c.getString("name"), c));
         assertEquals(List.of("java", "configuration", "key files", "known_hosts", "plugins", "directories",
-                "openscad", "ssh", "rsync", "package work"), List.copyOf(checks.keySet()));
+                "operating system", "openscad", "ssh", "rsync", "package work"), List.copyOf(checks.keySet()));
         Config keys = checks.get("key files");
         assertEquals("fail", keys.getString("status"));
         assertTrue(keys.getString("detail").contains(key + " must be readable and writable by its owner only"));
         assertEquals("chmod 600 " + key, keys.getString("fix"));
         assertTrue(checks.get("java").getIsNull("fix"));
         assertEquals("ok", checks.get("java").getString("status"));
-        assertTrue(r.err().contains("doctor: 1 of 10 checks failed: key files")
+        assertTrue(r.err().contains("doctor: 1 of 11 checks failed: key files")
                 || r.err().contains("key files"), r.err());
     }
 

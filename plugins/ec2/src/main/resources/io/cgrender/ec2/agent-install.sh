@@ -1,15 +1,20 @@
 #!/bin/bash
 # Installs cgrender's box agent (agent.sh) as cgrender-agent.service, started now and at every boot, restarted
 # whenever it ends. cgrender runs this over SSH as root (sudo) when it sets a box up; it is idempotent. The agent
-# needs the AWS CLI, which is installed when missing (Debian's awscli package, or AWS's snap where there is none).
+# needs the AWS CLI, which is installed when missing: Debian's and Ubuntu's awscli package, or AWS's snap where there is
+# none (Ubuntu 24.04); Amazon Linux's awscli-2 (which its images come with).
 # CGRENDER_ROOT stands for / and CGRENDER_SYSTEMCTL for systemctl in tests.
 set -eu
 root="${CGRENDER_ROOT:-}"
 systemctl="${CGRENDER_SYSTEMCTL:-systemctl}"
 if ! command -v aws > /dev/null 2>&1; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -q awscli > /dev/null 2>&1 || { apt-get update -q > /dev/null && apt-get install -y -q awscli; } \
-    || snap install aws-cli --classic
+  if command -v apt-get > /dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q awscli > /dev/null 2>&1 || { apt-get update -q > /dev/null && apt-get install -y -q awscli; } \
+      || snap install aws-cli --classic
+  else
+    dnf -y -q install awscli-2
+  fi
 fi
 install -d -m 0755 "$root/usr/local/lib/cgrender" "$root/var/lib/cgrender" "$root/etc/systemd/system"
 cat > "$root/usr/local/lib/cgrender/agent.sh.new" <<'CGRENDER_AGENT'

@@ -34,7 +34,7 @@ cat > "$root/etc/systemd/system/cgrender-boot.service" <<'CGRENDER_UNIT'
 [Unit]
 Description=cgrender box boot: host keys on the console, the watchdog armed from this instance's launch
 Wants=network-online.target
-After=network-online.target ssh.service
+After=network-online.target ssh.service sshd.service
 Before=cgrender-watchdog.service
 
 [Service]
@@ -48,7 +48,7 @@ CGRENDER_UNIT
 cat > "$root/etc/systemd/system/cgrender-watchdog.service" <<'CGRENDER_UNIT'
 [Unit]
 Description=cgrender box watchdog: ends the box when it is idle or too old
-After=network-online.target ssh.service cgrender-boot.service
+After=network-online.target ssh.service sshd.service cgrender-boot.service
 
 [Service]
 ExecStart=/usr/local/lib/cgrender/watchdog.sh

@@ -2,6 +2,7 @@ package io.cgrender.ec2;
 
 import io.cgrender.core.CgrenderException;
 import io.cgrender.core.UsageException;
+import io.cgrender.core.box.MachineSpec;
 import io.cgrender.core.box.BoxEnvironment;
 import io.cgrender.core.box.CreateOptions;
 import io.cgrender.core.cloud.Garbage;
@@ -64,6 +65,8 @@ class Ec2CloudTest {
     /** moto's Canonical images: Ubuntu 14.04 and 16.04. */
     private static final String TRUSTY = "ami-1e749f67";
     private static final String XENIAL = "ami-785db401";
+    /** moto's Amazon Linux 2 image, of Amazon's account. */
+    private static final String AMAZON_LINUX_2 = "ami-04681a1dbd79675a5";
 
     @TempDir
     Path temp;
@@ -156,15 +159,7 @@ class Ec2CloudTest {
 
     @Test
     void theBaseImageComesFromTheSsmParameterThenThePublisherAndAnExplicitOneWins() {
-        try (var ssm = software.amazon.awssdk.services.ssm.SsmClient.builder()
-                .endpointOverride(java.net.URI.create(fx.moto.endpoint()))
-                .region(software.amazon.awssdk.regions.Region.US_EAST_1)
-                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
-                                io.cgrender.testkit.MotoServer.ACCESS_KEY, io.cgrender.testkit.MotoServer.SECRET_KEY)))
-                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
-            ssm.putParameter(r -> r.name("/cgrender-test/ubuntu-lts").value(TRUSTY).type("String"));
-        }
+        fx.putParameter("/cgrender-test/ubuntu-lts", TRUSTY);
         Ec2Cloud viaSsm = fx.cloud(Map.of("cgrender.ec2.image-parameters.UBUNTU_LTS", "/cgrender-test/ubuntu-lts"));
         assertEquals(TRUSTY, fx.instance(viaSsm.launch(fx.spec(NS, "probe-box")).id()).imageId());
 
@@ -178,6 +173,43 @@ class Ec2CloudTest {
         assertTrue(e.getMessage().contains("AMI ami-0123456789abcdef0 (from cgrender.ec2.image) not found in EC2 in"
                 + " us-east-1"), e.getMessage());
         assertEquals(before, fx.liveInstances().size(), "nothing launched");
+    }
+
+    @Test
+    void eachOsFamilyStartsFromItsOwnImageAndLogsInAsItsOwnUser() {
+        // moto's images stand in for the three families' own: each family has its SSM parameter, as on AWS.
+        Map<MachineSpec.Os, String> images = Map.of(MachineSpec.Os.UBUNTU_LTS, XENIAL,
+                MachineSpec.Os.DEBIAN, TRUSTY, MachineSpec.Os.AMAZON_LINUX, AMAZON_LINUX_2);
+        Map<String, Object> config = new java.util.HashMap<>();
+        images.forEach((os, image) -> {
+            fx.putParameter("/cgrender-test/" + os, image);
+            config.put("cgrender.ec2.image-parameters." + os, "/cgrender-test/" + os);
+        });
+        Ec2Cloud cloud = fx.cloud(config);
+        Map<MachineSpec.Os, String> users = Map.of(MachineSpec.Os.UBUNTU_LTS, "ubuntu", MachineSpec.Os.DEBIAN, "admin",
+                MachineSpec.Os.AMAZON_LINUX, "ec2-user");
+        for (MachineSpec.Os os : MachineSpec.Os.values()) {
+            Machine machine = cloud.launch(fx.spec(NS, "probe-box", os));
+            Instance instance = fx.instance(machine.id());
+            assertEquals(images.get(os), instance.imageId(), os + "'s own image");
+            assertEquals(users.get(os), tags(instance.tags()).get(Tags.LOGIN_USER), os + "'s login user");
+            assertEquals(users.get(os), cloud.describe(io.cgrender.core.cloud.MachineFilter.of(NS)).stream()
+                    .filter(m -> m.id().equals(machine.id())).findFirst().orElseThrow().tags().get(Tags.LOGIN_USER));
+            String userData = new String(Base64.getDecoder().decode(fx.ec2.describeInstanceAttribute(r -> r
+                    .instanceId(machine.id()).attribute("userData")).userData().value()), StandardCharsets.UTF_8);
+            assertTrue(userData.contains("CGRENDER_LOGIN_USER:-" + users.get(os) + "}"),
+                    os + ": the watchdog watches the sessions and jobs of " + users.get(os));
+            assertTrue(userData.startsWith("#!/bin/bash\n"), "a bash script, which all three run");
+        }
+
+        // Without the parameter, the publisher's newest image: Amazon's own account for Amazon Linux.
+        Ec2Cloud publisher = fx.cloud(Map.of("cgrender.ec2.image-parameters.AMAZON_LINUX", "/cgrender-test/none",
+                "cgrender.ec2.image-names.AMAZON_LINUX", "amzn2-ami-hvm-*-x86_64-gp2"));
+        Machine al = publisher.launch(fx.spec(NS, "probe-box", MachineSpec.Os.AMAZON_LINUX));
+        software.amazon.awssdk.services.ec2.model.Image chosen = fx.ec2.describeImages(r -> r
+                .imageIds(fx.instance(al.id()).imageId())).images().get(0);
+        assertEquals("137112412989", chosen.ownerId(), chosen.toString());
+        assertTrue(chosen.name().startsWith("amzn2-ami-hvm-"), chosen.name());
     }
 
     @Test

@@ -149,6 +149,28 @@ final class Ec2Fixture implements AutoCloseable {
                 false);
     }
 
+    /** A launch spec for a small box of {@code role} on {@code os}, logging in as that OS's user. */
+    LaunchSpec spec(Namespace ns, String role, MachineSpec.Os os) {
+        MachineSpec machine = MachineSpec.of(os, 1, 1, 8, "t3.micro");
+        return new LaunchSpec(ns, role, machine, Tags.forNewBox(ns, role, machine.adminUser(), 0,
+                Instant.now().plus(Duration.ofHours(1)), Duration.ofMinutes(30),
+                Lease.ofSelf(Instant.now(), Duration.ofHours(1)).tagValue()), key(ns).publicKeyLine(),
+                Duration.ofMinutes(30), Duration.ofHours(1), Optional.empty(), Optional.empty(), false);
+    }
+
+    /** Puts a plain SSM parameter into moto, e.g. one naming a base image. */
+    void putParameter(String name, String value) {
+        try (var ssm = software.amazon.awssdk.services.ssm.SsmClient.builder()
+                .endpointOverride(java.net.URI.create(moto.endpoint()))
+                .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
+                                io.cgrender.testkit.MotoServer.ACCESS_KEY, io.cgrender.testkit.MotoServer.SECRET_KEY)))
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
+            ssm.putParameter(r -> r.name(name).value(value).type("String").overwrite(true));
+        }
+    }
+
     LaunchSpec spec(Namespace ns, String role) {
         return spec(ns, role, Instant.now().plus(Duration.ofHours(1)));
     }

@@ -4,6 +4,7 @@ import io.cgrender.core.cloud.CloudContext;
 import io.cgrender.core.doctor.Check;
 import io.cgrender.core.doctor.CheckList;
 import io.cgrender.core.doctor.CheckResult;
+import io.cgrender.core.doctor.CheckTarget;
 
 import java.io.File;
 import java.io.IOException;
@@ -27,19 +28,42 @@ final class LocalChecks {
     private static final Duration PROGRAM_TIMEOUT = Duration.ofSeconds(10);
 
     private final Map<String, String> env;
+    private final Optional<CheckTarget> target;
 
-    private LocalChecks(Map<String, String> env) {
+    LocalChecks(Map<String, String> env, Optional<CheckTarget> target) {
         this.env = env;
+        this.target = target;
     }
 
-    static CheckList of(CloudContext context) {
-        LocalChecks checks = new LocalChecks(context.env());
+    static CheckList of(CloudContext context, Optional<CheckTarget> target) {
+        LocalChecks checks = new LocalChecks(context.env(), target);
         return CheckList.of(List.of(
+                Check.of("operating system", () -> checks.operatingSystem(HostOs.current())),
                 Check.of("openscad", checks::openscad),
                 Check.of("ssh", () -> checks.required("ssh", "-V", "openssh-client",
                         "cgrender ssh and cgrender rsync connect with it")),
                 Check.of("rsync", () -> checks.required("rsync", "--version", "rsync", "cgrender rsync runs it")),
                 Check.of("package work", checks::packageWork)));
+    }
+
+    /** This machine's system, which every local box is: the render role must be written for its package manager. */
+    CheckResult operatingSystem(HostOs os) {
+        if (os.packageManager().isEmpty()) {
+            return CheckResult.fail(os.name() + " has neither apt nor dnf, so no role can be a local box here",
+                    "use another cloud, e.g. cgrender --cloud ec2 doctor");
+        }
+        String manager = os.packageManager().get().name().toLowerCase(java.util.Locale.ROOT);
+        if (target.isPresent()) {
+            try {
+                os.requireRunnable(target.get().role(), target.get().machine());
+            } catch (io.cgrender.core.CgrenderException e) {
+                return CheckResult.fail("the render role (cgrender.render.role) " + e.getMessage(),
+                        "set cgrender.render.role to a role of " + manager + " (cgrender list-roles), or render with"
+                                + " --cloud ec2");
+            }
+        }
+        return CheckResult.ok(os.name() + " (" + manager + "): a local box can be a role of " + manager
+                + " (see cgrender list-roles)");
     }
 
     /** OpenSCAD, which a render box's setup installs when it is missing (the local box is this machine). */

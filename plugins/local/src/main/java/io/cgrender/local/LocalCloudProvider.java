@@ -26,9 +26,12 @@ public final class LocalCloudProvider implements CloudProvider {
         return new LocalCloud(context);
     }
 
-    /** openscad, ssh, rsync, and root or passwordless sudo for a box's package work ({@link LocalChecks}). */
+    /**
+     * This machine's operating system (the render role must be of its package manager), openscad, ssh, rsync, and
+     * root or passwordless sudo for a box's package work ({@link LocalChecks}).
+     */
     @Override
     public CheckList checks(CloudContext context, Optional<CheckTarget> launch) {
-        return LocalChecks.of(context);
+        return LocalChecks.of(context, launch);
     }
 }

@@ -3,6 +3,8 @@ package io.cgrender.local;
 import io.cgrender.core.CgrenderException;
 import io.cgrender.core.UsageException;
 import io.cgrender.core.box.MachineSpec;
+import io.cgrender.core.doctor.CheckResult;
+import io.cgrender.core.doctor.CheckTarget;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,6 +69,25 @@ class HostOsTest {
                 refused.getMessage());
         HostOs none = HostOs.read(dir.resolve("missing"));
         assertTrue(none.name().startsWith("an unknown system"), none.name());
+    }
+
+    @Test
+    void doctorNamesTheSystemAndFailsARenderRoleOfAnotherPackageManager() throws IOException {
+        HostOs debian = os("PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n");
+        CheckResult ok = new LocalChecks(java.util.Map.of(), Optional.of(new CheckTarget("openscad-ubuntu-box", UBUNTU)))
+                .operatingSystem(debian);
+        assertEquals(CheckResult.Status.OK, ok.status(), ok.toString());
+        assertEquals("Debian GNU/Linux 12 (bookworm) (apt): a local box can be a role of apt (see cgrender list-roles)",
+                ok.detail());
+
+        CheckResult wrongRole = new LocalChecks(java.util.Map.of(), Optional.of(new CheckTarget("amazon-linux-box",
+                AMAZON))).operatingSystem(debian);
+        assertEquals(CheckResult.Status.FAIL, wrongRole.status(), wrongRole.toString());
+        assertTrue(wrongRole.detail().startsWith("the render role (cgrender.render.role) amazon-linux-box is written"
+                + " for Amazon Linux 2023 (dnf)"), wrongRole.detail());
+
+        CheckResult arch = new LocalChecks(java.util.Map.of(), Optional.empty()).operatingSystem(os("ID=arch\n"));
+        assertEquals(CheckResult.Status.FAIL, arch.status(), arch.toString());
     }
 
     @Test
