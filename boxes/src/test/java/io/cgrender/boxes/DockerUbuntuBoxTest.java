@@ -1,34 +1,19 @@
 package io.cgrender.boxes;
 
-import io.cgrender.core.box.BoxEnvironment;
 import io.cgrender.core.box.CreateOptions;
 import io.cgrender.core.box.DockerBox;
-import io.cgrender.core.cloud.Cloud;
-import io.cgrender.core.cloud.CloudContext;
 import io.cgrender.core.cloud.Machine;
-import io.cgrender.core.cloud.MachineFilter;
-import io.cgrender.core.config.Dirs;
-import io.cgrender.core.config.Settings;
-import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ssh.ExecResult;
-import io.cgrender.core.ssh.KnownHosts;
-import io.cgrender.core.ssh.MinaSshConnector;
-import io.cgrender.core.ssh.NamespaceKey;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.ui.Console;
-import io.cgrender.local.LocalCloudProvider;
 import io.cgrender.testkit.BusyboxImage;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -42,65 +27,43 @@ class DockerUbuntuBoxTest {
 
     private static final Duration COMMAND = Duration.ofMinutes(2);
 
+    @RegisterExtension
+    final LocalBoxEnvironment boxes = new LocalBoxEnvironment();
+
     @TempDir
-    Path home;
-
-    private final StringWriter err = new StringWriter();
-    private Cloud cloud;
-    private MinaSshConnector ssh;
-    private BoxEnvironment env;
-
-    @BeforeEach
-    void environment() {
-        Dirs dirs = Dirs.from(Map.of(), home);
-        Settings settings = Settings.defaults();
-        Namespace ns = Namespace.parse("/docker-box-test/", null);
-        Console console = new Console(new PrintWriter(new StringWriter()), new PrintWriter(err, true), false);
-        cloud = new LocalCloudProvider().open(new CloudContext(settings, dirs, ns, console));
-        KnownHosts knownHosts = new KnownHosts(dirs.knownHosts());
-        ssh = new MinaSshConnector(knownHosts);
-        env = new BoxEnvironment(cloud, ns, NamespaceKey.loadOrCreate(dirs.keys(), ns), knownHosts, ssh, settings,
-                console);
-    }
-
-    @AfterEach
-    void cleanUp() {
-        cloud.describe(MachineFilter.of(env.namespace())).forEach(env::terminate);
-        ssh.close();
-        cloud.close();
-    }
+    Path temp;
 
     @Test
     void setupStartsDockerOnceAndAnImportedImageRunsThroughTheBox() {
         BusyboxImage.require();
         DockerUbuntuBox box = new DockerUbuntuBox();
         assertTrue(box instanceof DockerBox, "run --docker knows it by its marker");
-        Machine machine = box.create(env, CreateOptions.defaults()).get(0);
-        String first = err.toString();
+        Machine machine = box.create(boxes.env(), CreateOptions.defaults()).get(0);
+        String first = boxes.err.toString();
         assertTrue(first.matches("(?s).*Docker \\S+ runs, storage driver \\S+; the login user uses it without sudo.*"),
                 first);
 
-        RemoteHost host = box.connect(env, machine);
+        RemoteHost host = box.connect(boxes.env(), machine);
         ExecResult info = host.exec("docker info --format '{{.ServerVersion}}'", COMMAND);
         assertEquals(0, info.exitCode(), "docker info as the login user: " + info);
         assertEquals("1", host.exec("pgrep -x dockerd | wc -l", COMMAND).stdout().strip(), "one daemon");
 
         // On the local cloud every box is this machine: the second box's setup finds Docker installed and running.
-        err.getBuffer().setLength(0);
-        Machine second = box.create(env, CreateOptions.defaults()).get(0);
-        String again = err.toString();
+        boxes.err.getBuffer().setLength(0);
+        Machine second = box.create(boxes.env(), CreateOptions.defaults()).get(0);
+        String again = boxes.err.toString();
         assertTrue(again.contains("packages already installed: docker.io"), again);
         assertFalse(again.contains("installing") || again.contains("updating package lists"), again);
         assertFalse(again.contains("starting the Docker daemon"), again);
         assertEquals("1", host.exec("pgrep -x dockerd | wc -l", COMMAND).stdout().strip(), "still one daemon");
 
         // A box that stops ends its own processes, never the machine's Docker daemon.
-        cloud.stop(machine.id(), Duration.ofMinutes(1), Console.silent().progress());
-        RemoteHost other = box.connect(env, second);
+        boxes.env().cloud().stop(machine.id(), Duration.ofMinutes(1), Console.silent().progress());
+        RemoteHost other = box.connect(boxes.env(), second);
         assertEquals(0, other.exec("docker info > /dev/null", COMMAND).exitCode(), "the daemon outlived the box");
 
         String image = BusyboxImage.uniqueName();
-        Path tarball = BusyboxImage.rootFsTarball(home);
+        Path tarball = BusyboxImage.rootFsTarball(temp);
         other.upload(tarball, "busybox-rootfs.tar");
         try {
             assertEquals(0, other.exec("docker import busybox-rootfs.tar " + image, COMMAND).exitCode());
