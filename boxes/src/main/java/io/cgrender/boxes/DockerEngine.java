@@ -175,7 +175,8 @@ final class DockerEngine {
 
     private Facts facts() {
         return Facts.parse(root(": docker-facts; [ -d /run/systemd/system ] && echo systemd=1;"
-                + " { grep -qw overlay /proc/filesystems || modprobe -nq overlay; } 2>/dev/null && echo kernel-overlay=1;"
+                + " { grep -qw overlay /proc/filesystems || modprobe -nq overlay; } 2>/dev/null"
+                + " && echo kernel-overlay=1;"
                 + " d=/var/lib/docker; while [ ! -e \"$d\" ]; do d=\"$(dirname \"$d\")\"; done;"
                 + " echo \"docker-dir-fs=$(stat -f -c %T \"$d\" 2>/dev/null)\";"
                 + " v=\"$(docker info --format " + INFO_FORMAT + " 2>/dev/null)\" && echo \"answering=$v\";"
@@ -255,8 +256,8 @@ final class DockerEngine {
                     + " is not valid JSON, so cgrender cannot set the vfs storage driver in it: " + e.getMessage())
                     .fix("correct " + DAEMON_JSON + " on the box, or add \"storage-driver\": \"vfs\" to it yourself");
         }
-        ExecResult r = root(": docker-config-write; mkdir -p /etc/docker && cat > " + DAEMON_JSON + ".cgrender && mv -f "
-                + DAEMON_JSON + ".cgrender " + DAEMON_JSON, merged);
+        ExecResult r = root(": docker-config-write; mkdir -p /etc/docker && cat > " + DAEMON_JSON + ".cgrender"
+                + " && mv -f " + DAEMON_JSON + ".cgrender " + DAEMON_JSON, merged);
         if (!r.succeeded()) {
             throw new CgrenderException("cannot write " + DAEMON_JSON + " (exit " + r.exitCode() + "): "
                     + r.stderr().strip());

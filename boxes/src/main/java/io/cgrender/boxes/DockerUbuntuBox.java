@@ -13,7 +13,8 @@ import java.util.List;
  * its daemon running, and the login user in the {@code docker} group ({@link DockerEngine}).
  * {@code cgrender run docker-ubuntu-box --docker IMAGE -- CMD…} runs a command in a container there.
  */
-@Role(name = "docker-ubuntu-box", description = "Ubuntu with Docker Engine (docker.io) for run --docker, and the AWS CLI")
+@Role(name = "docker-ubuntu-box",
+        description = "Ubuntu with Docker Engine (docker.io) for run --docker, and the AWS CLI")
 public class DockerUbuntuBox extends UbuntuBox implements DockerBox {
 
     private boolean joinedDockerGroup;

@@ -80,8 +80,8 @@ class DockerRunEndToEndTest {
     void cancelEndsTheContainerEvenOneIgnoringSigterm() {
         String job = cli.ok("run", "docker-ubuntu-box", "--docker", image, "--detach", "--", "sh", "-c",
                 "trap '' TERM; echo started; while true; do sleep 1; done").out().strip();
-        assertTrue(Poll.until(Duration.ofSeconds(60), () -> docker("ps", "-q", "--filter", "name=^cgrender-" + job + "$")
-                .stdout().strip().length() > 0), "the container runs");
+        assertTrue(Poll.until(Duration.ofSeconds(60), () -> !docker("ps", "-q", "--filter",
+                "name=^cgrender-" + job + "$").stdout().isBlank()), "the container runs");
 
         cli.ok("cancel", job);
 

@@ -64,7 +64,8 @@ public record DockerImage(String reference) {
             name = name.substring(slash + 1);
         }
         if (!PATH.matcher(name).matches()) {
-            return "a name is lower-case letters and digits, in parts joined by '.', '_', '__' or '-', separated by '/'";
+            return "a name is lower-case letters and digits, in parts joined by '.', '_', '__' or '-', separated"
+                    + " by '/'";
         }
         return null;
     }

@@ -12,12 +12,13 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * {@code cgrender run ROLE --docker IMAGE -- CMD…}: the job's command runs in a container of the image, with the job's
- * work directory mounted at {@code /workdir} (its working directory), as the login user (so the files it writes
+ * {@code cgrender run ROLE --docker IMAGE -- CMD…}: the job's command runs in a container of the image, with the
+ * job's work directory mounted at {@code /workdir} (its working directory), as the login user (so the files it writes
  * there are that user's, and {@code --outputs} brings them back), removed when it ends ({@code --rm}). The container
- * is named after the job ({@link #containerName}); a tiny init ({@code --init}) passes cancel's SIGTERM on to the
- * command, and a watcher outside the job removes what is left of the container once the {@code docker} client ends
- * however it ends (killed after the kill grace, or with a box that stops).
+ * is named after the job ({@link #containerName}); a tiny init ({@code --init}, where the box has Docker's
+ * {@code docker-init}) passes cancel's SIGTERM on to the command, and a watcher outside the job removes what is left
+ * of the container once the {@code docker} client ends, however it ends (killed after the kill grace, or with a box
+ * that stops).
  */
 public final class DockerRun {
 
@@ -91,13 +92,15 @@ public final class DockerRun {
         return "# cgrender run --docker " + image + ": the command in container " + name + "\n"
                 + "set -u\n"
                 + "lock=\"$(dirname \"$0\")/docker.lock\"\n"
-                + "# Held by this script and then the docker client: once both are gone, however they ended, the watcher\n"
-                + "# (outside the job, and outside the box's processes) removes what is left of the container.\n"
+                + "# Held by this script and then the docker client: once both are gone, however they ended, the\n"
+                + "# watcher (outside the job and the box's processes) removes what is left of the container.\n"
                 + "exec 8>> \"$lock\"\n"
                 + "flock 8\n"
                 + "setsid -f env -i PATH=\"$PATH\" HOME=\"$HOME\" flock \"$lock\" docker rm -f " + name
                 + " > /dev/null 2>&1 < /dev/null 8>&-\n"
-                + "exec docker run --rm --init --name " + name + " --user \"$(id -u):$(id -g)\""
+                + "# An init passes SIGTERM on to the command; without one, the command is PID 1 and may ignore it.\n"
+                + "init=; command -v docker-init > /dev/null 2>&1 && init=--init\n"
+                + "exec docker run --rm $init --name " + name + " --user \"$(id -u):$(id -g)\""
                 + " -v \"$(pwd -P):/workdir\" -w /workdir " + Shell.quote(image.reference()) + " "
                 + Shell.join(command) + "\n";
     }
