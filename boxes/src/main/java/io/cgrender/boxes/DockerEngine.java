@@ -215,8 +215,10 @@ final class DockerEngine {
         String alive = pid.map(p -> "kill -0 " + p + " 2>/dev/null").orElse(systemd
                 ? "[ \"$(systemctl is-active docker.service)\" != failed ]" : "pgrep -x dockerd > /dev/null");
         long tries = START.toMillis() / 200;
+        // A daemon of ours that never answered is ended, so that a restart does not meet it.
         ExecResult r = root(": docker-await; for i in $(seq " + tries + "); do docker info > /dev/null 2>&1 && exit 0;"
-                + " " + alive + " || exit 1; sleep 0.2; done; exit 2", null);
+                + " " + alive + " || exit 1; sleep 0.2; done; " + pid.map(p -> "kill " + p + " 2>/dev/null; ")
+                .orElse("") + "exit 2", null);
         if (r.succeeded()) {
             return Optional.empty();
         }
