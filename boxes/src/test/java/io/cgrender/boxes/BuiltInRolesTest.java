@@ -22,7 +22,8 @@ class BuiltInRolesTest {
             "ubuntu-box", new Expected(MachineSpec.Os.UBUNTU_LTS, "ubuntu", AptBox.class),
             "debian-box", new Expected(MachineSpec.Os.DEBIAN, "admin", AptBox.class),
             "amazon-linux-box", new Expected(MachineSpec.Os.AMAZON_LINUX, "ec2-user", DnfBox.class),
-            "openscad-ubuntu-box", new Expected(MachineSpec.Os.UBUNTU_LTS, "ubuntu", AptBox.class));
+            "openscad-ubuntu-box", new Expected(MachineSpec.Os.UBUNTU_LTS, "ubuntu", AptBox.class),
+            "docker-ubuntu-box", new Expected(MachineSpec.Os.UBUNTU_LTS, "ubuntu", AptBox.class));
 
     @Test
     void eachRoleHasTheOsFamilyAndLoginUserOfItsDistribution() {

@@ -24,6 +24,8 @@ final class ScriptedHost implements RemoteHost {
 
     private final Map<String, List<ExecResult>> answers = new LinkedHashMap<>();
     final List<String> commands = new ArrayList<>();
+    /** What commands were given on standard input, by the command's index in {@link #commands}. */
+    final Map<Integer, String> inputs = new LinkedHashMap<>();
 
     /** Commands starting with {@code prefix} get these results in turn; the last one repeats. */
     ScriptedHost answer(String prefix, ExecResult... results) {
@@ -49,6 +51,9 @@ final class ScriptedHost implements RemoteHost {
                            OutputStream stderr) {
         ExecResult result = exec(command, timeout);
         try {
+            if (stdin != null) {
+                inputs.put(commands.size() - 1, new String(stdin.readAllBytes(), StandardCharsets.UTF_8));
+            }
             stdout.write(result.stdout().getBytes(StandardCharsets.UTF_8));
             stdout.flush();
         } catch (IOException e) {

@@ -115,6 +115,20 @@ class BadInputTest {
     }
 
     @Test
+    void runDockerNeedsAnImageReferenceAndARoleWithDocker() {
+        for (String bad : new String[] {"Ubuntu", "ubuntu:", "ubuntu::24.04", "a b", "-it", "ubuntu@sha256:xyz"}) {
+            Cli.Result r = cli.run("run", "docker-ubuntu-box", "--docker", bad, "--", "true");
+            assertRefused(r, "--docker '" + bad + "' is not an image reference");
+            assertTrue(r.err().lines().toList().get(1).startsWith("fix: name an image as Docker does"), r.toString());
+        }
+        Cli.Result noDocker = cli.run("run", "echo-box", "--docker", "ubuntu:24.04", "--", "true");
+        assertRefused(noDocker, "--docker needs a box with Docker, and role echo-box has none");
+        assertEquals("fix: cgrender run docker-ubuntu-box --docker ubuntu:24.04 -- CMD… (or a role of yours that"
+                + " implements io.cgrender.core.box.DockerBox)", noDocker.err().lines().toList().get(1));
+        assertEquals("", cli.ok("jobs").out(), "no job was started");
+    }
+
+    @Test
     void unknownBoxSaysHowToFindOne() {
         Cli.Result byRole = cli.run("ssh", "echo-box", "--", "true");
         assertRefused(byRole, "no box 'echo-box'");

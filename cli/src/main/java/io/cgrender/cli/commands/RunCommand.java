@@ -4,6 +4,8 @@ import io.cgrender.cli.AbstractCommand;
 import io.cgrender.cli.IdentityOption;
 import io.cgrender.cli.Session;
 import io.cgrender.core.UsageException;
+import io.cgrender.core.docker.DockerImage;
+import io.cgrender.core.docker.DockerRun;
 import io.cgrender.core.job.After;
 import io.cgrender.core.job.JobRunner;
 import io.cgrender.core.job.OutputGlobs;
@@ -24,7 +26,8 @@ import java.util.Optional;
                 "  cgrender run openscad-ubuntu-box -- openscad --version",
                 "  cgrender run openscad-ubuntu-box --workdir proj -- make",
                 "  cgrender run openscad-ubuntu-box --workdir proj --outputs 'build/**' --outputs '*.log' -- make",
-                "  cgrender run openscad-ubuntu-box --outputs 'out/**' -o results -- sh -c 'mkdir out; date > out/t'"},
+                "  cgrender run openscad-ubuntu-box --outputs 'out/**' -o results -- sh -c 'mkdir out; date > out/t'",
+                "  cgrender run docker-ubuntu-box --docker ubuntu:24.04 --workdir proj -- make"},
         description = {
         "Run a one-off command on a box of ROLE (reused or created) as a detached job; its output streams "
                 + "here and its exit code becomes cgrender's.",
@@ -36,7 +39,13 @@ import java.util.Optional;
                 + "followed and what is not a regular file is skipped with a warning. In the work directory a file "
                 + "that changed here while the job ran is kept and the job's version written beside it as "
                 + "NAME.JOB-ID. The files wait on the box until they are downloaded: after --detach or a lost client, "
-                + "cgrender fetch JOB brings them. On EC2 they come back over SSH (not through S3)."})
+                + "cgrender fetch JOB brings them. On EC2 they come back over SSH (not through S3).",
+        "With --docker IMAGE (a role with Docker, e.g. docker-ubuntu-box), the command runs in a container of IMAGE "
+                + "instead, the job's directory mounted at /workdir as its working directory, as the box's login user "
+                + "(so --outputs brings back what it writes there); the container is named cgrender-JOB, removed when "
+                + "it ends, and cancel ends it too. An image the box does not have is pulled; where no registry has "
+                + "it, load it onto the box first (docker save IMAGE | cgrender ssh BOX -- docker load, or docker "
+                + "import)."})
 public final class RunCommand extends AbstractCommand {
 
     @Parameters(index = "0", paramLabel = "ROLE", description = "The role (see: cgrender list-roles).")
@@ -57,6 +66,10 @@ public final class RunCommand extends AbstractCommand {
     @Option(names = {"-o", "--output-dir"}, paramLabel = "DIR", description = "Write the files --outputs brings back"
             + " below DIR (default: the --workdir, else the current directory).")
     Path outputDir;
+
+    @Option(names = "--docker", paramLabel = "IMAGE", description = "Run the command in a container of IMAGE (a role"
+            + " with Docker only), with the work directory mounted at /workdir.")
+    String docker;
 
     @Option(names = "--detach", description = "Return once the job runs; print its id.")
     boolean detach;
@@ -84,6 +97,7 @@ public final class RunCommand extends AbstractCommand {
         List<String> words = !command.isEmpty() && command.get(0).equals("--")
                 ? command.subList(1, command.size()) : command;
         After afterJob = After.parse(after);
+        Optional<DockerRun> container = Optional.ofNullable(docker).map(d -> new DockerRun(DockerImage.parse(d)));
         Optional<Path> work = Optional.ofNullable(workdir).map(w -> session.cwd().resolve(w).normalize());
         if (outputDir != null && outputs.isEmpty()) {
             throw new UsageException("-o " + outputDir + " is where --outputs writes the files it brings back; add"
@@ -98,7 +112,7 @@ public final class RunCommand extends AbstractCommand {
         }
         JobRunner runner = new JobRunner(session.environment(), session.jobRecords(), session.fileSync(),
                 session.cwd());
-        return runner.run(session.roles().get(role).newBox(), work, words, afterJob, detach, cancelOnInterrupt,
-                brought);
+        return runner.run(session.roles().get(role).newBox(), work, words, container, afterJob, detach,
+                cancelOnInterrupt, brought);
     }
 }

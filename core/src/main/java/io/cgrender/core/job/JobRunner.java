@@ -5,6 +5,7 @@ import io.cgrender.core.box.Box;
 import io.cgrender.core.box.BoxEnvironment;
 import io.cgrender.core.box.CreateOptions;
 import io.cgrender.core.cloud.Machine;
+import io.cgrender.core.docker.DockerRun;
 import io.cgrender.core.os.OutputDirectory;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.ssh.Shell;
@@ -54,10 +55,20 @@ public final class JobRunner {
      */
     public int run(Box box, Optional<Path> workdir, List<String> command, After after, boolean detach,
                    boolean cancelOnInterrupt, Optional<RunOutputs> outputs) {
+        return run(box, workdir, command, Optional.empty(), after, detach, cancelOnInterrupt, outputs);
+    }
+
+    /**
+     * As {@link #run(Box, Optional, List, After, boolean, boolean, Optional)}, in a container of {@code docker}'s
+     * image when given ({@code run --docker}): the box's role must have Docker, and the box the image.
+     */
+    public int run(Box box, Optional<Path> workdir, List<String> command, Optional<DockerRun> docker, After after,
+                   boolean detach, boolean cancelOnInterrupt, Optional<RunOutputs> outputs) {
         if (command.isEmpty()) {
             throw new io.cgrender.core.UsageException("no command to run; put it after --, e.g. cgrender run "
                     + box.role() + " -- make all");
         }
+        docker.ifPresent(d -> d.requireDockerRole(box));
         workdir.ifPresent(JobRunner::requireDirectory);
         outputs.ifPresent(o -> OutputDirectory.requireWritable(o.dir()));
         Optional<List<SyncFile>> upload = workdir.map(dir -> files(dir.toAbsolutePath().normalize()));
@@ -69,9 +80,12 @@ public final class JobRunner {
         }
         Machine machine = box.ensure(env, CreateOptions.defaults()).machine();
         RemoteHost host = env.connect(machine);
+        docker.ifPresent(d -> d.requireUsable(host, box.role(), env.console(), env.settings().timeout("command")));
         String jobId = JobIds.next();
         RemoteJobs jobs = RemoteJobs.on(host, env.settings());
-        String remoteDir = workdir.isPresent() || outputs.isPresent() ? RemoteJobs.inputsDir(jobId) : ".";
+        // A container gets a directory of the job's own as /workdir, never the box's home.
+        String remoteDir = workdir.isPresent() || outputs.isPresent() || docker.isPresent()
+                ? RemoteJobs.inputsDir(jobId) : ".";
         Map<String, String> pathMap = workdir.map(dir -> syncWorkdir(host, machine, jobs, jobId, dir,
                 upload.get())).orElse(Map.of());
         String title = String.join(" ", command);
@@ -83,7 +97,8 @@ public final class JobRunner {
             upload.get().forEach(f -> inputs.put(f.remote(), sync.hashes().of(f.local()).sha256()));
             records.saveInputs(jobId, inputs);
         }
-        records.start(record, jobs, new JobSpec(jobId, remoteDir, Shell.join(command), after,
+        String script = docker.map(d -> d.script(jobId, command)).orElse(Shell.join(command));
+        records.start(record, jobs, new JobSpec(jobId, remoteDir, script, after,
                 outputs.map(RunOutputs::globs)));
         try (JobInterruptNotice notice = JobInterruptNotice.watch(record, jobs, env.console(), cancelOnInterrupt)) {
             env.console().status("running on " + machine.id() + " as job " + jobId);
