@@ -250,7 +250,7 @@ class PluginEndToEndTest {
                 .writeTo(cli.pluginDir().resolve("future.jar"));
         Cli.Result r = cli.ok("list-roles");
         assertEquals("warning: plugin " + jar + " was built for cgrender plugin API 2.0, but this cgrender supports"
-                + " plugin API 1.2 (plugins built for 1.0 to 1.2); use a build of the plugin for plugin API 1.x, or a"
+                + " plugin API 1.3 (plugins built for 1.0 to 1.3); use a build of the plugin for plugin API 1.x, or a"
                 + " newer cgrender; skipped\n", r.err());
         assertTrue(r.out().lines().noneMatch(l -> l.startsWith("future-box")), r.toString());
         Cli.Result create = cli.run("create", "future-box");

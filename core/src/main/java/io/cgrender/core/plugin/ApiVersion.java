@@ -13,7 +13,7 @@ public record ApiVersion(int major, int minor) implements Comparable<ApiVersion>
     private static final Pattern FORMAT = Pattern.compile("(\\d{1,4})(?:\\.(\\d{1,4}))?");
 
     /** The plugin API this cgrender supports. */
-    public static final ApiVersion CURRENT = new ApiVersion(1, 2);
+    public static final ApiVersion CURRENT = new ApiVersion(1, 3);
 
     /** {@code "1"} or {@code "1.0"}; empty when {@code text} is neither. */
     public static java.util.Optional<ApiVersion> parse(String text) {

@@ -182,7 +182,7 @@ class PluginsTest {
         assertEquals(List.of("good-box"), List.copyOf(roles.all().keySet()));
         assertEquals(List.of(good), plugins.loaded().stream().map(l -> l.jar().path()).toList());
         assertEquals("plugin future-plugin 3.1 (" + future + ") was built for cgrender plugin API 2.0, but this"
-                + " cgrender supports plugin API 1.2 (plugins built for 1.0 to 1.2); use a build of the plugin for"
+                + " cgrender supports plugin API 1.3 (plugins built for 1.0 to 1.3); use a build of the plugin for"
                 + " plugin API 1.x, or a newer cgrender; skipped", warnings.get(0));
         assertTrue(warnings.get(1).contains(newerMinor + " was built for cgrender plugin API 1.9")
                 && warnings.get(1).contains("it needs a newer cgrender"), warnings.get(1));
