@@ -1,6 +1,7 @@
 #!/bin/bash
 # Installs cgrender's box agent (agent.sh) as cgrender-agent.service, started now and at every boot, restarted
-# whenever it ends. cgrender runs this over SSH as root (sudo) when it sets a box up; it is idempotent. The agent
+# whenever it ends, and the box's own command, /usr/local/bin/cgrender-box (status, extend, keep, release: the agent's
+# commands from inside the box). cgrender runs this over SSH as root (sudo) when it sets a box up; it is idempotent. The agent
 # needs the AWS CLI, which is installed when missing (Debian's awscli package, or AWS's snap where there is none).
 # CGRENDER_ROOT stands for / and CGRENDER_SYSTEMCTL for systemctl in tests.
 set -eu
@@ -11,15 +12,21 @@ if ! command -v aws > /dev/null 2>&1; then
   apt-get install -y -q awscli > /dev/null 2>&1 || { apt-get update -q > /dev/null && apt-get install -y -q awscli; } \
     || snap install aws-cli --classic
 fi
-install -d -m 0755 "$root/usr/local/lib/cgrender" "$root/var/lib/cgrender" "$root/etc/systemd/system"
+install -d -m 0755 "$root/usr/local/lib/cgrender" "$root/var/lib/cgrender" "$root/etc/systemd/system" \
+  "$root/usr/local/bin"
 cat > "$root/usr/local/lib/cgrender/agent.sh.new" <<'CGRENDER_AGENT'
 @AGENT@
 CGRENDER_AGENT
 chmod 0755 "$root/usr/local/lib/cgrender/agent.sh.new"
 mv -f "$root/usr/local/lib/cgrender/agent.sh.new" "$root/usr/local/lib/cgrender/agent.sh"
+cat > "$root/usr/local/bin/cgrender-box.new" <<'CGRENDER_BOX_COMMAND'
+@CGRENDER_BOX@
+CGRENDER_BOX_COMMAND
+chmod 0755 "$root/usr/local/bin/cgrender-box.new"
+mv -f "$root/usr/local/bin/cgrender-box.new" "$root/usr/local/bin/cgrender-box"
 cat > "$root/etc/systemd/system/cgrender-agent.service" <<'CGRENDER_UNIT'
 [Unit]
-Description=cgrender box agent: keys, ping, extend, stop and terminate on command from the box's own queue
+Description=cgrender box agent: keys, ping, extend, keep, release, stop and terminate on command from the box's queue
 Wants=network-online.target
 After=network-online.target cgrender-boot.service
 
