@@ -382,6 +382,21 @@ class Ec2CloudTest {
     // ---------------------------------------------------------------- gc
 
     @Test
+    void gcLeavesAKeptBoxWhateverItsOldExpirySays() {
+        Ec2Cloud cloud = fx.cloud(Map.of());
+        Machine box = cloud.launch(fx.spec(NS, "probe-box"));
+        // kept by someone on the box (cgrender-box keep) past the expiry it had before
+        cloud.tag(box.id(), Map.of(Tags.EXPIRES_AT, Instant.now().minusSeconds(60).toString(), Tags.KEPT,
+                Instant.now().minusSeconds(120).toString()));
+        GarbageCollection gc = cloud.garbage().orElseThrow();
+        assertTrue(gc.find(NS, Set.of("probe-box"), Instant.now()).stream().noneMatch(g -> g.id().equals(box.id())),
+                "kept: it ends when released");
+        cloud.tag(box.id(), Map.of(Tags.KEPT, ""));
+        assertTrue(gc.find(NS, Set.of("probe-box"), Instant.now()).stream().anyMatch(g -> g.id().equals(box.id())
+                && g.reason().startsWith("expired at ")), "released, its expiry counts again");
+    }
+
+    @Test
     void gcFindsExpiredBoxesImagesOfUnknownRolesAndUnusedKeyPairsAndGroupsOfItsNamespaceOnly() {
         Ec2Cloud cloud = fx.cloud(Map.of());
         Instant past = Instant.now().minusSeconds(60);
