@@ -50,12 +50,16 @@ import java.util.concurrent.TimeUnit;
  * It watches itself, with no client needed: it ends the box (marks it terminated, kills its processes, deletes its
  * directory) when it has been idle for the box's idle timeout — no authenticated SSH session and no running job of
  * its own — or when the box's max lifetime has passed, whatever it is doing, or when it has been an orphan for its
- * orphan timeout (left launching, setting up or imaging by a creator that is gone). It exits at once if its directory disappears or the
+ * orphan timeout (left launching, setting up or imaging by a creator that is gone). While the box is kept (its agent's
+ * {@code keep}, {@link BoxState#keptSince()}) neither the idle timeout nor the max lifetime ends it; a box with no
+ * expiry has no max lifetime. It exits at once if its directory disappears or the
  * state file hands the box to someone else. On SIGTERM (how the cloud stops a box) it closes the server, kills the box's
  * processes and exits, leaving the directory.
  * <p>
  * It runs the box's {@link BoxAgent} under a {@link BoxAgent.Supervisor} (started again if it ends), and reads
- * {@code authorized_keys} afresh for every login, so a key the agent adds or removes counts at once.
+ * {@code authorized_keys} afresh for every login, so a key the agent adds or removes counts at once. At every start it
+ * writes the box's own commands into {@code bin/} ({@code cgrender-box}), first on the PATH of every process of the
+ * box, which also carries the box's directory in {@value BoxDir#BOX_DIR_ENV}.
  */
 public final class BoxHost {
 
