@@ -30,7 +30,7 @@ import java.util.Optional;
                 "Exit 1 when the box's expiry did not move within cgrender.timeouts.ping (30s)."})
 public final class ExtendCommand extends AbstractCommand {
 
-    private static final Duration POLL = Duration.ofMillis(500);
+    private static final Duration POLL = Duration.ofSeconds(1);
 
     @Parameters(index = "0", paramLabel = "BOX", description = "ROLE, ROLE#ORDINAL or box id.")
     String box;
