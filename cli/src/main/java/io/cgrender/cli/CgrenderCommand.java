@@ -5,6 +5,7 @@ import io.cgrender.cli.commands.CompletionCommand;
 import io.cgrender.cli.commands.CreateCommand;
 import io.cgrender.cli.commands.DeleteImageCommand;
 import io.cgrender.cli.commands.DoctorCommand;
+import io.cgrender.cli.commands.ExtendCommand;
 import io.cgrender.cli.commands.FetchCommand;
 import io.cgrender.cli.commands.GcCommand;
 import io.cgrender.cli.commands.ImageCommand;
@@ -53,7 +54,8 @@ import java.util.List;
                 "  cgrender render examples/models/tiny/cube.scad  # makes a box, renders",
                 "  cgrender list                                   # your namespace's boxes",
                 "  cgrender terminate openscad-ubuntu-box          # ends the box now",
-                "Boxes end themselves after 30 min idle or 8 h in all (cgrender.box.idle-timeout and max-lifetime).",
+                "Boxes end themselves after 30 min idle or 8 h in all (cgrender.box.idle-timeout and max-lifetime);",
+                "cgrender extend BOX 2h, or cgrender-box extend|keep|release on the box, changes that.",
                 "Something not working? cgrender doctor checks this machine and the cloud, and says how to fix them.",
                 "Help on a command: cgrender help COMMAND, or cgrender COMMAND --help."})
 public final class CgrenderCommand implements Runnable {
@@ -83,6 +85,7 @@ public final class CgrenderCommand implements Runnable {
             ListKeysCommand.class,
             RemoveKeyCommand.class,
             PingCommand.class,
+            ExtendCommand.class,
             GcCommand.class,
             DoctorCommand.class,
             CompletionCommand.class);

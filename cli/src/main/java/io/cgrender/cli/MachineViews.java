@@ -65,6 +65,9 @@ public final class MachineViews {
         json.put("idle_timeout_seconds", lifetime.idleTimeout().map(Duration::toSeconds).orElse(null));
         json.put("idle", lifetime.idle().name().toLowerCase(Locale.ROOT));
         json.put("idle_since", lifetime.idleSince().map(Instant::toString).orElse(null));
+        json.put("max_lifetime_seconds", lifetime.maxLifetime().map(Duration::toSeconds).orElse(null));
+        json.put("kept_since", lifetime.keptSince().map(Instant::toString).orElse(null));
+        json.put("no_expiry", lifetime.noExpiry());
         Optional<BoxLifetime.Ending> next = m.state() == MachineState.RUNNING ? lifetime.next() : Optional.empty();
         json.put("ends_at", next.map(e -> e.at().toString()).orElse(null));
         json.put("ends_by", next.map(e -> e.limit().name().toLowerCase(Locale.ROOT).replace('_', ' ')).orElse(null));
@@ -74,16 +77,22 @@ public final class MachineViews {
 
     /**
      * When a running box ends itself, as far as it is known: {@code in 27m (idle for 3m)}, {@code in 10m (max
-     * lifetime)}, {@code busy (at most 7h52m)}, or {@code at most 7h52m} where the box does not report its idle timer.
+     * lifetime)}, {@code busy (at most 7h52m)}, or {@code at most 7h52m} where the box does not report its idle timer;
+     * {@code kept} while someone on the box keeps it, {@code busy (no expiry)} or {@code no expiry} for a box whose
+     * idle timer alone ends it.
      */
     private String ends(Machine m) {
         if (m.state() != MachineState.RUNNING) {
             return "-";
         }
         BoxLifetime lifetime = BoxLifetime.of(m);
+        if (lifetime.kept()) {
+            return "kept (for " + Durations.human(Duration.between(lifetime.keptSince().orElseThrow(), now)) + ")";
+        }
         Optional<BoxLifetime.Ending> next = lifetime.next();
         if (next.isEmpty()) {
-            return "-";
+            return !lifetime.noExpiry() ? "-" : lifetime.idle() == BoxLifetime.Idle.BUSY ? "busy (no expiry)"
+                    : "no expiry";
         }
         String in = Durations.human(Duration.between(now, next.get().at()));
         if (next.get().limit() == BoxLifetime.Limit.IDLE_TIMEOUT) {

@@ -12,11 +12,13 @@ import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.config.SavedDefaults;
 import io.cgrender.core.config.Settings;
 import io.cgrender.core.ssh.UserIdentity;
+import io.cgrender.core.ui.Durations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,6 +28,7 @@ import java.util.Optional;
 @Command(name = "create",
         footer = {"", "Examples:",
                 "  cgrender create openscad-ubuntu-box",
+                "  cgrender create openscad-ubuntu-box --new --lifetime 24h",
                 "  cgrender --cloud ec2 create openscad-ubuntu-box --instance-type c6i.large",
                 "  cgrender --cloud ec2 create openscad-ubuntu-box --instance-id i-0123456789abcdef0 \\",
                 "      --identity ~/.ssh/my-key-pair.pem --login-user ubuntu --save-defaults"},
@@ -85,6 +88,14 @@ public final class CreateCommand extends AbstractCommand {
     @Option(names = "--keep-on-error", description = "On failure, keep what was created and print its ids.")
     boolean keepOnError;
 
+    @Option(names = "--lifetime", paramLabel = "DURATION", description = "The new box ends itself this long after"
+            + " its launch at the latest (e.g. 24h, 90m, 1h30m, PT2H), instead of cgrender.box.max-lifetime (8h).")
+    String lifetime;
+
+    @Option(names = "--no-expiry", description = "The new box has no max lifetime; its idle timer still ends it"
+            + " (cgrender.box.idle-timeout, 30m, without an SSH session or a job).")
+    boolean noExpiry;
+
     @Override
     protected Map<String, Object> configOverrides() {
         Map<String, Object> overrides = new LinkedHashMap<>();
@@ -116,12 +127,22 @@ public final class CreateCommand extends AbstractCommand {
         if (loginUser != null && !loginUser.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}")) {
             throw new UsageException("--login-user '" + loginUser + "' is not a user name");
         }
+        if (lifetime != null && noExpiry) {
+            throw new UsageException("--lifetime and --no-expiry contradict each other: a box with no expiry has no"
+                    + " max lifetime").fix("give one of them");
+        }
+        Optional<Duration> maxLifetime = Optional.ofNullable(lifetime)
+                .map(l -> Durations.parsePositive(l, "--lifetime"));
+        if (instanceId != null && (maxLifetime.isPresent() || noExpiry)) {
+            throw new UsageException("--lifetime and --no-expiry are for boxes cgrender launches: an adopted instance"
+                    + " has no watchdog of cgrender's and does not end itself");
+        }
         if (identity != null) {
             UserIdentity.load(session.cwd().resolve(identity), "--identity");
         }
         Box box = session.roles().get(role).newBox();
         CreateOptions options = new CreateOptions(count, keepOnError, Optional.ofNullable(instanceType),
-                spot ? Optional.of(true) : Optional.empty(), Optional.empty(), saveImage);
+                spot ? Optional.of(true) : Optional.empty(), Optional.empty(), saveImage, maxLifetime, noExpiry);
         List<Machine> boxes;
         if (instanceId != null) {
             boxes = List.of(box.adopt(session.environment(), instanceId, Optional.ofNullable(loginUser), options));
@@ -130,6 +151,11 @@ public final class CreateCommand extends AbstractCommand {
             if (ensured.reused()) {
                 session.console().status("reusing ready box " + ensured.machine().id() + " (" + role
                         + "); pass --new for another one");
+                if (options.setsLifetime()) {
+                    session.console().warn("--lifetime and --no-expiry apply to new boxes only: box "
+                            + ensured.machine().id() + " keeps its end (cgrender extend " + ensured.machine().id()
+                            + " DURATION moves it; --new makes another box)");
+                }
             }
             boxes = List.of(ensured.machine());
         } else {

@@ -15,6 +15,7 @@ import io.cgrender.core.ssh.Shell;
 import io.cgrender.core.step.Outcome;
 import io.cgrender.core.step.Step;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -113,14 +114,16 @@ final class CreateSteps {
         public void run(Launch l) {
             BoxEnvironment env = l.env;
             MachineSpec spec = box.machineSpec();
-            Instant expiresAt = Instant.now().plus(env.settings().maxLifetime());
+            Duration maxLifetime = l.options.maxLifetime().orElseGet(() -> env.settings().maxLifetime());
+            boolean expires = !l.options.noExpiry();
+            Optional<Instant> expiresAt = expires ? Optional.of(Instant.now().plus(maxLifetime)) : Optional.empty();
             LaunchSpec launch = new LaunchSpec(env.namespace(), box.role(), spec,
                     Tags.forNewBox(env.namespace(), box.role(), spec.adminUser(), l.generation, expiresAt,
                             env.settings().idleTimeout(), l.claims.newLease()),
-                    env.key().publicKeyLine(), env.settings().idleTimeout(), env.settings().maxLifetime(),
+                    env.key().publicKeyLine(), env.settings().idleTimeout(), maxLifetime,
                     env.settings().orphanTimeout(), l.options.image(), l.options.instanceType(),
                     l.options.spot().orElseGet(() -> env.settings().roleDefault(box.role(), "spot")
-                            .map(Boolean::parseBoolean).orElse(false)));
+                            .map(Boolean::parseBoolean).orElse(false)), expires);
             l.machine = env.cloud().launch(launch);
             l.lease = l.claims.keep(l.machine.id());
             env.console().status("launched box " + l.machine.id() + " (" + box.role() + ") on the "

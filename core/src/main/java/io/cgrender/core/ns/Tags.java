@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The tag schema every cgrender resource carries. Tags make each resource findable by namespace and role, so
@@ -16,8 +17,24 @@ public final class Tags {
     public static final String ROLE = PREFIX + "role";
     /** Image generation a box was launched from (0 for a box set up from scratch); images carry their own. */
     public static final String GENERATION = PREFIX + "generation";
-    /** ISO-8601 instant after which the box ends itself (its hard max lifetime) and gc may remove it. */
+    /**
+     * ISO-8601 instant after which the box ends itself (its hard max lifetime) and gc may remove it, unless it is
+     * {@link #KEPT}. A box launched with no expiry ({@code create --no-expiry}) has none: its idle timer alone ends it.
+     * The box's agent moves it later ({@code extend}, {@code release}).
+     */
     public static final String EXPIRES_AT = PREFIX + "expires-at";
+    /**
+     * ISO-8601 duration: the box's max lifetime as it was launched with ({@code cgrender.box.max-lifetime}, or
+     * {@code create --lifetime}); an extension moves {@link #EXPIRES_AT} to at most this long from now. Absent on a box
+     * with no expiry.
+     */
+    public static final String MAX_LIFETIME = PREFIX + "max-lifetime";
+    /**
+     * Written by the box's agent: the ISO-8601 instant since which the box is kept ({@code cgrender-box keep}): it ends
+     * itself neither at {@link #EXPIRES_AT} nor by its idle timer, and gc leaves it, until {@code cgrender-box release}
+     * empties this tag. Empty or absent: not kept. {@link #EXPIRES_AT} stays what it was before the keep.
+     */
+    public static final String KEPT = PREFIX + "kept";
     /** ISO-8601 duration after which a box with no SSH session and no running job ends itself. */
     public static final String IDLE_TIMEOUT = PREFIX + "idle-timeout";
     /**
@@ -77,13 +94,22 @@ public final class Tags {
     /** The tags a new box of {@code role} in {@code namespace} starts with, {@code lease} being its creator's. */
     public static Map<String, String> forNewBox(Namespace namespace, String role, String loginUser, int generation,
                                                 Instant expiresAt, Duration idleTimeout, String lease) {
+        return forNewBox(namespace, role, loginUser, generation, Optional.of(expiresAt), idleTimeout, lease);
+    }
+
+    /**
+     * The tags a new box of {@code role} in {@code namespace} starts with, {@code lease} being its creator's; with no
+     * {@link #EXPIRES_AT} when {@code expiresAt} is empty (a box with no expiry, which its idle timer alone ends).
+     */
+    public static Map<String, String> forNewBox(Namespace namespace, String role, String loginUser, int generation,
+                                                Optional<Instant> expiresAt, Duration idleTimeout, String lease) {
         Map<String, String> tags = new LinkedHashMap<>();
         tags.put(NAME, namespace + role);
         tags.put(NAMESPACE, namespace.toString());
         tags.put(ROLE, role);
         tags.put(LOGIN_USER, loginUser);
         tags.put(GENERATION, Integer.toString(generation));
-        tags.put(EXPIRES_AT, expiresAt.toString());
+        expiresAt.ifPresent(at -> tags.put(EXPIRES_AT, at.toString()));
         tags.put(IDLE_TIMEOUT, idleTimeout.toString());
         tags.put(STAGE, Stage.LAUNCHING.tagValue());
         tags.put(LEASE, lease);

@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BoxLifetimeTest {
 
@@ -60,5 +62,60 @@ class BoxLifetimeTest {
         assertEquals(Optional.empty(), garbled.idleTimeout());
         assertEquals(BoxLifetime.Idle.UNREPORTED, garbled.idle());
         assertEquals(Optional.of(new BoxLifetime.Ending(EXPIRES, BoxLifetime.Limit.MAX_LIFETIME)), garbled.next());
+    }
+
+    private static BoxLifetime with(Map<String, String> extra) {
+        Map<String, String> tags = new HashMap<>(Map.of(Tags.EXPIRES_AT, EXPIRES.toString(), Tags.IDLE_TIMEOUT,
+                "PT30M", Tags.IDLE_SINCE, "2030-01-01T01:00:00Z", Tags.MAX_LIFETIME, "PT8H"));
+        tags.putAll(extra);
+        tags.values().removeIf(v -> v == null);
+        return BoxLifetime.of(new Machine("l-1", MachineState.RUNNING, tags, EXPIRES.minus(Duration.ofHours(8)),
+                Optional.empty()));
+    }
+
+    @Test
+    void aKeptBoxEndsItselfNeverAndIsNotExpiredItsOldExpiryKept() {
+        BoxLifetime kept = with(Map.of(Tags.KEPT, "2030-01-01T02:00:00Z"));
+        assertTrue(kept.kept());
+        assertEquals(Optional.of(Instant.parse("2030-01-01T02:00:00Z")), kept.keptSince());
+        assertEquals(Optional.empty(), kept.next());
+        assertEquals(Optional.empty(), kept.idleEndsAt());
+        assertFalse(kept.expired(EXPIRES.plus(Duration.ofDays(3))));
+        assertEquals(Optional.of(EXPIRES), kept.expiresAt(), "the expiry before the keep stays");
+
+        BoxLifetime released = with(Map.of(Tags.KEPT, ""));
+        assertFalse(released.kept());
+        assertTrue(released.expired(EXPIRES));
+        assertTrue(with(Map.of(Tags.KEPT, "since lunch")).kept(), "a garbled keep is a keep all the same");
+    }
+
+    @Test
+    void anExtensionReachesAtMostTheMaxLifetimeFromNowAndNeverMovesTheExpirySooner() {
+        BoxLifetime box = with(Map.of());
+        Instant early = EXPIRES.minus(Duration.ofHours(7));
+        assertEquals(Optional.of(EXPIRES.plus(Duration.ofHours(1))), box.extendedBy(Duration.ofHours(1),
+                EXPIRES.minus(Duration.ofHours(1))));
+        assertEquals(Optional.of(early.plus(Duration.ofHours(8))), box.extendedBy(Duration.ofHours(5), early),
+                "capped");
+        assertEquals(Optional.of(EXPIRES), box.extendedBy(Duration.ofHours(5), EXPIRES.minus(Duration.ofHours(9))),
+                "never sooner");
+        assertEquals(Optional.of(Duration.ofHours(8)), box.maxLifetime());
+    }
+
+    @Test
+    void aBoxWithNoExpiryEndsByItsIdleTimerAloneAndAnAdoptedOneIsUnknown() {
+        Map<String, String> none = new HashMap<>();
+        none.put(Tags.EXPIRES_AT, null);
+        none.put(Tags.MAX_LIFETIME, null);
+        BoxLifetime noExpiry = with(none);
+        assertTrue(noExpiry.noExpiry());
+        assertFalse(noExpiry.expired(EXPIRES.plus(Duration.ofDays(300))));
+        assertEquals(Optional.of(new BoxLifetime.Ending(Instant.parse("2030-01-01T01:30:00Z"),
+                BoxLifetime.Limit.IDLE_TIMEOUT)), noExpiry.next());
+        assertEquals(Optional.empty(), noExpiry.extendedBy(Duration.ofHours(1), EXPIRES));
+
+        BoxLifetime adopted = BoxLifetime.of(new Machine("i-1", MachineState.RUNNING, Map.of(), EXPIRES,
+                Optional.empty()));
+        assertFalse(adopted.noExpiry(), "an adopted box tells nothing of its end");
     }
 }

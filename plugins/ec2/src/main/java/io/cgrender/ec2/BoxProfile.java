@@ -43,9 +43,9 @@ import java.util.TreeMap;
  *       {@code ses:Recipients});</li>
  *   <li>{@code ec2:StopInstances} of the box itself ({@code ec2:SourceInstanceARN} is the instance's own ARN, as in
  *       AWS's managed policy AWSEC2VssSnapshotPolicy), which carries the namespace's tag ({@code --after stop});</li>
- *   <li>{@code ec2:CreateTags} of the box itself, of the tags {@code cgrender:idle-since}, {@code cgrender:agent-pong}
- *       and {@code cgrender:expires-at} only ({@code aws:TagKeys}): the watchdog tells clients since when the box has
- *       been idle, the agent answers pings and records an extended expiry;</li>
+ *   <li>{@code ec2:CreateTags} of the box itself, of the tags {@code cgrender:idle-since}, {@code cgrender:agent-pong},
+ *       {@code cgrender:expires-at} and {@code cgrender:kept} only ({@code aws:TagKeys}): the watchdog tells clients
+ *       since when the box has been idle, the agent answers pings and records an extended expiry and a keep;</li>
  *   <li>for the box agent ({@link AgentChannel}): {@code sqs:ReceiveMessage} and {@code sqs:DeleteMessage} of its own
  *       queue only (a queue of the namespace tagged with the box's own {@code aws:userid}), {@code sqs:GetQueueUrl}
  *       of the namespace's queues, and {@code ec2:DescribeKeyPairs}, which EC2 scopes to no resource.</li>
@@ -391,7 +391,7 @@ final class BoxProfile {
         put(policies, "stop", statement("StopItself", List.of("ec2:StopInstances"), List.of(instances + "*"), self));
         Map<String, Object> idleTag = new LinkedHashMap<>(self);
         idleTag.put("ForAllValues:StringEquals", Map.of("aws:TagKeys", List.of(Tags.IDLE_SINCE, Tags.AGENT_PONG,
-                Tags.EXPIRES_AT)));
+                Tags.EXPIRES_AT, Tags.KEPT)));
         idleTag.put("Null", Map.of("aws:TagKeys", "false"));
         put(policies, "idle", statement("ReportIdleTimer", List.of("ec2:CreateTags"), List.of(instances + "*"),
                 idleTag));

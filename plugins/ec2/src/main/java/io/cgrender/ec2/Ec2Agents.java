@@ -4,7 +4,9 @@ import io.cgrender.core.CgrenderException;
 import io.cgrender.core.UsageException;
 import io.cgrender.core.agent.AgentCommand;
 import io.cgrender.core.agent.BoxAgents;
+import io.cgrender.core.agent.BoxCommandScript;
 import io.cgrender.core.cloud.Machine;
+import io.cgrender.core.job.RemoteJobs;
 import io.cgrender.core.keys.AuthorizedKeys;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
@@ -46,6 +48,8 @@ final class Ec2Agents implements BoxAgents {
     static final Duration RESYNC = Duration.ofMinutes(10);
     private static final String AGENT = UserData.resource("agent.sh");
     private static final String INSTALLER = UserData.resource("agent-install.sh");
+    /** EC2's part of {@code cgrender-box} ({@link BoxCommandScript}). */
+    private static final String BOX_COMMAND_BACKEND = UserData.resource("cgrender-box-backend.sh");
 
     private final Ec2Cloud cloud;
     private final AwsClients aws;
@@ -214,8 +218,8 @@ final class Ec2Agents implements BoxAgents {
     public void install(Machine machine, RemoteHost host, Duration timeout) {
         String user = machine.tags().getOrDefault(Tags.LOGIN_USER, "ubuntu");
         String script = installer(namespace, user, AuthorizedKeys.from(cloud.context().settings()),
-                cloud.context().settings().maxLifetime(), NamespaceKey.loadOrCreate(cloud.context().dirs().keys(),
-                        namespace).publicKeyLine());
+                cloud.context().settings().maxLifetime(), cloud.context().settings().idleTimeout(),
+                NamespaceKey.loadOrCreate(cloud.context().dirs().keys(), namespace).publicKeyLine());
         cloud.console().verbose("installing the box agent on " + machine.id());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -230,9 +234,12 @@ final class Ec2Agents implements BoxAgents {
         }
     }
 
-    /** The installer run on a box: the agent with this namespace's settings, and its unit. */
+    /**
+     * The installer run on a box: the agent with this namespace's settings, its unit, and {@code cgrender-box}. The
+     * max lifetime and idle timeout are the configured ones, for a box whose tags do not tell its own.
+     */
     static String installer(Namespace namespace, String loginUser, AuthorizedKeys keys, Duration maxLifetime,
-                            String clientKeyLine) {
+                            Duration idleTimeout, String clientKeyLine) {
         String[] clientKey = clientKeyLine.strip().split("\\s+");
         if (clientKey.length < 2 || !clientKey[0].matches("[a-z0-9-]+") || !clientKey[1].matches("[A-Za-z0-9+/]+=*")) {
             throw new IllegalArgumentException("not a public key line: " + clientKeyLine);
@@ -245,6 +252,12 @@ final class Ec2Agents implements BoxAgents {
         values.put("@KEYS@", keys.names().map(names -> String.join(" ", names.stream().map(Ec2Agents::keyName)
                 .toList())).orElse(AuthorizedKeys.ALL));
         values.put("@MAX_EXTENSION_SECONDS@", Long.toString(Math.max(60, maxLifetime.toSeconds())));
+        values.put("@IDLE_SECONDS@", Long.toString(Math.max(1, idleTimeout.toSeconds())));
+        values.put("@MAX_LIFETIME_TAG@", Tags.MAX_LIFETIME);
+        values.put("@IDLE_TIMEOUT_TAG@", Tags.IDLE_TIMEOUT);
+        values.put("@KEPT_TAG@", Tags.KEPT);
+        values.put("@ROLE_TAG@", Tags.ROLE);
+        values.put("@JOBS_DIR@", RemoteJobs.JOBS_DIR);
         values.put("@RESYNC_SECONDS@", Long.toString(RESYNC.toSeconds()));
         values.put("@LOGIN_USER@", UserData.shellWord(loginUser));
         values.put("@PONG_TAG@", Tags.AGENT_PONG);
@@ -252,20 +265,36 @@ final class Ec2Agents implements BoxAgents {
         values.put("@NAMESPACE_TAG@", Tags.NAMESPACE);
         values.put("@KEY_NAME_TAG@", Tags.KEY_NAME);
         values.put("@PUBLIC_KEY_TAG@", Tags.PUBLIC_KEY);
-        String agent = AGENT;
+        String agent = fill(AGENT, values);
+        String command = fill(BoxCommandScript.with(BOX_COMMAND_BACKEND), values);
+        return INSTALLER.replace("@AGENT@", agent.stripTrailing()).replace("@CGRENDER_BOX@", command.stripTrailing());
+    }
+
+    private static String fill(String template, Map<String, String> values) {
+        String text = template;
         for (Map.Entry<String, String> e : values.entrySet()) {
-            agent = agent.replace(e.getKey(), e.getValue());
+            text = text.replace(e.getKey(), e.getValue());
         }
-        return INSTALLER.replace("@AGENT@", agent.stripTrailing());
+        return text;
     }
 
     /** The agent as it is installed, for tests that run it. */
     static String agent(Namespace namespace, String loginUser, AuthorizedKeys keys, Duration maxLifetime,
                         String clientKeyLine) {
-        String installer = installer(namespace, loginUser, keys, maxLifetime, clientKeyLine);
-        String open = "<<'CGRENDER_AGENT'\n";
+        return installed(installer(namespace, loginUser, keys, maxLifetime, Duration.ofMinutes(30), clientKeyLine),
+                "CGRENDER_AGENT");
+    }
+
+    /** {@code cgrender-box} as it is installed, for tests that run it. */
+    static String boxCommand(Namespace namespace) {
+        return installed(installer(namespace, "ubuntu", new AuthorizedKeys(Optional.empty()), Duration.ofHours(8),
+                Duration.ofMinutes(30), "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAOJ"), "CGRENDER_BOX_COMMAND");
+    }
+
+    private static String installed(String installer, String marker) {
+        String open = "<<'" + marker + "'\n";
         int start = installer.indexOf(open) + open.length();
-        return installer.substring(start, installer.indexOf("\nCGRENDER_AGENT\n", start)) + "\n";
+        return installer.substring(start, installer.indexOf("\n" + marker + "\n", start)) + "\n";
     }
 
     private static String keyName(String name) {

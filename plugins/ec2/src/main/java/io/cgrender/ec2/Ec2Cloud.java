@@ -1,6 +1,7 @@
 package io.cgrender.ec2;
 
 import io.cgrender.core.CgrenderException;
+import io.cgrender.core.box.BoxLifetime;
 import io.cgrender.core.cloud.Cloud;
 import io.cgrender.core.cloud.CloudContext;
 import io.cgrender.core.cloud.GarbageCollection;
@@ -215,7 +216,7 @@ final class Ec2Cloud implements Cloud {
         Instance instance = known(id, timeout);
         Machine machine = toMachine(instance);
         Optional<Instant> expiresAt = instant(machine.tags().get(Tags.EXPIRES_AT));
-        if (expiresAt.isPresent() && !Instant.now().isBefore(expiresAt.get())) {
+        if (BoxLifetime.of(machine).expired(Instant.now())) {
             throw new CgrenderException("EC2 instance " + id + " reached its max lifetime at " + expiresAt.get()
                     + " and would end itself at once; terminate it and create a new box, or make an image of it and"
                     + " recreate the box from that").fix("cgrender terminate " + id);

@@ -1,5 +1,6 @@
 package io.cgrender.ec2;
 
+import io.cgrender.core.box.BoxLifetime;
 import io.cgrender.core.claim.Orphans;
 import io.cgrender.core.cloud.Garbage;
 import io.cgrender.core.cloud.GarbageCollection;
@@ -54,7 +55,8 @@ final class Ec2Garbage implements GarbageCollection {
         List<Machine> boxes = cloud.describe(MachineFilter.of(namespace));
         for (Machine m : boxes) {
             String expiresAt = m.tags().get(Tags.EXPIRES_AT);
-            if (expiresAt != null && expiredBy(expiresAt, now)) {
+            // a kept box ends when someone on it releases it, not at its old expiry
+            if (expiresAt != null && expiredBy(expiresAt, now) && !BoxLifetime.of(m).kept()) {
                 expired.add(m.id());
                 garbage.add(new Garbage(BOX, m.id(), "expired at " + expiresAt + " (" + m.role() + ", "
                         + m.state().label() + ")"));

@@ -249,7 +249,11 @@ final class Ec2Launch {
         /** The tags of the instance and its volumes, with the moment of this attempt as its launch time. */
         private List<TagSpecification> tags(Instant expiresAt, Instant launchedAt) {
             Map<String, String> tags = new LinkedHashMap<>(spec.tags());
-            tags.put(Tags.EXPIRES_AT, expiresAt.toString());
+            tags.remove(Tags.EXPIRES_AT);
+            if (spec.expires()) {
+                tags.put(Tags.EXPIRES_AT, expiresAt.toString());
+                tags.put(Tags.MAX_LIFETIME, spec.maxLifetime().toString());
+            }
             tags.put(Ec2Cloud.LAUNCHED_AT, launchedAt.toString());
             return List.of(TagSpecification.builder().resourceType(ResourceType.INSTANCE).tags(Ec2Cloud.toTags(tags))
                             .build(),

@@ -35,7 +35,10 @@ final class UserData {
     /** EC2's limit on user data, in bytes. */
     static final int LIMIT = 16 * 1024;
 
-    /** The script for a box launched from {@code spec}, expiring at {@code expiresAt}, authorizing its key. */
+    /**
+     * The script for a box launched from {@code spec}, expiring at {@code expiresAt} (unless the spec says it has no
+     * expiry), authorizing its key.
+     */
     static String script(LaunchSpec spec, Instant expiresAt) {
         return script(spec, expiresAt, List.of(FirstBootKeys.compact(spec.authorizedKey())));
     }
@@ -48,8 +51,9 @@ final class UserData {
         Map<String, String> values = new LinkedHashMap<>();
         values.put("@AUTHORIZED_KEYS@", String.join("\n", keyLines));
         values.put("@IDLE_SECONDS@", Long.toString(Math.max(1, spec.idleTimeout().toSeconds())));
-        values.put("@EXPIRES_AT_EPOCH@", Long.toString(expiresAt.getEpochSecond()));
-        values.put("@EXPIRES_AT_ISO@", expiresAt.toString());
+        // a box with no expiry: the watchdog has no max lifetime to keep to, only the idle timer
+        values.put("@EXPIRES_AT_EPOCH@", spec.expires() ? Long.toString(expiresAt.getEpochSecond()) : "");
+        values.put("@EXPIRES_AT_ISO@", spec.expires() ? expiresAt.toString() : "never");
         values.put("@ORPHAN_SECONDS@", Long.toString(Math.max(1, spec.orphanTimeout().toSeconds())));
         values.put("@LOGIN_USER@", shellWord(spec.machine().adminUser()));
         values.put("@JOBS_DIR@", RemoteJobs.JOBS_DIR);

@@ -10,9 +10,14 @@
 #                    namespace's key pairs (now or ever seen here, listed in /var/lib/cgrender/agent-keys) are the
 #                    user's own (an adopted instance's key, say) and stay;
 #   ping NONCE       answers in the instance's tag @PONG_TAG@ ("NONCE <instant>");
-#   extend DURATION  moves the box's expiry by DURATION (PT…H…M…S), to at most @MAX_EXTENSION_SECONDS@s (the max
-#                    lifetime) from now: the watchdog reads the new expiry from /var/lib/cgrender/expires-at at its
-#                    next check, and clients from the instance's @EXPIRES_TAG@ tag;
+#   extend DURATION  moves the box's expiry by DURATION (PT…H…M…S), to at most the box's max lifetime (its
+#                    @MAX_LIFETIME_TAG@ tag, else @MAX_EXTENSION_SECONDS@s) from now: the watchdog reads the new expiry
+#                    from /var/lib/cgrender/expires-at at its next check, and clients from the instance's
+#                    @EXPIRES_TAG@ tag; nothing for a kept box or one with no expiry;
+#   keep             the watchdog ends the box neither at its expiry nor when idle (/var/lib/cgrender/kept holds since
+#                    when; the instance's @KEPT_TAG@ tag says it too) until
+#   release          ends a keep: the expiry counts again, never sooner than the idle timeout (the box's
+#                    @IDLE_TIMEOUT_TAG@ tag, else @IDLE_SECONDS@s) from now, and the idle timer restarts now;
 #   stop             stops the instance through the EC2 API (its instance profile may stop the box itself only);
 #   terminate        shuts the box down, which terminates it (InstanceInitiatedShutdownBehavior=terminate).
 # A message is only a trigger: its body is matched against these exact forms and never used as a key, a path or a
@@ -20,8 +25,11 @@
 # (no options, no comment of the key's). An authorized_keys without the namespace's own key is never written: when
 # EC2 does not show it (an error, a missing permission), the file stays as it is.
 # Runs as root for three things only: reading the instance metadata's credentials, writing
-# /var/lib/cgrender/expires-at (which the watchdog, also root, trusts, so the login user must not write it) and
-# shutting the box down. The login user's files are written as the login user (runuser).
+# /var/lib/cgrender/expires-at and kept (which the watchdog, also root, trusts, so the login user must not write
+# them) and shutting the box down. The login user's files are written as the login user (runuser).
+# "agent.sh --obey LINE" obeys one line and exits (0 done, 2 no command), with the same validation: what
+# cgrender-box on the box runs as root (sudo), so commands from inside the box reach the same code. Commands are
+# obeyed one at a time (a lock in /var/lib/cgrender).
 # Every setting can be overridden from the environment (CGRENDER_*), which is how its tests run it.
 # AWS_ENDPOINT_URL and AWS_EC2_METADATA_SERVICE_ENDPOINT are honoured.
 set -u
@@ -31,6 +39,7 @@ own_key_pair="${CGRENDER_KEY_PAIR:-@KEY_PAIR@}"
 selected_keys="${CGRENDER_KEYS:-@KEYS@}"
 client_key="${CGRENDER_CLIENT_KEY:-@CLIENT_KEY@}"
 max_extension="${CGRENDER_MAX_EXTENSION_SECONDS:-@MAX_EXTENSION_SECONDS@}"
+idle_seconds="${CGRENDER_IDLE_SECONDS:-@IDLE_SECONDS@}"
 resync_seconds="${CGRENDER_RESYNC_SECONDS:-@RESYNC_SECONDS@}"
 wait_seconds="${CGRENDER_WAIT_SECONDS:-20}"
 login_user="${CGRENDER_LOGIN_USER:-@LOGIN_USER@}"
@@ -177,30 +186,95 @@ expiry() {
   echo "$e"
 }
 
-# Moves the expiry by $1 seconds, to at most max_extension seconds from now.
+# Seconds in the instance's tag $1 (an ISO-8601 duration), else $2.
+tagged_seconds() {
+  local s
+  s="$(imds "tags/instance/$1")" && s="$(seconds_of "$s")" && echo "$s" || echo "$2"
+}
+
+# Sets the instance's tag $1 to $2 (empty: none), saying so when it cannot.
+set_tag() {
+  local out
+  if ! out="$(aws_call ec2 create-tags --resources "$instance_id" --tags "Key=$1,Value=$2" 2>&1)"; then
+    log "cannot update the instance's $1 tag ($(reason "$out"))"
+  fi
+}
+
+# Since when the box is kept (epoch seconds), empty when it is not.
+kept_since() {
+  local k
+  k="$(cat "$state_dir/kept" 2>/dev/null)" || k=""
+  [[ "$k" =~ ^[0-9]+$ ]] && echo "$k"
+}
+
+# Writes $2 to the state file $1, atomically.
+write_state() {
+  echo "$2" > "$state_dir/$1.new" && mv -f "$state_dir/$1.new" "$state_dir/$1"
+}
+
+iso_of() {
+  date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ
+}
+
+# Moves the expiry by $1 seconds, to at most the max lifetime from now.
 extend() {
-  local by="$1" now current wanted iso out
+  local by="$1" now current wanted cap
   now="$(date +%s)"
   current="$(expiry)"
   if [ -z "$current" ]; then
     log "ignoring extend: this box has no expiry"
     return 0
   fi
-  wanted=$((current + by))
-  if [ "$wanted" -gt $((now + max_extension)) ]; then
-    wanted=$((now + max_extension))
-  fi
-  if [ "$wanted" -le "$current" ]; then
-    log "extend by ${by}s: the expiry stays at $(date -u -d "@$current" +%Y-%m-%dT%H:%M:%SZ)" \
-      "(at most ${max_extension}s from now)"
+  if [ -n "$(kept_since)" ]; then
+    log "ignoring extend: this box is kept (release it first)"
     return 0
   fi
-  echo "$wanted" > "$state_dir/expires-at.new" && mv -f "$state_dir/expires-at.new" "$state_dir/expires-at"
-  iso="$(date -u -d "@$wanted" +%Y-%m-%dT%H:%M:%SZ)"
-  log "extended the box's life to $iso"
-  if ! out="$(aws_call ec2 create-tags --resources "$instance_id" --tags "Key=@EXPIRES_TAG@,Value=$iso" 2>&1)"; then
-    log "cannot update the instance's @EXPIRES_TAG@ tag ($(reason "$out"))"
+  cap="$(tagged_seconds @MAX_LIFETIME_TAG@ "$max_extension")"
+  wanted=$((current + by))
+  if [ "$wanted" -gt $((now + cap)) ]; then
+    wanted=$((now + cap))
   fi
+  if [ "$wanted" -le "$current" ]; then
+    log "extend by ${by}s: the expiry stays at $(iso_of "$current") (at most ${cap}s from now)"
+    return 0
+  fi
+  write_state expires-at "$wanted"
+  log "extended the box's life to $(iso_of "$wanted")"
+  set_tag @EXPIRES_TAG@ "$(iso_of "$wanted")"
+}
+
+keep() {
+  local since
+  since="$(kept_since)"
+  if [ -n "$since" ]; then
+    log "keep: kept since $(iso_of "$since") already"
+    return 0
+  fi
+  since="$(date +%s)"
+  write_state kept "$since"
+  log "kept: the box ends itself neither at its expiry nor when idle until released"
+  set_tag @KEPT_TAG@ "$(iso_of "$since")"
+}
+
+# Ends a keep: the expiry counts again, never sooner than the idle timeout from now; the idle timer restarts now.
+release() {
+  local now current earliest
+  if [ -z "$(kept_since)" ]; then
+    log "release: this box is not kept"
+    return 0
+  fi
+  now="$(date +%s)"
+  current="$(expiry)"
+  earliest=$((now + $(tagged_seconds @IDLE_TIMEOUT_TAG@ "$idle_seconds")))
+  write_state last-busy "$now"
+  if [ -n "$current" ] && [ "$current" -lt "$earliest" ]; then
+    write_state expires-at "$earliest"
+    current="$earliest"
+  fi
+  rm -f "$state_dir/kept"
+  log "released: the box ends itself ${current:+at $(iso_of "$current") at the latest, or }when idle"
+  [ -z "$current" ] || set_tag @EXPIRES_TAG@ "$(iso_of "$current")"
+  set_tag @KEPT_TAG@ ""
 }
 
 # Seconds in an ISO-8601 duration of hours, minutes and seconds (as Java writes one: PT2H, PT1H30M); fails otherwise.
@@ -218,6 +292,10 @@ obey() {
     pong "${BASH_REMATCH[1]}"
   elif [[ "$body" =~ ^extend\ (PT[0-9HMS]{1,30})$ ]] && seconds="$(seconds_of "${BASH_REMATCH[1]}")"; then
     extend "$seconds"
+  elif [ "$body" = keep ]; then
+    keep
+  elif [ "$body" = release ]; then
+    release
   elif [ "$body" = stop ]; then
     if out="$(aws_call ec2 stop-instances --instance-ids "$instance_id" 2>&1)"; then
       log "asked to stop: stopping $instance_id through the EC2 API"
@@ -229,8 +307,30 @@ obey() {
     $shutdown_command
   else
     log "ignoring a message that is no command: $(printf '%q' "${body:0:80}")"
+    return 2
   fi
 }
+
+# Obeys $1 holding the agent's lock, so that the service and cgrender-box (--obey) never obey at once.
+obey_locked() {
+  local status
+  mkdir -p "$state_dir"
+  {
+    flock -w 30 9 || log "obeying without the lock: another command holds it for more than 30s"
+    obey "$1"
+    status=$?
+  } 9> "$state_dir/agent.lock"
+  return "$status"
+}
+
+if [ "${1:-}" = --obey ]; then
+  if ! instance_id="$(imds instance-id)" || ! region="$(imds placement/region)" || [ -z "$instance_id" ]; then
+    log "the instance metadata gives no instance id or region"
+    exit 1
+  fi
+  obey_locked "${2:-}"
+  exit $?
+fi
 
 until instance_id="$(imds instance-id)" && region="$(imds placement/region)" && [ -n "$instance_id" ]; do
   complain "the instance metadata gives no instance id or region yet"
@@ -260,7 +360,7 @@ while true; do
     handle="${out%%$'\t'*}"
     aws_call sqs delete-message --queue-url "$queue_url" --receipt-handle "$handle" > /dev/null 2>&1 \
       || log "cannot delete a message from $queue"
-    obey "${out#*$'\t'}"
+    obey_locked "${out#*$'\t'}"
   fi
   if [ "$(date +%s)" -ge "$next_sync" ]; then
     sync_keys

@@ -2,7 +2,7 @@
 # cgrender's box watchdog, installed from the instance's user data and run by systemd (cgrender-watchdog.service).
 # It ends the box, with no client needed:
 #   - when the max lifetime has passed (at @EXPIRES_AT_ISO@, or later when the box agent extended it in
-#     /var/lib/cgrender/expires-at), whatever the box is doing;
+#     /var/lib/cgrender/expires-at), whatever the box is doing; a box with no expiry has none;
 #   - when the box has been idle for @IDLE_SECONDS@s: no SSH session of the login user and no running job (a live
 #     process named by ~/.cgrender/jobs/*/pid of the login user, judged by its pid and start time, never by a reused
 #     pid or a pid alone). A session counts once it has logged in: after authentication sshd serves a connection in
@@ -15,6 +15,8 @@
 #     tag) while the lease of the cgrender that was creating it (its cgrender:lease tag, "<until> <holder>") has
 #     lapsed. It reads both tags from the instance metadata (cgrender launches its boxes with tags in the metadata);
 #     without them (an instance launched otherwise) it skips this check.
+# While the box is kept (the agent's keep: /var/lib/cgrender/kept holds since when, until its release), it ends the
+# box neither at its max lifetime nor when idle; an orphan still ends, and a job's after-job request still applies.
 # It ends the box with "shutdown -h now", which terminates it: cgrender launches its boxes with
 # InstanceInitiatedShutdownBehavior=terminate. A "stop" request stops the box through the EC2 API instead, with the
 # short-lived credentials of the namespace's instance profile, which cgrender gives a box that renders with results
@@ -192,12 +194,14 @@ running_jobs() {
 }
 
 check() {
-  local now expires sessions jobs request last
+  local now expires sessions jobs request last kept
   now="$(date +%s)"
-  # The box agent moves the expiry on an "extend" command, in a file only root writes; never earlier than launched.
+  # The box agent keeps the box, and moves the expiry, in files only root writes; never earlier than launched.
+  kept="$(cat "$state_dir/kept" 2>/dev/null)"
+  [[ "$kept" =~ ^[0-9]+$ ]] || kept=""
   expires="$(cat "$state_dir/expires-at" 2>/dev/null)"
-  [[ "$expires" =~ ^[0-9]+$ ]] && [ "$expires" -gt "$expires_at" ] || expires="$expires_at"
-  if [ "$now" -ge "$expires" ]; then
+  [[ "$expires" =~ ^[0-9]+$ ]] && [ -n "$expires_at" ] && [ "$expires" -gt "$expires_at" ] || expires="$expires_at"
+  if [ -z "$kept" ] && [ -n "$expires" ] && [ "$now" -ge "$expires" ]; then
     end_box "max lifetime reached (the box expired at $(TZ=UTC printf '%(%Y-%m-%dT%H:%M:%SZ)T' "$expires"))"
   fi
   check_orphan "$now"
@@ -227,7 +231,7 @@ check() {
   fi
   last="$(cat "$state_dir/last-busy" 2>/dev/null || echo "$now")"
   report_idle "$(TZ=UTC printf '%(%Y-%m-%dT%H:%M:%SZ)T' "$last")" "$now"
-  if [ $((now - last)) -ge "$idle_seconds" ]; then
+  if [ -z "$kept" ] && [ $((now - last)) -ge "$idle_seconds" ]; then
     end_box "idle for $((now - last))s (no SSH session and no running job for ${idle_seconds}s)"
   fi
 }

@@ -62,6 +62,9 @@ class AgentPolicyTest {
         String sibling = "arn:aws:ec2:us-east-1:" + ACCOUNT + ":instance/" + SIBLING;
         assertTrue(allows(role, "ec2:CreateTags", self, tag(self, SELF, "cgrender:agent-pong")));
         assertTrue(allows(role, "ec2:CreateTags", self, tag(self, SELF, "cgrender:expires-at")));
+        assertTrue(allows(role, "ec2:CreateTags", self, tag(self, SELF, "cgrender:kept")), "keep and release");
+        assertFalse(allows(role, "ec2:CreateTags", sibling, tag(self, SIBLING, "cgrender:kept")),
+                "keep only itself");
         assertFalse(allows(role, "ec2:CreateTags", sibling, tag(self, SIBLING, "cgrender:agent-pong")),
                 "another box's pong");
         assertFalse(allows(role, "ec2:CreateTags", self, tag(self, SELF, "cgrender:agent-pong", "cgrender:namespace")));
@@ -95,7 +98,7 @@ class AgentPolicyTest {
     @Test
     void theInstalledAgentIsValidBashWithEverySettingFilledAndRefusesKeyNamesThatAreNoNames() {
         String installer = Ec2Agents.installer(NS, "ubuntu", new AuthorizedKeys(Optional.of(new LinkedHashSet<>(
-                List.of("alice", "bob.laptop")))), Duration.ofHours(8), CLIENT);
+                List.of("alice", "bob.laptop")))), Duration.ofHours(8), Duration.ofMinutes(30), CLIENT);
         assertFalse(java.util.regex.Pattern.compile("@[A-Z_]+@").matcher(installer).find(), "every placeholder"
                 + " is filled");
         assertEquals(0, OsCommand.run(Duration.ofSeconds(10), "bash", "-n", "-c", installer).exitCode());
@@ -109,7 +112,7 @@ class AgentPolicyTest {
         assertTrue(agent.contains("client_key=\"${CGRENDER_CLIENT_KEY:-ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAOJ"),
                 agent);
         assertThrows(UsageException.class, () -> Ec2Agents.installer(NS, "ubuntu", new AuthorizedKeys(Optional.of(
-                new LinkedHashSet<>(List.of("$(reboot)")))), Duration.ofHours(8), CLIENT));
+                new LinkedHashSet<>(List.of("$(reboot)")))), Duration.ofHours(8), Duration.ofMinutes(30), CLIENT));
     }
 
     private static String queueArn(Namespace ns, String instance) {

@@ -177,6 +177,68 @@ class Ec2AgentTest {
     }
 
     @Test
+    void cgrenderBoxOnTheBoxExtendsKeepsAndReleasesItThroughTheAgentsOwnCode() throws Exception {
+        Ec2Cloud cloud = fx.cloud(Map.of("cgrender.timeouts.ssh", "30s", "cgrender.box.max-lifetime", "3h",
+                "cgrender.box.idle-timeout", "20m"), NS);
+        BoxEnvironment env = fx.environment(cloud, NS);
+        Machine box = new ProbeBox().create(env, CreateOptions.defaults()).get(0);
+        Path root = Standins.root(box.id()).orElseThrow();
+        Path state = root.resolve("var/lib/cgrender");
+        Path command = root.resolve("usr/local/bin/cgrender-box");
+        assertTrue(Files.isExecutable(command), "installed with the agent");
+        // as the login user, with no sudo: the stand-in's user may write the stand-in's state directory itself
+        Map<String, String> noSudo = Map.of("CGRENDER_SUDO", "", "CGRENDER_AGENT",
+                root.resolve("usr/local/lib/cgrender/agent.sh").toString());
+        Instant expires = Instant.parse(box.tags().get(Tags.EXPIRES_AT));
+
+        OsCommand.Result status = Standins.runOnBox(box.id(), noSudo, "cgrender-box", "status");
+        assertEquals(0, status.exitCode(), status.toString());
+        assertTrue(status.stdout().contains("box:         " + box.id()) && status.stdout().contains(
+                "role:        probe-box") && status.stdout().contains("namespace:   " + NS), status.stdout());
+        assertTrue(status.stdout().contains("; an extension reaches at most 3h from now"), status.stdout());
+
+        OsCommand.Result extended = Standins.runOnBox(box.id(), noSudo, "cgrender-box", "extend", "2h");
+        assertEquals(0, extended.exitCode(), extended + agentLog(box));
+        long moved = Long.parseLong(Files.readString(state.resolve("expires-at")).strip());
+        assertTrue(moved > expires.getEpochSecond() && moved <= Instant.now().plus(Duration.ofHours(3))
+                .getEpochSecond(), "later, at most the box's max lifetime (its tag) from now: " + moved);
+        assertEquals(Instant.ofEpochSecond(moved), Instant.parse(tag(box, Tags.EXPIRES_AT)), "the tag moved too");
+        assertTrue(extended.stdout().startsWith("box " + box.id() + " now ends itself at "
+                + Instant.ofEpochSecond(moved) + " at the latest"), extended.stdout());
+
+        OsCommand.Result kept = Standins.runOnBox(box.id(), noSudo, "cgrender-box", "keep");
+        assertEquals(0, kept.exitCode(), kept.toString());
+        assertTrue(Files.exists(state.resolve("kept")), kept.toString());
+        assertTrue(io.cgrender.core.box.BoxLifetime.of(cloud.find(box.id()).orElseThrow()).kept(),
+                "the client sees the keep: " + tag(box, Tags.KEPT));
+        OsCommand.Result noExtension = Standins.runOnBox(box.id(), noSudo, "cgrender-box", "extend", "1h");
+        assertTrue(noExtension.exitCode() == 0 && noExtension.stdout().contains("nothing to extend"),
+                noExtension.toString());
+
+        OsCommand.Result bad = Standins.runOnBox(box.id(), noSudo, "cgrender-box", "extend", "soon");
+        assertEquals(2, bad.exitCode(), bad.toString());
+        OsCommand.Result forged = Standins.runOnBox(box.id(), noSudo, root.resolve("usr/local/lib/cgrender/agent.sh")
+                .toString(), "--obey", "keep; rm -rf ~");
+        assertEquals(2, forged.exitCode(), "the same validation as a message from the queue: " + forged);
+
+        long beforeRelease = Instant.now().getEpochSecond();
+        OsCommand.Result released = Standins.runOnBox(box.id(), noSudo, "cgrender-box", "release");
+        assertEquals(0, released.exitCode(), released.toString());
+        assertFalse(Files.exists(state.resolve("kept")));
+        assertEquals("", tag(box, Tags.KEPT), "released: the tag is empty");
+        assertTrue(Long.parseLong(Files.readString(state.resolve("last-busy")).strip()) >= beforeRelease,
+                "the idle timer restarts at the release");
+        assertEquals(moved, Long.parseLong(Files.readString(state.resolve("expires-at")).strip()),
+                "the expiry before the keep, later than the idle timeout from now");
+        assertFalse(io.cgrender.core.box.BoxLifetime.of(cloud.find(box.id()).orElseThrow()).kept());
+    }
+
+    private String tag(Machine box, String key) {
+        return fx.instance(box.id()).tags().stream().filter(t -> t.key().equals(key)).map(Tag::value).findFirst()
+                .orElse(null);
+    }
+
+    @Test
     void aQueueWhoseBoxWentAwayBehindCgrendersBackIsFoundAndRemovedByGc() {
         Ec2Cloud cloud = fx.cloud(Map.of(), NS);
         Machine box = cloud.launch(fx.spec(NS, "probe-box"));

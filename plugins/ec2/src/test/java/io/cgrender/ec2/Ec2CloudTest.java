@@ -8,6 +8,7 @@ import io.cgrender.core.box.CreateOptions;
 import io.cgrender.core.cloud.Garbage;
 import io.cgrender.core.cloud.GarbageCollection;
 import io.cgrender.core.cloud.Image;
+import io.cgrender.core.cloud.LaunchSpec;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
@@ -85,6 +86,37 @@ class Ec2CloudTest {
     }
 
     // ---------------------------------------------------------------- launch
+
+    @Test
+    void aBoxWithNoExpiryIsLaunchedWithoutOneAndABoxWithALifetimeWithItsOwn() {
+        Ec2Cloud cloud = fx.cloud(Map.of());
+        LaunchSpec spec = fx.spec(NS, "probe-box");
+        Map<String, String> untimed = new java.util.HashMap<>(spec.tags());
+        untimed.remove(io.cgrender.core.ns.Tags.EXPIRES_AT);
+        Machine none = cloud.launch(new LaunchSpec(spec.namespace(), spec.role(), spec.machine(), untimed,
+                spec.authorizedKey(), spec.idleTimeout(), spec.maxLifetime(), spec.orphanTimeout(), spec.image(),
+                spec.instanceType(), false, false));
+        Map<String, String> tags = tags(fx.instance(none.id()).tags());
+        assertFalse(tags.containsKey(io.cgrender.core.ns.Tags.EXPIRES_AT), tags.toString());
+        assertFalse(tags.containsKey(io.cgrender.core.ns.Tags.MAX_LIFETIME), tags.toString());
+        assertTrue(userData(none.id()).contains("expires_at=\"${CGRENDER_EXPIRES_AT:-}\""), userData(none.id()));
+
+        Instant expiresAt = Instant.now().plus(Duration.ofHours(24)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        LaunchSpec day = fx.spec(NS, "probe-box", expiresAt);
+        Machine timed = cloud.launch(new LaunchSpec(day.namespace(), day.role(), day.machine(), day.tags(),
+                day.authorizedKey(), day.idleTimeout(), Duration.ofHours(24), day.orphanTimeout(), day.image(),
+                day.instanceType(), false, true));
+        Map<String, String> timedTags = tags(fx.instance(timed.id()).tags());
+        assertEquals("PT24H", timedTags.get(io.cgrender.core.ns.Tags.MAX_LIFETIME));
+        assertEquals(expiresAt, Instant.parse(timedTags.get(io.cgrender.core.ns.Tags.EXPIRES_AT)));
+        assertTrue(userData(timed.id()).contains("expires_at=\"${CGRENDER_EXPIRES_AT:-" + expiresAt.getEpochSecond()
+                + "}\""), userData(timed.id()));
+    }
+
+    private String userData(String id) {
+        return new String(Base64.getDecoder().decode(fx.ec2.describeInstanceAttribute(r -> r.instanceId(id)
+                .attribute("userData")).userData().value()), StandardCharsets.UTF_8);
+    }
 
     @Test
     void launchesTaggedWithTheWatchdogTerminateOnShutdownAndTheNamespacesKeyAndGroup() {
@@ -380,6 +412,21 @@ class Ec2CloudTest {
     }
 
     // ---------------------------------------------------------------- gc
+
+    @Test
+    void gcLeavesAKeptBoxWhateverItsOldExpirySays() {
+        Ec2Cloud cloud = fx.cloud(Map.of());
+        Machine box = cloud.launch(fx.spec(NS, "probe-box"));
+        // kept by someone on the box (cgrender-box keep) past the expiry it had before
+        cloud.tag(box.id(), Map.of(Tags.EXPIRES_AT, Instant.now().minusSeconds(60).toString(), Tags.KEPT,
+                Instant.now().minusSeconds(120).toString()));
+        GarbageCollection gc = cloud.garbage().orElseThrow();
+        assertTrue(gc.find(NS, Set.of("probe-box"), Instant.now()).stream().noneMatch(g -> g.id().equals(box.id())),
+                "kept: it ends when released");
+        cloud.tag(box.id(), Map.of(Tags.KEPT, ""));
+        assertTrue(gc.find(NS, Set.of("probe-box"), Instant.now()).stream().anyMatch(g -> g.id().equals(box.id())
+                && g.reason().startsWith("expired at ")), "released, its expiry counts again");
+    }
 
     @Test
     void gcFindsExpiredBoxesImagesOfUnknownRolesAndUnusedKeyPairsAndGroupsOfItsNamespaceOnly() {

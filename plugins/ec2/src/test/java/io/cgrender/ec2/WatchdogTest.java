@@ -238,6 +238,50 @@ class WatchdogTest {
     }
 
     @Test
+    void aKeptBoxEndsNeitherAtItsExpiryNorWhenIdleAndAReleasedOneDoes() throws Exception {
+        Files.createDirectories(state);
+        long now = Instant.now().getEpochSecond();
+        Map<String, String> expired = Map.of("CGRENDER_EXPIRES_AT", Long.toString(now - 60), "CGRENDER_IDLE_SECONDS",
+                "120");
+        idleFor(600);
+        Files.writeString(state.resolve("kept"), Long.toString(now - 30) + "\n");
+        String log = run(expired);
+        assertFalse(Files.exists(shutdown), "kept: past its expiry and idle, it lives on: " + log);
+
+        Files.writeString(state.resolve("kept"), "soon\n");
+        run(expired);
+        assertTrue(Files.exists(shutdown), "a kept file holding no instant keeps nothing");
+        Files.delete(shutdown);
+
+        Files.delete(state.resolve("kept"));
+        log = run(Map.of("CGRENDER_EXPIRES_AT", Long.toString(now + 3600), "CGRENDER_IDLE_SECONDS", "120"));
+        assertTrue(Files.exists(shutdown) && log.contains("idle for"), "released, the idle timer counts: " + log);
+    }
+
+    @Test
+    void aBoxWithNoExpiryEndsOnlyWhenIdle() throws Exception {
+        LaunchSpec expiring = spec(Duration.ofMinutes(30));
+        LaunchSpec none = new LaunchSpec(expiring.namespace(), expiring.role(), expiring.machine(), expiring.tags(),
+                expiring.authorizedKey(), expiring.idleTimeout(), expiring.maxLifetime(), expiring.orphanTimeout(),
+                expiring.image(), expiring.instanceType(), false, false);
+        String userData = UserData.script(none, Instant.now().minusSeconds(3600));
+        assertTrue(userData.contains("expires_at=\"${CGRENDER_EXPIRES_AT:-}\""), userData);
+        assertTrue(userData.contains("expires at never"), "the watchdog says so as it starts");
+        assertEquals(0, OsCommand.run(Duration.ofSeconds(10), "bash", "-n", "-c", userData).exitCode());
+        Files.writeString(script, UserData.watchdog(none, Instant.now().minusSeconds(3600)));
+        Files.createDirectories(state);
+        idleFor(60);
+        String log = run(Map.of("CGRENDER_IDLE_SECONDS", "120"));
+        assertFalse(Files.exists(shutdown), "no max lifetime ends it: " + log);
+        Files.writeString(state.resolve("expires-at"), Long.toString(Instant.now().getEpochSecond() - 10));
+        run(Map.of("CGRENDER_IDLE_SECONDS", "120"));
+        assertFalse(Files.exists(shutdown), "nor an expiry file: it has no expiry to move");
+        idleFor(600);
+        log = run(Map.of("CGRENDER_IDLE_SECONDS", "120"));
+        assertTrue(Files.exists(shutdown) && log.contains("idle for"), "its idle timer does: " + log);
+    }
+
+    @Test
     void theMaxLifetimeEndsTheBoxWhateverItDoes() throws Exception {
         Process job = new ProcessBuilder("sleep", "30").start();
         try {

@@ -117,13 +117,16 @@ public final class LocalCloud implements Cloud {
         Optional<LocalImages.Stored> image = spec.image().map(id -> images.require(id, spec.namespace()));
 
         Instant now = Instant.now();
-        Instant expiresAt = now.plus(spec.maxLifetime());
+        Optional<Instant> expiresAt = spec.expires() ? Optional.of(now.plus(spec.maxLifetime())) : Optional.empty();
+        Optional<Duration> maxLifetime = spec.expires() ? Optional.of(spec.maxLifetime()) : Optional.empty();
         Map<String, String> tags = new LinkedHashMap<>(spec.tags());
-        tags.put(Tags.EXPIRES_AT, expiresAt.toString());
+        tags.remove(Tags.EXPIRES_AT);
+        expiresAt.ifPresent(at -> tags.put(Tags.EXPIRES_AT, at.toString()));
+        maxLifetime.ifPresent(d -> tags.put(Tags.MAX_LIFETIME, d.toString()));
         // A local box's commands run as the user running cgrender, whatever login user the role names.
         tags.put(Tags.LOGIN_USER, System.getProperty("user.name"));
         BoxDir box = createBoxDir(id -> new BoxState(id, spec.namespace().toString(), spec.role(),
-                MachineState.PENDING, now, Optional.empty(), 0, spec.idleTimeout(), expiresAt,
+                MachineState.PENDING, now, Optional.empty(), 0, spec.idleTimeout(), expiresAt, maxLifetime,
                 spec.orphanTimeout(), spec.image(), tags));
         try {
             Files.createDirectory(box.home());
@@ -232,8 +235,10 @@ public final class LocalCloud implements Cloud {
         if (observe(current) == MachineState.STOPPING) {
             endHost(current, timeout, progress);
         }
-        if (!Instant.now().isBefore(current.expiresAt())) {
-            throw new CgrenderException("local box " + id + " reached its max lifetime at " + current.expiresAt()
+        if (current.keptSince().isEmpty() && current.expiresAt().filter(at -> !Instant.now().isBefore(at))
+                .isPresent()) {
+            throw new CgrenderException("local box " + id + " reached its max lifetime at "
+                    + current.expiresAt().orElseThrow()
                     + " and cannot start again; terminate it and create a new one")
                     .fix("cgrender terminate " + id);
         }

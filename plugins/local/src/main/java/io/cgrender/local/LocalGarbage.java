@@ -1,6 +1,7 @@
 package io.cgrender.local;
 
 import io.cgrender.core.CgrenderException;
+import io.cgrender.core.box.BoxLifetime;
 import io.cgrender.core.claim.Orphans;
 import io.cgrender.core.cloud.Garbage;
 import io.cgrender.core.cloud.GarbageCollection;
@@ -59,6 +60,9 @@ final class LocalGarbage implements GarbageCollection {
         List<Machine> boxes = cloud.describe(MachineFilter.of(namespace));
         for (Machine m : boxes) {
             String expires = m.tags().get(Tags.EXPIRES_AT);
+            if (BoxLifetime.of(m).kept()) {
+                continue; // kept by someone on the box: it ends when they release it, not at its old expiry
+            }
             try {
                 if (expires != null && Instant.parse(expires).isBefore(now)) {
                     found.add(new Garbage(BOX, m.id(), m.role() + ", " + m.state().label() + ", expired at "

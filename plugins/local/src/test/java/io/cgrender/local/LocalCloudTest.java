@@ -553,8 +553,8 @@ class LocalCloudTest {
             Files.createDirectory(dir.root());
             String ns = dir == mine ? boxes.namespace.toString() : "/someone-else/";
             StateFile.create(dir, new BoxState(dir.id().substring(BoxDir.BUILDING.length()), ns, "test-box",
-                    MachineState.PENDING, then, Optional.empty(), 0, Duration.ofMinutes(10), then.plus(LONG),
-                    Duration.ofMinutes(10), Optional.empty(), Map.of()));
+                    MachineState.PENDING, then, Optional.empty(), 0, Duration.ofMinutes(10), Optional.of(then.plus(LONG)),
+                    Optional.of(LONG), Duration.ofMinutes(10), Optional.empty(), Map.of()));
             Files.setLastModifiedTime(dir.root(), java.nio.file.attribute.FileTime.from(then));
         }
         assertEquals(List.of(), boxes.cloud.describe(io.cgrender.core.cloud.MachineFilter.of(boxes.namespace)),

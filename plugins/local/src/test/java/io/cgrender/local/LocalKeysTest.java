@@ -181,18 +181,24 @@ class LocalKeysTest {
     }
 
     @Test
-    void extendMovesTheExpiryAndTheWatchdogObeysIt() throws Exception {
+    void extendMovesTheExpiryAtMostTheMaxLifetimeFromNowAndTheWatchdogObeysIt() throws Exception {
         boxes(Map.of());
         Duration maxLifetime = Duration.ofSeconds(12);
         Duration extension = Duration.ofSeconds(15);
         Machine box = boxes.launchRunning(Duration.ofMinutes(10), maxLifetime);
         Instant oldExpiry = Instant.parse(box.tags().get(Tags.EXPIRES_AT));
+        assertEquals(maxLifetime.toString(), box.tags().get(Tags.MAX_LIFETIME));
 
+        // two thirds into its life, extended by more than its max lifetime: it ends its max lifetime from now
+        assertTrue(Poll.until(Duration.ofSeconds(30), () -> Instant.now().isAfter(oldExpiry.minusSeconds(4))));
+        Instant sent = Instant.now();
         agents().send(box.id(), AgentCommand.extend(extension));
         pinged(box.id());
         Instant newExpiry = Instant.parse(boxes.cloud.find(box.id()).orElseThrow().tags().get(Tags.EXPIRES_AT));
-        assertEquals(oldExpiry.plus(extension), newExpiry);
-        assertEquals(newExpiry, boxes.state(box.id()).expiresAt());
+        assertTrue(newExpiry.isBefore(oldExpiry.plus(extension)), "capped: " + newExpiry);
+        assertTrue(!newExpiry.isBefore(sent.plus(maxLifetime)) && !newExpiry.isAfter(Instant.now().plus(maxLifetime)),
+                "the max lifetime from when the agent took it: " + newExpiry);
+        assertEquals(Optional.of(newExpiry), boxes.state(box.id()).expiresAt());
 
         assertTrue(Poll.until(Duration.between(Instant.now(), oldExpiry).plusSeconds(30),
                 () -> Instant.now().isAfter(oldExpiry.plusSeconds(2))));

@@ -332,6 +332,18 @@ final class Standin {
         }
     }
 
+    /** Runs {@code command} as the stand-in's user in its agent's environment, plus {@code env}. */
+    io.cgrender.testkit.OsCommand.Result runOnBox(Map<String, String> env, List<String> command) {
+        List<String> argv = new ArrayList<>(List.of("runuser", "-u", user, "--", "env", "-i",
+                "PATH=" + root.resolve("usr/local/bin") + ":/usr/local/bin:/usr/bin:/bin", "HOME=" + home,
+                "CGRENDER_HOME=" + home, "CGRENDER_STATE_DIR=" + root.resolve("var/lib/cgrender"),
+                "CGRENDER_LOGIN_USER=" + user, "CGRENDER_SHUTDOWN=touch " + dir.resolve("power").resolve(HALT)));
+        sessionEnv.forEach((k, v) -> argv.add(k + "=" + v));
+        env.forEach((k, v) -> argv.add(k + "=" + v));
+        argv.addAll(command);
+        return io.cgrender.testkit.OsCommand.run(TOOL_TIMEOUT, argv);
+    }
+
     /** How often the agent was started (a restart after it ended counts too). */
     int agentStarts() {
         return agentStarts;

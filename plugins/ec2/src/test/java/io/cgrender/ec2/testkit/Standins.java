@@ -163,6 +163,23 @@ public final class Standins {
         }
     }
 
+    /**
+     * Runs {@code command} on an instance's stand-in as its login user, with the environment its agent runs in (its
+     * state directory, the AWS endpoints and the instance metadata), plus {@code env}: a command of the box such as
+     * cgrender-box, as the user logged in to it runs it.
+     */
+    public static io.cgrender.testkit.OsCommand.Result runOnBox(String instanceId, Map<String, String> env,
+                                                                String... command) {
+        Standin s;
+        synchronized (Standins.class) {
+            s = INSTANCE.byInstance.get(instanceId);
+        }
+        if (s == null) {
+            throw new IllegalStateException("no stand-in for " + instanceId);
+        }
+        return s.runOnBox(env, List.of(command));
+    }
+
     /** What the watchdog of an instance's stand-in logged. */
     public static synchronized String watchdogLog(String instanceId) {
         Standin s = INSTANCE.byInstance.get(instanceId);

@@ -20,7 +20,10 @@ import java.util.Optional;
  * store named in {@code keys.properties} and rewrites {@code authorized_keys}; no key, path or command is ever taken
  * from a message, and a line that is not exactly one {@link AgentCommand} is ignored and logged. {@code ping} is
  * answered with the tag {@link Tags#AGENT_PONG} on the box's state, {@code extend} moves the box's expiry (which the
- * host's watchdog obeys), {@code stop} and {@code terminate} end the box as its watchdog would.
+ * host's watchdog obeys) to at most its max lifetime from now, {@code keep} and {@code release} start and end a keep
+ * ({@link Tags#KEPT}: the watchdog ends the box neither at its expiry nor when idle), {@code stop} and
+ * {@code terminate} end the box as its watchdog would. Commands come from clients and from inside the box
+ * ({@code cgrender-box}), through the same inbox.
  * <p>
  * {@link #run()} returns only when interrupted; a failure of one message is logged and the next one is taken. The
  * host runs it under a {@link Supervisor}, which restarts it should it end any other way.
@@ -36,6 +39,9 @@ public final class BoxAgent implements Runnable {
         void stop();
 
         void terminate();
+
+        /** The idle timer counts from now (a {@code release}). */
+        void restartIdleTimer();
     }
 
     private final BoxDir box;
@@ -82,7 +88,7 @@ public final class BoxAgent implements Runnable {
         Optional<AgentCommand> command = text.contains("\n") ? Optional.empty() : AgentCommand.parse(text);
         if (command.isEmpty()) {
             LOG.warn("agent: ignoring malformed message {} ('{}'): a message is exactly one of sync-keys, ping NONCE,"
-                    + " extend DURATION, stop, terminate", message.name(), printable(text));
+                    + " extend DURATION, keep, release, stop, terminate", message.name(), printable(text));
             return;
         }
         LOG.info("agent: {}", command.get().line());
@@ -98,15 +104,38 @@ public final class BoxAgent implements Runnable {
             case SYNC_KEYS -> syncKeys(box);
             case PING -> StateFile.update(box, s -> s.state() == MachineState.TERMINATED ? s
                     : s.withTags(Map.of(Tags.AGENT_PONG, command.argument().orElseThrow() + " " + Instant.now())));
-            case EXTEND -> {
-                Duration by = Duration.parse(command.argument().orElseThrow());
-                StateFile.update(box, s -> s.state() == MachineState.TERMINATED ? s
-                        : s.withExpiresAt(s.expiresAt().plus(by))).ifPresent(s ->
-                        LOG.info("agent: box {} now ends itself at {} at the latest", box.id(), s.expiresAt()));
+            case EXTEND -> extend(Duration.parse(command.argument().orElseThrow()));
+            case KEEP -> StateFile.update(box, s -> s.state() == MachineState.TERMINATED ? s : s.kept(Instant.now()))
+                    .ifPresent(s -> LOG.info("agent: box {} is kept since {}: it ends itself neither at its expiry"
+                            + " nor when idle until released", box.id(), s.keptSince().orElseThrow()));
+            case RELEASE -> {
+                Optional<BoxState> released = StateFile.update(box, s -> s.state() == MachineState.TERMINATED ? s
+                        : s.released(Instant.now()));
+                host.restartIdleTimer();
+                released.ifPresent(s -> LOG.info("agent: box {} released: it ends itself {}, or when idle for {}",
+                        box.id(), s.expiresAt().map(at -> "at " + at + " at the latest").orElse("with no expiry"),
+                        s.idleTimeout()));
             }
             case STOP -> host.stop();
             case TERMINATE -> host.terminate();
         }
+    }
+
+    /** Moves the expiry {@code by} later, to at most the max lifetime from now; nothing for a kept box or one without. */
+    private void extend(Duration by) {
+        Optional<BoxState> before = StateFile.read(box);
+        if (before.isPresent() && before.get().keptSince().isPresent()) {
+            LOG.info("agent: box {} is kept: extend changes nothing (release it first)", box.id());
+            return;
+        }
+        if (before.isPresent() && before.get().expiresAt().isEmpty()) {
+            LOG.info("agent: box {} has no expiry: extend changes nothing", box.id());
+            return;
+        }
+        StateFile.update(box, s -> s.state() == MachineState.TERMINATED || s.keptSince().isPresent() ? s
+                : s.extendedBy(by, Instant.now())).ifPresent(s -> LOG.info("agent: box {} now ends itself at {} at the"
+                + " latest (at most its max lifetime, {}, from now)", box.id(), s.expiresAt().map(Object::toString)
+                .orElse("-"), s.maxLifetime().map(Object::toString).orElse("-")));
     }
 
     /**

@@ -20,6 +20,8 @@ import java.util.regex.Pattern;
  *                       which registered keys to authorize ({@code selection}: {@code *} or names separated by ',')
  *                       and the namespace's own key ({@code namespace-key})
  *   inbox/              messages to the box's agent, one command line per {@code *.msg} file ({@link Inbox})
+ *   bin/                commands of the box, first on the PATH of everything run on it: cgrender-box, written by
+ *                       the box host at every start
  *   home/               HOME and working directory of everything run on the box
  *   host.log            stdout and stderr of the box host process
  * </pre>
@@ -38,6 +40,9 @@ public record BoxDir(Path root) {
 
     /** The environment variable every process started on a box carries, holding the box id. */
     public static final String BOX_ENV = "CGRENDER_BOX";
+
+    /** The environment variable every process started on a box carries, holding the box's directory. */
+    public static final String BOX_DIR_ENV = "CGRENDER_BOX_DIR";
 
     public static BoxDir of(Path boxesDir, String id) {
         return new BoxDir(boxesDir.resolve(id));
@@ -75,6 +80,11 @@ public record BoxDir(Path root) {
     /** The agent's inbox ({@link Inbox}). */
     public Path inbox() {
         return root.resolve("inbox");
+    }
+
+    /** Commands of the box, first on its PATH ({@code cgrender-box}). */
+    public Path bin() {
+        return root.resolve("bin");
     }
 
     public Path home() {

@@ -1,9 +1,11 @@
 package io.cgrender.local.host;
 
+import io.cgrender.core.agent.BoxCommandScript;
 import io.cgrender.core.claim.BoxClaim;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.job.JobProcess;
+import io.cgrender.core.job.RemoteJobs;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.os.MachineId;
 import io.cgrender.core.os.ProcessIdentity;
@@ -20,9 +22,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,12 +50,16 @@ import java.util.concurrent.TimeUnit;
  * It watches itself, with no client needed: it ends the box (marks it terminated, kills its processes, deletes its
  * directory) when it has been idle for the box's idle timeout — no authenticated SSH session and no running job of
  * its own — or when the box's max lifetime has passed, whatever it is doing, or when it has been an orphan for its
- * orphan timeout (left launching, setting up or imaging by a creator that is gone). It exits at once if its directory disappears or the
+ * orphan timeout (left launching, setting up or imaging by a creator that is gone). While the box is kept (its agent's
+ * {@code keep}, {@link BoxState#keptSince()}) neither the idle timeout nor the max lifetime ends it; a box with no
+ * expiry has no max lifetime. It exits at once if its directory disappears or the
  * state file hands the box to someone else. On SIGTERM (how the cloud stops a box) it closes the server, kills the box's
  * processes and exits, leaving the directory.
  * <p>
  * It runs the box's {@link BoxAgent} under a {@link BoxAgent.Supervisor} (started again if it ends), and reads
- * {@code authorized_keys} afresh for every login, so a key the agent adds or removes counts at once.
+ * {@code authorized_keys} afresh for every login, so a key the agent adds or removes counts at once. At every start it
+ * writes the box's own commands into {@code bin/} ({@code cgrender-box}), first on the PATH of every process of the
+ * box, which also carries the box's directory in {@value BoxDir#BOX_DIR_ENV}.
  */
 public final class BoxHost {
 
@@ -56,6 +67,8 @@ public final class BoxHost {
     private static final Duration TICK = Duration.ofMillis(500);
     private static final Duration KILL_GRACE = Duration.ofSeconds(3);
     private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    /** The local cloud's part of {@code cgrender-box} ({@link BoxCommandScript}). */
+    private static final String BACKEND = resource("cgrender-box-backend.sh");
 
     private final BoxDir box;
     private final ProcessIdentity self = ProcessIdentity.current();
@@ -68,7 +81,7 @@ public final class BoxHost {
     private SshServer server;
     /** The box's agent, started once the box runs. */
     private final BoxAgent.Supervisor agent;
-    private Instant lastBusy = Instant.now();
+    private volatile Instant lastBusy = Instant.now();
     /** The value of the box's idle-since tag as this host last wrote it. */
     private String publishedIdleTimer;
     /** When the watchdog first saw the box as an orphan; null while it is not one. */
@@ -99,6 +112,11 @@ public final class BoxHost {
             public void terminate() {
                 exit(Ending.TERMINATED);
             }
+
+            @Override
+            public void restartIdleTimer() {
+                lastBusy = Instant.now();
+            }
         }));
     }
 
@@ -125,9 +143,11 @@ public final class BoxHost {
             LOG.info("box {} is {}, not pending: not starting", box.id(), state.state().label());
             return;
         }
-        LOG.info("box {} starting (pid {}, idle timeout {}, expires at {})", box.id(), self.pid(),
-                state.idleTimeout(), state.expiresAt());
+        LOG.info("box {} starting (pid {}, idle timeout {}, {}{})", box.id(), self.pid(), state.idleTimeout(),
+                state.expiresAt().map(at -> "expires at " + at).orElse("no expiry"),
+                state.keptSince().map(since -> ", kept since " + since).orElse(""));
         dropAfterJobRequest();
+        installCommands();
         dropOldMessages();
         // Keys may have changed while the box was stopped: it starts with the namespace's keys as they are now.
         BoxAgent.syncKeys(box);
@@ -226,11 +246,37 @@ public final class BoxHost {
         env.put("USER", user);
         env.put("LOGNAME", user);
         env.put("SHELL", "/bin/bash");
-        env.put("PATH", Optional.ofNullable(System.getenv("PATH")).orElse(DEFAULT_PATH));
+        env.put("PATH", box.bin() + ":" + Optional.ofNullable(System.getenv("PATH")).orElse(DEFAULT_PATH));
         env.put("LANG", Optional.ofNullable(System.getenv("LANG")).orElse("C.UTF-8"));
         Optional.ofNullable(System.getenv("TZ")).ifPresent(tz -> env.put("TZ", tz));
         env.put(BoxDir.BOX_ENV, state.id());
+        env.put(BoxDir.BOX_DIR_ENV, box.root().toString());
         return env;
+    }
+
+    /** Writes the box's own commands ({@code cgrender-box}) into its {@code bin/}, as this host's version has them. */
+    private void installCommands() throws IOException {
+        Files.createDirectories(box.bin());
+        Path command = box.bin().resolve(BoxCommandScript.NAME);
+        Path tmp = Files.createTempFile(box.bin(), "." + BoxCommandScript.NAME + ".", ".tmp");
+        try {
+            Files.writeString(tmp, BoxCommandScript.with(BACKEND.replace("@JOBS_DIR@", RemoteJobs.JOBS_DIR)));
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.move(tmp, command, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = BoxHost.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " missing from the class path");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     // ---------------------------------------------------------------- watchdog
@@ -252,10 +298,11 @@ public final class BoxHost {
             }
             agent.check();
             Instant now = Instant.now();
-            // The state's expiry, not the one at start: the agent's extend moves it.
-            if (!now.isBefore(state.expiresAt())) {
+            // The state's expiry, not the one at start: the agent's extend moves it, and keep suspends it.
+            boolean kept = state.keptSince().isPresent();
+            if (!kept && state.expiresAt().filter(at -> !now.isBefore(at)).isPresent()) {
                 LOG.info("box {} reached its max lifetime (expired at {}): terminating", box.id(),
-                        state.expiresAt());
+                        state.expiresAt().orElseThrow());
                 exit(Ending.TERMINATED);
                 return;
             }
@@ -274,7 +321,7 @@ public final class BoxHost {
                 lastBusy = now;
             }
             publishIdleTimer(busy ? Tags.BUSY : lastBusy.toString());
-            if (!busy && !now.isBefore(lastBusy.plus(started.idleTimeout()))) {
+            if (!busy && !kept && !now.isBefore(lastBusy.plus(started.idleTimeout()))) {
                 LOG.info("box {} idle since {} (no session, no job for {}): terminating", box.id(), lastBusy,
                         started.idleTimeout());
                 exit(Ending.TERMINATED);
