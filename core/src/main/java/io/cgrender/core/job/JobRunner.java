@@ -86,6 +86,10 @@ public final class JobRunner {
         // A container gets a directory of the job's own as /workdir, never the box's home.
         String remoteDir = workdir.isPresent() || outputs.isPresent() || docker.isPresent()
                 ? RemoteJobs.inputsDir(jobId) : ".";
+        if (docker.isPresent() && workdir.isEmpty() && outputs.isEmpty()) {
+            // nothing was synced there, and no outputs make it: an empty directory for the container
+            host.exec("mkdir -p \"$HOME\"/" + Shell.quote(remoteDir), env.settings().timeout("command"));
+        }
         Map<String, String> pathMap = workdir.map(dir -> syncWorkdir(host, machine, jobs, jobId, dir,
                 upload.get())).orElse(Map.of());
         String title = String.join(" ", command);

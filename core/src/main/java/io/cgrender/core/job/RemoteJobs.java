@@ -112,9 +112,8 @@ public final class RemoteJobs {
         String script = JobProcess.SHELL_FUNCTION + "\n" + SWEEP_INPUTS + "\n"
                 + "set -e; mkdir -p " + q + "; cd " + q + "; cat > command.sh; "
                 + "printf '%s' " + Shell.quote(RUN_SCRIPT) + " > run.sh; "
-                + "mkdir -p \"$HOME\"/" + Shell.quote(spec.workdir()) + "; "
-                + spec.outputs().map(o -> "printf '%s\\n' " + Shell.quote(o.findRegex()) + " > "
-                        + JobOutputs.GLOBS_FILE + "; ").orElse("")
+                + spec.outputs().map(o -> "mkdir -p \"$HOME\"/" + Shell.quote(spec.workdir()) + "; printf '%s\\n' "
+                        + Shell.quote(o.findRegex()) + " > " + JobOutputs.GLOBS_FILE + "; ").orElse("")
                 + "sweep_inputs || true; "
                 + "setsid nohup bash \"$HOME/" + dir + "/run.sh\" \"$HOME/" + dir + "\" "
                 + Shell.quote(spec.workdir()) + " " + spec.after().word() + " " + seconds(killGrace)
