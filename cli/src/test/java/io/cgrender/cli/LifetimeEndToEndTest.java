@@ -45,10 +45,10 @@ class LifetimeEndToEndTest {
 
     @Test
     void aKeptBoxOutlivesItsLifetimeAndItsIdleTimeoutAndEndsAfterItsRelease() throws IOException {
-        String conf = config("cgrender.box.idle-timeout = 20s\n").toString();
-        String id = cli.ok("-c", conf, "create", "echo-box", "--lifetime", "30s").out().strip();
+        String conf = config("cgrender.box.idle-timeout = 8s\n").toString();
+        String id = cli.ok("-c", conf, "create", "echo-box", "--lifetime", "15s").out().strip();
         Instant expiry = Instant.parse(show(id, "expires_at"));
-        assertEquals("30", show(id, "max_lifetime_seconds"));
+        assertEquals("15", show(id, "max_lifetime_seconds"));
 
         Cli.Result keep = cli.ok("ssh", id, "--", "cgrender-box", "keep");
         assertTrue(keep.out().startsWith("box " + id + " is kept (since "), keep.toString());
@@ -71,7 +71,7 @@ class LifetimeEndToEndTest {
         assertEquals("null", cli.run("--json", "show", id).code() == 0 ? show(id, "kept_since") : "null");
         assertTrue(Poll.until(Duration.ofSeconds(90), () -> !cli.boxIds().contains(id)),
                 "released, it ends itself once idle: " + cli.ok("list").out());
-        assertFalse(Instant.now().isBefore(released.plusSeconds(20)), "not before its idle timeout from the release");
+        assertFalse(Instant.now().isBefore(released.plusSeconds(8)), "not before its idle timeout from the release");
     }
 
     @Test
