@@ -117,7 +117,7 @@ public final class Main {
         }
         if (e instanceof CgrenderException failure) {
             err.println("error: " + failure.getMessage());
-            failure.hint().ifPresent(err::println);
+            failure.hint().map(HintContext.of(parsed)::apply).ifPresent(err::println);
             trace(err, e, verbose);
             return e instanceof UsageException ? USAGE : FAILURE;
         }
