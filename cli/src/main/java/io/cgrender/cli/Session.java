@@ -54,7 +54,7 @@ public final class Session implements CommandContext, AutoCloseable {
     private KnownHosts knownHosts;
     private NamespaceKey key;
     private SshConnector ssh;
-    private final FileHashes hashes = new FileHashes();
+    private final FileHashes hashes;
 
     /** @param commandOverrides configuration the command's own options set, by full path */
     public Session(GlobalOptions options, Invocation invocation, Plugins plugins, Console console,
@@ -65,6 +65,8 @@ public final class Session implements CommandContext, AutoCloseable {
         this.console = console;
         this.commandOverrides = Map.copyOf(commandOverrides);
         this.dirs = invocation.dirs();
+        // Hashes of the user's files outlive the command: an unchanged project is not read again by the next one.
+        this.hashes = new FileHashes(invocation.cacheDir().resolve("hashes"));
     }
 
     @Override
@@ -228,6 +230,7 @@ public final class Session implements CommandContext, AutoCloseable {
 
     @Override
     public void close() {
+        hashes.flush();
         RuntimeException failure = null;
         for (AutoCloseable closeable : new AutoCloseable[] {ssh, cloud}) {
             if (closeable == null) {

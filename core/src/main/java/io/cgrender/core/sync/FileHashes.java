@@ -13,10 +13,12 @@ import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -24,6 +26,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * A file whose size or modification time changed since it was hashed is read again, and so is one modified shortly
  * before it was hashed: a same-size edit within the file system's timestamp granularity (up to 2 s on some) would
  * leave both alike (git's "racily clean" files).
+ * <p>
+ * With a store directory ({@link #FileHashes(Path)}) the hashes also outlive the process ({@link HashStore}): the next
+ * command reads a file again only if its size, modification time, change time or inode differ. {@link #flush()}
+ * writes what this process learnt.
  */
 public final class FileHashes {
 
@@ -38,19 +44,50 @@ public final class FileHashes {
     }
 
     private final Map<Path, Seen> seen = new ConcurrentHashMap<>();
+    private final Optional<HashStore> store;
+    /** How many files were read, for tests. */
+    private final java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+
+    private final Clock clock;
+
+    /** Hashes remembered for this process only. */
+    public FileHashes() {
+        this.store = Optional.empty();
+        this.clock = Clock.systemUTC();
+    }
+
+    /** Hashes remembered for this process and, in {@code storeDir}, for the next ones. */
+    public FileHashes(Path storeDir) {
+        this(storeDir, Clock.systemUTC());
+    }
+
+    FileHashes(Path storeDir, Clock clock) {
+        this.store = Optional.of(new HashStore(storeDir));
+        this.clock = clock;
+    }
 
     public Hash of(Path file) {
         try {
-            Instant now = Instant.now();
+            Instant now = clock.instant();
+            Path absolute = file.toAbsolutePath().normalize();
             BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
             FileTime modified = attrs.lastModifiedTime();
             Seen known = seen.get(file);
             if (known != null && known.size == attrs.size() && known.modified.equals(modified)) {
                 return known.hash;
             }
-            Hash hash = read(file);
-            if (modified.toInstant().isBefore(now.minus(RACY))) {
+            Optional<HashStore.Stat> stat = store.isPresent() ? HashStore.Stat.of(absolute) : Optional.empty();
+            Optional<Hash> stored = stat.flatMap(s -> store.get().get(absolute, s));
+            Hash hash = stored.isPresent() ? stored.get() : read(file);
+            if (stored.isEmpty()) {
+                reads.incrementAndGet();
+            }
+            Instant settled = now.minus(RACY);
+            if (modified.toInstant().isBefore(settled)) {
                 seen.put(file, new Seen(attrs.size(), modified, hash));
+                // the change time too: a file whose attributes changed just now is not trusted by later commands
+                stat.filter(s -> s.changedNanos() < settled.getEpochSecond() * 1_000_000_000L + settled.getNano()
+                        && stored.isEmpty()).ifPresent(s -> store.get().put(absolute, s, hash));
             } else {
                 seen.remove(file);
             }
@@ -58,6 +95,16 @@ public final class FileHashes {
         } catch (IOException e) {
             throw new CgrenderException("cannot read " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** How many files this instance has read (for tests: a hash from memory or the store reads nothing). */
+    int reads() {
+        return reads.get();
+    }
+
+    /** Writes the hashes learnt to the store, if there is one; a failure there only costs a later command a read. */
+    public void flush() {
+        store.ifPresent(HashStore::flush);
     }
 
     private static Hash read(Path file) throws IOException {
