@@ -78,8 +78,8 @@ public final class MachineViews {
     /**
      * When a running box ends itself, as far as it is known: {@code in 27m (idle for 3m)}, {@code in 10m (max
      * lifetime)}, {@code busy (at most 7h52m)}, or {@code at most 7h52m} where the box does not report its idle timer;
-     * {@code kept} while someone on the box keeps it, {@code busy (no expiry)} or {@code no expiry} for a box whose
-     * idle timer alone ends it.
+     * {@code kept} while someone on the box keeps it; for a box whose idle timer alone ends it
+     * {@code in 27m (idle for 3m; no expiry)}, {@code busy (no expiry)} or {@code no expiry}.
      */
     private String ends(Machine m) {
         if (m.state() != MachineState.RUNNING) {
@@ -97,7 +97,7 @@ public final class MachineViews {
         String in = Durations.human(Duration.between(now, next.get().at()));
         if (next.get().limit() == BoxLifetime.Limit.IDLE_TIMEOUT) {
             return "in " + in + " (idle for " + Durations.human(Duration.between(lifetime.idleSince().orElseThrow(),
-                    now)) + ")";
+                    now)) + (lifetime.noExpiry() ? "; no expiry" : "") + ")";
         }
         return switch (lifetime.idle()) {
             case IDLE -> "in " + in + " (max lifetime)";
