@@ -80,7 +80,9 @@ public abstract class Box {
     private List<Machine> create(BoxEnvironment env, CreateOptions options, boolean converging) {
         bind(env);
         ImageCache cache = ImageCache.of(env, this);
-        Optional<Image> cached = options.image().isPresent() ? Optional.empty() : cache.choose();
+        ImageCache.Choice choice = options.image().isPresent() ? new ImageCache.Choice(Optional.empty(),
+                Optional.empty()) : cache.choose();
+        Optional<Image> cached = choice.image();
         Optional<String> image = cached.map(Image::id).or(options::image);
         int generation = cached.map(Image::generation).orElseGet(() -> image.map(id -> imageGeneration(env, id))
                 .orElse(0));
@@ -92,6 +94,7 @@ public abstract class Box {
         new StepRunner(env.console(), options.keepOnError()).execute(runner -> {
             for (int i = 0; i < options.count(); i++) {
                 CreateSteps.Launch launch = new CreateSteps.Launch(env, claims, launchOptions, generation);
+                launch.imageChoice = choice.message();
                 launches.add(launch);
                 try {
                     runner.run(launch, steps.forLaunch(image.isPresent(), options.saveImage(), converging,

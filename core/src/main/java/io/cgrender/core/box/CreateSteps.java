@@ -48,6 +48,8 @@ final class CreateSteps {
         LeaseKeeper lease;
         RemoteHost host;
         Image image;
+        /** Which image the box launches from, or why it is set up from scratch; said once it has launched. */
+        Optional<String> imageChoice = Optional.empty();
         /** The keys adoption added to the login user's authorized_keys (taken out again on failure). */
         List<String> authorized = new ArrayList<>();
 
@@ -131,6 +133,7 @@ final class CreateSteps {
             l.lease = l.claims.keep(l.machine.id());
             env.console().status("launched box " + l.machine.id() + " (" + box.role() + ") on the "
                     + env.cloud().name() + " cloud in " + env.namespace());
+            l.imageChoice.ifPresent(env.console()::status);
             box.onLaunched(l.machine);
         }
 

@@ -52,18 +52,30 @@ public final class ImageCache {
     }
 
     /**
-     * The image a new box should launch from, if images are in use and one fits; says which and why, or why none
-     * fits. Empty on a cloud without images.
+     * What a new box launches from.
+     *
+     * @param image   the image, if one fits
+     * @param message which image and that setup is skipped, or why the box is set up from scratch; empty on a cloud
+     *                without images
      */
-    public Optional<Image> choose() {
+    public record Choice(Optional<Image> image, Optional<String> message) {
+        static Choice of(Image image, String message) {
+            return new Choice(Optional.of(image), Optional.of(message));
+        }
+
+        static Choice fromScratch(String why) {
+            return new Choice(Optional.empty(), Optional.of("setting up from scratch: " + why));
+        }
+    }
+
+    /** The image a new box should launch from, if images are in use and one fits; or why none fits. */
+    public Choice choose() {
         Optional<ImageSupport> support = env.cloud().images();
         if (support.isEmpty()) {
-            return Optional.empty();
+            return new Choice(Optional.empty(), Optional.empty());
         }
         if (!policy.use()) {
-            env.console().status("setting up from scratch: images are not used (--fresh or " + ImagePolicy.USE
-                    + " = false)");
-            return Optional.empty();
+            return Choice.fromScratch("images are not used (--fresh or " + ImagePolicy.USE + " = false)");
         }
         List<Image> images = sorted(support.get().list(env.namespace(), box.role()));
         List<Image> available = images.stream().filter(Image::available).toList();
@@ -71,9 +83,8 @@ public final class ImageCache {
                 .filter(i -> box.setupHash().equals(i.tags().get(Tags.SETUP_HASH)))
                 .findFirst();
         if (match.isPresent()) {
-            env.console().status("launching from image " + match.get().id() + " (generation "
+            return Choice.of(match.get(), "launching from image " + match.get().id() + " (generation "
                     + match.get().generation() + "), no setup needed");
-            return match;
         }
         String why;
         if (available.isEmpty()) {
@@ -85,8 +96,7 @@ public final class ImageCache {
             why = "image " + newest.id() + " was made by another version of " + box.role() + " (setup "
                     + newest.tags().getOrDefault(Tags.SETUP_HASH, "unknown") + ", now " + box.setupHash() + ")";
         }
-        env.console().status("setting up from scratch: " + why);
-        return Optional.empty();
+        return Choice.fromScratch(why);
     }
 
     /** Whether a box just set up from scratch is to be baked. */
