@@ -80,8 +80,7 @@ public abstract class Box {
     private List<Machine> create(BoxEnvironment env, CreateOptions options, boolean converging) {
         bind(env);
         ImageCache cache = ImageCache.of(env, this);
-        ImageCache.Choice choice = options.image().isPresent() ? new ImageCache.Choice(Optional.empty(),
-                Optional.empty()) : cache.choose();
+        ImageCache.Choice choice = options.image().isPresent() ? ImageCache.Choice.explicit() : cache.choose();
         Optional<Image> cached = choice.image();
         Optional<String> image = cached.map(Image::id).or(options::image);
         int generation = cached.map(Image::generation).orElseGet(() -> image.map(id -> imageGeneration(env, id))

@@ -59,6 +59,11 @@ public final class ImageCache {
      *                without images
      */
     public record Choice(Optional<Image> image, Optional<String> message) {
+        /** The launch names its image itself ({@code recreate}), or the cloud has none: nothing to choose or say. */
+        public static Choice explicit() {
+            return new Choice(Optional.empty(), Optional.empty());
+        }
+
         static Choice of(Image image, String message) {
             return new Choice(Optional.of(image), Optional.of(message));
         }
@@ -72,7 +77,7 @@ public final class ImageCache {
     public Choice choose() {
         Optional<ImageSupport> support = env.cloud().images();
         if (support.isEmpty()) {
-            return new Choice(Optional.empty(), Optional.empty());
+            return Choice.explicit();
         }
         if (!policy.use()) {
             return Choice.fromScratch("images are not used (--fresh or " + ImagePolicy.USE + " = false)");
