@@ -27,9 +27,10 @@ import java.util.Optional;
  * <p>
  * Baking never waits for the cloud to finish an image: the image is started and {@link ImageSupport#list} shows it
  * pending until it is available. Launches use available images only; a failed one is deleted by the next bake.
- * On one machine, bakers of a role take turns at a lock next to the claim locks, so each image gets its own
- * generation; bakers on several machines may give two images one generation, which {@link #NEWEST_FIRST} orders by
- * creation time and id, so that all agree on which are the newest.
+ * On one machine, bakers of a role take turns at a lock next to the claim locks, so each baked image gets its own
+ * generation; bakers on several machines (or a bake and an {@code image} command, which waits for the cloud and so
+ * takes no lock) may give two images one generation, which {@link #NEWEST_FIRST} orders by creation time and id, so
+ * that all agree on which are the newest.
  */
 public final class ImageCache {
 
@@ -138,16 +139,14 @@ public final class ImageCache {
         env.cloud().tag(machine.id(), Map.of(Tags.STAGE, Tags.Stage.IMAGING.tagValue(), Tags.LEASE,
                 claims.newLease()));
         try (LeaseKeeper ignored = claims.keep(machine.id())) {
+            if (wait) {
+                // Not under the bakers' lock: waiting for the cloud may take minutes, and a bake must not wait that.
+                Image image = images.create(machine, tags(nextGeneration(images)), timeout, env.console().progress());
+                prune(images);
+                return image;
+            }
             return LockFile.holding(lockFile(), timeout, env.console().progress(), () -> {
-                int generation = images.list(env.namespace(), box.role()).stream().mapToInt(Image::generation)
-                        .max().orElse(0) + 1;
-                Map<String, String> tags = tags(generation);
-                if (wait) {
-                    Image image = images.create(machine, tags, timeout, env.console().progress());
-                    prune(images);
-                    return image;
-                }
-                Image image = images.start(machine, tags, timeout, env.console().progress());
+                Image image = images.start(machine, tags(nextGeneration(images)), timeout, env.console().progress());
                 prune(images);
                 return image;
             });
@@ -157,6 +156,10 @@ public final class ImageCache {
             env.cloud().tag(machine.id(), Tags.Stage.fromTag(stage) == Tags.Stage.READY ? Claims.readyTags()
                     : Map.of(Tags.STAGE, stage));
         }
+    }
+
+    private int nextGeneration(ImageSupport images) {
+        return images.list(env.namespace(), box.role()).stream().mapToInt(Image::generation).max().orElse(0) + 1;
     }
 
     /**
