@@ -23,11 +23,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
  * A box environment on the local cloud, in directories of its own, for a test of a role's real setup: boxes are this
- * machine, so setup runs the real package manager here. Every box left is terminated after each test.
+ * machine, so setup runs the real package manager here, for every new box (images are not used). Every box left is
+ * terminated after each test.
  */
 final class LocalBoxEnvironment implements BeforeEachCallback, AfterEachCallback {
 
@@ -46,7 +48,8 @@ final class LocalBoxEnvironment implements BeforeEachCallback, AfterEachCallback
     public void beforeEach(ExtensionContext context) throws IOException {
         home = Files.createTempDirectory("cgrender-boxes-test");
         Dirs dirs = Dirs.from(Map.of(), home);
-        Settings settings = Settings.defaults();
+        // These tests are about setup: a new box is always set up, never launched from an image of an earlier one.
+        Settings settings = Settings.load(dirs, Optional.empty(), Map.of(), Map.of("cgrender.images.use", false));
         Namespace ns = Namespace.parse("/boxes-test/", null);
         Console console = new Console(new PrintWriter(new StringWriter()), new PrintWriter(err, true), false);
         cloud = new LocalCloudProvider().open(new CloudContext(settings, dirs, ns, console));

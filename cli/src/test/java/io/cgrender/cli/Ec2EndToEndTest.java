@@ -3,6 +3,7 @@ package io.cgrender.cli;
 import io.cgrender.ec2.testkit.Ec2TestKit;
 import io.cgrender.ec2.testkit.Standins;
 import io.cgrender.testkit.FreePort;
+import io.cgrender.testkit.AwsProxy;
 import io.cgrender.testkit.MotoServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -93,7 +94,19 @@ class Ec2EndToEndTest {
 
     @Test
     void aBoxLivesThroughStopStartImageRecreateAndTerminate() throws IOException {
-        String id = cli.ok("create", "echo-box").out().strip();
+        try (AwsProxy proxy = AwsProxy.to(moto.endpoint())) {
+            user.configure("cgrender.box.idle-timeout = 20m\ncgrender.aws.endpoint = \"" + proxy.endpoint() + "\"\n");
+            aBoxLivesThroughStopStartImageRecreateAndTerminate(proxy);
+        }
+    }
+
+    private void aBoxLivesThroughStopStartImageRecreateAndTerminate(AwsProxy proxy) throws IOException {
+        Cli.Result created = cli.ok("create", "echo-box");
+        String id = created.out().strip();
+        assertTrue(created.err().contains("setting up from scratch: no image of echo-box yet"), created.toString());
+        String baked = single(images());
+        assertTrue(created.err().contains("baking image " + baked + " of " + id + " (echo-box, generation 1, pending)"),
+                "CreateImage, not waited for: " + created);
         assertEquals("terminate", ec2.describeInstanceAttribute(r -> r.instanceId(id)
                 .attribute("instanceInitiatedShutdownBehavior")).instanceInitiatedShutdownBehavior().value());
         String userData = new String(Base64.getDecoder().decode(ec2.describeInstanceAttribute(r -> r.instanceId(id)
@@ -130,7 +143,8 @@ class Ec2EndToEndTest {
         assertTrue(ec2.describeImages(r -> r.imageIds(image)).images().get(0).tags().stream()
                 .anyMatch(t -> t.key().equals("cgrender:setup-hash") && t.value().matches("[0-9a-f]{16}")),
                 "the image carries its role, generation and setup hash");
-        assertTrue(cli.ok("list-images").out().lines().anyMatch(l -> l.startsWith(image) && l.contains(" 1 ")));
+        assertTrue(cli.ok("list-images").out().lines().anyMatch(l -> l.startsWith(image) && l.contains(" 2 ")
+                && l.contains(" available ") && l.contains(" current ")), cli.ok("list-images").toString());
         Cli.Result recreated = cli.ok("recreate", "echo-box");
         String copy = recreated.out().strip();
         assertNotEquals(id, copy);
@@ -141,8 +155,59 @@ class Ec2EndToEndTest {
         cli.ok("terminate", "echo-box#0");
         cli.ok("terminate", copy);
         assertEquals(List.of(), cli.boxIds());
-        cli.ok("delete-image", image);
+
+        // A new box launches from the newest available image; a pending one is not used.
+        proxy.faults().imageState(image, "pending");
+        assertTrue(cli.ok("list-images").out().lines().anyMatch(l -> l.startsWith(image) && l.contains(" pending ")));
+        Cli.Result fromImage = cli.ok("create", "echo-box");
+        String third = fromImage.out().strip();
+        assertTrue(fromImage.err().contains("launching from image " + baked + " (generation 1), no setup needed"),
+                fromImage.toString());
+        assertFalse(fromImage.err().contains("setting up"), "no setup: " + fromImage);
+        assertEquals(baked, instance(third).imageId());
+        String thirdData = new String(Base64.getDecoder().decode(ec2.describeInstanceAttribute(r -> r
+                .instanceId(third).attribute("userData")).userData().value()), StandardCharsets.UTF_8);
+        assertTrue(thirdData.contains(instance(third).tags().stream().filter(t -> t.key().equals("cgrender:expires-at"))
+                .findFirst().orElseThrow().value()), "its watchdog is armed with its own expiry, from its user data");
+        cli.ok("terminate", third);
+
+        // A failed image is never used, and the next bake deletes it with its snapshots; so does the keep limit.
+        proxy.faults().imageState(image, "failed");
+        List<String> snapshots = snapshots(baked, image);
+        Cli.Result fresh = cli.ok("create", "echo-box", "--new", "--fresh");
+        assertTrue(fresh.err().contains("setting up from scratch: images are not used"), fresh.toString());
+        assertTrue(fresh.err().contains("deleted image " + image + " of echo-box (generation 2, failed)"),
+                fresh.toString());
+        cli.ok("terminate", fresh.out().strip());
+        proxy.faults().imageState(image, null);
+        Cli.Result again = cli.ok("create", "echo-box", "--new", "--fresh");
+        assertTrue(again.err().contains("deleted image " + baked + " of echo-box (generation 1, beyond"),
+                again.toString());
+        cli.ok("terminate", again.out().strip());
+        List<String> left = images();
+        assertEquals(2, left.size(), left.toString());
+        assertFalse(left.contains(baked) || left.contains(image), left.toString());
+        assertEquals(List.of(), ec2.describeSnapshots(r -> r.ownerIds("self")).snapshots().stream()
+                .filter(sn -> snapshots.contains(sn.snapshotId())).toList(), "their snapshots are deleted too");
+        left.forEach(i -> cli.ok("delete-image", i));
         assertEquals(List.of(), ec2.describeImages(r -> r.owners("self")).images());
+    }
+
+    /** The namespace's images, newest first. */
+    private List<String> images() {
+        return cli.ok("list-images").out().lines().skip(1).map(l -> l.split("\\s+")[0]).toList();
+    }
+
+    private static String single(List<String> ids) {
+        assertEquals(1, ids.size(), ids.toString());
+        return ids.get(0);
+    }
+
+    private List<String> snapshots(String... imageIds) {
+        return ec2.describeImages(r -> r.imageIds(imageIds)).images().stream()
+                .flatMap(i -> i.blockDeviceMappings().stream())
+                .filter(m -> m.ebs() != null && m.ebs().snapshotId() != null)
+                .map(m -> m.ebs().snapshotId()).toList();
     }
 
     @Test

@@ -8,7 +8,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -83,7 +86,8 @@ class LifecycleEndToEndTest {
 
         String image = cli.ok("image", "echo-box").out().strip();
         Cli.Result images = cli.ok("list-images", "echo-box");
-        assertTrue(images.out().lines().anyMatch(l -> l.startsWith(image) && l.contains(" 1 ")), images.toString());
+        assertTrue(images.out().lines().anyMatch(l -> l.startsWith(image) && l.contains(" 2 ")),
+                "generation 1 is the image baked after the setup: " + images);
 
         Cli.Result recreated = cli.ok("recreate", "echo-box");
         String second = recreated.out().strip();
@@ -101,7 +105,73 @@ class LifecycleEndToEndTest {
         cli.ok("terminate", second);
         assertEquals(List.of(), cli.boxIds());
         cli.ok("delete-image", image);
+        imageIds().forEach(baked -> cli.ok("delete-image", baked));
         assertEquals("", cli.ok("list-images").out());
+    }
+
+    @Test
+    void newBoxesLaunchFromTheNewestCurrentImageWithStateOfTheirOwnAndBakingKeepsTwoGenerations() throws IOException {
+        Cli.Result first = cli.ok("create", "echo-box");
+        String id = first.out().strip();
+        assertTrue(first.err().contains("setting up from scratch: no image of echo-box yet"), first.toString());
+        assertTrue(first.err().contains("setting up " + id), first.toString());
+        String baked = single(imageIds());
+        assertTrue(first.err().contains("baking image " + baked + " of " + id + " (echo-box, generation 1, available)"),
+                first.toString());
+        assertTrue(cli.ok("list-images").out().lines().anyMatch(l -> l.startsWith(baked) && l.contains(" available ")
+                && l.contains(" current ")), cli.ok("list-images").toString());
+
+        // What the box does after its setup is its own: kept, a job record, an upload, an after-job order.
+        cli.ok("ssh", id, "--", "cgrender-box", "keep");
+        cli.ok("run", "echo-box", "--", "touch", "made-by-a-job");
+        String imaged = cli.ok("image", id).out().strip();
+        cli.ok("terminate", id);
+
+        Instant before = Instant.now();
+        Cli.Result again = cli.ok("create", "echo-box");
+        String copy = again.out().strip();
+        assertTrue(again.err().contains("launching from image " + imaged + " (generation 2), no setup needed"),
+                again.toString());
+        assertFalse(again.err().contains("setting up"), "setup did not run: " + again);
+        assertEquals("setup\n", cli.ok("ssh", copy, "--", "cat", "setup-runs").out(), "the image's files are there");
+        assertEquals("null", show(copy, "kept_since"), "the imaged box's keep stays with it");
+        assertFalse(Instant.parse(show(copy, "expires_at")).isBefore(before.plus(Duration.ofHours(8))),
+                "an expiry of its own, 8h from its launch: " + show(copy, "expires_at"));
+        String idleSince = show(copy, "idle_since");
+        assertTrue(idleSince.equals("null") || !Instant.parse(idleSince).isBefore(before.minusSeconds(1)),
+                "its own idle timer (busy now, or idle since after its launch): " + idleSince);
+        assertFalse(Files.exists(cli.boxDir(copy).resolve("home/.cgrender/jobs")), "no job records of the other box");
+        assertTrue(Files.exists(cli.boxDir(copy).resolve("home/made-by-a-job")), "but what the job made, as imaged");
+        assertTrue(Files.size(cli.boxDir(copy).resolve("authorized_keys")) > 0, "keys written at its own launch");
+        cli.ok("terminate", copy);
+
+        // --fresh sets up from scratch; each from-scratch setup bakes; the newest two generations are kept.
+        for (int i = 0; i < 2; i++) {
+            Cli.Result fresh = cli.ok("create", "echo-box", "--new", "--fresh");
+            assertTrue(fresh.err().contains("setting up from scratch: images are not used (--fresh")
+                    && fresh.err().contains("setting up l-"), fresh.toString());
+            cli.ok("terminate", fresh.out().strip());
+        }
+        List<String> kept = imageIds();
+        assertEquals(2, kept.size(), cli.ok("list-images").toString());
+        assertFalse(kept.contains(baked) || kept.contains(imaged), "generations 1 and 2 are deleted: " + kept);
+        assertTrue(cli.ok("list-images").out().contains(" 4 "), cli.ok("list-images").toString());
+
+        // Images of another version of the role are not used, and say so.
+        String hash = "0123456789abcdef";
+        for (String image : kept) {
+            Path properties = cli.root().resolve("data/cgrender/local/images").resolve(image).resolve("image.properties");
+            Files.writeString(properties, Files.readString(properties)
+                    .replaceAll("(?m)^tag\\.cgrender\\\\:setup-hash=.*$", "tag.cgrender\\\\:setup-hash=" + hash));
+        }
+        assertTrue(cli.ok("list-images").out().contains(" stale (" + hash + ") "), cli.ok("list-images").toString());
+        Path manual = Files.writeString(cli.root().resolve("manual.conf"), "cgrender.images.bake = manual\n");
+        Cli.Result stale = cli.ok("-c", manual.toString(), "create", "echo-box", "--new");
+        assertTrue(stale.err().contains("setting up from scratch: image " + kept.get(0) + " was made by another version"
+                + " of echo-box (setup " + hash + ", now "), stale.toString());
+        assertTrue(stale.err().contains("setting up l-"), stale.toString());
+        assertFalse(stale.err().contains("baking"), "bake = manual bakes nothing: " + stale);
+        assertEquals(kept, imageIds());
     }
 
     @Test
@@ -151,6 +221,23 @@ class LifecycleEndToEndTest {
         assertTrue(removed.err().contains("removed box " + id), removed.toString());
         assertEquals(List.of(), cli.boxIds());
         assertFalse(knownHostsMention(id), "the removed box's host key pin is gone too");
+    }
+
+    /** The namespace's images, newest first. */
+    private List<String> imageIds() {
+        return cli.ok("list-images").out().lines().skip(1).map(l -> l.split("\\s+")[0]).toList();
+    }
+
+    private static String single(List<String> ids) {
+        assertEquals(1, ids.size(), ids.toString());
+        return ids.get(0);
+    }
+
+    private String show(String id, String name) {
+        Matcher m = Pattern.compile("\"" + name + "\":(\"([^\"]*)\"|null|true|false|\\d+)")
+                .matcher(cli.ok("--json", "show", id).out());
+        assertTrue(m.find(), name + " of " + id);
+        return m.group(2) != null ? m.group(2) : m.group(1);
     }
 
     private boolean knownHostsMention(String id) {

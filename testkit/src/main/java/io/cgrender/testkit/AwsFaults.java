@@ -63,6 +63,7 @@ public final class AwsFaults {
     private final Map<String, Instant> instancesMade = new HashMap<>();
     private final Map<String, Instant> instancesBooted = new HashMap<>();
     private final Map<String, Instant> imagesMade = new HashMap<>();
+    private final Map<String, String> imageStates = new HashMap<>();
     private final Map<String, Instant> profilesMade = new HashMap<>();
     private final Map<String, Instant> credentialsIssued = new HashMap<>();
 
@@ -72,6 +73,19 @@ public final class AwsFaults {
     /** Instances are unknown to every EC2 call for {@code delay} after RunInstances returned their ids. */
     public synchronized AwsFaults hideNewInstancesFor(Duration delay) {
         hideInstances = delay;
+        return this;
+    }
+
+    /**
+     * DescribeImages shows image {@code imageId} in {@code state} ({@code pending}, {@code failed}, …) whatever moto
+     * says (moto makes every image available at once); {@code null} forgets it.
+     */
+    public synchronized AwsFaults imageState(String imageId, String state) {
+        if (state == null) {
+            imageStates.remove(imageId);
+        } else {
+            imageStates.put(imageId, state);
+        }
         return this;
     }
 
@@ -145,6 +159,7 @@ public final class AwsFaults {
     public synchronized AwsFaults clear() {
         hideInstances = Duration.ZERO;
         hideImages = Duration.ZERO;
+        imageStates.clear();
         profileLag = Duration.ZERO;
         credentialsLag = Duration.ZERO;
         consoleDelay = Duration.ZERO;
@@ -193,8 +208,9 @@ public final class AwsFaults {
                         instancesMade, hideInstances, now, "reservationSet") : body;
             }
             case "DescribeImages" -> {
-                return hiding(hideImages, imagesMade, now) ? withoutHidden(body, "imagesSet", "imageId", imagesMade,
-                        hideImages, now, null) : body;
+                byte[] shown = hiding(hideImages, imagesMade, now) ? withoutHidden(body, "imagesSet", "imageId",
+                        imagesMade, hideImages, now, null) : body;
+                return imageStates.isEmpty() ? shown : withImageStates(shown, imageStates);
             }
             default -> {
             }
@@ -359,6 +375,29 @@ public final class AwsFaults {
             return out.toByteArray();
         } catch (Exception e) {
             throw new IllegalStateException("cannot hide new resources in a " + set + " answer", e);
+        }
+    }
+
+    private static byte[] withImageStates(byte[] body, Map<String, String> states) {
+        try {
+            Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                    .parse(new ByteArrayInputStream(body));
+            for (Element item : items(doc, "imagesSet")) {
+                String state = states.get(childText(item, "imageId"));
+                NodeList children = item.getChildNodes();
+                for (int i = 0; state != null && i < children.getLength(); i++) {
+                    if (children.item(i) instanceof Element e && e.getTagName().equals("imageState")) {
+                        e.setTextContent(state);
+                    }
+                }
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            var transformer = TransformerFactory.newInstance().newTransformer();
+            transformer.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
+            transformer.transform(new DOMSource(doc), new StreamResult(out));
+            return out.toByteArray();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot set image states in a DescribeImages answer", e);
         }
     }
 

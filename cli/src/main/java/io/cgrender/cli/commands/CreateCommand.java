@@ -2,6 +2,7 @@ package io.cgrender.cli.commands;
 
 import com.typesafe.config.ConfigUtil;
 import io.cgrender.cli.AbstractCommand;
+import io.cgrender.cli.FreshOption;
 import io.cgrender.cli.IdentityOption;
 import io.cgrender.cli.Session;
 import io.cgrender.core.UsageException;
@@ -14,6 +15,7 @@ import io.cgrender.core.config.Settings;
 import io.cgrender.core.ssh.UserIdentity;
 import io.cgrender.core.ui.Durations;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -96,9 +98,12 @@ public final class CreateCommand extends AbstractCommand {
             + " (cgrender.box.idle-timeout, 30m, without an SSH session or a job).")
     boolean noExpiry;
 
+    @Mixin
+    FreshOption fresh;
+
     @Override
     protected Map<String, Object> configOverrides() {
-        Map<String, Object> overrides = new LinkedHashMap<>();
+        Map<String, Object> overrides = new LinkedHashMap<>(fresh.overrides());
         if (ami != null) {
             overrides.put(roleKey("image"), ami);
         }

@@ -1,6 +1,7 @@
 package io.cgrender.cli.commands;
 
 import io.cgrender.cli.AbstractCommand;
+import io.cgrender.cli.FreshOption;
 import io.cgrender.cli.IdentityOption;
 import io.cgrender.cli.Session;
 import io.cgrender.core.UsageException;
@@ -86,9 +87,14 @@ public final class RunCommand extends AbstractCommand {
     @Mixin
     IdentityOption identity;
 
+    @Mixin
+    FreshOption fresh;
+
     @Override
     protected Map<String, Object> configOverrides() {
-        return identity.overrides(spec);
+        Map<String, Object> overrides = new java.util.HashMap<>(identity.overrides(spec));
+        overrides.putAll(fresh.overrides());
+        return overrides;
     }
 
     @Override

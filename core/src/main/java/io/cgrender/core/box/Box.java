@@ -4,12 +4,12 @@ import io.cgrender.core.CgrenderException;
 import io.cgrender.core.UsageException;
 import io.cgrender.core.claim.Claims;
 import io.cgrender.core.claim.Convergence;
-import io.cgrender.core.claim.LeaseKeeper;
 import io.cgrender.core.claim.RoleClaims;
 import io.cgrender.core.cloud.Cloud;
 import io.cgrender.core.cloud.Image;
 import io.cgrender.core.cloud.ImageSupport;
 import io.cgrender.core.cloud.Machine;
+import io.cgrender.core.image.ImageCache;
 import io.cgrender.core.cloud.MachineAdoption;
 import io.cgrender.core.cloud.MachineFilter;
 import io.cgrender.core.cloud.MachineState;
@@ -22,9 +22,7 @@ import io.cgrender.core.ui.Console;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -81,17 +79,25 @@ public abstract class Box {
      */
     private List<Machine> create(BoxEnvironment env, CreateOptions options, boolean converging) {
         bind(env);
-        Optional<String> image = options.image();
-        int generation = image.map(id -> imageGeneration(env, id)).orElse(0);
+        ImageCache cache = ImageCache.of(env, this);
+        ImageCache.Choice choice = options.image().isPresent() ? ImageCache.Choice.explicit() : cache.choose();
+        Optional<Image> cached = choice.image();
+        Optional<String> image = cached.map(Image::id).or(options::image);
+        int generation = cached.map(Image::generation).orElseGet(() -> image.map(id -> imageGeneration(env, id))
+                .orElse(0));
+        boolean bake = image.isEmpty() && !options.saveImage() && cache.bakesAfterSetup();
+        CreateOptions launchOptions = cached.map(i -> options.withImage(i.id())).orElse(options);
         CreateSteps steps = new CreateSteps(this);
         Claims claims = env.claims(role());
         List<CreateSteps.Launch> launches = new ArrayList<>();
         new StepRunner(env.console(), options.keepOnError()).execute(runner -> {
             for (int i = 0; i < options.count(); i++) {
-                CreateSteps.Launch launch = new CreateSteps.Launch(env, claims, options, generation);
+                CreateSteps.Launch launch = new CreateSteps.Launch(env, claims, launchOptions, generation);
+                launch.imageChoice = choice.message();
                 launches.add(launch);
                 try {
-                    runner.run(launch, steps.forLaunch(image.isPresent(), options.saveImage(), converging));
+                    runner.run(launch, steps.forLaunch(image.isPresent(), options.saveImage(), converging,
+                            bake && i == 0));
                 } catch (WithdrawnException e) {
                     throw e;
                 } catch (Exception e) {
@@ -211,7 +217,8 @@ public abstract class Box {
     public final Machine recreate(BoxEnvironment env, CreateOptions options) {
         bind(env);
         Image newest = images(env).list(env.namespace(), role()).stream()
-                .max(Comparator.comparingInt(Image::generation))
+                .filter(Image::available)
+                .min(ImageCache.NEWEST_FIRST)
                 .orElseThrow(() -> new CgrenderException("there is no image of role " + role() + " in namespace "
                         + env.namespace()).fix("cgrender create " + role() + " && cgrender image " + role()));
         env.console().status("recreating " + role() + " from image " + newest.id() + " (generation "
@@ -231,31 +238,13 @@ public abstract class Box {
         return env.connect(machine);
     }
 
-    /** Saves {@code machine} as the next generation image of this role. */
+    /** Saves {@code machine} as the next generation image of this role, and waits until it is usable. */
     public final Image image(BoxEnvironment env, Machine machine) {
         bind(env);
-        ImageSupport images = images(env);
-        int generation = images.list(env.namespace(), role()).stream().mapToInt(Image::generation).max().orElse(0) + 1;
-        Map<String, String> tags = Map.of(
-                Tags.NAME, env.namespace() + role() + "#gen" + generation,
-                Tags.NAMESPACE, env.namespace().toString(),
-                Tags.ROLE, role(),
-                Tags.GENERATION, Integer.toString(generation),
-                Tags.LOGIN_USER, machineSpec().adminUser(),
-                Tags.SETUP_HASH, setupHash());
-        String stage = machine.tags().getOrDefault(Tags.STAGE, Tags.Stage.READY.tagValue());
-        Claims claims = env.claims(role());
-        env.cloud().tag(machine.id(), Map.of(Tags.STAGE, Tags.Stage.IMAGING.tagValue(), Tags.LEASE,
-                claims.newLease()));
-        try (LeaseKeeper ignored = claims.keep(machine.id())) {
-            Image image = images.create(machine, tags, timeout("state-change"), env.console().progress());
-            env.console().status("saved image " + image.id() + " of " + machine.id() + " (" + role() + ", generation "
-                    + generation + ")");
-            return image;
-        } finally {
-            env.cloud().tag(machine.id(), Tags.Stage.fromTag(stage) == Tags.Stage.READY ? Claims.readyTags()
-                    : Map.of(Tags.STAGE, stage));
-        }
+        Image image = ImageCache.of(env, this).save(machine, true);
+        env.console().status("saved image " + image.id() + " of " + machine.id() + " (" + role() + ", generation "
+                + image.generation() + ")");
+        return image;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.cgrender.core.box;
 import io.cgrender.core.claim.Claims;
 import io.cgrender.core.claim.LeaseKeeper;
 import io.cgrender.core.cloud.Image;
+import io.cgrender.core.image.ImageCache;
 import io.cgrender.core.cloud.LaunchSpec;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.cloud.MachineAdoption;
@@ -47,6 +48,8 @@ final class CreateSteps {
         LeaseKeeper lease;
         RemoteHost host;
         Image image;
+        /** Which image the box launches from, or why it is set up from scratch; said once it has launched. */
+        Optional<String> imageChoice = Optional.empty();
         /** The keys adoption added to the login user's authorized_keys (taken out again on failure). */
         List<String> authorized = new ArrayList<>();
 
@@ -66,10 +69,10 @@ final class CreateSteps {
     }
 
     /**
-     * The steps that create one box: launch, (claim check), await running, connect, setup (not from an image), image,
-     * (last claim check), ready.
+     * The steps that create one box: launch, (claim check), await running, connect, setup (not from an image),
+     * (last claim check), image (asked for) or bake (after a from-scratch setup, {@link ImageCache}), ready.
      */
-    List<Step<Launch>> forLaunch(boolean fromImage, boolean saveImage, boolean converging) {
+    List<Step<Launch>> forLaunch(boolean fromImage, boolean saveImage, boolean converging, boolean bake) {
         List<Step<Launch>> steps = new ArrayList<>();
         steps.add(new LaunchStep());
         if (converging) {
@@ -86,6 +89,8 @@ final class CreateSteps {
         }
         if (saveImage) {
             steps.add(new SaveImageStep());
+        } else if (bake) {
+            steps.add(new BakeStep());
         }
         steps.add(new ReadyStep());
         return steps;
@@ -97,7 +102,7 @@ final class CreateSteps {
      */
     List<Step<Launch>> forAdoption(MachineAdoption adoption, String machineId, Optional<String> loginUser,
                                    boolean saveImage) {
-        List<Step<Launch>> steps = forLaunch(false, saveImage, false);
+        List<Step<Launch>> steps = forLaunch(false, saveImage, false, false);
         steps.set(0, new AdoptStep(adoption, machineId, loginUser));
         steps.add(steps.indexOf(steps.stream().filter(s -> s instanceof ConnectStep).findFirst().orElseThrow()) + 1,
                 new AuthorizeStep());
@@ -128,6 +133,7 @@ final class CreateSteps {
             l.lease = l.claims.keep(l.machine.id());
             env.console().status("launched box " + l.machine.id() + " (" + box.role() + ") on the "
                     + env.cloud().name() + " cloud in " + env.namespace());
+            l.imageChoice.ifPresent(env.console()::status);
             box.onLaunched(l.machine);
         }
 
@@ -371,6 +377,22 @@ final class CreateSteps {
         @Override
         public List<String> leftovers(Launch l) {
             return l.image == null ? List.of() : List.of("image " + l.image.id() + " (" + box.role() + ")");
+        }
+    }
+
+    /**
+     * Images the box just set up from scratch without waiting for the image to be finished, while the creator's lease
+     * still holds the box: no job runs on it yet, so the image is of the setup alone. Its failure is a warning.
+     */
+    private final class BakeStep implements Step<Launch> {
+        @Override
+        public String name() {
+            return "bake";
+        }
+
+        @Override
+        public void run(Launch l) {
+            ImageCache.of(l.env, box).bake(l.env.cloud().find(l.machine.id()).orElse(l.machine));
         }
     }
 

@@ -13,7 +13,16 @@ public interface ImageSupport {
     /** Saves {@code machine} as an image carrying {@code tags}; returns once the image is usable. */
     Image create(Machine machine, Map<String, String> tags, Duration timeout, Progress progress);
 
-    /** The images of {@code namespace}, optionally of one role, newest generation first. */
+    /**
+     * Starts saving {@code machine} as an image carrying {@code tags} and returns as soon as the image has an id: it
+     * may still be {@link Image.State#PENDING}; {@link #list} shows when it is available (or failed). Clouds whose
+     * images are quick to make may make it whole, as {@link #create} does.
+     */
+    default Image start(Machine machine, Map<String, String> tags, Duration timeout, Progress progress) {
+        return create(machine, tags, timeout, progress);
+    }
+
+    /** The images of {@code namespace}, optionally of one role, newest generation first, with their state. */
     List<Image> list(Namespace namespace, String roleOrNull);
 
     /** Deletes an image and whatever storage backs it. Deleting an image that is already gone is not an error. */

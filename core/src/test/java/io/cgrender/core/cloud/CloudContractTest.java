@@ -217,13 +217,20 @@ public abstract class CloudContractTest {
     }
 
     private Image saveImage(Machine machine, int generation) {
+        return saveImage(machine, generation, true);
+    }
+
+    /** Saves an image, waiting until it is usable ({@link ImageSupport#create}) or only until it exists (start). */
+    private Image saveImage(Machine machine, int generation, boolean wait) {
         Map<String, String> tags = Map.of(
                 Tags.NAME, namespace + machine.role() + "#gen" + generation,
                 Tags.NAMESPACE, namespace.toString(),
                 Tags.ROLE, machine.role(),
                 Tags.GENERATION, Integer.toString(generation),
                 Tags.LOGIN_USER, "ubuntu");
-        Image image = cloud.images().orElseThrow().create(machine, tags, stateChangeTimeout(), Progress.NONE);
+        ImageSupport support = cloud.images().orElseThrow();
+        Image image = wait ? support.create(machine, tags, stateChangeTimeout(), Progress.NONE)
+                : support.start(machine, tags, stateChangeTimeout(), Progress.NONE);
         images.add(image.id());
         return image;
     }
@@ -377,7 +384,14 @@ public abstract class CloudContractTest {
         assertEquals(0, connect(machine).exec("echo made before the image > marker.txt", sshTimeout()).exitCode());
 
         Image first = saveImage(machine, 1);
-        Image second = saveImage(machine, 2);
+        assertEquals(Image.State.AVAILABLE, first.state(), "create returns a usable image");
+        Image second = saveImage(machine, 2, false);
+        assertTrue(second.state() != Image.State.FAILED, "start returns the image at once: " + second);
+        second = io.cgrender.core.ui.Wait.until("image " + second.id() + " to be available", stateChangeTimeout(),
+                Duration.ofMillis(100), Progress.NONE, () -> support.list(namespace, ROLE_A).stream()
+                        .filter(i -> i.available() && i.generation() == 2).findFirst()
+                        .map(io.cgrender.core.ui.Wait.Poll::ready)
+                        .orElseGet(() -> io.cgrender.core.ui.Wait.Poll.notYet("not available yet")));
 
         assertEquals(List.of(second.id(), first.id()), support.list(namespace, ROLE_A).stream().map(Image::id)
                 .toList(), "newest generation first");

@@ -11,6 +11,7 @@ import io.cgrender.core.ui.Wait;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Image;
+import software.amazon.awssdk.services.ec2.model.ImageState;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ec2.model.TagSpecification;
@@ -50,16 +51,7 @@ final class Ec2Images implements ImageSupport {
     @Override
     public io.cgrender.core.cloud.Image create(Machine machine, Map<String, String> tags, Duration timeout,
                                                Progress progress) {
-        cloud.require(machine.id());
-        String name = amiName(tags, machine.id());
-        String imageId = aws().call("creating an image of " + machine.id(), () -> aws().ec2().createImage(r -> r
-                .instanceId(machine.id())
-                .name(name)
-                .description("cgrender image of " + machine.id() + " (" + tags.getOrDefault(Tags.ROLE, "?") + ")")
-                .noReboot(true)
-                .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.IMAGE)
-                        .tags(Ec2Cloud.toTags(tags)).build())).imageId());
-        madeHere.add(imageId);
+        String imageId = createImage(machine, tags);
         try {
             String stage = "waiting for image " + imageId + " of " + machine.id() + " to be available";
             Image image = AwsWait.until(stage, timeout, cloud.settings().pollInterval(), progress,
@@ -84,6 +76,33 @@ final class Ec2Images implements ImageSupport {
             }
             throw e;
         }
+    }
+
+    /**
+     * CreateImage, and no wait: the image is {@link io.cgrender.core.cloud.Image.State#PENDING} until EC2 has its
+     * snapshots, which {@link #list} shows. Its snapshots carry no tags of cgrender's (only a waiting
+     * {@link #create} tags them); {@link #delete} finds them through the image all the same.
+     */
+    @Override
+    public io.cgrender.core.cloud.Image start(Machine machine, Map<String, String> tags, Duration timeout,
+                                              Progress progress) {
+        String imageId = createImage(machine, tags);
+        return new io.cgrender.core.cloud.Image(imageId, tags.getOrDefault(Tags.ROLE, ""),
+                generation(tags), Instant.now(), tags, io.cgrender.core.cloud.Image.State.PENDING);
+    }
+
+    private String createImage(Machine machine, Map<String, String> tags) {
+        cloud.require(machine.id());
+        String name = amiName(tags, machine.id());
+        String imageId = aws().call("creating an image of " + machine.id(), () -> aws().ec2().createImage(r -> r
+                .instanceId(machine.id())
+                .name(name)
+                .description("cgrender image of " + machine.id() + " (" + tags.getOrDefault(Tags.ROLE, "?") + ")")
+                .noReboot(true)
+                .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.IMAGE)
+                        .tags(Ec2Cloud.toTags(tags)).build())).imageId());
+        madeHere.add(imageId);
+        return imageId;
     }
 
     @Override
@@ -174,20 +193,29 @@ final class Ec2Images implements ImageSupport {
         for (Tag t : image.tags()) {
             tags.put(t.key(), t.value());
         }
-        int generation;
-        try {
-            generation = Integer.parseInt(tags.getOrDefault(Tags.GENERATION, "0"));
-        } catch (NumberFormatException e) {
-            generation = 0;
-        }
+        int generation = generation(tags);
         Instant created;
         try {
             created = image.creationDate() == null ? Instant.EPOCH : Instant.parse(image.creationDate());
         } catch (DateTimeParseException e) {
             created = Instant.EPOCH;
         }
+        io.cgrender.core.cloud.Image.State state = switch (image.state() == null ? ImageState.UNKNOWN_TO_SDK_VERSION
+                : image.state()) {
+            case AVAILABLE -> io.cgrender.core.cloud.Image.State.AVAILABLE;
+            case PENDING, TRANSIENT -> io.cgrender.core.cloud.Image.State.PENDING;
+            default -> io.cgrender.core.cloud.Image.State.FAILED;
+        };
         return new io.cgrender.core.cloud.Image(image.imageId(), tags.getOrDefault(Tags.ROLE, ""), generation, created,
-                tags);
+                tags, state);
+    }
+
+    private static int generation(Map<String, String> tags) {
+        try {
+            return Integer.parseInt(tags.getOrDefault(Tags.GENERATION, "0"));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private static Optional<String> tag(Image image, String key) {

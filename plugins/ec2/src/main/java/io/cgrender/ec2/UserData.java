@@ -58,6 +58,7 @@ final class UserData {
         values.put("@LOGIN_USER@", shellWord(spec.machine().adminUser()));
         values.put("@JOBS_DIR@", RemoteJobs.JOBS_DIR);
         values.put("@AFTER_JOB_FILE@", RemoteJobs.AFTER_JOB_FILE);
+        values.put("@WORK_ROOT@", RemoteJobs.WORK_ROOT);
         values.put("@JOB_ALIVE_FUNCTION@", JobProcess.SHELL_FUNCTION);
         values.put("@ROLE@", shellWord(spec.role()));
         values.put("@NAMESPACE@", spec.namespace().toString());

@@ -8,8 +8,9 @@
 #   - it arms the watchdog from this instance's own launch: a box launched from an image of another box carries that
 #     box's watchdog (its expiry, idle and orphan timeouts baked in), which must never judge this one. The watchdog in
 #     this instance's user data replaces it before it starts; on an instance other than the one it was installed on,
-#     the last job's after-job request and the imaged box's extended expiry go too, and without a cgrender watchdog
-#     in its user data the watchdog is disabled (the instance is not a cgrender box). A keep goes too.
+#     the last job's after-job request, the imaged box's job records and uploads, and its extended expiry go too, and
+#     without a cgrender watchdog in its user data the watchdog is disabled (the instance is not a cgrender box). A
+#     keep goes too.
 # CGRENDER_ROOT (a directory standing for /), CGRENDER_CONSOLE and AWS_EC2_METADATA_SERVICE_ENDPOINT can be
 # overridden, which is how its tests run it.
 set -u
@@ -73,7 +74,7 @@ arm_watchdog() {
   fi
   if [ "$armed" != "$id" ]; then
     rm -f "$state/last-busy" "$state/expires-at" "$state/kept"
-    [ -z "$home" ] || rm -f "$home/@AFTER_JOB_FILE@"
+    [ -z "$home" ] || rm -rf "$home/@AFTER_JOB_FILE@" "$home/@JOBS_DIR@" "$home/@WORK_ROOT@"
   fi
   echo "$id" > "$state/instance-id"
 }

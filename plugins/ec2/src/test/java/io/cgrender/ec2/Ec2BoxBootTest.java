@@ -94,7 +94,8 @@ class Ec2BoxBootTest {
         BoxEnvironment env = fx.environment(cloud, NS);
         Instant soon = Instant.now().plusSeconds(15);
         Machine old = cloud.awaitRunning(cloud.launch(fx.spec(NS, "probe-box", soon)).id(), TIMEOUT, Progress.NONE);
-        env.connect(old).exec("touch made-on-the-old-box", TIMEOUT);
+        env.connect(old).exec("touch made-on-the-old-box && mkdir -p .cgrender/jobs/j-1 .cgrender/work/k"
+                + " && touch .cgrender/jobs/j-1/status .cgrender/work/k/model.scad .cgrender/after-job", TIMEOUT);
         String image = cloud.images().orElseThrow().create(old, Map.of(Tags.NAMESPACE, NS.toString(), Tags.ROLE,
                 "probe-box", Tags.GENERATION, "1"), TIMEOUT, Progress.NONE).id();
         Standins.sync(fx.ec2); // the image gets its copy of the old box's disk
@@ -109,6 +110,9 @@ class Ec2BoxBootTest {
         Machine box = cloud.awaitRunning(cloud.launch(spec).id(), TIMEOUT, Progress.NONE);
         assertEquals("yes\n", env.connect(box).exec("test -f made-on-the-old-box && echo yes", TIMEOUT).stdout(),
                 "launched from the old box's disk");
+        assertEquals("clean\n", env.connect(box).exec("test ! -e .cgrender/jobs && test ! -e .cgrender/work"
+                + " && test ! -e .cgrender/after-job && echo clean", TIMEOUT).stdout(),
+                "without the old box's job records, uploads and after-job request");
 
         String log = Standins.watchdogLog(box.id());
         assertTrue(log.contains("cgrender-boot: armed the watchdog with the settings of " + box.id() + "'s own launch"

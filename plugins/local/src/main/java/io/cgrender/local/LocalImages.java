@@ -4,6 +4,7 @@ import io.cgrender.core.CgrenderException;
 import io.cgrender.core.cloud.Image;
 import io.cgrender.core.cloud.ImageSupport;
 import io.cgrender.core.cloud.Machine;
+import io.cgrender.core.job.RemoteJobs;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.ssh.Shell;
@@ -35,12 +36,18 @@ import java.util.regex.Pattern;
  * temporary directory and renamed into place.
  * <p>
  * Only the home is saved: a local box is this machine, so what setup installed system-wide (apt packages) stays
- * installed anyway. Job records ({@code .cgrender/jobs}) are left out, so a new box does not inherit them.
+ * installed anyway. What belongs to the imaged box rather than to its setup is left out: job records
+ * ({@code .cgrender/jobs}), job uploads ({@code .cgrender/work}) and the after-job file. The box's expiry, idle timer,
+ * keys and agent inbox live beside its home, not in it ({@link BoxDir}), so a box launched from an image starts with
+ * its own. The copy is quick (the home of a set-up box, without its work) and made while the box is not in use: a
+ * bake runs before the box is handed out, under its creator's lease.
  */
 final class LocalImages implements ImageSupport {
 
     static final Pattern ID = Pattern.compile("limg-[0-9a-f]{12}");
-    private static final Set<Path> NOT_SAVED = Set.of(Path.of(".cgrender", "jobs"));
+    /** What belongs to the box, not to its setup: its jobs, their uploads, and what to do after a job. */
+    private static final Set<Path> NOT_SAVED = Set.of(Path.of(RemoteJobs.JOBS_DIR), Path.of(RemoteJobs.WORK_ROOT),
+            Path.of(RemoteJobs.AFTER_JOB_FILE));
     private static final String TAG_PREFIX = "tag.";
 
     private final LocalCloud cloud;
