@@ -15,6 +15,7 @@ import io.cgrender.core.cloud.MachineFilter;
 import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
+import io.cgrender.core.price.LaunchCost;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.step.StepRunner;
 import io.cgrender.core.step.WithdrawnException;
@@ -83,6 +84,10 @@ public abstract class Box {
         bind(env);
         Optional<String> image = options.image();
         int generation = image.map(id -> imageGeneration(env, id)).orElse(0);
+        LaunchCost.of(env.cloud(), env.settings(), role(), machineSpec(), options).ifPresent(cost -> {
+            cost.checkBudget(env.settings());
+            env.console().status(cost.line());
+        });
         CreateSteps steps = new CreateSteps(this);
         Claims claims = env.claims(role());
         List<CreateSteps.Launch> launches = new ArrayList<>();
