@@ -53,12 +53,16 @@ public record Price(String instanceType, String region, Optional<Double> usdPerH
         return "price unknown for " + instanceType + (region.isEmpty() ? "" : " in " + region) + "; " + source;
     }
 
-    /** An amount in USD as users read it: {@code $0}, {@code $0.0832}, {@code $12.34}. */
+    /**
+     * An amount in USD as users read it: {@code $0}, {@code $0.0832}, {@code $0.00001}, {@code $12.34} (cents from a
+     * dollar up, six decimals at most below).
+     */
     public static String usd(double amount) {
         if (amount == 0) {
             return "$0";
         }
-        String digits = String.format(Locale.ROOT, amount >= 1 ? "%.2f" : "%.4f", amount);
-        return "$" + (digits.contains(".") ? digits.replaceAll("0+$", "").replaceAll("\\.$", "") : digits);
+        String digits = String.format(Locale.ROOT, amount >= 1 ? "%.2f" : "%.6f", amount)
+                .replaceAll("0+$", "").replaceAll("\\.$", "");
+        return digits.equals("0") ? "<$0.000001" : "$" + digits;
     }
 }

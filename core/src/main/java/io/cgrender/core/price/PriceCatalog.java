@@ -61,7 +61,8 @@ public final class PriceCatalog {
     /**
      * @param text       the catalog file's contents
      * @param origin     where it was read from, for errors
-     * @param unknownFix what to tell a user whose instance type has no price, e.g. {@code set cgrender.ec2.hourly-prices}
+     * @param unknownFix what to tell a user whose instance type has no price, e.g.
+     *                   {@code set cgrender.ec2.hourly-prices}
      */
     public static PriceCatalog parse(String text, String origin, String unknownFix) {
         Map<String, Entry> entries = new HashMap<>();
@@ -123,7 +124,7 @@ public final class PriceCatalog {
                 Optional.of(new Price("", "", Optional.of(usdPerHour), Optional.empty(), source)), unknownFix);
     }
 
-    /** The on-demand price of {@code instanceType} in {@code region}; {@link Price#known()} says whether there is one. */
+    /** The on-demand price of {@code instanceType} in {@code region}; {@link Price#known()} says if there is one. */
     public Price onDemand(String instanceType, String region) {
         Optional<Price> set = flatRate.or(() -> Optional.ofNullable(configured.get(instanceType)));
         if (set.isPresent()) {

@@ -82,6 +82,8 @@ class PriceCatalogTest {
         assertEquals("$0.6656", Price.usd(0.0832 * 8));
         assertEquals("$12.5", Price.usd(12.5));
         assertEquals("$0", Price.usd(0));
+        assertEquals("$0.00001", Price.usd(0.00001));
+        assertEquals("$0.6656", Price.usd(0.6656));
         assertEquals("$0/h", Price.free("a local box", "local cloud").perHour());
     }
 

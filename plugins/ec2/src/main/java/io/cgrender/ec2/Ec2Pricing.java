@@ -2,6 +2,7 @@ package io.cgrender.ec2;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
+import io.cgrender.core.CgrenderException;
 import io.cgrender.core.UsageException;
 import io.cgrender.core.box.MachineSpec;
 import io.cgrender.core.cloud.Machine;
@@ -95,12 +96,18 @@ final class Ec2Pricing implements Pricing {
      * prices of the region's zones; the on-demand price where the history has none (a spot box pays at most that).
      */
     private Price spot(String type, Optional<String> zone) {
-        Optional<SpotPrice> newest = spot.computeIfAbsent(type + "@" + zone.orElse(""), k -> newestSpot(type, zone));
+        Optional<SpotPrice> newest;
+        String none = "no spot price history";
+        try {
+            newest = spot.computeIfAbsent(type + "@" + zone.orElse(""), k -> newestSpot(type, zone));
+        } catch (CgrenderException unreadable) {
+            newest = Optional.empty();
+            none = "the spot price history is not readable (" + unreadable.getMessage() + ")";
+        }
         if (newest.isEmpty()) {
             Price onDemand = onDemand(type);
             return onDemand.known() ? new Price(type, region(), onDemand.usdPerHour(), onDemand.taken(),
-                    "no spot price history; the on-demand price (" + onDemand.source() + ") is the most spot costs")
-                    : onDemand;
+                    none + "; the on-demand price (" + onDemand.source() + ") is the most spot costs") : onDemand;
         }
         SpotPrice p = newest.get();
         return new Price(type, zone.orElse(region()), Optional.of(Double.parseDouble(p.spotPrice())),
@@ -113,7 +120,8 @@ final class Ec2Pricing implements Pricing {
         List<SpotPrice> prices = cloud.aws().call("reading the spot price of " + type, () -> cloud.aws().ec2()
                 .describeSpotPriceHistoryPaginator(r -> r.instanceTypesWithStrings(type).productDescriptions(LINUX)
                         .availabilityZone(zone.orElse(null)).startTime(now).endTime(now))
-                .spotPriceHistory().stream().toList());
+                .spotPriceHistory().stream().filter(p -> zone.isEmpty() || zone.get().equals(p.availabilityZone()))
+                .toList());
         Map<String, Optional<SpotPrice>> newestByZone = prices.stream().collect(Collectors.groupingBy(
                 SpotPrice::availabilityZone, Collectors.maxBy(Comparator.comparing(SpotPrice::timestamp))));
         return newestByZone.values().stream().flatMap(Optional::stream)
