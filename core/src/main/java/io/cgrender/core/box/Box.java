@@ -86,7 +86,9 @@ public abstract class Box {
         int generation = image.map(id -> imageGeneration(env, id)).orElse(0);
         LaunchCost.of(env.cloud(), env.settings(), role(), machineSpec(), options).ifPresent(cost -> {
             cost.checkBudget(env.settings());
-            env.console().status(cost.line());
+            if (!cost.free()) {
+                env.console().status(cost.line());
+            }
         });
         CreateSteps steps = new CreateSteps(this);
         Claims claims = env.claims(role());

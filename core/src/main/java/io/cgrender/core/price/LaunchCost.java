@@ -60,6 +60,11 @@ public record LaunchCost(Price price, int count, boolean spot, Duration idleTime
         }
     }
 
+    /** Whether the boxes cost nothing (the local cloud): then there is nothing to say before the launch. */
+    public boolean free() {
+        return price.usdPerHour().filter(p -> p == 0).isPresent();
+    }
+
     /**
      * One line: {@code launching t3.large in us-east-1 at $0.0832/h; it ends itself after 30m idle or 8h at most
      * (≤ $0.67)}.

@@ -96,6 +96,9 @@ class PriceCatalogTest {
         LaunchCost forever = new LaunchCost(p, 2, false, Duration.ofMinutes(30), Optional.empty());
         assertEquals("launching 2 × t3.large in us-east-1 at $0.0832/h; it ends itself after 30m idle; no max"
                 + " lifetime: $0.1664 for every hour it runs", forever.line());
+        assertFalse(eight.free());
+        assertTrue(new LaunchCost(Price.free("a local box", "the local cloud"), 1, false, Duration.ofMinutes(30),
+                Optional.empty()).free());
         LaunchCost unknown = new LaunchCost(small().onDemand("x9.huge", "us-east-1"), 1, false,
                 Duration.ofMinutes(30), Optional.of(Duration.ofHours(8)));
         assertTrue(unknown.line().contains("price unknown for x9.huge in us-east-1; set cgrender.ec2.hourly-prices"),
