@@ -6,11 +6,14 @@ import io.cgrender.core.claim.BoxClaim;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.ns.Tags;
+import io.cgrender.core.price.Price;
+import io.cgrender.core.price.Pricing;
 import io.cgrender.core.os.MachineId;
 import io.cgrender.core.ui.Durations;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -23,23 +26,29 @@ public final class MachineViews {
 
     private final List<Machine> namespaceMachines;
     private final Duration lease;
+    private final Optional<Pricing> pricing;
+    private final Map<String, Price> prices = new HashMap<>();
     private final Instant now = Instant.now();
 
     /**
      * @param namespaceMachines every machine of the namespace, oldest first (ordinals count in it)
      * @param lease             how long a creator's lease is valid ({@code cgrender.claims.lease}), to tell orphans
+     * @param pricing           the cloud's prices, where it knows them
      */
-    public MachineViews(List<Machine> namespaceMachines, Duration lease) {
+    public MachineViews(List<Machine> namespaceMachines, Duration lease, Optional<Pricing> pricing) {
         this.namespaceMachines = namespaceMachines;
         this.lease = lease;
+        this.pricing = pricing;
     }
 
     public Table table(List<Machine> machines) {
-        Table table = new Table("ID", "ROLE", "ORDINAL", "STATE", "STAGE", "ADDRESS", "UPTIME", "ENDS");
+        Table table = new Table("ID", "ROLE", "ORDINAL", "STATE", "STAGE", "ADDRESS", "UPTIME", "ENDS", "PRICE",
+                "COST");
         for (Machine m : machines) {
+            Optional<Price> price = price(m);
             table.row(m.id(), m.role(), ordinalRef(m), m.state().label(), stage(m),
                     address(m) == null ? "-" : address(m), uptime(m) == null ? "-" : Durations.human(uptime(m)),
-                    ends(m));
+                    ends(m), price.map(Price::perHour).orElse("-"), accrued(m).map(Price::usd).orElse("-"));
         }
         return table;
     }
@@ -71,6 +80,11 @@ public final class MachineViews {
         Optional<BoxLifetime.Ending> next = m.state() == MachineState.RUNNING ? lifetime.next() : Optional.empty();
         json.put("ends_at", next.map(e -> e.at().toString()).orElse(null));
         json.put("ends_by", next.map(e -> e.limit().name().toLowerCase(Locale.ROOT).replace('_', ' ')).orElse(null));
+        Optional<Price> price = price(m);
+        json.put("hourly_price", price.flatMap(Price::usdPerHour).orElse(null));
+        json.put("accrued_cost", accrued(m).orElse(null));
+        json.put("price_source", price.map(p -> p.known() ? p.source() : p.unknownReason()).orElse(null));
+        json.put("price_date", price.flatMap(Price::taken).map(Object::toString).orElse(null));
         json.put("tags", new TreeMap<>(m.tags()));
         return json;
     }
@@ -104,6 +118,17 @@ public final class MachineViews {
             case BUSY -> "busy (at most " + in + ")";
             case UNREPORTED -> "at most " + in;
         };
+    }
+
+    /** What an hour of the machine costs, where the cloud knows prices; asked once per machine. */
+    private Optional<Price> price(Machine m) {
+        return pricing.map(p -> prices.computeIfAbsent(m.id(), id -> p.of(m)));
+    }
+
+    /** What a running machine has cost since its launch, where its price is known. */
+    private Optional<Double> accrued(Machine m) {
+        Duration uptime = uptime(m);
+        return uptime == null ? Optional.empty() : price(m).flatMap(p -> p.costOf(uptime));
     }
 
     /** The stage tag, marked when the box is an orphan (nobody works on it any more). */

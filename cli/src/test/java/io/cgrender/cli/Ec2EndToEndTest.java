@@ -1,5 +1,9 @@
 package io.cgrender.cli;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
 import io.cgrender.ec2.testkit.Ec2TestKit;
 import io.cgrender.ec2.testkit.Standins;
 import io.cgrender.testkit.FreePort;
@@ -66,10 +70,13 @@ class Ec2EndToEndTest {
         assertTrue(first.err().contains("launched box " + id + " (openscad-ubuntu-box) on the ec2 cloud"),
                 first.toString());
         assertTrue(first.err().contains("ready to render with OpenSCAD version"), first.toString());
+        assertTrue(first.err().contains("launching c6i.large in us-east-1 at $0.085/h; it ends itself after 20m idle"
+                + " or 8h at most (≤ $0.68)"), first.toString());
 
         Cli.Result second = cli.ok("create", "openscad-ubuntu-box");
         assertEquals(id, second.out().strip(), "the ready box is reused");
         assertTrue(second.err().contains("reusing ready box " + id), second.toString());
+        assertFalse(second.err().contains("launching"), "no price line without a launch: " + second);
         assertEquals(List.of(id), live().stream().map(Instance::instanceId).toList(), "one instance in EC2");
 
         Path project = cli.root().resolve("project");
@@ -86,10 +93,43 @@ class Ec2EndToEndTest {
         String row = cli.ok("list").out().lines().filter(l -> l.startsWith(id)).findFirst().orElseThrow();
         assertTrue(row.contains("openscad-ubuntu-box#0") && row.contains("running") && row.contains("ready")
                 && row.contains("127.0.0.1:"), row);
+        assertTrue(row.contains("$0.085/h"), row);
+        Config box = ConfigFactory.parseString("{\"boxes\":" + cli.ok("list", "--json").out() + "}",
+                ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON)).getConfigList("boxes").get(0);
+        assertEquals(0.085, box.getDouble("hourly_price"), box.toString());
+        assertTrue(box.getDouble("accrued_cost") > 0 && box.getDouble("accrued_cost") < 0.085, box.toString());
+        assertEquals("2026-12-05", box.getString("price_date"), box.toString());
+        assertTrue(cli.ok("show", id).out().contains("hourly_price: 0.085\n"), "show gives the price too");
 
         cli.ok("terminate", "openscad-ubuntu-box");
         assertEquals("terminated", instance(id).state().nameAsString());
         assertFalse(knownHosts().contains(id), "the host key pin is forgotten");
+    }
+
+    @Test
+    void aDryRunSaysWhatItsBoxWouldCostAndTheBudgetRefusesADearerOrUnknownPriceBeforeAnythingIsMade()
+            throws IOException {
+        Path project = cli.root().resolve("project");
+        Files.createDirectories(project.resolve("tiny"));
+        Files.copy(EXAMPLES.resolve("tiny/cube.scad"), project.resolve("tiny/cube.scad"));
+        cli.env().put("PWD", project.toString());
+        Cli.Result dry = cli.ok("render", "--dry-run", "tiny/cube.scad");
+        assertTrue(dry.out().contains("\ncost: launching c6i.large in us-east-1 at $0.085/h; it ends itself after 20m"
+                + " idle or 8h at most (≤ $0.68)\n"), dry.toString());
+
+        user.configure("cgrender.box.idle-timeout = 20m\ncgrender.budget.max-hourly = 0.05\n");
+        Cli.Result dear = cli.run("create", "openscad-ubuntu-box");
+        assertEquals(2, dear.code(), dear.toString());
+        assertTrue(dear.err().contains("error: c6i.large in us-east-1 costs $0.085/h, above cgrender.budget.max-hourly"
+                + " ($0.05/h); nothing was launched\nfix: "), dear.toString());
+        assertEquals(2, cli.run("render", "--dry-run", "tiny/cube.scad").code(), "a dry run refuses it too");
+        Cli.Result unknown = cli.run("create", "echo-box", "--instance-type", "m5zn.large");
+        assertEquals(2, unknown.code(), unknown.toString());
+        assertTrue(unknown.err().contains("error: price unknown for m5zn.large in us-east-1; set"
+                + " cgrender.ec2.hourly-prices; cgrender.budget.max-hourly ($0.05/h) refuses a launch at an unknown"
+                + " price"), unknown.toString());
+        assertEquals(List.of(), user.allInstances(), "nothing launched");
+        assertTrue(ec2.describeKeyPairs().keyPairs().isEmpty(), "no key pair made");
     }
 
     @Test
@@ -353,10 +393,12 @@ class Ec2EndToEndTest {
 
     // ---------------------------------------------------------------- helpers
 
+    /** Refused with exit 2, the error first (after the price line of a launch the cloud then refuses). */
     private void refused(Cli.Result r, String fragment) {
         assertEquals(2, r.code(), r.toString());
-        assertTrue(r.err().startsWith("error: "), r.toString());
-        assertTrue(r.err().lines().findFirst().orElse("").contains(fragment), "'" + fragment + "' missing: " + r);
+        String err = r.err().replaceFirst("^launching [^\n]*\n", "");
+        assertTrue(err.startsWith("error: "), r.toString());
+        assertTrue(err.lines().findFirst().orElse("").contains(fragment), "'" + fragment + "' missing: " + r);
         assertEquals(List.of(), live(), "nothing launched");
     }
 

@@ -131,6 +131,8 @@ class Ec2ResultsEndToEndTest {
                 >= 0);
         assertTrue(manifest.getDouble("estimated_cost.usd") >= 0 && manifest.getDouble("estimated_cost.hourly_usd")
                 == 0.085, manifest.toString());
+        assertTrue(manifest.getString("estimated_cost.basis").startsWith("approximate on-demand list prices bundled"
+                + " with cgrender of 2026-12-05, c6i.large in us-east-1"), manifest.toString());
         assertTrue(new String(object(bucket, prefix + "render.log"), StandardCharsets.UTF_8)
                 .contains("cgrender: mailed " + ME));
 
@@ -143,6 +145,8 @@ class Ec2ResultsEndToEndTest {
                 .lastIndexOf(' ') + 1), mail.subject());
         assertTrue(mail.body().contains("s3://" + bucket + "/" + prefix + "cube.stl"), mail.body());
         assertTrue(mail.body().contains("The download links are valid until "), mail.body());
+        assertTrue(mail.body().contains("(c6i.large at $0.085/h: approximate on-demand list prices bundled with"
+                + " cgrender"), mail.body());
         String link = linkAfter(mail.body(), "s3://" + bucket + "/" + prefix + "cube.stl");
         assertTrue(link.contains("X-Amz-Signature=") && link.contains("X-Amz-Expires=604800"), link);
         assertArrayEquals(stl, HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(link)).build(),

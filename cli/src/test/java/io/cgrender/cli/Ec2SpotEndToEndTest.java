@@ -105,6 +105,10 @@ class Ec2SpotEndToEndTest {
                 Ec2TestKit.keys(s3, bucket, prefix));
         Config manifest = json(s3.getObjectAsBytes(r -> r.bucket(bucket).key(prefix + "manifest.json")).asByteArray());
         assertTrue(manifest.getBoolean("interrupted"), manifest.toString());
+        assertTrue(render.err().contains(" at $0.00001/h (spot, now)"), "moto's spot price: " + render);
+        assertEquals(0.00001, manifest.getDouble("estimated_cost.hourly_usd"), manifest.toString());
+        assertTrue(manifest.getString("estimated_cost.basis").startsWith("spot price history (us-east-1"),
+                manifest.toString());
         assertEquals(reclaim, Instant.parse(manifest.getString("interrupted_at")));
         assertEquals(List.of("slow-small.stl"), manifest.getConfigList("outputs").stream()
                 .map(o -> o.getString("name")).toList());

@@ -89,7 +89,7 @@ final class IamRequests {
         List<Request> r = new ArrayList<>();
         switch (c.action()) {
             case "DescribeInstances", "DescribeImages", "DescribeKeyPairs", "DescribeSecurityGroups",
-                 "DescribeSubnets", "DescribeVpcs", "DescribeInstanceTypeOfferings",
+                 "DescribeSubnets", "DescribeVpcs", "DescribeInstanceTypeOfferings", "DescribeSpotPriceHistory",
                  "DescribeIamInstanceProfileAssociations", "DescribeTags" ->
                     // EC2's Describe actions have no resource-level permissions
                     r.add(request(a, "*", Map.of(), c));

@@ -31,6 +31,7 @@ class LifecycleEndToEndTest {
         assertTrue(id.matches("l-[0-9a-f]{12}"), first.toString());
         assertTrue(first.err().contains("launched box " + id), first.toString());
         assertTrue(first.err().contains("ready to render with OpenSCAD version"), first.toString());
+        assertFalse(first.err().contains("$"), "a local box costs nothing: no price line: " + first);
 
         Cli.Result second = cli.ok("create", "openscad-ubuntu-box");
         assertEquals(id, second.out().strip(), "the ready box is reused");
@@ -45,7 +46,7 @@ class LifecycleEndToEndTest {
         assertTrue(row.contains("openscad-ubuntu-box#0") && row.contains("running") && row.contains("ready")
                 && row.contains("127.0.0.1:"), list.toString());
         assertTrue(Poll.until(Duration.ofSeconds(30), () -> cli.ok("list").out().lines().anyMatch(l ->
-                l.startsWith(id) && l.matches(".* in (29m[0-9]+s|30m) \\(idle for [0-9]+s\\)"))),
+                l.startsWith(id) && l.matches(".* in (29m[0-9]+s|30m) \\(idle for [0-9]+s\\) +\\$0/h +\\$0"))),
                 "the idle timer shows: " + cli.ok("list"));
         Cli.Result show = cli.ok("show", id);
         assertTrue(show.out().contains("idle_timeout_seconds: 1800\nidle: idle\nidle_since: "), show.toString());

@@ -23,7 +23,8 @@ public final class ListCommand extends AbstractCommand {
     protected int execute(Session session) {
         List<Machine> all = session.cloud().describe(MachineFilter.of(session.namespace()));
         List<Machine> shown = role == null ? all : all.stream().filter(m -> m.role().equals(role)).toList();
-        MachineViews views = new MachineViews(all, session.settings().duration("cgrender.claims.lease"));
+        MachineViews views = new MachineViews(all, session.settings().duration("cgrender.claims.lease"),
+                session.cloud().pricing());
         if (session.options().json()) {
             session.console().out().println(Json.write(shown.stream().map(views::json).toList()));
         } else {

@@ -7,8 +7,11 @@ import io.cgrender.cli.Session;
 import io.cgrender.core.CgrenderException;
 import io.cgrender.core.UsageException;
 import io.cgrender.core.box.Box;
+import io.cgrender.core.box.CreateOptions;
+import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.delivery.EmailAddress;
 import io.cgrender.core.job.After;
+import io.cgrender.core.price.LaunchCost;
 import io.cgrender.core.render.Interruption;
 import io.cgrender.core.render.ParameterSets;
 import io.cgrender.core.render.RenderFormat;
@@ -130,10 +133,17 @@ public final class RenderCommand extends AbstractCommand {
         Box box = session.roles().get(renderRole).newBox();
         if (dryRun) {
             session.renderer(box).dryRun(plan).forEach(session.console().out()::println);
-            session.console().out().println("box: " + box.reusable(session.cloud(), session.namespace())
+            Optional<Machine> reusable = box.reusable(session.cloud(), session.namespace());
+            session.console().out().println("box: " + reusable
                     .map(m -> m.id() + " (" + renderRole + ", " + m.state().label() + ")")
                     .orElse("a new " + renderRole + " box on the " + session.cloud().name() + " cloud in "
                             + session.namespace()));
+            if (reusable.isEmpty()) {
+                Optional<LaunchCost> cost = LaunchCost.of(session.cloud(), session.settings(), renderRole,
+                        box.machineSpec(), CreateOptions.defaults());
+                cost.ifPresent(c -> c.checkBudget(session.settings()));
+                cost.ifPresent(c -> session.console().out().println("cost: " + c.line()));
+            }
             plan.uploadListing().forEach(session.console().out()::println);
             return 0;
         }

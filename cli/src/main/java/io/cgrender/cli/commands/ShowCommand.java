@@ -28,7 +28,8 @@ public final class ShowCommand extends AbstractCommand {
     protected int execute(Session session) {
         Machine machine = session.resolve(box);
         List<Machine> all = session.cloud().describe(MachineFilter.of(session.namespace()));
-        MachineViews views = new MachineViews(all, session.settings().duration("cgrender.claims.lease"));
+        MachineViews views = new MachineViews(all, session.settings().duration("cgrender.claims.lease"),
+                session.cloud().pricing());
         Map<String, Object> details = views.json(machine);
         List<String> pinned = session.knownHosts().keysFor(machine.id());
         details.put("host_key_fingerprints", pinned.stream()

@@ -15,6 +15,7 @@ import io.cgrender.core.cloud.MachineFilter;
 import io.cgrender.core.cloud.MachineState;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
+import io.cgrender.core.price.LaunchCost;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.step.StepRunner;
 import io.cgrender.core.step.WithdrawnException;
@@ -87,6 +88,12 @@ public abstract class Box {
                 .orElse(0));
         boolean bake = image.isEmpty() && !options.saveImage() && cache.bakesAfterSetup();
         CreateOptions launchOptions = cached.map(i -> options.withImage(i.id())).orElse(options);
+        LaunchCost.of(env.cloud(), env.settings(), role(), machineSpec(), options).ifPresent(cost -> {
+            cost.checkBudget(env.settings());
+            if (!cost.free()) {
+                env.console().status(cost.line());
+            }
+        });
         CreateSteps steps = new CreateSteps(this);
         Claims claims = env.claims(role());
         List<CreateSteps.Launch> launches = new ArrayList<>();

@@ -86,6 +86,11 @@ public interface Cloud extends AutoCloseable {
         return Optional.empty();
     }
 
+    /** What this cloud's machines cost, where the cloud knows (the local cloud: nothing). */
+    default Optional<io.cgrender.core.price.Pricing> pricing() {
+        return Optional.empty();
+    }
+
     @Override
     default void close() {
     }

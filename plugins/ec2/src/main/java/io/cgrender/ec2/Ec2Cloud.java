@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Boxes on Amazon EC2. A box is an instance tagged with the cgrender tag schema ({@link Tags}); the namespace's key
@@ -63,6 +64,9 @@ final class Ec2Cloud implements Cloud {
     private final Ec2Delivery delivery;
     private final InstanceWaits instances;
     private final Ec2Agents agents;
+    private final Ec2Pricing pricing;
+    /** The instances last described, by id: what their prices are read from. */
+    private final Map<String, Instance> described = new ConcurrentHashMap<>();
 
     Ec2Cloud(CloudContext context, Ec2Settings settings, AwsClients aws, InstanceAccess access) {
         this.context = context;
@@ -76,6 +80,7 @@ final class Ec2Cloud implements Cloud {
         this.baseImages = new BaseImages(aws, settings, console);
         this.images = new Ec2Images(this);
         this.delivery = new Ec2Delivery(this, ResultSettings.from(context.settings()));
+        this.pricing = new Ec2Pricing(this, Ec2Pricing.catalog(context.settings()));
         this.agents = new Ec2Agents(this);
     }
 
@@ -188,6 +193,22 @@ final class Ec2Cloud implements Cloud {
     }
 
     /** The instance {@code id}, which must exist and not be terminated. */
+    /** The instance as last described, else as described now. */
+    Instance described(String id) {
+        Instance known = described.get(id);
+        return known != null ? known : require(id);
+    }
+
+    /** On-demand prices from the bundled catalog and the configuration, spot prices from the price history. */
+    @Override
+    public Optional<io.cgrender.core.price.Pricing> pricing() {
+        return Optional.of(pricing);
+    }
+
+    Ec2Pricing ec2Pricing() {
+        return pricing;
+    }
+
     Instance require(String id) {
         return instance(id).filter(i -> i.state().name() != InstanceStateName.TERMINATED)
                 .orElseThrow(() -> unknown(id));
@@ -342,6 +363,7 @@ final class Ec2Cloud implements Cloud {
     }
 
     Machine toMachine(Instance instance) {
+        described.put(instance.instanceId(), instance);
         Map<String, String> tags = new LinkedHashMap<>();
         for (Tag t : instance.tags()) {
             tags.put(t.key(), t.value());

@@ -16,6 +16,7 @@ import io.cgrender.core.delivery.ResultDelivery;
 import io.cgrender.core.job.After;
 import io.cgrender.core.job.JobRecord;
 import io.cgrender.core.ns.Namespace;
+import io.cgrender.core.price.Price;
 import io.cgrender.core.render.ResultStore;
 import io.cgrender.core.ui.Console;
 import io.cgrender.core.ui.Durations;
@@ -127,7 +128,7 @@ final class Ec2Delivery implements ResultDelivery {
         Instant linksExpire = linksExpire(now, notes);
         Duration links = Duration.between(now, linksExpire);
         Duration puts = min(cloud.context().settings().timeout("job").plusHours(1), ResultSettings.MAX_LINK_EXPIRY);
-        ResultSettings.Price price = settings.price(instanceType, aws.region().id());
+        Price price = cloud.ec2Pricing().of(instance);
 
         DeliveryScript script = new DeliveryScript(job, instance.instanceLifecycle() == InstanceLifecycleType.SPOT)
                 .set("mode", mode.word())
@@ -140,9 +141,9 @@ final class Ec2Delivery implements ResultDelivery {
                 .set("title", job.title())
                 .set("box_id", machine.id())
                 .set("instance_type", instanceType)
-                .set("hourly_price", price.perHour().map(p -> String.format(Locale.ROOT, "%.6f", p)
+                .set("hourly_price", price.usdPerHour().map(p -> String.format(Locale.ROOT, "%.6f", p)
                         .replaceAll("0+$", "").replaceAll("\\.$", "")).orElse(""))
-                .set("price_basis", price.basis())
+                .set("price_basis", basis(price))
                 .set("email_to", target.email().map(EmailAddress::address).orElse(""))
                 .set("email_from", sender.map(EmailAddress::address).orElse(""))
                 .set("links_expire", linksExpire.truncatedTo(ChronoUnit.SECONDS) + " ("
@@ -300,6 +301,15 @@ final class Ec2Delivery implements ResultDelivery {
                 : "failed (exit " + exit + ") after ") + Durations.human(Duration.ofSeconds(seconds)) + " on "
                 + manifest.getString("instance_type") + " (" + record.boxId() + ")" + cost + "; results in " + results;
         return Optional.of(new DeliveredJob(results.toString(), exit, files, summary, interrupted));
+    }
+
+    /** What the manifest says of the price the estimate uses: where it comes from, and that it is an estimate. */
+    private static String basis(Price price) {
+        if (!price.known()) {
+            return price.unknownReason();
+        }
+        return price.source() + price.taken().map(d -> " of " + d).orElse("") + ", " + price.instanceType() + " in "
+                + price.region() + " × the job's duration; instance time of the job only";
     }
 
     /** When EC2 reclaimed the box of an interrupted job, as its manifest says (when the job ended, if not a time). */

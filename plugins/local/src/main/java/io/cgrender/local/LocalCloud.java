@@ -18,6 +18,7 @@ import io.cgrender.core.keys.KeyRegistry;
 import io.cgrender.core.ns.Namespace;
 import io.cgrender.core.ns.Tags;
 import io.cgrender.core.os.ProcessIdentity;
+import io.cgrender.core.price.Pricing;
 import io.cgrender.core.ssh.HostKeyFingerprint;
 import io.cgrender.core.ssh.KeyFiles;
 import io.cgrender.core.ssh.Shell;
@@ -358,6 +359,12 @@ public final class LocalCloud implements Cloud {
     @Override
     public Optional<GarbageCollection> garbage() {
         return Optional.of(garbage);
+    }
+
+    /** A local box runs on this machine: it costs nothing. */
+    @Override
+    public Optional<Pricing> pricing() {
+        return Optional.of(LocalPricing.FREE);
     }
 
     // ---------------------------------------------------------------- internals
