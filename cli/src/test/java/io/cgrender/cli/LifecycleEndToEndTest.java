@@ -205,7 +205,8 @@ class LifecycleEndToEndTest {
 
     @Test
     void gcFindsAnExpiredStoppedBoxAndRemovesItOnlyWithYes() throws Exception {
-        Path conf = Files.writeString(cli.root().resolve("short.conf"), "cgrender.box.max-lifetime = 3s\n");
+        // long enough for the stop to come first on a loaded machine: a running box would end itself at its expiry
+        Path conf = Files.writeString(cli.root().resolve("short.conf"), "cgrender.box.max-lifetime = 8s\n");
         String id = cli.ok("-c", conf.toString(), "create", "echo-box").out().strip();
         cli.ok("stop", id);
         java.time.Instant deadline = java.time.Instant.now().plusSeconds(30);
