@@ -213,7 +213,7 @@ class ErrorLinesTest {
         Optional<String> transposed = assertRefused(cli.run("create", "--cuont", "2", "echo-box"),
                 "'--cuont', 'echo-box'; did you mean --count?");
         assertEquals(Optional.of("fix: cgrender create --count 2 echo-box"), transposed);
-        Optional<String> help = assertRefused(cli.run("create", "--frobnicate", "echo-box"), "'--frobnicate'");
+        Optional<String> help = assertRefused(cli.run("create", "--xyzzy-plugh", "echo-box"), "'--xyzzy-plugh'");
         assertEquals(Optional.of("see: cgrender create --help"), help);
     }
 
