@@ -368,14 +368,19 @@ public final class AwsFaults {
                     }
                 }
             }
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            var transformer = TransformerFactory.newInstance().newTransformer();
-            transformer.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
-            transformer.transform(new DOMSource(doc), new StreamResult(out));
-            return out.toByteArray();
+            return bytes(doc);
         } catch (Exception e) {
             throw new IllegalStateException("cannot hide new resources in a " + set + " answer", e);
         }
+    }
+
+    /** {@code doc} as an answer's body (UTF-8). */
+    private static byte[] bytes(Document doc) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        var transformer = TransformerFactory.newInstance().newTransformer();
+        transformer.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
+        transformer.transform(new DOMSource(doc), new StreamResult(out));
+        return out.toByteArray();
     }
 
     private static byte[] withImageStates(byte[] body, Map<String, String> states) {
@@ -391,11 +396,7 @@ public final class AwsFaults {
                     }
                 }
             }
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            var transformer = TransformerFactory.newInstance().newTransformer();
-            transformer.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
-            transformer.transform(new DOMSource(doc), new StreamResult(out));
-            return out.toByteArray();
+            return bytes(doc);
         } catch (Exception e) {
             throw new IllegalStateException("cannot set image states in a DescribeImages answer", e);
         }
