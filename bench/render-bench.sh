@@ -75,13 +75,12 @@ done
 # ------------------------------------------------------------------------------------------------ isolation, cleanup
 
 . "$root/bench/lib/isolated.sh"
+. "$root/bench/lib/samples.sh"
 isolate bench
 mkdir -p "$tmp/out" "$tmp/work"
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-
-load() { awk '{ print $1 " " $2 " " $3 }' /proc/loadavg; }
 
 # Cores busy over the next half second (all processes; this script is idle meanwhile).
 busy() {
@@ -112,18 +111,6 @@ results="$out_dir/results.tsv"
 printf 'section\tmetric\trep\tvalue\tunit\n' > "$samples"
 printf 'section\tmetric\tunit\tn\tmedian\tmin\tmax\ttarget\tverdict\tload_before\tload_after\n' > "$results"
 table=()
-
-sample() { # SECTION METRIC REP VALUE UNIT
-  printf '%s\t%s\t%s\t%s\t%s\n' "$@" >> "$samples"
-}
-
-# Median, min and max of a metric's samples.
-stats() { # SECTION METRIC -> "median min max n"
-  awk -F'\t' -v s="$1" -v m="$2" '$1 == s && $2 == m { print $4 }' "$samples" | sort -g \
-    | awk '{ v[NR] = $1 } END { if (NR == 0) { print "nan nan nan 0"; exit }
-             med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-             printf "%.3f %.3f %.3f %d\n", med, v[1], v[NR], NR }'
-}
 
 # Records a result row from the samples of SECTION/METRIC; TARGET like "<=1.10" (or "" for none).
 result() { # SECTION METRIC UNIT TARGET LABEL LOAD_BEFORE

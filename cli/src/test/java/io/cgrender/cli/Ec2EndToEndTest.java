@@ -89,6 +89,16 @@ class Ec2EndToEndTest {
         assertTrue(Files.readString(project.resolve("tiny/cube.stl")).startsWith("solid"), "an ASCII STL");
         assertTrue(Files.isDirectory(Standins.home(id).orElseThrow().resolve(".cgrender/jobs")),
                 "the job ran on the instance's stand-in");
+        assertTrue(render.err().matches("(?s).*\nrendered in \\d+s on " + id
+                + ", estimated cost \\$[0-9.]+ \\(c6i\\.large at \\$0\\.085/h\\); results in s3://.*"),
+                "the summary line gives the job's cost: " + render);
+        Config job = ConfigFactory.parseString("{\"jobs\":" + cli.ok("jobs", "--json").out() + "}",
+                ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON)).getConfigList("jobs").get(0);
+        assertEquals(0.085, job.getDouble("hourly_price"), job.toString());
+        assertEquals(0.085 * job.getLong("duration_seconds") / 3600, job.getDouble("cost"), 0.085 / 3600,
+                "the job costs its box's price × how long it ran: " + job);
+        assertTrue(cli.ok("jobs").out().lines().anyMatch(l -> l.startsWith(job.getString("id")) && l.contains(" $")),
+                "the jobs table has the cost");
 
         String row = cli.ok("list").out().lines().filter(l -> l.startsWith(id)).findFirst().orElseThrow();
         assertTrue(row.contains("openscad-ubuntu-box#0") && row.contains("running") && row.contains("ready")

@@ -105,7 +105,8 @@ class Ec2ResultsEndToEndTest {
         assertEquals("_tester_/cube/" + job + "/", prefix);
         assertTrue(render.err().contains("created bucket s3://" + bucket), render.toString());
         assertTrue(render.err().contains("created IAM role and instance profile cgrender_tester_"), render.toString());
-        assertTrue(render.err().contains("rendered in ") && render.err().contains("on c6i.large (" + id + ")"),
+        assertTrue(render.err().contains("rendered in ") && render.err().contains("on " + id + ", estimated cost $")
+                && render.err().contains(" (c6i.large at $0.085/h); results in s3://"),
                 render.toString());
 
         // S3: the outputs, the log, the manifest and the cache entry, at the documented keys

@@ -227,7 +227,9 @@ class RenderEndToEndTest {
         Cli.Result fetched = cli.ok("fetch", job);
         assertEquals("slow.stl\n", fetched.out(), fetched.toString());
         assertTrue(Files.readString(project.resolve("slow.stl")).startsWith("solid"));
-        assertTrue(cli.ok("jobs").out().lines().anyMatch(l -> l.startsWith(job) && l.contains("succeeded")));
+        assertTrue(cli.ok("jobs").out().lines().anyMatch(l -> l.startsWith(job) && l.contains("succeeded")
+                && l.matches(".* \\d+s +\\$0 *")), "took and cost, nothing on the local cloud: "
+                + cli.ok("jobs").out());
         assertTrue(cli.ok("logs", job).out().contains("Total rendering time"));
     }
 

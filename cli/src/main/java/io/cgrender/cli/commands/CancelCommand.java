@@ -41,7 +41,7 @@ public final class CancelCommand extends AbstractCommand {
                     JobStatus now = jobs.status(record.id());
                     return now.stage().ended() ? Wait.Poll.ready(now) : Wait.Poll.notYet("still running");
                 });
-        session.jobRecords().save(record.withStage(status.stage()));
+        session.jobRecords().save(record.withStatus(status));
         session.console().status("job " + record.id() + " on " + record.boxId() + " is " + status.stage().word());
         return 0;
     }

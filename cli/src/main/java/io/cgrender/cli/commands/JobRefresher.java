@@ -39,7 +39,7 @@ final class JobRefresher {
         JobBoxes.Unreachable unreachable;
         if (reach instanceof JobBoxes.Reachable r) {
             try {
-                return saved(job.withStage(RemoteJobs.on(r.host(), session.settings()).status(job.id()).stage()));
+                return saved(job.withStatus(RemoteJobs.on(r.host(), session.settings()).status(job.id())));
             } catch (CgrenderException e) {
                 unreachable = new JobBoxes.Unreachable(JobStatus.Stage.UNKNOWN, "cannot ask its box " + job.boxId()
                         + ": " + e.getMessage(), false);
@@ -56,7 +56,7 @@ final class JobRefresher {
             session.console().verbose("cannot read the results of job " + job.id() + ": " + unreadable.getMessage());
         }
         if (delivered.isPresent()) {
-            return saved(job.withStage(delivered.get().stage()));
+            return saved(job.withDelivered(delivered.get()));
         }
         session.console().verbose("job " + job.id() + ": " + unreachable.why());
         JobRecord now = job.withStage(unreachable.stage());

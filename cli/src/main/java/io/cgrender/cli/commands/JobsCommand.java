@@ -6,6 +6,7 @@ import io.cgrender.cli.Session;
 import io.cgrender.cli.Table;
 import io.cgrender.core.job.JobRecord;
 import io.cgrender.core.job.JobStatus;
+import io.cgrender.core.price.Price;
 import io.cgrender.core.ui.Durations;
 import picocli.CommandLine.Command;
 
@@ -17,7 +18,9 @@ import java.util.Map;
 
 @Command(name = "jobs",
         footer = {"", "Examples:", "  cgrender jobs", "  cgrender jobs --json"},
-        description = "List the jobs started from here in this namespace, newest first.")
+        description = {"List the jobs started from here in this namespace, newest first.",
+                "COST is the price of the job's box × how long the job ran (so far, while it runs): its share of"
+                        + " the box's time, not the whole box's bill (see: cgrender list)."})
 public final class JobsCommand extends AbstractCommand {
 
     @Override
@@ -38,6 +41,9 @@ public final class JobsCommand extends AbstractCommand {
                 m.put("title", j.title());
                 m.put("stage", j.stage().word());
                 m.put("created_at", j.createdAt().toString());
+                m.put("duration_seconds", j.ran().map(Duration::toSeconds).orElse(null));
+                m.put("hourly_price", j.price().flatMap(Price::usdPerHour).orElse(null));
+                m.put("cost", j.cost(now).orElse(null));
                 m.put("results", j.location().orElse(null));
                 m.put("outputs", j.runOutputs().map(o -> {
                     Map<String, Object> outputs = new LinkedHashMap<>();
@@ -49,10 +55,12 @@ public final class JobsCommand extends AbstractCommand {
             }).toList()));
             return 0;
         }
-        Table table = new Table("ID", "KIND", "BOX", "WHAT", "STAGE", "AGE");
+        Table table = new Table("ID", "KIND", "BOX", "WHAT", "STAGE", "AGE", "TOOK", "COST");
         jobs.forEach(j -> table.row(j.id(), j.kind(), j.boxId(), j.title() + j.runOutputs().map(o -> " (outputs: "
                 + o.globs() + ")").orElse(""), j.stage().word(),
-                Durations.human(Duration.between(j.createdAt(), now))));
+                Durations.human(Duration.between(j.createdAt(), now)),
+                j.ran().map(Durations::human).orElse("-"),
+                j.cost(now).map(Price::usd).orElse("-")));
         table.print(session.console().out());
         if (table.isEmpty()) {
             session.console().status("no jobs started from here in " + namespace);

@@ -1,7 +1,13 @@
 package io.cgrender.core.job;
 
+import io.cgrender.core.delivery.DeliveredJob;
+import io.cgrender.core.price.Price;
+import io.cgrender.core.ui.Durations;
+
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,10 +34,13 @@ import java.util.Properties;
  *                    {@link io.cgrender.core.delivery.ResultDelivery} recorded it (e.g. {@code location} =
  *                    {@code s3://bucket/alice/cube/j-…/}); empty when the client collects the results from the box
  * @param runOutputs  the files a {@code run} job brings back ({@code run --outputs}), and where to
+ * @param price       what an hour of the job's box cost when the job started, where the cloud knows it
+ * @param ran         how long the job's command ran, once it ended and its box said when it started and ended
  */
 public record JobRecord(String id, String kind, String cloud, String namespace, String boxId, String role,
                         String title, Instant createdAt, JobStatus.Stage stage, List<Output> outputs,
-                        Map<String, String> pathMap, Map<String, String> delivery, Optional<RunOutputs> runOutputs) {
+                        Map<String, String> pathMap, Map<String, String> delivery, Optional<RunOutputs> runOutputs,
+                        Optional<Price> price, Optional<Duration> ran) {
 
     /** The key of {@link #delivery} naming where the results go, e.g. {@code s3://bucket/alice/cube/j-…/}. */
     public static final String LOCATION = "location";
@@ -40,6 +49,14 @@ public record JobRecord(String id, String kind, String cloud, String namespace, 
         outputs = List.copyOf(outputs);
         pathMap = Map.copyOf(new LinkedHashMap<>(pathMap));
         delivery = Map.copyOf(delivery);
+    }
+
+    /** A job whose price and duration are not known yet. */
+    public JobRecord(String id, String kind, String cloud, String namespace, String boxId, String role, String title,
+                     Instant createdAt, JobStatus.Stage stage, List<Output> outputs, Map<String, String> pathMap,
+                     Map<String, String> delivery, Optional<RunOutputs> runOutputs) {
+        this(id, kind, cloud, namespace, boxId, role, title, createdAt, stage, outputs, pathMap, delivery, runOutputs,
+                Optional.empty(), Optional.empty());
     }
 
     /** A job whose results the box delivers itself ({@code delivery}), or, when that is empty, the client collects. */
@@ -83,7 +100,49 @@ public record JobRecord(String id, String kind, String cloud, String namespace, 
 
     public JobRecord withStage(JobStatus.Stage newStage) {
         return new JobRecord(id, kind, cloud, namespace, boxId, role, title, createdAt, newStage, outputs, pathMap,
-                delivery, runOutputs);
+                delivery, runOutputs, price, ran);
+    }
+
+    /** This record with the box's word on the job: its stage and, once it ended, how long it ran. */
+    public JobRecord withStatus(JobStatus status) {
+        Optional<Duration> took = status.stage().ended() && status.startedAt().isPresent()
+                && status.endedAt().isPresent()
+                ? Optional.of(Duration.between(status.startedAt().get(), status.endedAt().get())) : ran;
+        return new JobRecord(id, kind, cloud, namespace, boxId, role, title, createdAt, status.stage(), outputs,
+                pathMap, delivery, runOutputs, price, took);
+    }
+
+    /** This record with what its delivered results say: how the job ended and, where known, how long it ran. */
+    public JobRecord withDelivered(DeliveredJob job) {
+        return new JobRecord(id, kind, cloud, namespace, boxId, role, title, createdAt, job.stage(), outputs, pathMap,
+                delivery, runOutputs, price, job.ran().or(() -> ran));
+    }
+
+    /** This record with the hourly price of its box. */
+    public JobRecord withPrice(Price boxPrice) {
+        return new JobRecord(id, kind, cloud, namespace, boxId, role, title, createdAt, stage, outputs, pathMap,
+                delivery, runOutputs, Optional.of(boxPrice), ran);
+    }
+
+    /**
+     * {@code rendered in 3m12s on i-0abc, estimated cost $0.0044 (t3.large at $0.0832/h)}: the line a render ends
+     * with, {@code verb} first; the cost only where the box costs something and the duration is known.
+     */
+    public String summary(String verb) {
+        String cost = price.filter(p -> p.usdPerHour().orElse(0.0) > 0).flatMap(p -> cost(Instant.now())
+                .map(c -> ", estimated cost " + Price.usd(c) + " (" + p.instanceType() + " at " + p.perHour() + ")"))
+                .orElse("");
+        return verb + ran.map(d -> " in " + Durations.human(d)).orElse("") + " on " + boxId + cost;
+    }
+
+    /**
+     * What the job's box time cost: its price × how long it ran, or, while it runs, × the time since it started;
+     * empty when the price or (for an ended job) the duration is not known.
+     */
+    public Optional<Double> cost(Instant now) {
+        Optional<Duration> duration = ran.isPresent() ? ran
+                : stage == JobStatus.Stage.RUNNING ? Optional.of(Duration.between(createdAt, now)) : Optional.empty();
+        return price.flatMap(p -> duration.flatMap(p::costOf));
     }
 
     /** This record with one more {@link #delivery} entry. */
@@ -91,7 +150,7 @@ public record JobRecord(String id, String kind, String cloud, String namespace, 
         Map<String, String> updated = new LinkedHashMap<>(delivery);
         updated.put(key, value);
         return new JobRecord(id, kind, cloud, namespace, boxId, role, title, createdAt, stage, outputs, pathMap,
-                updated, runOutputs);
+                updated, runOutputs, price, ran);
     }
 
     Properties toProperties() {
@@ -125,6 +184,14 @@ public record JobRecord(String id, String kind, String cloud, String namespace, 
                 p.setProperty("run-outputs.glob." + g, r.globs().globs().get(g));
             }
         });
+        price.ifPresent(pr -> {
+            p.setProperty("price.instance-type", pr.instanceType());
+            p.setProperty("price.region", pr.region());
+            pr.usdPerHour().ifPresent(u -> p.setProperty("price.usd-per-hour", Double.toString(u)));
+            pr.taken().ifPresent(d -> p.setProperty("price.taken", d.toString()));
+            p.setProperty("price.source", pr.source());
+        });
+        ran.ifPresent(d -> p.setProperty("ran-millis", Long.toString(d.toMillis())));
         int i = 0;
         for (Map.Entry<String, String> e : pathMap.entrySet()) {
             p.setProperty("path." + i + ".box", e.getKey());
@@ -169,6 +236,17 @@ public record JobRecord(String id, String kind, String cloud, String namespace, 
         }
         return new JobRecord(p.getProperty("id"), p.getProperty("kind"), p.getProperty("cloud"),
                 p.getProperty("namespace"), p.getProperty("box"), p.getProperty("role"), p.getProperty("title"),
-                Instant.parse(p.getProperty("created")), stage, outputs, pathMap, delivery, runOutputs);
+                Instant.parse(p.getProperty("created")), stage, outputs, pathMap, delivery, runOutputs, priceOf(p),
+                Optional.ofNullable(p.getProperty("ran-millis")).map(m -> Duration.ofMillis(Long.parseLong(m))));
+    }
+
+    private static Optional<Price> priceOf(Properties p) {
+        if (!p.containsKey("price.source")) {
+            return Optional.empty();
+        }
+        return Optional.of(new Price(p.getProperty("price.instance-type", ""), p.getProperty("price.region", ""),
+                Optional.ofNullable(p.getProperty("price.usd-per-hour")).map(Double::parseDouble),
+                Optional.ofNullable(p.getProperty("price.taken")).map(LocalDate::parse),
+                p.getProperty("price.source")));
     }
 }

@@ -7,6 +7,7 @@ import io.cgrender.core.box.CreateOptions;
 import io.cgrender.core.cloud.Machine;
 import io.cgrender.core.docker.DockerRun;
 import io.cgrender.core.os.OutputDirectory;
+import io.cgrender.core.price.Pricing;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.ssh.Shell;
 import io.cgrender.core.sync.FileHashes;
@@ -95,7 +96,8 @@ public final class JobRunner {
         String title = String.join(" ", command);
         JobRecord record = new JobRecord(jobId, "run", env.cloud().name(), env.namespace().toString(), machine.id(),
                 box.role(), title.length() <= 60 ? title : title.substring(0, 57) + "...", Instant.now(),
-                JobStatus.Stage.RUNNING, List.of(), pathMap, Map.of(), outputs);
+                JobStatus.Stage.RUNNING, List.of(), pathMap, Map.of(), outputs, Pricing.forJob(env.cloud().pricing(),
+                machine), Optional.empty());
         if (outputs.isPresent() && upload.isPresent()) {
             Map<String, String> inputs = new LinkedHashMap<>();
             upload.get().forEach(f -> inputs.put(f.remote(), sync.hashes().of(f.local()).sha256()));
@@ -134,7 +136,7 @@ public final class JobRunner {
      */
     private int collect(JobRecord record, RemoteJobs jobs) {
         JobStatus status = jobs.status(record.id());
-        records.save(record.withStage(status.stage()));
+        records.save(record.withStatus(status));
         if (!status.stage().ended()) {
             throw new CgrenderException("job " + record.id() + " is still " + status.stage().word() + " on "
                     + record.boxId()).fix("cgrender logs " + record.id() + " -f");

@@ -20,4 +20,16 @@ public interface Pricing {
      * @param spot         spot capacity rather than on-demand
      */
     Price forLaunch(String role, MachineSpec machine, Optional<String> instanceType, boolean spot);
+
+    /**
+     * The price of {@code machine} for what a job records of its cost, or empty when the cloud has no prices or
+     * cannot say now: a job never fails for want of its price.
+     */
+    static Optional<Price> forJob(Optional<Pricing> pricing, Machine machine) {
+        try {
+            return pricing.map(p -> p.of(machine));
+        } catch (RuntimeException unknown) {
+            return Optional.empty();
+        }
+    }
 }

@@ -21,6 +21,7 @@ import io.cgrender.core.job.JobSpec;
 import io.cgrender.core.job.JobStatus;
 import io.cgrender.core.job.RemoteJobs;
 import io.cgrender.core.os.FileTree;
+import io.cgrender.core.price.Pricing;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.sync.FileHashes;
 import io.cgrender.core.sync.FileSync;
@@ -311,7 +312,8 @@ public final class Renderer {
         }
         JobRecord record = new JobRecord(jobId, "render", env.cloud().name(), env.namespace().toString(),
                 machine.id(), box.role(), title, Instant.now(), JobStatus.Stage.RUNNING, outputs,
-                work.pathMap(facts.home(), cwd, jobDir), delivered);
+                work.pathMap(facts.home(), cwd, jobDir), delivered, Optional.empty(),
+                Pricing.forJob(env.cloud().pricing(), machine), Optional.empty());
         records.start(record, jobs, new JobSpec(jobId, ".", script, plan.request().after()));
         JobInterruptNotice notice = JobInterruptNotice.watch(record, jobs, env.console(), cancelOnInterrupt);
         env.console().status("rendering " + title + " on " + machine.id() + " as job " + jobId
@@ -387,11 +389,12 @@ public final class Renderer {
     }
 
     /** Reads the job's status and exit codes in one command, then fetches its log and outputs over one SFTP session. */
-    private Outcome collect(JobRecord record, RemoteHost host, RemoteJobs jobs, List<Path> alreadyWritten) {
-        List<String> exitFiles = record.outputs().stream().map(JobRecord.Output::exitFile).distinct().toList();
-        RemoteJobs.StatusWithFiles found = jobs.statusWith(record.id(), exitFiles);
+    private Outcome collect(JobRecord started, RemoteHost host, RemoteJobs jobs, List<Path> alreadyWritten) {
+        List<String> exitFiles = started.outputs().stream().map(JobRecord.Output::exitFile).distinct().toList();
+        RemoteJobs.StatusWithFiles found = jobs.statusWith(started.id(), exitFiles);
         JobStatus status = found.status();
-        records.save(record.withStage(status.stage()));
+        JobRecord record = started.withStatus(status);
+        records.save(record);
         if (!status.stage().ended()) {
             throw new CgrenderException("job " + record.id() + " is still " + status.stage().word() + " on "
                     + record.boxId()).fix("cgrender logs " + record.id() + " -f");
@@ -404,7 +407,7 @@ public final class Renderer {
             });
             Optional<DeliveredJob> delivered = deliveryOf(record).delivered(record);
             if (delivered.isPresent()) {
-                return fromDelivery(record.withStage(status.stage()), delivered.get(), alreadyWritten);
+                return fromDelivery(record.withDelivered(delivered.get()), delivered.get(), alreadyWritten);
             }
             env.console().warn(status.detail().orElse("job " + record.id() + " delivered nothing to "
                     + record.location().get()) + "; taking the results from the box instead");
@@ -427,7 +430,7 @@ public final class Renderer {
             return Optional.empty();
         }
         records.saveLog(record.id(), file -> deliveryOf(record).downloadLog(record, file));
-        return Optional.of(fromDelivery(record.withStage(delivered.get().stage()), delivered.get(), List.of()));
+        return Optional.of(fromDelivery(record.withDelivered(delivered.get()), delivered.get(), List.of()));
     }
 
     private Outcome fromDelivery(JobRecord record, DeliveredJob job, List<Path> alreadyWritten) {
@@ -502,6 +505,7 @@ public final class Renderer {
                     .orElse("") + "); its log is in " + localLog);
             return new Outcome(List.of(record.id()), written, 1, false);
         }
+        console.status(record.summary("rendered " + record.title()));
         console.verbose("render log: " + localLog);
         return new Outcome(List.of(record.id()), written, 0, false);
     }

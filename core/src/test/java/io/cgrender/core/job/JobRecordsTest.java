@@ -1,12 +1,15 @@
 package io.cgrender.core.job;
 
+import io.cgrender.core.price.Price;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -94,6 +97,45 @@ class JobRecordsTest {
 
     private static String mode(Path path) throws java.io.IOException {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
+    }
+
+    @Test
+    void aJobRemembersItsBoxPriceAndHowLongItRanAndCostsThePriceTimesThat() {
+        JobRecords records = new JobRecords(dir);
+        Instant created = Instant.parse("2026-11-25T01:00:00Z");
+        Price price = new Price("t3.large", "us-east-1", Optional.of(0.0832), Optional.of(LocalDate.parse(
+                "2026-12-05")), "bundled catalog");
+        JobRecord running = new JobRecord("j-20261125-010000-abcd", "render", "ec2", "/alice/", "i-0123456789abcdef0",
+                "openscad-ubuntu-box", "tiny/cube.scad", created, JobStatus.Stage.RUNNING, List.of(), Map.of(),
+                Map.of()).withPrice(price);
+
+        assertEquals(Optional.of(0.0832 / 2), running.cost(created.plus(Duration.ofMinutes(30))),
+                "a running job costs the time since it started");
+        JobRecord ended = running.withStatus(new JobStatus(JobStatus.Stage.SUCCEEDED, Optional.of(0),
+                Optional.of(created.plusSeconds(5)), Optional.of(created.plusSeconds(5 + 3 * 3600))));
+        assertEquals(Optional.of(Duration.ofHours(3)), ended.ran());
+        assertEquals(0.0832 * 3, ended.cost(created.plus(Duration.ofDays(9))).orElseThrow(), 1e-12,
+                "an ended job costs what it ran, however long ago");
+        assertEquals("rendered x in 3h on i-0123456789abcdef0, estimated cost $0.2496 (t3.large at $0.0832/h)",
+                ended.summary("rendered x"));
+
+        records.save(ended);
+        assertEquals(ended, records.get(ended.id()), "price and duration are read back as saved");
+
+        JobRecord lost = running.withStatus(new JobStatus(JobStatus.Stage.LOST, Optional.empty(),
+                Optional.of(created), Optional.empty()));
+        assertEquals(Optional.empty(), lost.cost(Instant.now()), "an ended job of unknown duration has no cost");
+        JobRecord free = running.withPrice(Price.free("a local box", "the local cloud"))
+                .withStatus(new JobStatus(JobStatus.Stage.SUCCEEDED, Optional.of(0), Optional.of(created),
+                        Optional.of(created.plusSeconds(61))));
+        assertEquals(Optional.of(0.0), free.cost(Instant.now()));
+        assertEquals("rendered x in 1m1s on i-0123456789abcdef0", free.summary("rendered x"),
+                "a box that costs nothing says nothing of cost");
+        JobRecord unpriced = new JobRecord("j-20261125-010000-abce", "run", "ec2", "/alice/", "i-0", "r", "t",
+                created, JobStatus.Stage.RUNNING, List.of(), Map.of(), Map.of());
+        assertEquals(Optional.empty(), unpriced.cost(Instant.now()));
+        records.save(unpriced);
+        assertEquals(Optional.empty(), records.get(unpriced.id()).price());
     }
 
     @Test

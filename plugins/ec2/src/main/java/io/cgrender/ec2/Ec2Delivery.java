@@ -294,13 +294,16 @@ final class Ec2Delivery implements ResultDelivery {
         }
         int exit = manifest.getInt("exit_code");
         long seconds = manifest.getLong("duration_seconds");
-        String cost = manifest.hasPath("estimated_cost.usd")
-                ? String.format(Locale.ROOT, ", estimated cost $%.4f", manifest.getDouble("estimated_cost.usd")) : "";
+        String type = manifest.getString("instance_type");
+        String cost = manifest.hasPath("estimated_cost.usd") && manifest.hasPath("estimated_cost.hourly_usd")
+                ? ", estimated cost " + Price.usd(manifest.getDouble("estimated_cost.usd")) + " (" + type + " at "
+                + Price.usd(manifest.getDouble("estimated_cost.hourly_usd")) + "/h)" : "";
         Optional<Instant> interrupted = interruptedAt(manifest);
         String summary = (interrupted.isPresent() ? "interrupted after " : exit == 0 ? "rendered in "
                 : "failed (exit " + exit + ") after ") + Durations.human(Duration.ofSeconds(seconds)) + " on "
-                + manifest.getString("instance_type") + " (" + record.boxId() + ")" + cost + "; results in " + results;
-        return Optional.of(new DeliveredJob(results.toString(), exit, files, summary, interrupted));
+                + record.boxId() + cost + "; results in " + results;
+        return Optional.of(new DeliveredJob(results.toString(), exit, files, summary, interrupted,
+                Optional.of(Duration.ofSeconds(seconds))));
     }
 
     /** What the manifest says of the price the estimate uses: where it comes from, and that it is an estimate. */
