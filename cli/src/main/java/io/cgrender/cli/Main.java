@@ -46,10 +46,24 @@ public final class Main {
 
     /** Runs one command line against the given streams and environment. */
     public static int run(InputStream in, PrintWriter out, PrintWriter err, Map<String, String> env, String... args) {
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            // Nothing else to set up: no plugins, no command model.
+            try {
+                for (String line : new VersionProvider().getVersion()) {
+                    out.println(line);
+                }
+            } catch (java.io.IOException e) {
+                err.println("error: cannot read cgrender's version: " + e.getMessage());
+                return FAILURE;
+            }
+            out.flush();
+            return OK;
+        }
         Invocation invocation = new Invocation(in, env);
+        GlobalWords words = GlobalWords.of(invocation, args);
         Plugins plugins;
         try {
-            plugins = PluginSetup.load(invocation, args, err);
+            plugins = PluginSetup.load(invocation, words, err);
         } catch (CgrenderException e) {
             err.println("error: " + e.getMessage());
             e.hint().ifPresent(err::println);
@@ -59,7 +73,7 @@ public final class Main {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         try (plugins) {
-            CommandLine cli = commandLine(new CgrenderCommand(invocation, plugins), out, err);
+            CommandLine cli = commandLine(new CgrenderCommand(invocation, plugins), out, err, words);
             // Code that looks for services through the context class loader sees the plugins' too.
             thread.setContextClassLoader(plugins.classLoader());
             return cli.execute(args);
@@ -73,9 +87,22 @@ public final class Main {
         return run(InputStream.nullInputStream(), out, err, env, args);
     }
 
+    /** The command line with every command: what help, completion and the manual pages show. */
     static CommandLine commandLine(CgrenderCommand root, PrintWriter out, PrintWriter err) {
+        return commandLine(root, out, err, GlobalWords.none());
+    }
+
+    /**
+     * The command line for {@code words}: only the command it names when that is a built-in one ({@code --version}
+     * alone: none), since building picocli's model of every command is most of the start-up work; every command
+     * otherwise (help, a plugin's command, a mistake, which gets the closest names).
+     */
+    static CommandLine commandLine(CgrenderCommand root, PrintWriter out, PrintWriter err, GlobalWords words) {
         CommandLine cli = new CommandLine(root);
-        for (Class<?> command : CgrenderCommand.BUILT_IN_COMMANDS) {
+        List<Class<?>> needed = words.command().isEmpty() && words.version() ? List.of()
+                : words.command().flatMap(Main::builtIn).map(List::<Class<?>>of)
+                .orElse(CgrenderCommand.BUILT_IN_COMMANDS);
+        for (Class<?> command : needed) {
             cli.addSubcommand(command);
         }
         PluginSetup.addCommands(cli, root.plugins());
@@ -88,10 +115,22 @@ public final class Main {
         cli.setParameterExceptionHandler(Main::handleBadArguments);
         // Everything after BOX belongs to the remote command or to rsync, options included.
         for (String passThrough : new String[] {"ssh", "rsync"}) {
-            cli.getSubcommands().get(passThrough).setStopAtPositional(true);
+            Optional.ofNullable(cli.getSubcommands().get(passThrough)).ifPresent(c -> c.setStopAtPositional(true));
         }
         return cli;
     }
+
+    /** The built-in command called {@code name}, unless it needs to see every other command. */
+    private static Optional<Class<?>> builtIn(String name) {
+        if (WANT_EVERY_COMMAND.contains(name)) {
+            return Optional.empty();
+        }
+        return CgrenderCommand.BUILT_IN_COMMANDS.stream()
+                .filter(c -> c.getAnnotation(CommandLine.Command.class).name().equals(name)).findFirst();
+    }
+
+    /** Commands that show or check the others: help, shell completion, the doctor's check of plugin commands. */
+    private static final java.util.Set<String> WANT_EVERY_COMMAND = java.util.Set.of("help", "completion", "doctor");
 
     /** Gives a command {@code -h}/{@code --help}, unless it has them: every command prints its usage with them. */
     private static void offerHelp(CommandLine command) {

@@ -26,31 +26,14 @@ final class PluginSetup {
      *
      * @throws io.cgrender.core.UsageException if a {@code --plugin-path} does not exist
      */
-    static Plugins load(Invocation invocation, String[] args, PrintWriter err) {
+    static Plugins load(Invocation invocation, GlobalWords words, PrintWriter err) {
         Consumer<String> warn = message -> {
             err.println("warning: " + message);
             err.flush();
         };
-        List<Path> jars = PluginPath.resolve(pluginPathOptions(invocation, args),
-                invocation.env().get(PluginPath.ENV), invocation.dirs().plugins(), invocation.cwd(), warn);
+        List<Path> jars = PluginPath.resolve(words.pluginPath(), invocation.env().get(PluginPath.ENV),
+                invocation.dirs().plugins(), invocation.cwd(), warn);
         return Plugins.load(jars, PluginSetup.class.getClassLoader(), warn);
-    }
-
-    /**
-     * The {@code --plugin-path} values before the command: the global options alone, parsed by the same definitions
-     * the real parse uses, stopping at the first word they do not know (the command). A mistake here is left for
-     * the real parse to report.
-     */
-    private static List<Path> pluginPathOptions(Invocation invocation, String[] args) {
-        CgrenderCommand globals = new CgrenderCommand(invocation, Plugins.builtIn());
-        CommandLine parser = new CommandLine(globals);
-        parser.setStopAtUnmatched(true);
-        try {
-            parser.parseArgs(args);
-        } catch (CommandLine.ParameterException e) {
-            return List.of();
-        }
-        return globals.pluginPath();
     }
 
     /** Adds each plugin's {@link PluginCommand}s as subcommands; one that clashes or is malformed is skipped. */

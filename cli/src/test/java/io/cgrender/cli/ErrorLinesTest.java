@@ -70,7 +70,7 @@ class ErrorLinesTest {
         List<String> words = words(command);
         assertEquals("cgrender", words.get(0), command);
         try (Plugins plugins = PluginSetup.load(new Invocation(java.io.InputStream.nullInputStream(), cli.env()),
-                new String[0], new PrintWriter(new StringWriter()))) {
+                GlobalWords.none(), new PrintWriter(new StringWriter()))) {
             CommandLine root = Main.commandLine(new CgrenderCommand(new Invocation(
                     java.io.InputStream.nullInputStream(), cli.env()), plugins), new PrintWriter(new StringWriter()),
                     new PrintWriter(new StringWriter()));

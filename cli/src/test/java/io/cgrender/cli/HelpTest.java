@@ -31,7 +31,7 @@ class HelpTest {
         Files.createDirectories(cli.pluginDir());
         Files.copy(PluginEndToEndTest.examplePlugin(), cli.pluginDir().resolve("povray-plugin.jar"));
         try (Plugins plugins = PluginSetup.load(new Invocation(java.io.InputStream.nullInputStream(), cli.env()),
-                new String[0], new PrintWriter(new StringWriter()))) {
+                GlobalWords.none(), new PrintWriter(new StringWriter()))) {
             CommandLine root = Main.commandLine(new CgrenderCommand(new Invocation(
                     java.io.InputStream.nullInputStream(), cli.env()), plugins), new PrintWriter(new StringWriter()),
                     new PrintWriter(new StringWriter()));

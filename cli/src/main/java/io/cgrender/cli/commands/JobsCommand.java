@@ -19,8 +19,8 @@ import java.util.Map;
 @Command(name = "jobs",
         footer = {"", "Examples:", "  cgrender jobs", "  cgrender jobs --json"},
         description = {"List the jobs started from here in this namespace, newest first.",
-                "COST is the price of the job's box × how long the job ran (so far, while it runs): its share of"
-                        + " the box's time, not the whole box's bill (see: cgrender list)."})
+                "COST is the hourly price of the job's box times how long the job ran (so far, while it runs):"
+                        + " its share of the box's time, not the whole box's bill (see: cgrender list)."})
 public final class JobsCommand extends AbstractCommand {
 
     @Override
