@@ -1,0 +1,149 @@
+package io.cgrender.core.render;
+
+import io.cgrender.core.CgrenderException;
+import io.cgrender.core.ssh.ExecResult;
+import io.cgrender.core.ssh.LoopbackBox;
+import io.cgrender.core.ssh.RemoteHost;
+import io.cgrender.core.ssh.Shell;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link BoxFacts} over real SSH (the loopback box), each command with a home of the test's own and an
+ * {@code openscad} that records each start: the version is asked once, and again only after the binary changed.
+ */
+class BoxFactsTest {
+
+    @TempDir
+    static Path classDir;
+    private static LoopbackBox box;
+
+    @TempDir
+    Path dir;
+    private Path home;
+    private Path openscad;
+    private Path starts;
+    private RemoteHost host;
+
+    @BeforeAll
+    static void startBox() {
+        box = LoopbackBox.start(classDir);
+    }
+
+    @AfterAll
+    static void stopBox() {
+        if (box != null) {
+            box.close();
+        }
+    }
+
+    @BeforeEach
+    void fakeOpenscad() throws IOException {
+        home = Files.createDirectories(dir.resolve("home"));
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        starts = dir.resolve("starts");
+        openscad = bin.resolve("openscad");
+        version("2021.01");
+        host = new HomeAndPath(box.connect(), home, bin);
+    }
+
+    @Test
+    void theVersionIsAskedOnceAndAgainOnlyAfterTheBinaryChanged() throws IOException {
+        BoxFacts first = BoxFacts.of(host, LoopbackBox.TIMEOUT);
+        assertEquals(home.toString(), first.home());
+        assertEquals("OpenSCAD version 2021.01", first.openscadVersion());
+        assertEquals(first, BoxFacts.of(host, LoopbackBox.TIMEOUT));
+        assertEquals(1, runs(), "the second render reads the kept answer");
+
+        version("2025.02");
+        Files.setLastModifiedTime(openscad, FileTime.from(Instant.now().plusSeconds(5)));
+        assertEquals("OpenSCAD version 2025.02", BoxFacts.of(host, LoopbackBox.TIMEOUT).openscadVersion());
+        assertEquals(2, runs(), "an upgraded binary is asked again");
+        assertEquals("OpenSCAD version 2025.02\n", Files.readString(home.resolve(BoxFacts.VERSION_FILE)));
+    }
+
+    @Test
+    void anAnswerThatIsNoVersionIsNeitherKeptNorAccepted() throws IOException {
+        Files.writeString(openscad, "#!/bin/sh\necho run >> " + Shell.quote(starts.toString())
+                + "\necho 'error while loading shared libraries: libGL.so.1' >&2\nexit 127\n");
+        CgrenderException e = assertThrows(CgrenderException.class, () -> BoxFacts.of(host, LoopbackBox.TIMEOUT));
+        assertTrue(e.getMessage().contains("has no working openscad (") && e.getMessage().contains("libGL"),
+                e.getMessage());
+        assertFalse(Files.exists(home.resolve(BoxFacts.VERSION_FILE)));
+        assertThrows(CgrenderException.class, () -> BoxFacts.of(host, LoopbackBox.TIMEOUT));
+        assertEquals(2, runs(), "asked every time");
+    }
+
+    private void version(String v) throws IOException {
+        Files.writeString(openscad, "#!/bin/sh\necho run >> " + Shell.quote(starts.toString())
+                + "\necho 'OpenSCAD version " + v + "' >&2\n");
+        Files.setPosixFilePermissions(openscad, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    private long runs() throws IOException {
+        return Files.exists(starts) ? Files.readAllLines(starts).size() : 0;
+    }
+
+    /** The loopback box, with each command run in {@code home} as $HOME and {@code bin} first on the PATH. */
+    private record HomeAndPath(RemoteHost host, Path home, Path bin) implements RemoteHost {
+
+        private String wrapped(String command) {
+            return "export HOME=" + Shell.quote(home.toString()) + " PATH=" + Shell.quote(bin.toString())
+                    + ":\"$PATH\"; cd \"$HOME\" || exit 1; " + command;
+        }
+
+        @Override
+        public String id() {
+            return host.id();
+        }
+
+        @Override
+        public ExecResult exec(String command, Duration timeout, InputStream stdin, OutputStream stdout,
+                               OutputStream stderr) {
+            return host.exec(wrapped(command), timeout, stdin, stdout, stderr);
+        }
+
+        @Override
+        public ExecResult exec(String command, Duration timeout) {
+            return host.exec(wrapped(command), timeout);
+        }
+
+        @Override
+        public void upload(Path localFile, String remotePath) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void download(String remotePath, Path localFile) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean isOpen() {
+            return host.isOpen();
+        }
+
+        @Override
+        public void close() {
+            host.close();
+        }
+    }
+}
