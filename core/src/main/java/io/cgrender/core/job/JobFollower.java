@@ -6,6 +6,7 @@ import io.cgrender.core.ui.Heartbeat;
 
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -65,11 +66,13 @@ public final class JobFollower {
         AtomicReference<RemoteJobs> current = new AtomicReference<>(jobs);
         long deadline = System.nanoTime() + timeout.toNanos();
         long offset = 0;
+        // What the caller reads once the job ended, read by the follow itself in the same command.
+        List<String> exitFiles = record.outputs().stream().map(JobRecord.Output::exitFile).distinct().toList();
         try (Heartbeat ignored = Heartbeat.start(console.progress(), doing, timeout, log::lastLine)) {
             for (int reconnects = 0; ; reconnects++) {
                 try {
                     current.get().follow(record.id(), offset, log, Duration.ofNanos(Math.max(0,
-                            deadline - System.nanoTime())));
+                            deadline - System.nanoTime())), exitFiles);
                     return current.get();
                 } catch (CgrenderException e) {
                     if (current.get().connected() || reconnects == RECONNECTS) {

@@ -7,6 +7,7 @@ import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.ssh.Shell;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -66,6 +67,12 @@ public final class RemoteJobs {
     private final RemoteHost host;
     private final Duration commandTimeout;
     private final Duration killGrace;
+    /** What the last follow of each job read once the job had ended, for the next status read: taken once. */
+    private final Map<String, Ended> endedAtFollow = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A job's end as a follow read it, with the files it was asked to read too. */
+    private record Ended(List<String> files, StatusWithFiles read) {
+    }
 
     public RemoteJobs(RemoteHost host, Duration commandTimeout) {
         this(host, commandTimeout, DEFAULT_KILL_GRACE);
@@ -151,6 +158,10 @@ public final class RemoteJobs {
      * a line {@code detail=…} about its end in {@value #DETAIL_FILE} of its directory.
      */
     public JobStatus status(String id) {
+        Ended ended = endedAtFollow.remove(id);
+        if (ended != null) {
+            return ended.read().status();
+        }
         return parseStatus(host.exec(statusCommand(id), commandTimeout).stdout());
     }
 
@@ -163,11 +174,25 @@ public final class RemoteJobs {
      * the box's home, e.g. the job's exit code files) that exists, in one command.
      */
     public StatusWithFiles statusWith(String id, List<String> files) {
+        Ended ended = endedAtFollow.remove(id);
+        if (ended != null && ended.files().containsAll(files)) {
+            Map<String, String> asked = new LinkedHashMap<>(ended.read().files());
+            asked.keySet().retainAll(files);
+            return new StatusWithFiles(ended.read().status(), asked);
+        }
+        return parseStatusWith(host.exec(statusWithCommand(id, files), commandTimeout).stdout());
+    }
+
+    /** The command {@link #statusWith} runs: the status, a mark, then a line {@code path<TAB>content} per file. */
+    private static String statusWithCommand(String id, List<String> files) {
         StringBuilder cmd = new StringBuilder("( ").append(statusCommand(id)).append(" ); echo ")
                 .append(Shell.quote(FILES_MARK)).append("; for f in");
         files.forEach(f -> cmd.append(' ').append(Shell.quote(f)));
         cmd.append("; do [ -f \"$f\" ] && printf '%s\\t%s\\n' \"$f\" \"$(cat \"$f\")\"; done; true");
-        String out = host.exec(cmd.toString(), commandTimeout).stdout();
+        return cmd.toString();
+    }
+
+    private static StatusWithFiles parseStatusWith(String out) {
         int mark = out.indexOf(FILES_MARK + "\n");
         Map<String, String> contents = new LinkedHashMap<>();
         if (mark >= 0) {
@@ -232,18 +257,35 @@ public final class RemoteJobs {
      * after writing the status) or its process to die.
      */
     public long follow(String id, long offset, OutputStream out, Duration timeout) {
+        return follow(id, offset, out, timeout, List.of());
+    }
+
+    /**
+     * Follows as {@link #follow(String, long, OutputStream, Duration)} does and, in the same command once the log
+     * ended, reads what {@link #statusWith statusWith(id, files)} would: the next {@link #status} or
+     * {@code statusWith} of these files (or fewer) of this job is answered from it, without a round trip of its own.
+     */
+    public long follow(String id, long offset, OutputStream out, Duration timeout, List<String> files) {
         String q = Shell.quote(jobDir(id));
         String from = "+" + (offset + 1);
         CountingStream counting = new CountingStream(out);
+        ByteArrayOutputStream trailer = new ByteArrayOutputStream();
         ExecResult r = host.exec(JobProcess.SHELL_FUNCTION + "\ncd " + q + " || exit 3; touch log; "
                 + "if job_alive pid; then "
                 + "{ [ -f running ] && flock -s running true 2>/dev/null || "
                 + "while job_alive pid; do sleep 0.05; done; } & "
                 + "tail -c " + from + " -s 0.02 --pid=$! -F log 2>/dev/null; "
-                + "else exec tail -c " + from + " log; fi",
-                timeout, null, counting, OutputStream.nullOutputStream());
+                + "else tail -c " + from + " log 2>/dev/null; fi; "
+                + "cd \"$HOME\" && { " + statusWithCommand(id, files) + "; } >&2",
+                timeout, null, counting, trailer);
         if (r.exitCode() == 3) {
             throw new CgrenderException("no job " + id + " on box " + host.id());
+        }
+        StatusWithFiles read = parseStatusWith(trailer.toString(StandardCharsets.UTF_8));
+        if (read.status().stage().ended()) {
+            endedAtFollow.put(id, new Ended(List.copyOf(files), read));
+        } else {
+            endedAtFollow.remove(id);
         }
         return offset + counting.count;
     }
