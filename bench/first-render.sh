@@ -89,6 +89,17 @@ phases() { # LOG REP KIND
   sample local "$3: rendered" "$2" "$ended" s
 }
 
+# One first render in NAMESPACE, which must say EXPECTED (how its box was made); its phases become samples, and its
+# box is terminated after.
+timed_first() { # NAMESPACE REP KIND EXPECTED
+  local stamped="$tmp/${3// /-}-$2.log"
+  log "local: rep $2: $3 in $1"
+  stamped_render "$1" "$stamped"
+  grep -q "$4" "$stamped" || { echo "first-render: rep $2 ($3) did not say '$4':" >&2; cat "$stamped" >&2; exit 1; }
+  phases "$stamped" "$2" "$3"
+  "$cg" -n "$1" terminate openscad-ubuntu-box >/dev/null 2>&1
+}
+
 if want local; then
   find_cgrender
   log "local: load at start $load_start ($(nproc) cores); temporary state in $tmp"
@@ -102,26 +113,16 @@ if want local; then
     sleep 0.5
   done
   for ((rep = 1; rep <= reps; rep++)); do
-    ns="/first-$rep/"
-    log "local: rep $rep: from scratch in $ns"
-    stamped_render "$ns" "$tmp/scratch-$rep.log"
-    grep -q 'setting up from scratch' "$tmp/scratch-$rep.log" \
-      || { echo "first-render: rep $rep was not set up from scratch" >&2; cat "$tmp/scratch-$rep.log" >&2; exit 1; }
-    phases "$tmp/scratch-$rep.log" "$rep" "from scratch"
-    "$cg" -n "$ns" terminate openscad-ubuntu-box >/dev/null 2>&1
-    log "local: rep $rep: from the baked image"
-    stamped_render "$ns" "$tmp/image-$rep.log"
-    grep -q 'no setup needed' "$tmp/image-$rep.log" \
-      || { echo "first-render: rep $rep did not launch from the image" >&2; cat "$tmp/image-$rep.log" >&2; exit 1; }
-    phases "$tmp/image-$rep.log" "$rep" "from a baked image"
-    "$cg" -n "$ns" terminate openscad-ubuntu-box >/dev/null 2>&1
+    timed_first "/first-$rep/" "$rep" "from scratch" 'setting up from scratch'
+    timed_first "/first-$rep/" "$rep" "from a baked image" 'no setup needed'
   done
 fi
 
 if want ec2; then
   log "ec2: Ec2FirstRenderBench against moto with sshd stand-ins ($reps reps; builds the modules first)"
-  if ! (cd "$root" && mvn -B -ntp -q -pl cli -am test -Dtest=Ec2FirstRenderBench -Dsurefire.failIfNoSpecifiedTests=false \
-      -Dcgrender.bench.reps="$reps" -Dcgrender.bench.samples="$tmp/ec2.tsv") > "$tmp/ec2-maven.log" 2>&1; then
+  if ! (cd "$root" && mvn -B -ntp -q -pl cli -am test -Dtest=Ec2FirstRenderBench \
+      -Dsurefire.failIfNoSpecifiedTests=false -Dcgrender.bench.reps="$reps" -Dcgrender.bench.samples="$tmp/ec2.tsv") \
+      > "$tmp/ec2-maven.log" 2>&1; then
     echo "first-render: the EC2 benchmark failed (moto, sshd and root are needed):" >&2
     tail -n 40 "$tmp/ec2-maven.log" >&2
     exit 1
@@ -131,8 +132,8 @@ fi
 
 table="$out_dir/first-render.txt"
 {
-  printf '# first render of examples/models/tiny/cube.scad in an empty namespace; %s reps, medians (min-max), seconds\n' \
-    "$reps"
+  printf '# first render of examples/models/tiny/cube.scad in an empty namespace; %s reps, %s\n' "$reps" \
+    "medians (min-max), seconds"
   printf '# %s, %s cores, load %s at the start and %s at the end\n' "$(git -C "$root" rev-parse --short HEAD)" \
     "$(nproc)" "$load_start" "$(load)"
   awk -F'\t' 'NR > 1 && !seen[$1 "\t" $2]++ { print $1 "\t" $2 }' "$samples" | while IFS=$'\t' read -r s m; do

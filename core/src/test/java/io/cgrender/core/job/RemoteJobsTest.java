@@ -2,9 +2,8 @@ package io.cgrender.core.job;
 
 import io.cgrender.core.CgrenderException;
 import io.cgrender.core.cloud.Eventually;
-import io.cgrender.core.ssh.ExecResult;
+import io.cgrender.core.ssh.ForwardingHost;
 import io.cgrender.core.ssh.LoopbackBox;
-import io.cgrender.core.ssh.RemoteHost;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -234,27 +232,27 @@ class RemoteJobsTest {
     void theFollowReadsTheEndedJobsStatusAndFilesSoThatReadingThemTakesNoCommandOfItsOwn() {
         String id = start("echo made > made.exit\necho done\nexit 4");
         String made = workdir + "/made.exit";
-        Counting host = new Counting(box.connect());
+        ForwardingHost host = new ForwardingHost(box.connect());
         RemoteJobs jobs = new RemoteJobs(host, LoopbackBox.TIMEOUT, KILL_GRACE);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
 
         jobs.follow(id, 0, log, WAIT, List.of(made, workdir + "/never.exit"));
-        int commands = host.execs;
+        int commands = host.execs();
         RemoteJobs.StatusWithFiles read = jobs.statusWith(id, List.of(made));
 
         assertEquals("done\n", log.toString(StandardCharsets.UTF_8));
-        assertEquals(commands, host.execs, "answered from what the follow read");
+        assertEquals(commands, host.execs(), "answered from what the follow read");
         assertEquals(JobStatus.Stage.FAILED, read.status().stage());
         assertEquals(Optional.of(4), read.status().exitCode());
         assertEquals(Map.of(made, "made"), read.files());
         assertEquals(read.status(), jobs.status(id), "the box is asked again: what the follow read is taken once");
-        assertEquals(commands + 1, host.execs);
+        assertEquals(commands + 1, host.execs());
 
         jobs.follow(id, 0, OutputStream.nullOutputStream(), WAIT, List.of());
-        commands = host.execs;
+        commands = host.execs();
         assertEquals(Map.of(made, "made"), jobs.statusWith(id, List.of(made)).files(),
                 "a file the follow did not read is asked for");
-        assertEquals(commands + 1, host.execs);
+        assertEquals(commands + 1, host.execs());
     }
 
     @Test
@@ -447,54 +445,6 @@ class RemoteJobsTest {
     }
 
     // ---------------------------------------------------------------- helpers
-
-    /** The loopback box's session, counting the commands run on it. */
-    private static final class Counting implements RemoteHost {
-        private final RemoteHost host;
-        int execs;
-
-        Counting(RemoteHost host) {
-            this.host = host;
-        }
-
-        @Override
-        public String id() {
-            return host.id();
-        }
-
-        @Override
-        public ExecResult exec(String command, Duration timeout, InputStream stdin, OutputStream stdout,
-                               OutputStream stderr) {
-            execs++;
-            return host.exec(command, timeout, stdin, stdout, stderr);
-        }
-
-        @Override
-        public ExecResult exec(String command, Duration timeout) {
-            execs++;
-            return host.exec(command, timeout);
-        }
-
-        @Override
-        public void upload(Path localFile, String remotePath) {
-            host.upload(localFile, remotePath);
-        }
-
-        @Override
-        public void download(String remotePath, Path localFile) {
-            host.download(remotePath, localFile);
-        }
-
-        @Override
-        public boolean isOpen() {
-            return host.isOpen();
-        }
-
-        @Override
-        public void close() {
-            host.close();
-        }
-    }
 
     private RemoteJobs jobs() {
         return new RemoteJobs(box.connect(), LoopbackBox.TIMEOUT, KILL_GRACE);

@@ -1,7 +1,7 @@
 package io.cgrender.core.render;
 
 import io.cgrender.core.CgrenderException;
-import io.cgrender.core.ssh.ExecResult;
+import io.cgrender.core.ssh.ForwardingHost;
 import io.cgrender.core.ssh.LoopbackBox;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.ssh.Shell;
@@ -12,13 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.time.Instant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -103,47 +100,20 @@ class BoxFactsTest {
     }
 
     /** The loopback box, with each command run in {@code home} as $HOME and {@code bin} first on the PATH. */
-    private record HomeAndPath(RemoteHost host, Path home, Path bin) implements RemoteHost {
+    private static final class HomeAndPath extends ForwardingHost {
+        private final Path home;
+        private final Path bin;
 
-        private String wrapped(String command) {
+        HomeAndPath(RemoteHost host, Path home, Path bin) {
+            super(host);
+            this.home = home;
+            this.bin = bin;
+        }
+
+        @Override
+        protected String command(String command) {
             return "export HOME=" + Shell.quote(home.toString()) + " PATH=" + Shell.quote(bin.toString())
                     + ":\"$PATH\"; cd \"$HOME\" || exit 1; " + command;
-        }
-
-        @Override
-        public String id() {
-            return host.id();
-        }
-
-        @Override
-        public ExecResult exec(String command, Duration timeout, InputStream stdin, OutputStream stdout,
-                               OutputStream stderr) {
-            return host.exec(wrapped(command), timeout, stdin, stdout, stderr);
-        }
-
-        @Override
-        public ExecResult exec(String command, Duration timeout) {
-            return host.exec(wrapped(command), timeout);
-        }
-
-        @Override
-        public void upload(Path localFile, String remotePath) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void download(String remotePath, Path localFile) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public boolean isOpen() {
-            return host.isOpen();
-        }
-
-        @Override
-        public void close() {
-            host.close();
         }
     }
 }
