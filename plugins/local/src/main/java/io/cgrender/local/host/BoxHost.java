@@ -65,7 +65,12 @@ public final class BoxHost {
 
     private static final Logger LOG = LoggerFactory.getLogger(BoxHost.class);
     private static final Duration TICK = Duration.ofMillis(500);
-    private static final Duration KILL_GRACE = Duration.ofSeconds(3);
+    /**
+     * How long the box's processes get between SIGTERM and SIGKILL when the box stops: time for a job's wrapper to
+     * cancel its command and record its end, also on a busy machine (3 s was too short there); within the cloud's
+     * own grace for the whole host ({@code LocalCloud.STOP_GRACE}).
+     */
+    private static final Duration KILL_GRACE = Duration.ofSeconds(8);
     private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     /** The local cloud's part of {@code cgrender-box} ({@link BoxCommandScript}). */
     private static final String BACKEND = resource("cgrender-box-backend.sh");
