@@ -46,7 +46,9 @@ class RunScriptTest {
         Files.createDirectories(home.resolve("work"));
         for (int attempt = 0; attempt < 20; attempt++) {
             Path job = Files.createDirectories(home.resolve("job-" + attempt));
-            Files.writeString(job.resolve("command.sh"), "sleep 300 & echo $! > sleep.pid; wait\n");
+            // The pid file appears whole (renamed into place): the job may be cancelled half-way through writing it.
+            Files.writeString(job.resolve("command.sh"), "sleep 300 & echo $! > sleep.pid.tmp; mv sleep.pid.tmp"
+                    + " sleep.pid; wait\n");
             // setsid, as RemoteJobs starts it: the wrapper leads the job's process group.
             ProcessBuilder builder = new ProcessBuilder("setsid", "bash", script.toString(), job.toString(), "work",
                     "keep")
