@@ -94,7 +94,8 @@ cancelled() {
   while group_running "$child" && kill -0 "$killer" 2>/dev/null; do sleep 0.05; done
   kill -0 "$killer" 2>/dev/null || code=137
   kill -KILL -- "-$child" 2>/dev/null
-  kill -- "-$killer" 2>/dev/null
+  # The killer ignores SIGTERM, as everything started after the trap line above does: only SIGKILL ends it.
+  kill -KILL -- "-$killer" 2>/dev/null
   finish cancelled "$code"
 }
 # Before the process is recorded: whoever reads the record may signal at once.

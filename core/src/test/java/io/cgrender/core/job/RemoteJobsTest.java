@@ -329,6 +329,21 @@ class RemoteJobsTest {
     }
 
     @Test
+    void nothingOfACancelledJobOutlivesItsEndNotEvenTheTimerOfItsKillGrace() {
+        RemoteJobs patient = new RemoteJobs(box.connect(), LoopbackBox.TIMEOUT, Duration.ofMinutes(5));
+        String id = JobIds.next();
+        started.add(id);
+        patient.start(new JobSpec(id, workdir, "sleep 300", After.KEEP));
+        long job = readPid(jobDir(id).resolve("pid")).orElseThrow();
+
+        patient.cancel(id);
+
+        assertEquals(JobStatus.Stage.CANCELLED, awaitEnd(id).stage());
+        // setsid made the job's wrapper its session's leader: everything the job started is in that session.
+        Eventually.await(WAIT, "nothing of the job's session is left", () -> sessionMembers(job).isEmpty());
+    }
+
+    @Test
     void aCommandThatIgnoresSigtermIsKilledWhenTheJobIsCancelled() throws IOException {
         String id = start("trap '' TERM\nsleep 300 & echo $! > stubborn.pid\nwait");
         long stubborn = Eventually.value(WAIT, "the command started", () -> readPid(work.resolve("stubborn.pid")));
@@ -525,6 +540,28 @@ class RemoteJobsTest {
     }
 
     /** Alive and not a zombie (an orphan's parent may reap it late). */
+    /** The processes of session {@code sid} that have not exited. */
+    private static List<Long> sessionMembers(long sid) {
+        List<Long> members = new ArrayList<>();
+        try (var dirs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path dir : dirs) {
+                try {
+                    String stat = Files.readString(dir.resolve("stat"));
+                    // after the command's name: state, ppid, pgrp, session
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    if (!fields[0].equals("Z") && Long.parseLong(fields[3]) == sid) {
+                        members.add(Long.parseLong(dir.getFileName().toString()));
+                    }
+                } catch (IOException | RuntimeException gone) {
+                    // ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return members;
+    }
+
     private static boolean isRunning(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
