@@ -42,7 +42,8 @@ public abstract class AbstractCommand implements Callable<Integer> {
     static int withSession(CommandSpec spec, Map<String, Object> configOverrides, Work work) throws Exception {
         CgrenderCommand root = (CgrenderCommand) spec.root().userObject();
         GlobalOptions options = root.options();
-        Console console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(), options.verbose());
+        Console console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(), options.verbose(),
+                root.invocation().interrupts());
         try (Session session = new Session(options, root.invocation(), root.plugins(), console, configOverrides)) {
             return work.run(session);
         } finally {

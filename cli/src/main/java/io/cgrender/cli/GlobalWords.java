@@ -16,14 +16,15 @@ import java.util.Optional;
  * @param command    the first word that is not a global option, if any: the command's name, or a mistake
  * @param version    {@code --version} was asked for
  */
-record GlobalWords(List<Path> pluginPath, Optional<String> command, boolean version) {
+public record GlobalWords(List<Path> pluginPath, Optional<String> command, boolean version) {
 
     /** A command line with nothing before its command. */
     static GlobalWords none() {
         return new GlobalWords(List.of(), Optional.empty(), false);
     }
 
-    static GlobalWords of(Invocation invocation, String[] args) {
+    /** What {@code args} says before its command. */
+    public static GlobalWords of(Invocation invocation, String[] args) {
         CgrenderCommand globals = new CgrenderCommand(invocation, Plugins.builtIn());
         CommandLine parser = new CommandLine(globals);
         parser.setStopAtUnmatched(true);

@@ -1,16 +1,25 @@
 package io.cgrender.cli;
 
 import io.cgrender.core.config.Dirs;
+import io.cgrender.core.ui.Interrupts;
 
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** What the process was started with, beyond its arguments: standard input and the environment. */
-public record Invocation(InputStream in, Map<String, String> env) {
+/**
+ * What a command line runs with, beyond its arguments: standard input, the environment, what standard output goes to,
+ * and where an interrupt of the command comes from.
+ */
+public record Invocation(InputStream in, Map<String, String> env, Terminal terminal, Interrupts interrupts) {
 
     public Invocation {
         env = Map.copyOf(env);
+    }
+
+    /** A command line run by this process, as its own: its terminal, and its shutdown hooks for interrupts. */
+    public Invocation(InputStream in, Map<String, String> env) {
+        this(in, env, Terminal.ofThisProcess(env), Interrupts.JVM);
     }
 
     /** cgrender's directories for this environment ({@code XDG_*}, {@code HOME}). */

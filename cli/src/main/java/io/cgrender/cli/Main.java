@@ -35,17 +35,27 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        System.exit(runHere(args));
+    }
+
+    /** Runs one command line in this process, as its only command, on its standard streams; returns the exit code. */
+    public static int runHere(String... args) {
         quietLibraries(args);
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
         int code = run(System.in, out, err, System.getenv(), args);
         out.flush();
         err.flush();
-        System.exit(code);
+        return code;
     }
 
     /** Runs one command line against the given streams and environment. */
     public static int run(InputStream in, PrintWriter out, PrintWriter err, Map<String, String> env, String... args) {
+        return run(new Invocation(in, env), out, err, args);
+    }
+
+    /** Runs one command line of {@code invocation}, writing to {@code out} and {@code err}. */
+    public static int run(Invocation invocation, PrintWriter out, PrintWriter err, String... args) {
         if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
             // Nothing else to set up: no plugins, no command model.
             try {
@@ -59,7 +69,6 @@ public final class Main {
             out.flush();
             return OK;
         }
-        Invocation invocation = new Invocation(in, env);
         GlobalWords words = GlobalWords.of(invocation, args);
         Plugins plugins;
         try {
@@ -118,6 +127,12 @@ public final class Main {
             Optional.ofNullable(cli.getSubcommands().get(passThrough)).ifPresent(c -> c.setStopAtPositional(true));
         }
         return cli;
+    }
+
+    /** Whether {@code name} is one of cgrender's own commands (not a plugin's). */
+    public static boolean isBuiltIn(String name) {
+        return CgrenderCommand.BUILT_IN_COMMANDS.stream()
+                .anyMatch(c -> c.getAnnotation(CommandLine.Command.class).name().equals(name));
     }
 
     /** The built-in command called {@code name}, unless it needs to see every other command. */
@@ -221,7 +236,7 @@ public final class Main {
     }
 
     /** MINA and friends log through slf4j-simple: warnings and worse only, and only with -v. */
-    private static void quietLibraries(String[] args) {
+    public static void quietLibraries(String... args) {
         boolean verbose = false;
         for (String arg : args) {
             if (arg.equals("-v") || arg.equals("--verbose")) {

@@ -109,7 +109,8 @@ public final class Session implements CommandContext, AutoCloseable {
                 overrides.put(Settings.ROOT + ".aws.profile", options.profile());
             }
             overrides.putAll(commandOverrides);
-            settings = Settings.load(dirs, Optional.ofNullable(options.configFile()), invocation.env(), overrides,
+            settings = Settings.load(dirs, Optional.ofNullable(options.configFile()).map(invocation.cwd()::resolve),
+                    invocation.env(), overrides,
                     plugins.classLoader());
         }
         return settings;

@@ -36,8 +36,8 @@ public final class Table {
     }
 
     /** Prints the table, shortening long cells with {@code …} so that it fits the terminal, if it goes to one. */
-    public void print(PrintWriter out) {
-        print(out, TerminalWidth.current());
+    public void print(PrintWriter out, Terminal terminal) {
+        print(out, terminal.columns());
     }
 
     /** Prints the table; with a {@code width}, the widest columns are shortened until each line fits in it. */

@@ -32,14 +32,28 @@ final class CgrenderProcess implements AutoCloseable {
      * role's hold, or the EC2 stand-ins to attach to).
      */
     static CgrenderProcess start(Cli cli, Path dir, Path log, Map<String, String> properties, String... args) {
+        return start(Main.class, cli, Map.of(), dir, log, properties, args);
+    }
+
+    /**
+     * Starts {@code cgrender args} as the launcher does, through its front end ({@code CGRENDER_DAEMON} and other
+     * variables in {@code env}), which hands the command to the user's daemon or runs it itself.
+     */
+    static CgrenderProcess frontEnd(Cli cli, Map<String, String> env, Path dir, Path log, String... args) {
+        return start(io.cgrender.cli.daemon.FrontEnd.class, cli, env, dir, log, Map.of(), args);
+    }
+
+    private static CgrenderProcess start(Class<?> main, Cli cli, Map<String, String> env, Path dir, Path log,
+                                         Map<String, String> properties, String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         pb.environment().putAll(cli.env());
+        pb.environment().putAll(env);
         pb.environment().put("PWD", dir.toAbsolutePath().toString());
         try {
             return new CgrenderProcess(pb.start(), log, "cgrender " + String.join(" ", args));

@@ -4,7 +4,6 @@ import io.cgrender.cli.AbstractCommand;
 import io.cgrender.cli.CgrenderCommand;
 import io.cgrender.cli.PluginCheck;
 import io.cgrender.cli.Session;
-import io.cgrender.cli.TerminalWidth;
 import io.cgrender.core.CgrenderException;
 import io.cgrender.core.Json;
 import io.cgrender.core.cloud.CloudProvider;
@@ -152,7 +151,7 @@ public final class DoctorCommand extends AbstractCommand {
     private void report(Session session, Checkup.Finding finding) {
         findings.add(finding);
         if (!session.options().json()) {
-            print(session.console().out(), finding, TerminalWidth.isTerminal());
+            print(session.console().out(), finding, session.invocation().terminal().attached());
         }
     }
 

@@ -70,7 +70,7 @@ public final class GcCommand extends AbstractCommand {
         } else {
             Table table = new Table("KIND", "ID", "WHY");
             found.forEach(g -> table.row(g.kind(), g.id(), g.reason()));
-            table.print(session.console().out());
+            table.print(session.console().out(), session.invocation().terminal());
         }
         oldJobRecords(session);
         if (found.isEmpty()) {

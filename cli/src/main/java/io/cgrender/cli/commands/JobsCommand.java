@@ -61,7 +61,7 @@ public final class JobsCommand extends AbstractCommand {
                 Durations.human(Duration.between(j.createdAt(), now)),
                 j.ran().map(Durations::human).orElse("-"),
                 j.cost(now).map(Price::usd).orElse("-")));
-        table.print(session.console().out());
+        table.print(session.console().out(), session.invocation().terminal());
         if (table.isEmpty()) {
             session.console().status("no jobs started from here in " + namespace);
         }

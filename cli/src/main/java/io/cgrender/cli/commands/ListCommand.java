@@ -28,7 +28,7 @@ public final class ListCommand extends AbstractCommand {
         if (session.options().json()) {
             session.console().out().println(Json.write(shown.stream().map(views::json).toList()));
         } else {
-            views.table(shown).print(session.console().out());
+            views.table(shown).print(session.console().out(), session.invocation().terminal());
             if (shown.isEmpty()) {
                 session.console().status("no boxes" + (role == null ? "" : " of " + role) + " in "
                         + session.namespace() + "; make one with: cgrender create " + (role == null

@@ -46,7 +46,7 @@ public final class ListImagesCommand extends AbstractCommand {
         Table table = new Table("ID", "ROLE", "GENERATION", "STATE", "SETUP", "CREATED");
         images.forEach(i -> table.row(i.id(), i.role(), Integer.toString(i.generation()), i.state().label(),
                 setup(session, setupHashes, i), i.createdAt().toString()));
-        table.print(session.console().out());
+        table.print(session.console().out(), session.invocation().terminal());
         if (table.isEmpty()) {
             session.console().status("no images" + (role == null ? "" : " of " + role) + " in " + session.namespace());
         }

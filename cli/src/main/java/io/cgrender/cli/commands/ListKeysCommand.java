@@ -38,7 +38,7 @@ public final class ListKeysCommand extends AbstractCommand {
         }
         Table table = new Table("NAME", "TYPE", "FINGERPRINT", "ADDED");
         keys.forEach(k -> table.row(k.name(), k.type(), k.fingerprint(), k.addedAt().toString()));
-        table.print(session.console().out());
+        table.print(session.console().out(), session.invocation().terminal());
         if (table.isEmpty()) {
             session.console().status("no keys registered in " + session.namespace() + ": its boxes authorize only"
                     + " the namespace's own key");

@@ -46,7 +46,7 @@ public final class ListRolesCommand extends AbstractCommand {
         Table table = new Table("ROLE", "OS", "DESCRIPTION", "SOURCE");
         roles.values().forEach(r -> table.row(r.name(), machine(r).map(m -> m.os().displayName()).orElse("?"),
                 r.description(), r.source()));
-        table.print(session.console().out());
+        table.print(session.console().out(), session.invocation().terminal());
         return 0;
     }
 

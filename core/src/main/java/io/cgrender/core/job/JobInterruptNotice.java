@@ -1,6 +1,7 @@
 package io.cgrender.core.job;
 
 import io.cgrender.core.ui.Console;
+import io.cgrender.core.ui.Interrupts;
 
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -13,9 +14,11 @@ public final class JobInterruptNotice implements AutoCloseable {
 
     private final Thread hook;
     private final AtomicReference<RemoteJobs> jobs;
+    private final Interrupts interrupts;
 
     private JobInterruptNotice(JobRecord record, RemoteJobs jobs, Console console, boolean cancel) {
         this.jobs = new AtomicReference<>(jobs);
+        this.interrupts = console.interrupts();
         this.hook = new Thread(() -> JobFollower.interrupted(record, this.jobs.get(), console, cancel),
                 "cgrender-job-interrupted");
     }
@@ -23,7 +26,7 @@ public final class JobInterruptNotice implements AutoCloseable {
     /** Starts watching for an interrupt of the job of {@code record}, running on {@code jobs}' box. */
     public static JobInterruptNotice watch(JobRecord record, RemoteJobs jobs, Console console, boolean cancel) {
         JobInterruptNotice notice = new JobInterruptNotice(record, jobs, console, cancel);
-        Runtime.getRuntime().addShutdownHook(notice.hook);
+        notice.interrupts.add(notice.hook);
         return notice;
     }
 
@@ -35,7 +38,7 @@ public final class JobInterruptNotice implements AutoCloseable {
     @Override
     public void close() {
         try {
-            Runtime.getRuntime().removeShutdownHook(hook);
+            interrupts.remove(hook);
         } catch (IllegalStateException shuttingDown) {
             // the hook is running and reports the interruption
         }

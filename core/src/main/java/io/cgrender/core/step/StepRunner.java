@@ -53,7 +53,7 @@ public final class StepRunner {
     public <R> R execute(Body<R> body) {
         worker = Thread.currentThread();
         Thread hook = new Thread(this::cancelAndAwaitUnwinding, "cgrender-cleanup-on-exit");
-        Runtime.getRuntime().addShutdownHook(hook);
+        console.interrupts().add(hook);
         try {
             R result;
             try {
@@ -66,7 +66,7 @@ public final class StepRunner {
         } finally {
             unwound.countDown();
             try {
-                Runtime.getRuntime().removeShutdownHook(hook);
+                console.interrupts().remove(hook);
             } catch (IllegalStateException shuttingDown) {
                 // The hook is running (Ctrl-C) and waits for 'unwound', counted down above.
             }

@@ -11,11 +11,18 @@ public final class Console {
     private final PrintWriter out;
     private final PrintWriter err;
     private final boolean verbose;
+    private final Interrupts interrupts;
 
     public Console(PrintWriter out, PrintWriter err, boolean verbose) {
+        this(out, err, verbose, Interrupts.JVM);
+    }
+
+    /** A console whose user interrupts the command through {@code interrupts}. */
+    public Console(PrintWriter out, PrintWriter err, boolean verbose, Interrupts interrupts) {
         this.out = out;
         this.err = err;
         this.verbose = verbose;
+        this.interrupts = interrupts;
     }
 
     /** A console that prints nothing, for tests and library use. */
@@ -34,6 +41,11 @@ public final class Console {
 
     public boolean isVerbose() {
         return verbose;
+    }
+
+    /** Where the user's interrupt (Ctrl-C) of the command comes from: what must run then is added there. */
+    public Interrupts interrupts() {
+        return interrupts;
     }
 
     /** A status line, e.g. "launched box l-3f2a9c". */
