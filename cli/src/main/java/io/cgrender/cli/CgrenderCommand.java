@@ -3,6 +3,7 @@ package io.cgrender.cli;
 import io.cgrender.cli.commands.CancelCommand;
 import io.cgrender.cli.commands.CompletionCommand;
 import io.cgrender.cli.commands.CreateCommand;
+import io.cgrender.cli.commands.DaemonCommand;
 import io.cgrender.cli.commands.DeleteImageCommand;
 import io.cgrender.cli.commands.DoctorCommand;
 import io.cgrender.cli.commands.ExtendCommand;
@@ -87,6 +88,7 @@ public final class CgrenderCommand implements Runnable {
             PingCommand.class,
             ExtendCommand.class,
             GcCommand.class,
+            DaemonCommand.class,
             DoctorCommand.class,
             CompletionCommand.class);
 

@@ -69,6 +69,8 @@ class DaemonEndToEndTest {
             assertEquals(Main.FAILURE, declined.code(), declined.output());
             assertTrue(declined.output().contains("the cgrender daemon did not run the command"), declined.output());
         }
+        Run status = run(ON, work, "daemon");
+        assertEquals("running (pid " + pid + "), listening on " + address().socket() + "\n", status.output());
         Run version = run(ON, work, "--version");
         assertEquals(0, version.code(), version.output());
         assertTrue(version.output().startsWith("cgrender "), version.output());
@@ -117,6 +119,24 @@ class DaemonEndToEndTest {
             awaitNoBox();
             assertEquals(pid, awaitDaemon(), "the daemon lives on");
         }
+
+        // Stopping the daemon interrupts what it runs, which cleans up as on Ctrl-C.
+        Path log = cli.root().resolve("create-stopped.log");
+        try (CgrenderProcess create = CgrenderProcess.frontEnd(cli, ONLY, cli.root(), log, "create",
+                "slow-setup-box")) {
+            create.awaitWhileAlive(WAIT, "the box's setup started", () -> setupStarted().isPresent());
+            Run stop = run(ON, cli.root(), "daemon", "--stop");
+            assertEquals(0, stop.code(), stop.output());
+            assertTrue(stop.output().contains("stopping the daemon (pid " + pid + ")"), stop.output());
+            assertEquals(130, create.await(WAIT), create.output());
+            assertTrue(create.output().contains("the cgrender daemon is stopping: interrupting the command"),
+                    create.output());
+            assertTrue(create.output().contains("terminating box"), create.output());
+        }
+        assertTrue(ProcessHandle.of(pid).isEmpty() || !ProcessHandle.of(pid).get().isAlive());
+        assertEquals(List.of(), cli.boxIds());
+        Run status = run(ON, cli.root(), "daemon");
+        assertTrue(status.output().startsWith("not running; the next command starts one"), status.output());
     }
 
     @Test
@@ -146,6 +166,8 @@ class DaemonEndToEndTest {
             Run fallback = run(ON, cli.root(), "list");
             assertEquals(0, fallback.code(), fallback.output());
             assertTrue(fallback.output().contains("no boxes"), fallback.output());
+            // The front end found no daemon that answers, so it started one, which finds the lock held and ends.
+            awaitLog("another daemon holds");
             Run only = run(ONLY, cli.root(), "list");
             assertEquals(Main.FAILURE, only.code(), only.output());
             assertTrue(only.output().contains("no answer in time"), only.output());
@@ -206,6 +228,16 @@ class DaemonEndToEndTest {
                 throw new AssertionError("boxes left: " + cli.boxIds() + "; daemon log:\n" + log());
             }
             TimeUnit.MILLISECONDS.sleep(100);
+        }
+    }
+
+    private void awaitLog(String line) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!log().contains(line)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the daemon's log did not say '" + line + "':\n" + log());
+            }
+            TimeUnit.MILLISECONDS.sleep(50);
         }
     }
 

@@ -21,6 +21,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -47,6 +48,7 @@ public final class Daemon {
     private Instant lastEnded = Instant.now();
     private Optional<String> retired = Optional.empty();
     private ServerSocketChannel server;
+    private Object socketFile;
 
     private Daemon(DaemonAddress address, Duration idleTimeout) {
         this.address = address;
@@ -82,28 +84,26 @@ public final class Daemon {
         try (FileChannel lockFile = FileChannel.open(address.lock(), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE); FileLock lock = lockFile.tryLock()) {
             if (lock == null) {
-                return; // another daemon started at the same time serves
+                log("another daemon holds " + address.lock() + " and serves; this one ends");
+                return;
             }
             Path socket = address.socket();
             Files.deleteIfExists(socket); // a dead daemon's
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             server.bind(UnixDomainSocketAddress.of(socket));
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-            Object socketFile = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class)
-                    .fileKey();
+            socketFile = fileKey(socket);
             Path partial = Files.writeString(address.dir().resolve(address.key() + ".pid.part"),
                     ProcessHandle.current().pid() + "\n");
             Files.move(partial, address.pidFile(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             log("serving " + socket + " (pid " + ProcessHandle.current().pid() + "), ends after " + idleTimeout
                     + " without a command");
-            timer.scheduleWithFixedDelay(() -> checkEnd(socketFile), 1, 1, TimeUnit.SECONDS);
+            timer.scheduleWithFixedDelay(this::checkEnd, 1, 1, TimeUnit.SECONDS);
             timer.execute(Daemon::warmUp);
+            Runtime.getRuntime().addShutdownHook(new Thread(this::stopping, "cgrender-daemon-stopping"));
             accept();
             awaitNoneRunning();
-            Files.deleteIfExists(address.pidFile());
-            if (socketFile.equals(fileKey(socket))) {
-                Files.deleteIfExists(socket);
-            }
+            removeFiles();
         }
     }
 
@@ -124,6 +124,41 @@ public final class Daemon {
         }
     }
 
+    /** SIGTERM (cgrender daemon --stop): every running command is interrupted as by its user's Ctrl-C. */
+    private void stopping() {
+        List<ServedCommand> commands;
+        synchronized (this) {
+            commands = List.copyOf(running);
+        }
+        log("stopping: interrupting " + commands.size() + " running command(s)");
+        List<Thread> interrupting = commands.stream()
+                .map(c -> new Thread(c::stopping, "cgrender-daemon-interrupt")).toList();
+        interrupting.forEach(Thread::start);
+        for (Thread t : interrupting) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        removeFiles();
+    }
+
+    /** The pid file, and the socket unless it is another daemon's by now. */
+    private void removeFiles() {
+        try {
+            if (DaemonStatus.pid(address).equals(java.util.OptionalLong.of(ProcessHandle.current().pid()))) {
+                Files.deleteIfExists(address.pidFile());
+            }
+            if (socketFile.equals(fileKey(address.socket()))) {
+                Files.deleteIfExists(address.socket());
+            }
+        } catch (IOException e) {
+            log("cannot remove the socket or the pid file: " + e);
+        }
+    }
+
     private synchronized void awaitNoneRunning() {
         while (!running.isEmpty()) {
             try {
@@ -136,7 +171,7 @@ public final class Daemon {
     }
 
     /** Ends the daemon when it has been idle long enough, has lost its socket, or retired with nothing running. */
-    private void checkEnd(Object socketFile) {
+    private void checkEnd() {
         String why = null;
         synchronized (this) {
             if (!socketFile.equals(fileKey(address.socket()))) {

@@ -9,6 +9,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.OptionalLong;
 import java.util.Timer;
 import java.util.TimerTask;
 import java.util.concurrent.CountDownLatch;
@@ -58,16 +59,9 @@ final class DaemonClient {
         }
         Wire wire = new Wire(channel);
         // Whoever sets 'decided' first wins: the watchdog, which closes the socket, or the front end, which says GO.
+        // (It watches the connect too: a daemon that no longer accepts leaves connections waiting in its backlog.)
         AtomicBoolean decided = new AtomicBoolean();
-        Timer watchdog = new Timer("cgrender-handshake", true);
-        watchdog.schedule(new TimerTask() {
-            @Override
-            public void run() {
-                if (decided.compareAndSet(false, true)) {
-                    wire.close();
-                }
-            }
-        }, HANDSHAKE_TIMEOUT_MS);
+        Timer watchdog = watchdog(wire, decided);
         try {
             channel.connect(UnixDomainSocketAddress.of(address.socket()));
             wire.write(Wire.REQUEST, request.encode());
@@ -88,6 +82,38 @@ final class DaemonClient {
             watchdog.cancel();
         }
         return new Ran(relay(wire, address));
+    }
+
+    /** The pid of the daemon listening at {@code address}, if one answers in time. */
+    static OptionalLong ping(DaemonAddress address) {
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX); Wire wire = new Wire(channel)) {
+            Timer watchdog = watchdog(wire, new AtomicBoolean());
+            try {
+                channel.connect(UnixDomainSocketAddress.of(address.socket()));
+                wire.write(Wire.PING);
+                Wire.Frame answer = wire.read();
+                return answer.type() == Wire.PONG && answer.payload().length == 8
+                        ? OptionalLong.of(ByteBuffer.wrap(answer.payload()).getLong()) : OptionalLong.empty();
+            } finally {
+                watchdog.cancel();
+            }
+        } catch (IOException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** Closes {@code wire} after the handshake's timeout, unless {@code decided} is set first. */
+    private static Timer watchdog(Wire wire, AtomicBoolean decided) {
+        Timer watchdog = new Timer("cgrender-handshake", true);
+        watchdog.schedule(new TimerTask() {
+            @Override
+            public void run() {
+                if (decided.compareAndSet(false, true)) {
+                    wire.close();
+                }
+            }
+        }, HANDSHAKE_TIMEOUT_MS);
+        return watchdog;
     }
 
     /** Relays the running command's output until its exit code; Ctrl-C of this process interrupts it. */

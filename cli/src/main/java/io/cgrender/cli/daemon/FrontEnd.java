@@ -20,6 +20,12 @@ import java.util.OptionalInt;
  */
 public final class FrontEnd {
 
+    /**
+     * Set by the launcher when it records the classes a command loads for its class data archive: the command runs
+     * here, whatever daemon there is, so that the archive holds what a command run here needs.
+     */
+    static final String RECORDING = "cgrender.launcher.recording";
+
     private FrontEnd() {
     }
 
@@ -32,9 +38,11 @@ public final class FrontEnd {
             System.exit(Main.USAGE);
         }
         Optional<DaemonAddress> address = mode.equals("off") ? Optional.empty() : DaemonAddress.of(env);
-        DaemonClient.Outcome outcome = address
+        boolean recording = Boolean.getBoolean(RECORDING);
+        DaemonClient.Outcome outcome = address.filter(a -> !recording)
                 .map(a -> DaemonClient.run(a, request(a, env, args)))
                 .orElse(new DaemonClient.Unreachable(mode.equals("off") ? "CGRENDER_DAEMON=off"
+                        : recording ? "the launcher records this command's classes"
                         : "the state directory's path is too long for a socket"));
         if (outcome instanceof DaemonClient.Ran ran) {
             System.exit(ran.exitCode());
@@ -45,7 +53,8 @@ public final class FrontEnd {
             System.exit(Main.FAILURE);
         }
         int code = Main.runHere(args);
-        if (outcome instanceof DaemonClient.Unreachable && address.isPresent()) {
+        if (outcome instanceof DaemonClient.Unreachable && address.isPresent()
+                && !ServePolicy.declinedAtSight(Arrays.asList(args))) {
             DaemonStarter.start(address.get());
         }
         System.exit(code);

@@ -16,10 +16,10 @@ final class ServePolicy {
 
     /**
      * Commands that use the terminal (a remote shell, rsync, a confirmation prompt, picocli's help with its colours)
-     * or check the whole installation.
+     * or check the whole installation, or the daemon itself.
      */
     private static final Set<String> OWN_PROCESS = Set.of("ssh", "rsync", "terminate", "help", "completion",
-            "doctor");
+            "doctor", "daemon");
 
     /** Help and version (picocli colours them for a terminal), and -v (it turns on the libraries' logging). */
     private static final Set<String> OWN_PROCESS_OPTIONS = Set.of("-h", "--help", "-V", "--version", "-v",
@@ -30,13 +30,9 @@ final class ServePolicy {
 
     /** Why the daemon does not run {@code args}; empty when it does. */
     static Optional<String> declines(Invocation invocation, List<String> args) {
-        for (String arg : args) {
-            if (arg.equals("--")) {
-                break;
-            }
-            if (OWN_PROCESS_OPTIONS.contains(arg)) {
-                return Optional.of(arg + " runs in the front end");
-            }
+        Optional<String> option = ownProcessOption(args);
+        if (option.isPresent()) {
+            return Optional.of(option.get() + " runs in the front end");
         }
         Optional<String> command = GlobalWords.of(invocation, args.toArray(String[]::new)).command();
         if (command.isEmpty()) {
@@ -47,6 +43,28 @@ final class ServePolicy {
         }
         if (!Main.isBuiltIn(command.get())) {
             return Optional.of("'" + command.get() + "' is not a built-in command");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Whether the front end can tell without any model that no daemon would run {@code args} (no command, help,
+     * version, -v, a command of {@link #OWN_PROCESS}): then it starts none for them. (A word taken for such a command
+     * that is an option's value only means that no daemon is started this time.)
+     */
+    static boolean declinedAtSight(List<String> args) {
+        return args.isEmpty() || ownProcessOption(args).isPresent()
+                || args.stream().takeWhile(a -> !a.equals("--")).anyMatch(OWN_PROCESS::contains);
+    }
+
+    private static Optional<String> ownProcessOption(List<String> args) {
+        for (String arg : args) {
+            if (arg.equals("--")) {
+                break;
+            }
+            if (OWN_PROCESS_OPTIONS.contains(arg)) {
+                return Optional.of(arg);
+            }
         }
         return Optional.empty();
     }

@@ -37,6 +37,10 @@ final class ServedCommand implements Runnable {
     private final Wire wire;
     private final Daemon daemon;
     /** RUNNING, then either ENDED (the command's own end) or INTERRUPTING (its hooks run), then ENDED. */
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private volatile CommandInterrupts interrupts;
+    private volatile Thread command;
     private final AtomicInteger state = new AtomicInteger(RUNNING);
     private static final int RUNNING = 0;
     private static final int INTERRUPTING = 1;
@@ -45,6 +49,8 @@ final class ServedCommand implements Runnable {
     ServedCommand(SocketChannel channel, Daemon daemon) {
         this.channel = channel;
         this.wire = new Wire(channel);
+        this.out = writer(Wire.OUT);
+        this.err = writer(Wire.ERR);
         this.daemon = daemon;
     }
 
@@ -73,6 +79,10 @@ final class ServedCommand implements Runnable {
                 return close();
             }
             Wire.Frame first = wire.read();
+            if (first.type() == Wire.PING) {
+                wire.write(Wire.PONG, ByteBuffer.allocate(8).putLong(ProcessHandle.current().pid()).array());
+                return close();
+            }
             if (first.type() != Wire.REQUEST) {
                 return close();
             }
@@ -108,12 +118,11 @@ final class ServedCommand implements Runnable {
     }
 
     private void runCommand(Started started) {
-        Thread command = Thread.currentThread();
-        Thread listener = new Thread(() -> listen(started.interrupts(), command), "cgrender-daemon-listener");
+        interrupts = started.interrupts();
+        command = Thread.currentThread();
+        Thread listener = new Thread(this::listen, "cgrender-daemon-listener");
         listener.setDaemon(true);
         listener.start();
-        PrintWriter out = writer(Wire.OUT);
-        PrintWriter err = writer(Wire.ERR);
         int code;
         try {
             code = Main.run(started.invocation(), out, err, started.request().args().toArray(String[]::new));
@@ -128,11 +137,11 @@ final class ServedCommand implements Runnable {
         if (state.compareAndSet(RUNNING, ENDED)) {
             sendExit(code);
         }
-        // else interrupted: the listener ends the command once its hooks have run
+        // else interrupted: the command ends once its hooks have run
     }
 
     /** Waits for the front end's interrupt, or its going away, and then interrupts the command. */
-    private void listen(CommandInterrupts interrupts, Thread command) {
+    private void listen() {
         try {
             while (wire.read().type() != Wire.INTERRUPT) {
                 // nothing else is expected once the command runs
@@ -140,8 +149,20 @@ final class ServedCommand implements Runnable {
         } catch (IOException gone) {
             // closed: by the end of the command, or because the front end was killed or lost
         }
-        if (!state.compareAndSet(RUNNING, INTERRUPTING)) {
-            return;
+        if (interrupt() && awaitEnd(STRAY_TIMEOUT_MS)) {
+            daemon.retire(this, "an interrupted command did not end within " + STRAY_TIMEOUT_MS / 1000
+                    + "s of its hooks");
+        }
+    }
+
+    /**
+     * Interrupts the running command as Ctrl-C would interrupt it in a JVM of its own: runs its interrupt hooks, then
+     * ends it with {@link #INTERRUPTED}. Returns whether it did (false: the command had already ended, or is being
+     * interrupted).
+     */
+    boolean interrupt() {
+        if (command == null || !state.compareAndSet(RUNNING, INTERRUPTING)) {
+            return false;
         }
         try {
             interrupts.fire();
@@ -151,14 +172,25 @@ final class ServedCommand implements Runnable {
         command.interrupt();
         state.set(ENDED);
         sendExit(INTERRUPTED);
+        return true;
+    }
+
+    /** Waits up to {@code millis} for the command's thread to end; returns whether it is still running. */
+    private boolean awaitEnd(long millis) {
         try {
-            command.join(STRAY_TIMEOUT_MS);
+            command.join(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (command.isAlive()) {
-            daemon.retire(this, "an interrupted command did not end within " + STRAY_TIMEOUT_MS / 1000 + "s of its hooks");
+        return command.isAlive();
+    }
+
+    /** Says that the daemon is stopping and interrupts the command (see {@link #interrupt()}). */
+    void stopping() {
+        if (command != null && state.get() == RUNNING) {
+            err.println("the cgrender daemon is stopping: interrupting the command");
         }
+        interrupt();
     }
 
     private void sendExit(int code) {

@@ -17,6 +17,9 @@ import java.nio.channels.SocketChannel;
  *                               ←   OUT / ERR (the command's output) …
  *   INTERRUPT (Ctrl-C)          →
  *                               ←   EXIT (the exit code) and close
+ *
+ *   PING (is this a daemon?)    →
+ *                               ←   PONG (its pid) and close
  * </pre>
  */
 final class Wire implements AutoCloseable {
@@ -29,6 +32,8 @@ final class Wire implements AutoCloseable {
     static final byte OUT = 'O';
     static final byte ERR = 'E';
     static final byte EXIT = 'X';
+    static final byte PING = 'P';
+    static final byte PONG = 'p';
 
     /** Bigger frames are refused: a peer that sends one is not a cgrender of this build. */
     private static final int MAX_FRAME = 16 << 20;
