@@ -5,13 +5,17 @@
 # and OUT/timeline-*.txt (the box host's view of one render).
 #
 # Sections (all by default, in this order):
-#   pieces  where a render's time goes: JVM start, cloud lookup, SSH connect + one command, OpenSSH round trip,
-#           and the box host's log of one tiny render (commands run, gaps between them, log-follow latency)
+#   pieces  where a render's time goes: JVM start, cloud lookup (through the daemon, and without it), SSH connect +
+#           one command, OpenSSH round trip, and the box host's log of one tiny render (commands run, gaps between
+#           them, log-follow latency)
 #   tiny    cgrender render --no-cache vs scp up + ssh openscad + scp down (examples/models/tiny/cube.scad)
 #   medium  the same for examples/models/medium/enclosure.scad
 #   cache   a cache hit vs the first (--no-cache) render of the medium model
 #   sync    incremental sync: a generated 300-file / 50 MB tree, one file changed, bytes sent (-v)
 #   sets    --all-sets with 8 parameter sets vs 8 separate cgrender render -P SET calls
+#
+# Commands go through the user's daemon as they do by default (the warm-up starts it); CGRENDER_DAEMON=off in the
+# environment measures every command without it.
 #
 # Usage: bench/render-bench.sh [-n REPS] [--sections LIST] [--out DIR] [--cgrender PATH] [--label TEXT]
 #                              [--sync-tree N,MB] [--quiet CORES,SEC] [--keep-tmp]
@@ -193,6 +197,15 @@ for ((i = 0; i < 60; i++)); do
   [ "${CGRENDER_CDS:-on}" = off ] || compgen -G "$XDG_CACHE_HOME/cgrender/cds/*.jsa" > /dev/null && break
   sleep 0.5
 done
+daemon="${CGRENDER_DAEMON:-on}"
+if [ "$daemon" != off ]; then
+  # The warm-up render started the daemon; wait (bounded) until it serves, and warm it up with one render.
+  for ((i = 0; i < 60; i++)); do
+    "$cg" daemon 2>/dev/null | grep -q '^running' && break
+    sleep 0.5
+  done
+  CGRENDER_DAEMON=only cgr render --no-cache -o "$tmp/out/warm-up" "$root/examples/models/tiny/cube.scad"
+fi
 host_log="$XDG_STATE_HOME/cgrender/local/boxes/$box/host.log"
 log "box $box on port $port, home $box_home"
 "${SSH[@]}" 'mkdir -p baseline'
@@ -291,13 +304,15 @@ if want pieces; then
     t0="$(now)"; java -version 2>/dev/null; sample pieces "java -version (a bare JVM)" "$r" "$(since "$t0")" s
     timed pieces "cgrender --version (JVM start)" "$r" --version
     timed pieces "cgrender list (JVM + cloud lookup)" "$r" list
+    CGRENDER_DAEMON=off timed pieces "cgrender list, CGRENDER_DAEMON=off" "$r" list
     timed pieces "cgrender ssh BOX -- true (+ connect, 1 command)" "$r" ssh "$box" -- true
     t0="$(now)"; "${SSH[@]}" true; sample pieces "OpenSSH ssh true (connect, 1 command)" "$r" "$(since "$t0")" s
   done
   result pieces "machine busy before the rep" cores "" "pieces: other work on the machine before each rep" "$before"
   result pieces "java -version (a bare JVM)" s "" "java -version (a bare JVM)" "$before"
   result pieces "cgrender --version (JVM start)" s "<=0.25" "cgrender --version (JVM start)" "$before"
-  result pieces "cgrender list (JVM + cloud lookup)" s "<=0.30" "cgrender list (JVM + cloud lookup)" "$before"
+  result pieces "cgrender list (JVM + cloud lookup)" s "<=0.30" "cgrender list (daemon: $daemon)" "$before"
+  result pieces "cgrender list, CGRENDER_DAEMON=off" s "" "cgrender list, CGRENDER_DAEMON=off" "$before"
   for m in "cgrender ssh BOX -- true (+ connect, 1 command)" "OpenSSH ssh true (connect, 1 command)"; do
     result pieces "$m" s "" "$m" "$before"
   done
@@ -492,6 +507,7 @@ fi
   echo "cgrender render benchmark — $(date -u +%FT%TZ), $(nproc) cores, load at end $(load), $reps reps"
   [ -n "$label" ] || label="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff \
     --quiet HEAD 2>/dev/null || echo ' (modified)')"
+  echo "daemon: $daemon (CGRENDER_DAEMON)"
   echo "cgrender $label ($cg), $("$cg" --version 2>/dev/null | head -n 1 | sed 's/^cgrender //'), $(openscad --version 2>&1 | tail -n 1)"
   printf '%-50s %10s %10s %10s %-5s %-9s %s\n' "measurement" "median" "min" "max" "unit" "target" "verdict"
   printf '%s\n' "${table[@]}"

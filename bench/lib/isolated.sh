@@ -31,10 +31,11 @@ isolated_cleanup() {
   trap - EXIT INT TERM
   jobs -p | xargs -r kill -9 2>/dev/null || true
   if [ -n "${cg:-}" ] && [ -x "$cg" ]; then
+    CGRENDER_DAEMON=off timeout 60 "$cg" daemon --stop >/dev/null 2>&1 || echo "$me: could not stop the daemon" >&2
     for dir in "$XDG_STATE_HOME/cgrender/local/boxes"/l-*; do
       [ -d "$dir" ] || continue
       echo "$me: terminating box $(basename "$dir")" >&2
-      timeout 60 "$cg" terminate "$(basename "$dir")" >/dev/null 2>&1 \
+      CGRENDER_DAEMON=off timeout 60 "$cg" terminate "$(basename "$dir")" >/dev/null 2>&1 \
         || echo "$me: could not terminate $(basename "$dir")" >&2
     done
   fi

@@ -37,6 +37,10 @@ public final class FrontEnd {
             System.err.println("fix: unset CGRENDER_DAEMON, or set it to off to run commands without the daemon");
             System.exit(Main.USAGE);
         }
+        boolean declined = ServePolicy.declinedAtSight(Arrays.asList(args));
+        if (declined && !mode.equals("only")) {
+            System.exit(Main.runHere(args)); // no daemon runs it: not even asked
+        }
         Optional<DaemonAddress> address = mode.equals("off") ? Optional.empty() : DaemonAddress.of(env);
         boolean recording = Boolean.getBoolean(RECORDING);
         DaemonClient.Outcome outcome = address.filter(a -> !recording)
@@ -53,8 +57,7 @@ public final class FrontEnd {
             System.exit(Main.FAILURE);
         }
         int code = Main.runHere(args);
-        if (outcome instanceof DaemonClient.Unreachable && address.isPresent()
-                && !ServePolicy.declinedAtSight(Arrays.asList(args))) {
+        if (outcome instanceof DaemonClient.Unreachable && address.isPresent() && !declined) {
             DaemonStarter.start(address.get());
         }
         System.exit(code);
