@@ -118,8 +118,8 @@ final class DaemonClient {
 
     /** Relays the running command's output until its exit code; Ctrl-C of this process interrupts it. */
     private static int relay(Wire wire, DaemonAddress address) {
-        OutputStream out = new FileOutputStream(FileDescriptor.out);
-        OutputStream err = new FileOutputStream(FileDescriptor.err);
+        OutputStream out = new Forgiving(new FileOutputStream(FileDescriptor.out));
+        OutputStream err = new Forgiving(new FileOutputStream(FileDescriptor.err));
         CountDownLatch ended = new CountDownLatch(1);
         Thread interrupt = new Thread(() -> {
             try {
@@ -137,14 +137,8 @@ final class DaemonClient {
             while (true) {
                 Wire.Frame frame = wire.read();
                 switch (frame.type()) {
-                    case Wire.OUT -> {
-                        out.write(frame.payload());
-                        out.flush();
-                    }
-                    case Wire.ERR -> {
-                        err.write(frame.payload());
-                        err.flush();
-                    }
+                    case Wire.OUT -> out.write(frame.payload());
+                    case Wire.ERR -> err.write(frame.payload());
                     case Wire.EXIT -> {
                         return ByteBuffer.wrap(frame.payload()).getInt();
                     }
@@ -161,6 +155,37 @@ final class DaemonClient {
                 Runtime.getRuntime().removeShutdownHook(interrupt);
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running: it has seen 'ended'
+            }
+        }
+    }
+
+    /**
+     * One of this process's standard streams, which, once closed by its reader (e.g. {@code cgrender list | head -1}),
+     * takes the rest of the output without a word, as a command's own PrintWriter would: the command runs on.
+     */
+    private static final class Forgiving extends OutputStream {
+        private final OutputStream stream;
+        private boolean broken;
+
+        Forgiving(OutputStream stream) {
+            this.stream = stream;
+        }
+
+        @Override
+        public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            if (broken) {
+                return;
+            }
+            try {
+                stream.write(b, off, len);
+                stream.flush();
+            } catch (IOException closed) {
+                broken = true;
             }
         }
     }

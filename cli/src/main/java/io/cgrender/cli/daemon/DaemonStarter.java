@@ -15,6 +15,8 @@ import java.util.stream.Stream;
  */
 final class DaemonStarter {
 
+    private static final long MAX_LOG_BYTES = 1 << 20;
+
     private DaemonStarter() {
     }
 
@@ -28,6 +30,9 @@ final class DaemonStarter {
         try {
             Files.createDirectories(address.dir(), PosixFilePermissions.asFileAttribute(
                     PosixFilePermissions.fromString("rwx------")));
+            if (Files.exists(address.log()) && Files.size(address.log()) > MAX_LOG_BYTES) {
+                Files.delete(address.log()); // each daemon adds a few lines; many daemons later, start afresh
+            }
             List<String> command = List.of(setsid.get().toString(),
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-XX:+UseSerialGC", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
