@@ -36,6 +36,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Daemon {
 
+    /** reference.conf's cgrender.daemon.idle-timeout, for a configuration that cannot be read. */
+    private static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(10);
+
+    private static final long ACCEPT_RETRY_MS = 200;
+
     private final DaemonAddress address;
     private final Duration idleTimeout;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -66,8 +71,16 @@ public final class Daemon {
         }
         Main.quietLibraries();
         Invocation invocation = new Invocation(InputStream.nullInputStream(), env);
-        Duration idle = Settings.load(invocation.dirs(), Optional.empty(), env, Map.of())
-                .duration("cgrender.daemon.idle-timeout");
+        Duration idle;
+        try {
+            idle = Settings.load(invocation.dirs(), Optional.empty(), env, Map.of())
+                    .duration("cgrender.daemon.idle-timeout");
+        } catch (RuntimeException badConfiguration) {
+            // Each command reports the configuration's mistake itself; the daemon serves meanwhile.
+            idle = DEFAULT_IDLE_TIMEOUT;
+            System.err.println("cgrender daemon: " + badConfiguration.getMessage() + "; ending after " + idle
+                    + " without a command");
+        }
         try {
             new Daemon(address.get(), idle).serve();
         } catch (IOException e) {
@@ -114,6 +127,15 @@ public final class Daemon {
                 channel = server.accept();
             } catch (ClosedChannelException closed) {
                 return;
+            } catch (IOException e) {
+                // e.g. out of file descriptors: the commands running go on; a new one is taken once it can be
+                log("cannot accept a connection: " + e);
+                try {
+                    TimeUnit.MILLISECONDS.sleep(ACCEPT_RETRY_MS);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+                continue;
             }
             ServedCommand command = new ServedCommand(channel, this);
             synchronized (this) {
@@ -130,7 +152,9 @@ public final class Daemon {
         synchronized (this) {
             commands = List.copyOf(running);
         }
-        log("stopping: interrupting " + commands.size() + " running command(s)");
+        if (!commands.isEmpty()) {
+            log("stopping: interrupting " + commands.size() + " running command(s)");
+        }
         List<Thread> interrupting = commands.stream()
                 .map(c -> new Thread(c::stopping, "cgrender-daemon-interrupt")).toList();
         interrupting.forEach(Thread::start);
