@@ -43,6 +43,13 @@ public final class FrontEnd {
         }
         Optional<DaemonAddress> address = mode.equals("off") ? Optional.empty() : DaemonAddress.of(env);
         boolean recording = Boolean.getBoolean(RECORDING);
+        if (recording) {
+            // What a front end loads to talk to a daemon belongs in the archive too: a request made, a ping sent.
+            address.ifPresent(a -> {
+                request(a, env, args).encode();
+                DaemonClient.ping(a);
+            });
+        }
         DaemonClient.Outcome outcome = address.filter(a -> !recording)
                 .map(a -> DaemonClient.run(a, request(a, env, args)))
                 .orElse(new DaemonClient.Unreachable(mode.equals("off") ? "CGRENDER_DAEMON=off"
