@@ -32,7 +32,8 @@ import java.util.Optional;
  * Like the instance's network would, the stand-in's sessions get the addresses of the AWS APIs (moto) and of the
  * instance's metadata service ({@link StandinMetadata}) in their environment ({@code AWS_ENDPOINT_URL},
  * {@code AWS_EC2_METADATA_SERVICE_ENDPOINT}), and where what cgrender installs as root goes ({@code CGRENDER_ROOT},
- * {@code CGRENDER_SYSTEMCTL}: the stand-in's root directory and systemctl), and nothing else: no credentials. The box
+ * {@code CGRENDER_SYSTEMCTL}: the stand-in's root directory and systemctl), and the pace of its scripts' retries and
+ * spot checks ({@code CGRENDER_RETRY_PAUSE}, {@code CGRENDER_SPOT_POLL}), and nothing else: no credentials. The box
  * agent, once installed and enabled, runs as systemd would run it ({@link #superviseAgent}). When the instance's user data
  * installs cgrender's watchdog, the stand-in runs that watchdog as systemd would on the instance (as the stand-in's
  * user, checking every second), with its session counting pointed at the stand-in's sshd and its
@@ -316,9 +317,12 @@ final class Standin {
                 "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home, "CGRENDER_HOME=" + home,
                 "CGRENDER_STATE_DIR=" + root.resolve("var/lib/cgrender"), "CGRENDER_LOGIN_USER=" + user,
                 "CGRENDER_SHUTDOWN=touch " + dir.resolve("power").resolve(HALT),
-                // moto answers no other call while a long poll waits (measured with moto 5.2.1): short polls keep it
-                // responsive for the test and the other stand-ins; on SQS a long poll returns as a message arrives.
-                "CGRENDER_WAIT_SECONDS=2"));
+                // Every poll is a new AWS CLI process, about a second of CPU: polling every 2 s kept a third of this
+                // 2-core machine busy per idle box. A long poll returns as soon as a message arrives, and moto answers
+                // other calls meanwhile (moto 5.2.1), so waiting longer costs no latency. It stays shorter than the
+                // product's 20 s: moto finishes the poll of an agent killed meanwhile (stop, killAgent) and hides a
+                // message it takes then for the queue's visibility timeout, so that window stays short.
+                "CGRENDER_WAIT_SECONDS=10"));
         sessionEnv.forEach((k, v) -> command.add(k + "=" + v));
         command.addAll(List.of("bash", script.toString()));
         try {
