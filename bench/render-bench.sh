@@ -253,7 +253,7 @@ timeline() { # NAME MODEL
   cgr render --no-cache -o "$tmp/out/timeline" "$model"   # warm-up: the sync has nothing to send
   settle "timeline-$name" 1
   t0="$(now)"
-  cgr -v render --no-cache -o "$tmp/out/timeline" "$model"
+  cgr render --no-cache -o "$tmp/out/timeline" "$model"
   t_end="$(since "$t0")"
   job="$(sed -n 's/.* as job \(j-[^ ]*\).*/\1/p' "$tmp/cg.err" | head -n 1)"
   jobdir="$box_home/.cgrender/jobs/$job"
