@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -33,10 +34,14 @@ final class DaemonStarter {
             if (Files.exists(address.log()) && Files.size(address.log()) > MAX_LOG_BYTES) {
                 Files.delete(address.log()); // each daemon adds a few lines; many daemons later, start afresh
             }
-            List<String> command = List.of(setsid.get().toString(),
+            List<String> command = new ArrayList<>(List.of(setsid.get().toString(),
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-XX:+UseSerialGC", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
-                    Daemon.class.getName(), address.socket().toString());
+                    "-XX:+UseSerialGC", "-Xshare:auto", "-cp", System.getProperty("java.class.path")));
+            String launcherBuild = System.getProperty(DaemonAddress.LAUNCHER_BUILD, "");
+            if (!launcherBuild.isEmpty()) {
+                command.add("-D" + DaemonAddress.LAUNCHER_BUILD + "=" + launcherBuild);
+            }
+            command.addAll(List.of(Daemon.class.getName(), address.socket().toString()));
             new ProcessBuilder(command).directory(address.dir().toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectErrorStream(true)

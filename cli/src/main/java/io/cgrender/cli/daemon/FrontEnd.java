@@ -2,9 +2,8 @@ package io.cgrender.cli.daemon;
 
 import io.cgrender.cli.Main;
 
+import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -42,19 +41,19 @@ public final class FrontEnd {
             System.exit(Main.runHere(args)); // no daemon runs it: not even asked
         }
         Optional<DaemonAddress> address = mode.equals("off") ? Optional.empty() : DaemonAddress.of(env);
-        boolean recording = Boolean.getBoolean(RECORDING);
-        if (recording) {
+        // Plain branches, no lambdas: every bit of machinery the JVM need not start is time saved here.
+        DaemonClient.Outcome outcome;
+        if (address.isEmpty()) {
+            outcome = new DaemonClient.Unreachable(mode.equals("off") ? "CGRENDER_DAEMON=off"
+                    : "the state directory's path is too long for a socket");
+        } else if (Boolean.getBoolean(RECORDING)) {
             // What a front end loads to talk to a daemon belongs in the archive too: a request made, a ping sent.
-            address.ifPresent(a -> {
-                request(a, env, args).encode();
-                DaemonClient.ping(a);
-            });
+            request(address.get(), env, args).encode();
+            DaemonClient.ping(address.get());
+            outcome = new DaemonClient.Unreachable("the launcher records this command's classes");
+        } else {
+            outcome = DaemonClient.run(address.get(), request(address.get(), env, args));
         }
-        DaemonClient.Outcome outcome = address.filter(a -> !recording)
-                .map(a -> DaemonClient.run(a, request(a, env, args)))
-                .orElse(new DaemonClient.Unreachable(mode.equals("off") ? "CGRENDER_DAEMON=off"
-                        : recording ? "the launcher records this command's classes"
-                        : "the state directory's path is too long for a socket"));
         if (outcome instanceof DaemonClient.Ran ran) {
             System.exit(ran.exitCode());
         }
@@ -88,15 +87,16 @@ public final class FrontEnd {
 
     /** {@code $PWD} when it names this process's working directory (it keeps the user's symbolic links), else that. */
     private static String workingDirectory(Map<String, String> env) {
-        Path real = Path.of(System.getProperty("user.dir"));
+        String real = System.getProperty("user.dir");
         String pwd = env.get("PWD");
-        try {
-            if (pwd != null && Path.of(pwd).isAbsolute() && Files.isSameFile(Path.of(pwd), real)) {
-                return pwd;
-            }
-        } catch (IOException | RuntimeException e) {
-            // not this directory
+        if (pwd == null || pwd.equals(real)) {
+            return real;
         }
-        return real.toString();
+        try {
+            File given = new File(pwd);
+            return given.isAbsolute() && given.getCanonicalFile().equals(new File(real).getCanonicalFile()) ? pwd : real;
+        } catch (IOException e) {
+            return real;
+        }
     }
 }

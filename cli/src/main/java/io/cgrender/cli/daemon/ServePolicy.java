@@ -53,8 +53,18 @@ final class ServePolicy {
      * that is an option's value only means that no daemon is started this time.)
      */
     static boolean declinedAtSight(List<String> args) {
-        return args.isEmpty() || ownProcessOption(args).isPresent()
-                || args.stream().takeWhile(a -> !a.equals("--")).anyMatch(OWN_PROCESS::contains);
+        if (args.isEmpty() || ownProcessOption(args).isPresent()) {
+            return true;
+        }
+        for (String arg : args) { // a loop, not a stream: the front end starts no lambda machinery for this
+            if (arg.equals("--")) {
+                return false;
+            }
+            if (OWN_PROCESS.contains(arg)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Optional<String> ownProcessOption(List<String> args) {
