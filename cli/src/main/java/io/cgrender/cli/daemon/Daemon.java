@@ -227,8 +227,7 @@ public final class Daemon {
     /** The first command's model and configuration, built once before a front end waits for them. */
     private static void warmUp() {
         PrintWriter nowhere = new PrintWriter(java.io.OutputStream.nullOutputStream());
-        Main.run(new Invocation(InputStream.nullInputStream(), System.getenv(), io.cgrender.cli.Terminal.of(false,
-                java.util.OptionalInt.empty()), io.cgrender.core.ui.Interrupts.JVM), nowhere, nowhere, "help");
+        Main.run(InputStream.nullInputStream(), nowhere, nowhere, System.getenv(), "help");
     }
 
     DaemonAddress address() {

@@ -1,5 +1,7 @@
 package io.cgrender.cli.daemon;
 
+import io.cgrender.cli.Main;
+
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -193,6 +195,6 @@ final class DaemonClient {
     private static int lostDaemon(DaemonAddress address) {
         System.err.println("error: the cgrender daemon ended before the command did (its log: " + address.log() + ")");
         System.err.println("fix: run the command again (CGRENDER_DAEMON=off runs it without the daemon)");
-        return 1;
+        return Main.FAILURE;
     }
 }

@@ -2,7 +2,6 @@ package io.cgrender.cli.daemon;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -54,10 +53,8 @@ public final class DaemonStatus {
     static OptionalLong pid(DaemonAddress address) {
         try {
             return OptionalLong.of(Long.parseLong(Files.readString(address.pidFile()).strip()));
-        } catch (NoSuchFileException | NumberFormatException e) {
-            return OptionalLong.empty();
-        } catch (IOException e) {
-            return OptionalLong.empty();
+        } catch (IOException | NumberFormatException none) {
+            return OptionalLong.empty(); // no pid file (no daemon), or one being written
         }
     }
 }

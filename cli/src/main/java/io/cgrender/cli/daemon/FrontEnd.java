@@ -94,7 +94,8 @@ public final class FrontEnd {
         }
         try {
             File given = new File(pwd);
-            return given.isAbsolute() && given.getCanonicalFile().equals(new File(real).getCanonicalFile()) ? pwd : real;
+            boolean same = given.isAbsolute() && given.getCanonicalFile().equals(new File(real).getCanonicalFile());
+            return same ? pwd : real;
         } catch (IOException e) {
             return real;
         }

@@ -36,11 +36,11 @@ final class ServedCommand implements Runnable {
     private final SocketChannel channel;
     private final Wire wire;
     private final Daemon daemon;
-    /** RUNNING, then either ENDED (the command's own end) or INTERRUPTING (its hooks run), then ENDED. */
     private final PrintWriter out;
     private final PrintWriter err;
     private volatile CommandInterrupts interrupts;
     private volatile Thread command;
+    /** RUNNING, then either ENDED (the command's own end) or INTERRUPTING (its hooks run), then ENDED. */
     private final AtomicInteger state = new AtomicInteger(RUNNING);
     private static final int RUNNING = 0;
     private static final int INTERRUPTING = 1;

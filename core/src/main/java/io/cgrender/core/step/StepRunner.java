@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
  * Runs steps with a LIFO cleanup stack, in the manner of Packer's multistep runner:
  * <ul>
  *   <li>each step is pushed before it runs, and every pushed step's cleanup runs in reverse order when the
- *       operation ends — on success, on failure, and on Ctrl-C (a shutdown hook cancels the run and waits
- *       for the unwinding);</li>
+ *       operation ends — on success, on failure, and on Ctrl-C (a hook on the console's interrupts cancels the run
+ *       and waits for the unwinding);</li>
  *   <li>a cleanup that throws does not stop the others: its error is added as suppressed to the primary failure,
  *       and the operation ends with {@link CleanupIncompleteException} naming what was left behind;</li>
  *   <li>with keep-on-error, a failed operation runs no cleanup and reports everything it kept.</li>
@@ -47,8 +47,8 @@ public final class StepRunner {
     }
 
     /**
-     * Executes {@code body} as one operation and unwinds every pushed step when it ends. Registers a shutdown hook
-     * for the duration, so Ctrl-C unwinds too.
+     * Executes {@code body} as one operation and unwinds every pushed step when it ends. Adds a hook to the
+     * console's interrupts for the duration, so Ctrl-C unwinds too.
      */
     public <R> R execute(Body<R> body) {
         worker = Thread.currentThread();
