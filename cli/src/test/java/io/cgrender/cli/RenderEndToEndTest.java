@@ -72,6 +72,60 @@ class RenderEndToEndTest {
         assertFalse(second.err().contains("rendering"), "nothing rendered: " + second);
     }
 
+    /**
+     * The warm path's round trips: the box's facts, the sync and the job's start share one command, the log follow and
+     * the job's status another (the outputs come over SFTP, which starts no command).
+     */
+    @Test
+    void aWarmRenderRunsTwoCommandsOnTheBox() throws IOException {
+        cli.ok("render", "tiny/cube.scad", "--no-cache");
+        Path hostLog = cli.boxDir(cli.boxIds().get(0)).resolve("host.log");
+        long before = commandsStarted(hostLog);
+
+        Cli.Result warm = cli.ok("render", "tiny/cube.scad", "--no-cache");
+
+        assertEquals("tiny/cube.stl\n", warm.out(), warm.toString());
+        assertEquals(2, commandsStarted(hostLog) - before, warm.toString());
+    }
+
+    /**
+     * A client that assumed another OpenSCAD version on the box (it remembers the last one it saw) learns the real
+     * one from the sync's own command, calls that sync off, and answers from the result store for the real one.
+     */
+    @Test
+    void aRenderThatAssumedAnotherOpenScadVersionTakesTheStoresResultForTheBoxsOwn() throws IOException {
+        cli.ok("render", "tiny/cube.scad", "-D", "size=30", "--no-cache", "-o", cli.root().resolve("first").toString());
+        Path assumed = cli.stateDir().resolve("openscad-version/local-openscad-ubuntu-box");
+        String real = Files.readString(assumed);
+        Files.writeString(assumed, "OpenSCAD version 2019.05\n");
+        Path jobs = cli.boxDir(cli.boxIds().get(0)).resolve("home/.cgrender/jobs");
+        long jobDirs = count(jobs);
+
+        Path out = cli.root().resolve("second");
+        Cli.Result r = cli.ok("render", "tiny/cube.scad", "-D", "size=30", "-o", out.toString());
+
+        assertTrue(r.err().contains("cache hit: tiny/cube.scad"), r.toString());
+        assertFalse(r.err().contains("rendering"), "nothing rendered: " + r);
+        assertEquals(Files.readString(cli.root().resolve("first/cube.stl")), Files.readString(out.resolve("cube.stl")));
+        assertEquals(real, Files.readString(assumed), "the box's version is remembered");
+        io.cgrender.core.cloud.Eventually.await(Duration.ofSeconds(20), "the called-off sync's job directory goes",
+                () -> count(jobs) == jobDirs);
+    }
+
+    private static long commandsStarted(Path hostLog) throws IOException {
+        try (Stream<String> lines = Files.lines(hostLog)) {
+            return lines.filter(l -> l.contains(" started pid ")).count();
+        }
+    }
+
+    private static long count(Path dir) {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.count();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void verboseNamesEachFileSentAsGiven() throws IOException {
         String name = "sent-" + System.nanoTime() + ".scad"; // new to the box's upload cache, whatever ran before

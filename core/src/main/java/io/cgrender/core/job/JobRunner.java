@@ -14,16 +14,17 @@ import io.cgrender.core.sync.FileHashes;
 import io.cgrender.core.sync.FileSync;
 import io.cgrender.core.sync.SyncFile;
 import io.cgrender.core.sync.SyncResult;
+import io.cgrender.core.sync.SyncRider;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -91,21 +92,22 @@ public final class JobRunner {
             // nothing was synced there, and no outputs make it: an empty directory for the container
             host.exec("mkdir -p \"$HOME\"/" + Shell.quote(remoteDir), env.settings().timeout("command"));
         }
-        Map<String, String> pathMap = workdir.map(dir -> syncWorkdir(host, machine, jobs, jobId, dir,
-                upload.get())).orElse(Map.of());
+        String script = docker.map(d -> d.script(jobId, command)).orElse(Shell.join(command));
+        JobSpec spec = new JobSpec(jobId, remoteDir, script, after, outputs.map(RunOutputs::globs));
         String title = String.join(" ", command);
-        JobRecord record = new JobRecord(jobId, "run", env.cloud().name(), env.namespace().toString(), machine.id(),
-                box.role(), title.length() <= 60 ? title : title.substring(0, 57) + "...", Instant.now(),
+        Function<Map<String, String>, JobRecord> recordWith = pathMap -> new JobRecord(jobId, "run",
+                env.cloud().name(), env.namespace().toString(), machine.id(), box.role(),
+                title.length() <= 60 ? title : title.substring(0, 57) + "...", Instant.now(),
                 JobStatus.Stage.RUNNING, List.of(), pathMap, Map.of(), outputs, Pricing.forJob(env.cloud().pricing(),
                 machine), Optional.empty());
-        if (outputs.isPresent() && upload.isPresent()) {
-            Map<String, String> inputs = new LinkedHashMap<>();
-            upload.get().forEach(f -> inputs.put(f.remote(), sync.hashes().of(f.local()).sha256()));
-            records.saveInputs(jobId, inputs);
+        JobRecord record;
+        if (workdir.isPresent()) {
+            record = syncAndStart(host, machine, jobs, workdir.get(), upload.get(), spec, recordWith,
+                    outputs.isPresent());
+        } else {
+            record = recordWith.apply(Map.of());
+            records.start(record, jobs, spec);
         }
-        String script = docker.map(d -> d.script(jobId, command)).orElse(Shell.join(command));
-        records.start(record, jobs, new JobSpec(jobId, remoteDir, script, after,
-                outputs.map(RunOutputs::globs)));
         try (JobInterruptNotice notice = JobInterruptNotice.watch(record, jobs, env.console(), cancelOnInterrupt)) {
             env.console().status("running on " + machine.id() + " as job " + jobId);
             if (detach) {
@@ -159,25 +161,50 @@ public final class JobRunner {
     }
 
     /**
-     * Syncs {@code given} to its upload cache on the box and copies it into the job's directory (a real copy: the
-     * command may write to its files, which other jobs must not see); returns the job's box path → the local one.
+     * Syncs {@code given} to its upload cache on the box, copies it into the job's directory (a real copy: the
+     * command may write to its files, which other jobs must not see) and starts the job, all in one command on the
+     * box; returns the started job's record, made by {@code recordWith} from its box path → local path map.
+     *
+     * @param keepInputs remember the hashes of the files sent, to bring back only outputs that differ from them
      */
-    private Map<String, String> syncWorkdir(RemoteHost host, Machine machine, RemoteJobs jobs, String jobId,
-                                            Path given, List<SyncFile> files) {
+    private JobRecord syncAndStart(RemoteHost host, Machine machine, RemoteJobs jobs, Path given,
+                                   List<SyncFile> files, JobSpec spec,
+                                   Function<Map<String, String>, JobRecord> recordWith, boolean keepInputs) {
         Path dir = given.toAbsolutePath().normalize();
         String cache = RemoteJobs.WORK_ROOT + "/" + FileHashes.sha256Hex(env.namespace() + "\n" + dir).substring(0, 16);
-        String inputs = RemoteJobs.inputsDir(jobId);
-        Map<String, String> pathMap = new HashMap<>();
-        jobs.discardOnFailure(jobId, () -> {
+        String inputs = RemoteJobs.inputsDir(spec.id());
+        BoxHome home = new BoxHome();
+        StartAfterSync start = new StartAfterSync(records, jobs, () -> {
+            if (keepInputs) {
+                Map<String, String> sent = new LinkedHashMap<>();
+                files.forEach(f -> sent.put(f.remote(), sync.hashes().of(f.local()).sha256()));
+                records.saveInputs(spec.id(), sent);
+            }
+            return new StartAfterSync.Job(recordWith.apply(Map.of(home.path + "/" + inputs + "/", dir + "/")), spec);
+        });
+        jobs.discardOnFailure(spec.id(), () -> {
             SyncResult r = sync.sync(host, cache, files, Optional.of(FileSync.Snapshot.copied(inputs,
-                    RemoteJobs.jobDir(jobId))),
-                    env.settings().timeout("command"), env.console().progress());
+                    RemoteJobs.jobDir(spec.id()))), env.settings().timeout("command"), env.console().progress(),
+                    SyncRider.of(home, start));
             env.console().verbose("synced " + dir + " to " + machine.id() + ": " + r.describe());
             r.sentFiles(files, Path.of("")).forEach(f -> env.console().verbose("  sent " + f));
-            String boxHome = host.exec("echo \"$HOME\"", env.settings().timeout("command")).stdout().strip();
-            pathMap.put(boxHome + "/" + inputs + "/", dir + "/");
         });
-        return pathMap;
+        return start.started();
+    }
+
+    /** The box's home directory, asked in the sync's command. */
+    private static final class BoxHome implements SyncRider {
+        private String path;
+
+        @Override
+        public String first() {
+            return "echo \"$HOME\"";
+        }
+
+        @Override
+        public void firstDone(int exitCode, String printed) {
+            path = printed.strip();
+        }
     }
 
     private static List<SyncFile> files(Path dir) {

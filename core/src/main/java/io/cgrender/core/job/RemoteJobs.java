@@ -114,26 +114,41 @@ public final class RemoteJobs {
      * the inputs of jobs that ended without removing them (their wrapper was killed, the box went down).
      */
     public void start(JobSpec spec) {
+        ExecResult r = host.exec(startScript(spec, "cat > command.sh"), commandTimeout,
+                new ByteArrayInputStream(spec.command().getBytes(StandardCharsets.UTF_8)),
+                OutputStream.nullOutputStream(), OutputStream.nullOutputStream());
+        if (!r.succeeded()) {
+            throw notStarted(spec.id(), r.exitCode());
+        }
+    }
+
+    /**
+     * What {@link #start} runs, as a script of its own for another command to run in a subshell of the box's home
+     * directory (the job's command is in the script): it exits 0 once the job has recorded that it runs.
+     */
+    public String startScript(JobSpec spec) {
+        return startScript(spec, "printf '%s' " + Shell.quote(spec.command()) + " > command.sh");
+    }
+
+    /** The error of a job that did not start: its start script ended with {@code exitCode}. */
+    public CgrenderException notStarted(String id, int exitCode) {
+        return new CgrenderException("could not start job " + id + " on " + host.id() + " (exit " + exitCode + ")");
+    }
+
+    private String startScript(JobSpec spec, String writeCommand) {
         String dir = jobDir(spec.id());
         String q = Shell.quote(dir);
-        String script = JobProcess.SHELL_FUNCTION + "\n" + SWEEP_INPUTS + "\n"
-                + "set -e; mkdir -p " + q + "; cd " + q + "; cat > command.sh; "
+        return JobProcess.SHELL_FUNCTION + "\n" + SWEEP_INPUTS + "\n"
+                + "set -e; mkdir -p " + q + "; cd " + q + "; " + writeCommand + "; "
                 + "printf '%s' " + Shell.quote(RUN_SCRIPT) + " > run.sh; "
                 + spec.outputs().map(o -> "mkdir -p \"$HOME\"/" + Shell.quote(spec.workdir()) + "; printf '%s\\n' "
                         + Shell.quote(o.findRegex()) + " > " + JobOutputs.GLOBS_FILE + "; ").orElse("")
                 + "sweep_inputs || true; "
-                + "setsid nohup bash \"$HOME/" + dir + "/run.sh\" \"$HOME/" + dir + "\" "
+                // run.sh says on descriptor 3 when it has recorded that it runs, and closes it (as it does by ending).
+                + "{ setsid nohup bash \"$HOME/" + dir + "/run.sh\" \"$HOME/" + dir + "\" "
                 + Shell.quote(spec.workdir()) + " " + spec.after().word() + " " + seconds(killGrace)
-                + " > /dev/null 2>&1 < /dev/null & "
-                + "for i in $(seq 200); do [ -f status ] && exit 0; sleep 0.02; done; "
-                + "echo 'job did not start within 4s' >&2; exit 1";
-        ExecResult r = host.exec(script, commandTimeout,
-                new ByteArrayInputStream(spec.command().getBytes(StandardCharsets.UTF_8)),
-                OutputStream.nullOutputStream(), OutputStream.nullOutputStream());
-        if (!r.succeeded()) {
-            throw new CgrenderException("could not start job " + spec.id() + " on " + host.id() + " (exit "
-                    + r.exitCode() + ")");
-        }
+                + " 3>&1 > /dev/null 2>&1 < /dev/null & } | { read -r started || true; }; "
+                + "[ -f status ] && exit 0; echo 'job did not start' >&2; exit 1";
     }
 
     /**

@@ -20,12 +20,14 @@ import io.cgrender.core.job.JobRecords;
 import io.cgrender.core.job.JobSpec;
 import io.cgrender.core.job.JobStatus;
 import io.cgrender.core.job.RemoteJobs;
+import io.cgrender.core.job.StartAfterSync;
 import io.cgrender.core.os.FileTree;
 import io.cgrender.core.price.Pricing;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.sync.FileHashes;
 import io.cgrender.core.sync.FileSync;
 import io.cgrender.core.sync.SyncResult;
+import io.cgrender.core.sync.SyncRider;
 import io.cgrender.core.ui.Console;
 
 import java.io.IOException;
@@ -267,26 +269,61 @@ public final class Renderer {
                                      Optional<String> assumed, List<Path> written, Optional<DeliveryTarget> target,
                                      ResultStore results, boolean cancelOnInterrupt) {
         RemoteHost host = env.connect(machine);
-        BoxFacts facts = BoxFacts.of(host, env.settings().timeout("command"));
-        versions.put(env.cloud().name(), box.role(), facts.openscadVersion());
-        if (plan.request().useCache() && !assumed.equals(Optional.of(facts.openscadVersion()))) {
-            targets = fromStore(plan, targets, facts.openscadVersion(), written, results);
-            if (targets.isEmpty()) {
-                return Optional.empty();
-            }
+        try {
+            return Optional.of(startOn(host, plan, targets, machine, assumed, target, cancelOnInterrupt));
+        } catch (OtherVersion other) {
+            // The store may have what this version renders; the sync that found it out left nothing on the box.
+            String actual = other.facts.openscadVersion();
+            List<RenderPlan.Target> left = fromStore(plan, targets, actual, written, results);
+            return left.isEmpty() ? Optional.empty()
+                    : Optional.of(startOn(host, plan, left, machine, Optional.of(actual), target, cancelOnInterrupt));
         }
+    }
+
+    /**
+     * Syncs the targets' files to the box and starts their job, in one command per model (the job starts from the
+     * last one's, the box's facts come with the first one's).
+     *
+     * @throws OtherVersion if the cache is used and the box's OpenSCAD is not {@code assumed}: nothing was started
+     */
+    private Started startOn(RemoteHost host, RenderPlan plan, List<RenderPlan.Target> targets, Machine machine,
+                            Optional<String> assumed, Optional<DeliveryTarget> target, boolean cancelOnInterrupt) {
         RenderPlan work = plan.only(targets);
         String jobId = JobIds.next();
         String jobDir = RemoteJobs.jobDir(jobId);
         RemoteJobs jobs = RemoteJobs.on(host, env.settings());
+        BoxFacts.Asked facts = BoxFacts.asked(host.id(), f -> {
+            versions.put(env.cloud().name(), box.role(), f.openscadVersion());
+            if (plan.request().useCache() && !assumed.equals(Optional.of(f.openscadVersion()))) {
+                throw new OtherVersion(f);
+            }
+        });
+        StartAfterSync start = new StartAfterSync(records, jobs,
+                () -> job(plan, work, jobId, machine, facts.get(), target));
+        List<RenderPlan.ModelInputs> models = work.models();
         jobs.discardOnFailure(jobId, () -> {
-            for (RenderPlan.ModelInputs m : work.models()) {
+            for (int i = 0; i < models.size(); i++) {
+                RenderPlan.ModelInputs m = models.get(i);
+                SyncRider rider = SyncRider.of(i == 0 ? facts : SyncRider.NONE,
+                        i == models.size() - 1 ? start : SyncRider.NONE);
                 SyncResult r = sync.sync(host, m.cacheDir(), m.files(), Optional.of(FileSync.Snapshot.linked(
-                        m.inputsIn(jobDir), jobDir)), env.settings().timeout("command"), env.console().progress());
+                        m.inputsIn(jobDir), jobDir)), env.settings().timeout("command"), env.console().progress(),
+                        rider);
                 env.console().verbose("synced " + m.displayName() + " to " + machine.id() + ": " + r.describe());
                 r.sentFiles(m.files(), cwd).forEach(f -> env.console().verbose("  sent " + f));
             }
         });
+        JobRecord record = start.started();
+        JobInterruptNotice notice = JobInterruptNotice.watch(record, jobs, env.console(), cancelOnInterrupt);
+        env.console().status("rendering " + record.title() + " on " + machine.id() + " as job " + jobId
+                + record.location().map(l -> "; results go to " + l).orElse(""));
+        return new Started(record, host, notice, work.targets());
+    }
+
+    /** The render job of {@code work} on a box with {@code facts}: its record and what it runs. */
+    private StartAfterSync.Job job(RenderPlan plan, RenderPlan work, String jobId, Machine machine, BoxFacts facts,
+                                   Optional<DeliveryTarget> target) {
+        String jobDir = RemoteJobs.jobDir(jobId);
         List<JobRecord.Output> made = new ArrayList<>();
         for (RenderPlan.Target t : work.targets()) {
             String base = jobDir + "/out/" + t.remoteName();
@@ -314,11 +351,17 @@ public final class Renderer {
                 machine.id(), box.role(), title, Instant.now(), JobStatus.Stage.RUNNING, outputs,
                 work.pathMap(facts.home(), cwd, jobDir), delivered, Optional.empty(),
                 Pricing.forJob(env.cloud().pricing(), machine), Optional.empty());
-        records.start(record, jobs, new JobSpec(jobId, ".", script, plan.request().after()));
-        JobInterruptNotice notice = JobInterruptNotice.watch(record, jobs, env.console(), cancelOnInterrupt);
-        env.console().status("rendering " + title + " on " + machine.id() + " as job " + jobId
-                + record.location().map(l -> "; results go to " + l).orElse(""));
-        return Optional.of(new Started(record, host, notice, work.targets()));
+        return new StartAfterSync.Job(record, new JobSpec(jobId, ".", script, plan.request().after()));
+    }
+
+    /** The box's OpenSCAD is not the version a render assumed, with which it looked in the store. */
+    private static final class OtherVersion extends RuntimeException {
+        final transient BoxFacts facts;
+
+        OtherVersion(BoxFacts facts) {
+            super("the box has " + facts.openscadVersion(), null, false, false);
+            this.facts = facts;
+        }
     }
 
     /** Follows every job at once (one thread each beyond the first) and collects each when it ends. */

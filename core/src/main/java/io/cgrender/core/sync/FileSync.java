@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 public final class FileSync {
 
     private static final String SNAPSHOT_MARK = "=== snapshot ";
+    private static final String FIRST_MARK = "=== first ";
     /** Set in the box's shell once the sync is complete; the job's copy stays only then. */
     private static final String COMMITTED = "cgrender_sync_done";
 
@@ -89,6 +90,16 @@ public final class FileSync {
      */
     public SyncResult sync(RemoteHost host, String remoteDir, List<SyncFile> files, Optional<Snapshot> snapshot,
                            Duration timeout, Progress progress) {
+        return sync(host, remoteDir, files, snapshot, timeout, progress, SyncRider.NONE);
+    }
+
+    /**
+     * Syncs as {@link #sync(RemoteHost, String, List, Optional, Duration, Progress)} does, with {@code rider}'s
+     * scripts in the same command on the box: its first before the directory is read, its last once the sync is
+     * complete.
+     */
+    public SyncResult sync(RemoteHost host, String remoteDir, List<SyncFile> files, Optional<Snapshot> snapshot,
+                           Duration timeout, Progress progress, SyncRider rider) {
         Map<String, Path> locals = new LinkedHashMap<>();
         Map<String, FileHashes.Hash> wanted = new LinkedHashMap<>();
         for (SyncFile f : files) {
@@ -98,9 +109,11 @@ public final class FileSync {
             wanted.put(f.remote(), hashes.of(f.local()));
         }
         String manifestFile = boxPath(Manifest.of(remoteDir.replaceAll("/+$", "")));
-        try (LockedDirectory dir = LockedDirectory.open(host, remoteDir, openingScript(manifestFile, snapshot),
+        String first = rider.first();
+        try (LockedDirectory dir = LockedDirectory.open(host, remoteDir, openingScript(manifestFile, snapshot, first),
                 timeout, progress)) {
-            Opening box = Opening.parse(dir.opening());
+            Opening box = Opening.parse(dir.opening(), !first.isEmpty());
+            box.first().ifPresent(ran -> rider.firstDone(ran.exitCode(), ran.printed()));
             String manifestText = box.manifestListed().isEmpty() ? "" : cache.get(host.id(), remoteDir)
                     .filter(c -> c.listed().equals(box.manifestListed().get())).map(ManifestCache.Copy::text)
                     .orElseGet(() -> readManifest(dir, manifestFile));
@@ -120,41 +133,75 @@ public final class FileSync {
                 last.append("find ").append(manifestFile).append(" -maxdepth 0 -printf '%s %T@\\n'\n");
             }
             String listedAfter = last.isEmpty() ? "" : dir.run(last.toString()).strip();
-            dir.end(COMMITTED + "=1");
             Optional<String> listed = update.script().isEmpty() ? box.manifestListed() : Optional.of(listedAfter);
             listed.ifPresent(l -> cache.put(host.id(), remoteDir, new ManifestCache.Copy(l, update.newText())));
-            return new SyncResult(outcome.uploads().size(), bytes + update.bytes(), outcome.unchanged(),
+            SyncResult result = new SyncResult(outcome.uploads().size(), bytes + update.bytes(), outcome.unchanged(),
                     plan.removals().size(), outcome.uploads());
+            String then = rider.last();
+            if (then.isEmpty()) {
+                dir.end(COMMITTED + "=1");
+            } else {
+                // In a subshell of the home directory without the lock's descriptor, which nothing it starts keeps.
+                LockedDirectory.Ran ran;
+                try {
+                    ran = dir.attempt(COMMITTED + "=1\n( cd \"$HOME\" && {\n" + then + "\n} ) 9<&-");
+                } catch (RuntimeException e) {
+                    rider.lastDone(SyncRider.UNKNOWN, "");
+                    throw e;
+                }
+                dir.close();
+                rider.lastDone(ran.exitCode(), ran.printed());
+            }
+            return result;
         }
     }
 
     /**
-     * Copies the directory to {@code snapshot}, if given, saying whether that worked; then lists the manifest (as a
-     * file with an empty path) and the directory.
+     * Runs a rider's {@code first} script, if any, and says how it ended; copies the directory to {@code snapshot},
+     * if given, saying whether that worked; then lists the manifest (as a file with an empty path) and the directory.
      */
-    private static String openingScript(String manifestFile, Optional<Snapshot> snapshot) {
-        return snapshot.map(s -> discardUnlessDone(s) + "{ " + snapshotScript(s) + "}; echo \"" + SNAPSHOT_MARK
+    private static String openingScript(String manifestFile, Optional<Snapshot> snapshot, String first) {
+        return (first.isEmpty() ? "" : "( cd \"$HOME\" && {\n" + first + "\n} ) 9<&-; r=$?; echo; echo \""
+                + FIRST_MARK + "$r\"\n")
+                + snapshot.map(s -> discardUnlessDone(s) + "{ " + snapshotScript(s) + "}; echo \"" + SNAPSHOT_MARK
                 + "$?\"\n").orElse("")
                 + "find " + manifestFile + " . ! -type d -printf '" + BoxListing.FIND_PRINTF + "' 2>/dev/null; true";
     }
 
-    /** What the opening found: whether the job's copy was made, the manifest's listing, the directory's listing. */
-    private record Opening(boolean copied, Optional<String> manifestListed, Map<String, BoxListing.File> listing) {
+    /**
+     * What the opening found: how a rider's first script ended, whether the job's copy was made, the manifest's
+     * listing, the directory's listing.
+     */
+    private record Opening(Optional<LockedDirectory.Ran> first, boolean copied, Optional<String> manifestListed,
+                           Map<String, BoxListing.File> listing) {
 
-        static Opening parse(String text) {
+        static Opening parse(String all, boolean withFirst) {
+            Optional<LockedDirectory.Ran> first = Optional.empty();
+            String text = all;
+            if (withFirst) {
+                // The first script's output, an empty line, the mark with its exit code.
+                int at = all.indexOf("\n" + FIRST_MARK);
+                int end = at < 0 ? -1 : all.indexOf('\n', at + 1);
+                if (end < 0) {
+                    throw new CgrenderException("the box answered the sync's opening with something unexpected");
+                }
+                first = Optional.of(new LockedDirectory.Ran(Integer.parseInt(all.substring(at + 1
+                        + FIRST_MARK.length(), end)), all.substring(0, at)));
+                text = all.substring(end + 1);
+            }
             boolean copied = text.startsWith(SNAPSHOT_MARK + "0\n");
             String rest = text.startsWith(SNAPSHOT_MARK) ? text.substring(text.indexOf('\n') + 1) : text;
             Optional<String> manifest = Optional.empty();
             // The manifest is find's first start point; its path relative to it is empty.
             if (rest.startsWith("f ")) {
-                String first = rest.substring(0, Math.max(0, rest.indexOf('\n')));
-                String[] f = first.split(" ", 4);
+                String line = rest.substring(0, Math.max(0, rest.indexOf('\n')));
+                String[] f = line.split(" ", 4);
                 if (f.length >= 3 && (f.length == 3 || f[3].isEmpty())) {
                     manifest = Optional.of(f[1] + " " + f[2]);
-                    rest = rest.substring(first.length() + 1);
+                    rest = rest.substring(line.length() + 1);
                 }
             }
-            return new Opening(copied, manifest, BoxListing.parse(rest));
+            return new Opening(first, copied, manifest, BoxListing.parse(rest));
         }
     }
 

@@ -46,7 +46,7 @@ final class LockedDirectory implements AutoCloseable {
         this.host = host;
         this.dir = dir;
         this.deadline = System.nanoTime() + timeout.toNanos();
-        String script = "d=" + Shell.quote(dir) + "; mkdir -p -- \"$d\" && cd -- \"$d\" && exec 9<. || exit 70\n"
+        String script = "d=" + Shell.quote(dir) + "; { [ -d \"$d\" ] || mkdir -p -- \"$d\"; } && cd -- \"$d\" && exec 9<. || exit 70\n"
                 + "flock -w " + Math.max(1, timeout.toSeconds()) + " 9 || { echo \"another upload into $d did not"
                 + " end within " + timeout.toSeconds() + "s\" >&2; exit 75; }\n"
                 + "trap 'exit 143' TERM HUP INT\n"
@@ -83,16 +83,26 @@ final class LockedDirectory implements AutoCloseable {
 
     /** Runs {@code script} under the lock and returns what it printed; a failing script is an error. */
     String run(String script) {
+        Ran ran = attempt(script);
+        if (ran.exitCode() != 0) {
+            throw new CgrenderException("file sync in " + dir + " on " + host.id() + " failed (exit "
+                    + ran.exitCode() + ")" + lastError().map(e -> ": " + e).orElse(""));
+        }
+        return ran.printed();
+    }
+
+    /** Runs {@code script} under the lock and returns its exit code and what it printed. */
+    Ran attempt(String script) {
         input.send(script);
         Section s = next();
         if (!s.marker().startsWith(DONE)) {
             throw failure(s);
         }
-        if (!s.marker().equals(DONE + "0")) {
-            throw new CgrenderException("file sync in " + dir + " on " + host.id() + " failed (exit "
-                    + s.marker().substring(DONE.length()) + ")" + lastError().map(e -> ": " + e).orElse(""));
-        }
-        return s.text();
+        return new Ran(Integer.parseInt(s.marker().substring(DONE.length()).strip()), s.text());
+    }
+
+    /** A script's exit code and what it printed. */
+    record Ran(int exitCode, String printed) {
     }
 
     /**

@@ -13,8 +13,9 @@ job="$1"
 workdir="$2"
 after="$3"
 grace="${4:-10}"
-now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
-started="$(now)"
+# now VAR: sets VAR to the time in UTC (a builtin: no process started).
+now() { local TZ=UTC0; printf -v "$1" '%(%Y-%m-%dT%H:%M:%SZ)T' -1; }
+now started
 write_status() {
   printf 'stage=%s\nstarted=%s\nended=%s\nexit=%s\n' "$1" "$started" "${2:-}" "${3:-}" > "$job/status.tmp" \
     && mv -f "$job/status.tmp" "$job/status"
@@ -58,7 +59,9 @@ finish() {
   # The command has ended: what is left (keeping its outputs, recording the end) is not cancelled half-way.
   trap '' TERM INT HUP
   collect_outputs
-  write_status "$1" "$(now)" "$2"
+  local ended
+  now ended
+  write_status "$1" "$ended" "$2"
   rm -f "$job/pid"
   if [ "$after" != keep ]; then
     # The box's watchdog carries this out (stop or terminate) once no other job runs.
@@ -105,6 +108,9 @@ exec 9> "$job/running"
 flock 9 2>/dev/null
 record_process
 write_status running
+# Whoever started this may wait on descriptor 3 for the job to have recorded that it runs: it ends here.
+{ echo started >&3; } 2>/dev/null
+exec 3>&-
 # Job control: the command leads a process group of its own, which cancel ends as a whole.
 set -m
 ( cd "$HOME/$workdir" && exec bash "$job/command.sh" 9>&- ) >> "$job/log" 2>&1 < /dev/null &

@@ -330,6 +330,111 @@ class FileSyncTest {
         assertEquals(manifestOf(first), boxManifest());
     }
 
+    // ---------------------------------------------------------------- riders: work in the sync's own command
+
+    @Test
+    void aRidersFirstScriptRunsInTheHomeBeforeTheSyncChangesAnythingAndItsLastOnceTheCopyIsKept() throws IOException {
+        SyncFile a = file("a.scad", "cube(1);\n");
+        String snapshotDir = box.newRemoteDir() + "/job-1/in";
+        List<String> seen = new ArrayList<>();
+        SyncRider rider = new SyncRider() {
+            @Override
+            public String first() {
+                return "pwd; echo facts; exit 3";
+            }
+
+            @Override
+            public void firstDone(int exitCode, String printed) {
+                seen.add("first " + exitCode + " " + printed + " uploaded=" + Files.exists(remote.resolve("a.scad")));
+            }
+
+            @Override
+            public String last() {
+                seen.add("last asked, copy kept=" + Files.exists(box.local(snapshotDir).resolve("a.scad")));
+                return "pwd; ls " + snapshotDir + "; exit 4";
+            }
+
+            @Override
+            public void lastDone(int exitCode, String printed) {
+                seen.add("last " + exitCode + " " + printed);
+            }
+        };
+
+        SyncResult result = newSync().sync(box.connect(proxy.port()), remoteDir, List.of(a), linkedCopy(snapshotDir),
+                LoopbackBox.TIMEOUT, Progress.NONE, rider);
+
+        String home = box.home().toRealPath().toString();
+        assertEquals(List.of("first 3 " + home + "\nfacts\n uploaded=false", "last asked, copy kept=true",
+                "last 4 " + home + "\na.scad\n"), seen);
+        assertEquals(1, result.filesSent());
+        assertEquals(localTree(List.of(a)), tree(box.local(snapshotDir)));
+    }
+
+    @Test
+    void aRiderThatCallsTheSyncOffLeavesNothingOnTheBox() throws IOException {
+        SyncFile a = file("a.scad", "cube(1);\n");
+        String snapshotDir = box.newRemoteDir() + "/job-2/in";
+        List<String> asked = new ArrayList<>();
+        SyncRider rider = new SyncRider() {
+            @Override
+            public String first() {
+                return "echo 'OpenSCAD version 2019.05'";
+            }
+
+            @Override
+            public void firstDone(int exitCode, String printed) {
+                throw new IllegalStateException("not the version assumed: " + printed.strip());
+            }
+
+            @Override
+            public String last() {
+                asked.add("last");
+                return "true";
+            }
+        };
+
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> newSync().sync(
+                box.connect(proxy.port()), remoteDir, List.of(a), linkedCopy(snapshotDir), LoopbackBox.TIMEOUT,
+                Progress.NONE, rider));
+
+        assertEquals("not the version assumed: OpenSCAD version 2019.05", e.getMessage());
+        assertEquals(List.of(), asked);
+        assertFalse(Files.exists(remote.resolve("a.scad")), "nothing was uploaded");
+        io.cgrender.core.cloud.Eventually.await(java.time.Duration.ofSeconds(20), "the job's directory is removed",
+                () -> !Files.exists(box.local(parentOf(snapshotDir))));
+    }
+
+    @Test
+    void whatTheLastScriptLeavesRunningDoesNotHoldTheDirectory() throws Exception {
+        SyncFile a = file("a.scad", "cube(1);\n");
+        String[] pid = new String[1];
+        SyncRider starter = new SyncRider() {
+            @Override
+            public String last() {
+                return "nohup sleep 60 > /dev/null 2>&1 < /dev/null & echo $!";
+            }
+
+            @Override
+            public void lastDone(int exitCode, String printed) {
+                pid[0] = printed.strip();
+            }
+        };
+        newSync().sync(box.connect(proxy.port()), remoteDir, List.of(a), linkedCopy(box.newRemoteDir() + "/in"),
+                LoopbackBox.TIMEOUT, Progress.NONE, starter);
+        try {
+            assertTrue(pid[0].matches("[0-9]+"), pid[0]);
+            assertTrue(ProcessHandle.of(Long.parseLong(pid[0])).map(ProcessHandle::isAlive).orElse(false),
+                    "what the last script started runs on");
+
+            // The next sync of the directory takes its lock within 2 s (not after the 60 s of what runs on).
+            SyncResult next = newSync().sync(box.connect(proxy.port()), remoteDir, List.of(a), Optional.empty(),
+                    java.time.Duration.ofSeconds(2), Progress.NONE);
+            assertEquals(1, next.filesUnchanged());
+        } finally {
+            ProcessHandle.of(Long.parseLong(pid[0])).ifPresent(ProcessHandle::destroy);
+        }
+    }
+
     // ---------------------------------------------------------------- files leaving the set
 
     @Test
