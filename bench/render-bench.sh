@@ -270,7 +270,7 @@ timeline() { # NAME MODEL
         if (line ~ /authenticated/ && auth == "") auth = t
         if (line ~ /closed$/) closed = t
         if (line ~ /^\[job\] job done/) job_end = t
-        if (line ~ / started pid /) { n++; if (last_exit != "") gaps += t - last_exit; follow = (line ~ /touch log/) }
+        if (line ~ / started pid /) { n++; if (last_exit != "") gaps += t - last_exit; follow = (line ~ /: >> log/) }
         if (line ~ / exited with /) { last_exit = t; if (follow) { follow_end = t; follow = 0 } } }
       END {
         printf "  %6.3f  cgrender exited\n", end

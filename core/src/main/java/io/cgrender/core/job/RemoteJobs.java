@@ -200,10 +200,11 @@ public final class RemoteJobs {
 
     /** The command {@link #statusWith} runs: the status, a mark, then a line {@code path<TAB>content} per file. */
     private static String statusWithCommand(String id, List<String> files) {
-        StringBuilder cmd = new StringBuilder("( ").append(statusCommand(id)).append(" ); echo ")
+        StringBuilder cmd = new StringBuilder(statusCommand(id)).append("\ncd \"$HOME\"; echo ")
                 .append(Shell.quote(FILES_MARK)).append("; for f in");
         files.forEach(f -> cmd.append(' ').append(Shell.quote(f)));
-        cmd.append("; do [ -f \"$f\" ] && printf '%s\\t%s\\n' \"$f\" \"$(cat \"$f\")\"; done; true");
+        cmd.append("; do if [ -f \"$f\" ]; then v=; read -r v 2>/dev/null < \"$f\"; printf '%s\\t%s\\n' \"$f\" \"$v\"; fi;"
+                + " done; true");
         return cmd.toString();
     }
 
@@ -234,10 +235,14 @@ public final class RemoteJobs {
             + ABANDONED_INPUTS_MINUTES + " 2>/dev/null)\" ]; then continue; fi; rm -rf \"$d\"; done; }";
 
     private static String statusCommand(String id) {
-        return JobProcess.SHELL_FUNCTION + "\ncd " + Shell.quote(jobDir(id))
-                + " 2>/dev/null || { echo stage=unknown; exit 0; }; cat status 2>/dev/null; cat " + DETAIL_FILE
-                + " 2>/dev/null; if [ -f pid ] && ! job_alive pid; then echo dead=1; fi";
+        return JobProcess.SHELL_FUNCTION + "\n" + SHOW + "\nif cd " + Shell.quote(jobDir(id)) + " 2>/dev/null; then "
+                + "show status; show " + DETAIL_FILE + "; if [ -f pid ] && ! job_alive pid; then echo dead=1; fi; "
+                + "else echo stage=unknown; fi";
     }
+
+    /** {@code show FILE}: prints a small text file as {@code cat} would, without starting a process; nothing if none. */
+    private static final String SHOW = "show() { while IFS= read -r l || [ -n \"$l\" ]; do printf '%s\\n' \"$l\";"
+            + " done < \"$1\"; } 2>/dev/null";
 
     static JobStatus parseStatus(String text) {
         Map<String, String> fields = new HashMap<>();
@@ -285,7 +290,7 @@ public final class RemoteJobs {
         String from = "+" + (offset + 1);
         CountingStream counting = new CountingStream(out);
         ByteArrayOutputStream trailer = new ByteArrayOutputStream();
-        ExecResult r = host.exec(JobProcess.SHELL_FUNCTION + "\ncd " + q + " || exit 3; touch log; "
+        ExecResult r = host.exec(JobProcess.SHELL_FUNCTION + "\ncd " + q + " || exit 3; : >> log; "
                 + "if job_alive pid; then "
                 + "{ [ -f running ] && flock -s running true 2>/dev/null || "
                 + "while job_alive pid; do sleep 0.05; done; } & "
