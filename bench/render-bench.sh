@@ -270,8 +270,9 @@ timeline() { # NAME MODEL
         if (line ~ /authenticated/ && auth == "") auth = t
         if (line ~ /closed$/) closed = t
         if (line ~ /^\[job\] job done/) job_end = t
-        if (line ~ / started pid /) { n++; if (last_exit != "") gaps += t - last_exit; follow = (line ~ /: >> log/) }
-        if (line ~ / exited with /) { last_exit = t; if (follow) { follow_end = t; follow = 0 } } }
+        if (line ~ / started pid /) { n++; if (last_exit != "") gaps += t - last_exit }
+        # The log follow is the session's last command (the host log shortens commands: no telling them apart).
+        if (line ~ / exited with /) { last_exit = t; follow_end = t } }
       END {
         printf "  %6.3f  cgrender exited\n", end
         printf "summary: %.3f s to the SSH session (JVM start, cloud lookup, connect); %d commands in a session of" \

@@ -224,10 +224,15 @@ public final class Daemon {
         }
     }
 
-    /** The first command's model and configuration, built once before a front end waits for them. */
+    /**
+     * Runs, before any front end waits for them, what every command does first: the commands' model, the
+     * configuration, the plugins and roles (commands that read or change nothing, not even a cloud's state).
+     */
     private static void warmUp() {
         PrintWriter nowhere = new PrintWriter(java.io.OutputStream.nullOutputStream());
-        Main.run(InputStream.nullInputStream(), nowhere, nowhere, System.getenv(), "help");
+        for (String[] args : new String[][] {{"help"}, {"list-roles"}, {"list-roles", "--json"}}) {
+            Main.run(InputStream.nullInputStream(), nowhere, nowhere, System.getenv(), args);
+        }
     }
 
     DaemonAddress address() {
