@@ -73,8 +73,8 @@ class RenderEndToEndTest {
     }
 
     /**
-     * The warm path's round trips: the box's facts, the sync and the job's start share one command, the log follow and
-     * the job's status another (the outputs come over SFTP, which starts no command).
+     * The warm path's round trips: the box's facts, the sync and the job's start share one command; the log follow,
+     * the job's status, its log and its outputs another.
      */
     @Test
     void aWarmRenderRunsTwoCommandsOnTheBox() throws IOException {

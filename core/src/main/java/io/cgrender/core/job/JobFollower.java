@@ -5,8 +5,10 @@ import io.cgrender.core.ui.Console;
 import io.cgrender.core.ui.Heartbeat;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -50,8 +52,19 @@ public final class JobFollower {
      */
     public static RemoteJobs follow(RemoteJobs jobs, JobRecord record, PrintWriter out, Console console,
                                     boolean cancelOnInterrupt, Duration timeout, Reconnect reconnect) {
+        return follow(jobs, record, out, console, cancelOnInterrupt, timeout, reconnect, Map.of());
+    }
+
+    /**
+     * Follows the job as {@link #follow(RemoteJobs, JobRecord, PrintWriter, Console, boolean, Duration, Reconnect)}
+     * does, and brings back the files of {@code bring} once it ended ({@link RemoteJobs#follow(String, long,
+     * java.io.OutputStream, Duration, List, Map)}).
+     */
+    public static RemoteJobs follow(RemoteJobs jobs, JobRecord record, PrintWriter out, Console console,
+                                    boolean cancelOnInterrupt, Duration timeout, Reconnect reconnect,
+                                    Map<String, Path> bring) {
         try (JobInterruptNotice notice = JobInterruptNotice.watch(record, jobs, console, cancelOnInterrupt)) {
-            return follow(jobs, record, out, console, timeout, reconnect, notice);
+            return follow(jobs, record, out, console, timeout, reconnect, notice, bring);
         }
     }
 
@@ -61,6 +74,13 @@ public final class JobFollower {
      */
     public static RemoteJobs follow(RemoteJobs jobs, JobRecord record, PrintWriter out, Console console,
                                     Duration timeout, Reconnect reconnect, JobInterruptNotice notice) {
+        return follow(jobs, record, out, console, timeout, reconnect, notice, Map.of());
+    }
+
+    /** Follows as the method above does, and brings back the files of {@code bring} once the job ended. */
+    public static RemoteJobs follow(RemoteJobs jobs, JobRecord record, PrintWriter out, Console console,
+                                    Duration timeout, Reconnect reconnect, JobInterruptNotice notice,
+                                    Map<String, Path> bring) {
         String doing = (record.kind().equals("render") ? "rendering " : "running ") + record.title();
         JobLogWriter log = new JobLogWriter(out, record.pathMap());
         AtomicReference<RemoteJobs> current = new AtomicReference<>(jobs);
@@ -72,7 +92,7 @@ public final class JobFollower {
             for (int reconnects = 0; ; reconnects++) {
                 try {
                     current.get().follow(record.id(), offset, log, Duration.ofNanos(Math.max(0,
-                            deadline - System.nanoTime())), exitFiles);
+                            deadline - System.nanoTime())), exitFiles, bring);
                     return current.get();
                 } catch (CgrenderException e) {
                     if (current.get().connected() || reconnects == RECONNECTS) {

@@ -7,12 +7,12 @@ import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.ssh.Shell;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -69,6 +69,8 @@ public final class RemoteJobs {
     private final Duration killGrace;
     /** What the last follow of each job read once the job had ended, for the next status read: taken once. */
     private final Map<String, Ended> endedAtFollow = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The files the last follow of each job brought back once the job had ended, for {@link #download}. */
+    private final Map<String, FileFrames> broughtAtFollow = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A job's end as a follow read it, with the files it was asked to read too. */
     private record Ended(List<String> files, StatusWithFiles read) {
@@ -286,28 +288,81 @@ public final class RemoteJobs {
      * {@code statusWith} of these files (or fewer) of this job is answered from it, without a round trip of its own.
      */
     public long follow(String id, long offset, OutputStream out, Duration timeout, List<String> files) {
+        return follow(id, offset, out, timeout, files, Map.of());
+    }
+
+    /**
+     * Follows as {@link #follow(String, long, OutputStream, Duration, List)} does and, once the job ended, brings back
+     * those of {@code bring} (paths on the box, relative to its home → where each goes here) that exist, in the same
+     * command: the next {@link #download} of this job puts them in place instead of downloading them.
+     */
+    public long follow(String id, long offset, OutputStream out, Duration timeout, List<String> files,
+                       Map<String, Path> bring) {
         String q = Shell.quote(jobDir(id));
         String from = "+" + (offset + 1);
         CountingStream counting = new CountingStream(out);
-        ByteArrayOutputStream trailer = new ByteArrayOutputStream();
-        ExecResult r = host.exec(JobProcess.SHELL_FUNCTION + "\ncd " + q + " || exit 3; : >> log; "
-                + "if job_alive pid; then "
-                + "{ [ -f running ] && flock -s running true 2>/dev/null || "
-                + "while job_alive pid; do sleep 0.05; done; } & "
-                + "tail -c " + from + " -s 0.02 --pid=$! -F log 2>/dev/null; "
-                + "else tail -c " + from + " log 2>/dev/null; fi; "
-                + "cd \"$HOME\" && { " + statusWithCommand(id, files) + "; } >&2",
-                timeout, null, counting, trailer);
+        StringBuilder send = new StringBuilder();
+        if (!bring.isEmpty()) {
+            send.append("\n").append(FileFrames.SEND).append("\nsend_files");
+            bring.keySet().forEach(path -> send.append(' ').append(Shell.quote(path)));
+        }
+        FileFrames trailer = new FileFrames(bring);
+        ExecResult r;
+        try {
+            r = host.exec(JobProcess.SHELL_FUNCTION + "\ncd " + q + " || exit 3; : >> log; "
+                    + "if job_alive pid; then "
+                    + "{ [ -f running ] && flock -s running true 2>/dev/null || "
+                    + "while job_alive pid; do sleep 0.05; done; } & "
+                    + "tail -c " + from + " -s 0.02 --pid=$! -F log 2>/dev/null; "
+                    + "else tail -c " + from + " log 2>/dev/null; fi; "
+                    + "cd \"$HOME\" && { " + statusWithCommand(id, files) + send + "\n} >&2",
+                    timeout, null, counting, trailer);
+        } catch (RuntimeException e) {
+            trailer.close();
+            throw e;
+        }
         if (r.exitCode() == 3) {
+            trailer.close();
             throw new CgrenderException("no job " + id + " on box " + host.id());
         }
-        StatusWithFiles read = parseStatusWith(trailer.toString(StandardCharsets.UTF_8));
+        StatusWithFiles read = parseStatusWith(trailer.text());
+        FileFrames before = read.status().stage().ended() ? broughtAtFollow.put(id, trailer)
+                : broughtAtFollow.remove(id);
+        if (before != null) {
+            before.close();
+        }
         if (read.status().stage().ended()) {
             endedAtFollow.put(id, new Ended(List.copyOf(files), read));
         } else {
+            trailer.close();
             endedAtFollow.remove(id);
         }
         return offset + counting.count;
+    }
+
+    /**
+     * Puts the job's files {@code files} (paths on the box, relative to its home → where each goes here) in place:
+     * those the job's last follow brought back for the same place are moved there, the others are downloaded over
+     * one SFTP session. What that follow brought and was not asked for here is dropped.
+     */
+    public void download(String id, Map<String, Path> files) {
+        FileFrames brought = broughtAtFollow.remove(id);
+        Map<String, Path> rest = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<String, Path> file : files.entrySet()) {
+                if (brought == null || !brought.take(file.getKey(), file.getValue())) {
+                    rest.put(file.getKey(), file.getValue());
+                }
+            }
+        } catch (IOException e) {
+            throw new CgrenderException("cannot put the files of job " + id + " from " + host.id() + " in place: "
+                    + e.getMessage(), e);
+        } finally {
+            if (brought != null) {
+                brought.close();
+            }
+        }
+        host.downloadAll(rest);
     }
 
     /** Writes the job's log as it is now, without waiting for more. */

@@ -412,7 +412,7 @@ public final class Renderer {
         try (JobInterruptNotice notice = job.notice()) {
             RemoteJobs jobs = JobFollower.follow(RemoteJobs.on(job.host(), env.settings()), job.record(),
                     env.console().err(), env.console(), env.settings().timeout("job"),
-                    new JobBoxes(env).reconnect(job.record()), notice);
+                    new JobBoxes(env).reconnect(job.record()), notice, bring(job.record()));
             Outcome o = collect(job.record(), jobs.host(), jobs, List.of());
             List<RenderPlan.Target> unfinished = job.targets().stream().filter(t -> !o.written().contains(t.output()))
                     .toList();
@@ -427,11 +427,28 @@ public final class Renderer {
      */
     public Outcome attach(JobRecord record, RemoteHost host, boolean cancelOnInterrupt, List<Path> alreadyWritten) {
         RemoteJobs jobs = JobFollower.follow(RemoteJobs.on(host, env.settings()), record, env.console().err(),
-                env.console(), cancelOnInterrupt, env.settings().timeout("job"), new JobBoxes(env).reconnect(record));
+                env.console(), cancelOnInterrupt, env.settings().timeout("job"), new JobBoxes(env).reconnect(record),
+                bring(record));
         return collect(record, jobs.host(), jobs, alreadyWritten);
     }
 
-    /** Reads the job's status and exit codes in one command, then fetches its log and outputs over one SFTP session. */
+    /**
+     * What the log follow brings back once the job ended, saving a download: the log and, when the results come
+     * from the box (no delivery), the outputs.
+     */
+    private Map<String, Path> bring(JobRecord record) {
+        Map<String, Path> bring = new LinkedHashMap<>();
+        bring.put(RemoteJobs.jobDir(record.id()) + "/log", records.logFile(record.id()));
+        if (record.location().isEmpty()) {
+            record.outputs().forEach(o -> bring.put(o.remote(), o.local()));
+        }
+        return bring;
+    }
+
+    /**
+     * Takes the job's status and exit codes, then its log and outputs: as the log follow read and brought them when
+     * the job ended, or (after a follow that could not) in one command and one SFTP session.
+     */
     private Outcome collect(JobRecord started, RemoteHost host, RemoteJobs jobs, List<Path> alreadyWritten) {
         List<String> exitFiles = started.outputs().stream().map(JobRecord.Output::exitFile).distinct().toList();
         RemoteJobs.StatusWithFiles found = jobs.statusWith(started.id(), exitFiles);
@@ -445,7 +462,7 @@ public final class Renderer {
         Path localLog = records.logFile(record.id());
         if (record.location().isPresent()) {
             records.saveLog(record.id(), file -> {
-                host.download(RemoteJobs.jobDir(record.id()) + "/log", file);
+                jobs.download(record.id(), Map.of(RemoteJobs.jobDir(record.id()) + "/log", file));
                 return true;
             });
             Optional<DeliveredJob> delivered = deliveryOf(record).delivered(record);
@@ -454,10 +471,10 @@ public final class Renderer {
             }
             env.console().warn(status.detail().orElse("job " + record.id() + " delivered nothing to "
                     + record.location().get()) + "; taking the results from the box instead");
-            Outcome fromBox = fromBox(record, host, status, found.files(), alreadyWritten, false, localLog);
+            Outcome fromBox = fromBox(record, jobs, status, found.files(), alreadyWritten, false, localLog);
             return new Outcome(fromBox.jobIds(), fromBox.written(), 1, false);
         }
-        return fromBox(record, host, status, found.files(), alreadyWritten, true, localLog);
+        return fromBox(record, jobs, status, found.files(), alreadyWritten, true, localLog);
     }
 
     /**
@@ -510,12 +527,12 @@ public final class Renderer {
     }
 
     /**
-     * Downloads the outputs that were made (by their exit codes, {@code exitCodes}) from the box over one SFTP session
-     * — with the log, unless the box was to deliver the results and the log is already here — and, when
+     * Takes the outputs that were made (by their exit codes, {@code exitCodes}) from the box — with the log, unless the
+     * box was to deliver the results and the log is already here — ({@link RemoteJobs#download}) and, when
      * {@code fileInStore}, files them in the store (not when the box was to deliver them and failed: then the job's
      * own stage says nothing about the render).
      */
-    private Outcome fromBox(JobRecord record, RemoteHost host, JobStatus status, Map<String, String> exitCodes,
+    private Outcome fromBox(JobRecord record, RemoteJobs jobs, JobStatus status, Map<String, String> exitCodes,
                             List<Path> alreadyWritten, boolean fileInStore, Path localLog) {
         Console console = env.console();
         Map<String, Path> downloads = new LinkedHashMap<>();
@@ -535,9 +552,9 @@ public final class Renderer {
             o.cacheKey().ifPresent(k -> toStore.computeIfAbsent(k, x -> new LinkedHashMap<>())
                     .put(o.cacheName(), o.local()));
         }
-        // One SFTP session for the outputs and, when it comes from the box, the log, kept private like every log.
+        // What the log follow brought, and one SFTP session for anything else; the log kept private like every log.
         records.saveLog(record.id(), file -> {
-            host.downloadAll(downloads);
+            jobs.download(record.id(), downloads);
             return true;
         });
         if (fileInStore) {

@@ -1,5 +1,6 @@
 package io.cgrender.core.ssh;
 
+import io.cgrender.core.os.FileModes;
 import org.apache.sshd.sftp.client.SftpClient;
 import org.apache.sshd.sftp.client.extensions.openssh.OpenSSHPosixRenameExtension;
 import org.apache.sshd.sftp.common.SftpConstants;
@@ -12,10 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -74,8 +73,7 @@ final class SftpFiles {
             try (InputStream in = sftp.read(remotePath); OutputStream out = Files.newOutputStream(partial)) {
                 in.transferTo(out);
             }
-            // like sftp(1) without -p under the usual umask 022
-            Files.setPosixFilePermissions(partial, permissions(remoteMode & ~0022));
+            Files.setPosixFilePermissions(partial, FileModes.downloaded(remoteMode));
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | RuntimeException e) {
             try {
@@ -109,11 +107,7 @@ final class SftpFiles {
         long modified = Files.getLastModifiedTime(file).to(TimeUnit.SECONDS);
         attributes.accessTime(modified, TimeUnit.SECONDS).modifyTime(modified, TimeUnit.SECONDS);
         try {
-            int mode = 0;
-            for (PosixFilePermission p : Files.readAttributes(file, PosixFileAttributes.class).permissions()) {
-                mode |= 1 << (8 - p.ordinal());
-            }
-            attributes.perms(mode);
+            attributes.perms(FileModes.mode(Files.readAttributes(file, PosixFileAttributes.class).permissions()));
         } catch (UnsupportedOperationException notPosix) {
             // the server's default mode, then
         }
@@ -174,15 +168,5 @@ final class SftpFiles {
 
     private static String nameOf(String remotePath) {
         return remotePath.substring(remotePath.lastIndexOf('/') + 1);
-    }
-
-    private static Set<PosixFilePermission> permissions(int mode) {
-        Set<PosixFilePermission> result = EnumSet.noneOf(PosixFilePermission.class);
-        for (PosixFilePermission p : PosixFilePermission.values()) {
-            if ((mode & (1 << (8 - p.ordinal()))) != 0) {
-                result.add(p);
-            }
-        }
-        return result;
     }
 }

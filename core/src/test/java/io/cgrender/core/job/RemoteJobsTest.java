@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -31,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -253,6 +255,55 @@ class RemoteJobsTest {
         assertEquals(Map.of(made, "made"), jobs.statusWith(id, List.of(made)).files(),
                 "a file the follow did not read is asked for");
         assertEquals(commands + 1, host.execs());
+    }
+
+    @Test
+    void theFollowBringsBackTheEndedJobsFilesAndDownloadPutsThemInPlaceWithoutAnotherSession() throws IOException {
+        // Bytes of every value, newlines and frame-like lines included, and a mode to carry over.
+        String id = start("head -c 300000 /dev/urandom > out.bin; printf '::file 9 644 x\\nnot a frame\\n' >> out.bin;"
+                + " chmod 0664 out.bin; echo rendered");
+        ForwardingHost host = new ForwardingHost(box.connect());
+        RemoteJobs jobs = new RemoteJobs(host, LoopbackBox.TIMEOUT, KILL_GRACE);
+        Path here = Files.createDirectories(classDir.resolve("here-" + id));
+        Map<String, Path> bring = Map.of(workdir + "/out.bin", here.resolve("out.bin"),
+                RemoteJobs.jobDir(id) + "/log", here.resolve("log"), workdir + "/missing.bin", here.resolve("missing"));
+
+        jobs.follow(id, 0, OutputStream.nullOutputStream(), WAIT, List.of(), bring);
+        assertFalse(Files.exists(here.resolve("out.bin")), "nothing is in place before it is asked for");
+        int commands = host.execs();
+        jobs.download(id, Map.of(workdir + "/out.bin", here.resolve("out.bin"), RemoteJobs.jobDir(id) + "/log",
+                here.resolve("log")));
+
+        assertEquals(commands, host.execs());
+        assertEquals(0, host.downloads(), "no SFTP: the follow brought both");
+        assertArrayEquals(Files.readAllBytes(work.resolve("out.bin")), Files.readAllBytes(here.resolve("out.bin")));
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(here.resolve("out.bin"))),
+                "the box's mode less group and others' write, as SFTP gives");
+        assertEquals("rendered\n", Files.readString(here.resolve("log")));
+        try (var left = Files.list(here)) {
+            assertEquals(List.of("log", "out.bin"), left.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no temporary file left behind");
+        }
+    }
+
+    @Test
+    void whatTheFollowDidNotBringIsDownloadedAndWhatItBroughtForNobodyIsDropped() throws IOException {
+        String id = start("echo a > a.txt; echo b > b.txt");
+        ForwardingHost host = new ForwardingHost(box.connect());
+        RemoteJobs jobs = new RemoteJobs(host, LoopbackBox.TIMEOUT, KILL_GRACE);
+        Path here = Files.createDirectories(classDir.resolve("here-" + id));
+        jobs.follow(id, 0, OutputStream.nullOutputStream(), WAIT, List.of(),
+                Map.of(workdir + "/a.txt", here.resolve("a.txt")));
+
+        jobs.download(id, Map.of(workdir + "/b.txt", here.resolve("b.txt")));
+
+        assertEquals(1, host.downloads());
+        assertEquals("b\n", Files.readString(here.resolve("b.txt")));
+        try (var left = Files.list(here)) {
+            assertEquals(List.of("b.txt"), left.map(p -> p.getFileName().toString()).toList());
+        }
+        jobs.download(id, Map.of(workdir + "/a.txt", here.resolve("a.txt")));
+        assertEquals(2, host.downloads(), "what a follow brought is there for one download only");
     }
 
     @Test

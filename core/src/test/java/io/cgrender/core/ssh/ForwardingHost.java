@@ -13,9 +13,15 @@ public class ForwardingHost implements RemoteHost {
 
     private final RemoteHost host;
     private int execs;
+    private int downloads;
 
     public ForwardingHost(RemoteHost host) {
         this.host = host;
+    }
+
+    /** The files downloaded so far. */
+    public int downloads() {
+        return downloads;
     }
 
     /** The commands run so far. */
@@ -53,6 +59,7 @@ public class ForwardingHost implements RemoteHost {
 
     @Override
     public void download(String remotePath, Path localFile) {
+        downloads++;
         host.download(remotePath, localFile);
     }
 
