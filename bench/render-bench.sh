@@ -271,7 +271,7 @@ timeline() { # NAME MODEL
         if (line ~ /closed$/) closed = t
         if (line ~ /^\[job\] job done/) job_end = t
         if (line ~ / started pid /) { n++; if (last_exit != "") gaps += t - last_exit }
-        # The log follow is the session's last command (the host log shortens commands: no telling them apart).
+        # The log follow is the last command of the session (the host log shortens commands: none is told apart).
         if (line ~ / exited with /) { last_exit = t; follow_end = t } }
       END {
         printf "  %6.3f  cgrender exited\n", end
