@@ -28,6 +28,9 @@ import java.util.concurrent.TimeUnit;
  * hashed on the box (only if its size still matches) or sent again; a file that does not belong is removed. Files
  * are replaced by new ones (uploads write a temporary file and rename it), never rewritten, so a job's copy of the
  * directory, made of hard links, never changes under the job.
+ * <p>
+ * A caller can have work of its own done in the same command ({@link SyncRider}): a render learns the box's facts
+ * before the sync and starts its job right after it, so that a warm render's upload and start cost one command.
  */
 public final class FileSync {
 
