@@ -457,7 +457,8 @@ if want sync; then
     # OpenSCAD reads all 300 files, which takes time of its own: what cgrender adds is the rest.
     openscad="$(job_openscad_seconds)"
     sample sync "nothing changed: openscad" "$r" "$openscad" s
-    sample sync "nothing changed: overhead" "$r" "$(awk -v w="$wall" -v o="$openscad" 'BEGIN { printf "%.3f", w - o }')" s
+    overhead="$(awk -v w="$wall" -v o="$openscad" 'BEGIN { printf "%.3f", w - o }')"
+    sample sync "nothing changed: overhead" "$r" "$overhead" s
   done
   result sync "machine busy before the rep" cores "" "sync: other work on the machine before each rep" "$before"
   result sync "first render (uploads the whole tree)" s "" "sync: first render of the tree (all uploaded)" "$before"

@@ -326,16 +326,17 @@ public final class RemoteJobs {
             throw new CgrenderException("no job " + id + " on box " + host.id());
         }
         StatusWithFiles read = parseStatusWith(trailer.text());
-        FileFrames before = read.status().stage().ended() ? broughtAtFollow.put(id, trailer)
-                : broughtAtFollow.remove(id);
-        if (before != null) {
-            before.close();
-        }
+        FileFrames before;
         if (read.status().stage().ended()) {
             endedAtFollow.put(id, new Ended(List.copyOf(files), read));
+            before = broughtAtFollow.put(id, trailer);
         } else {
-            trailer.close();
             endedAtFollow.remove(id);
+            before = broughtAtFollow.remove(id);
+            trailer.close();
+        }
+        if (before != null) {
+            before.close();
         }
         return offset + counting.count;
     }

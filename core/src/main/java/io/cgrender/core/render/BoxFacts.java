@@ -1,17 +1,15 @@
 package io.cgrender.core.render;
 
 import io.cgrender.core.CgrenderException;
-import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.sync.SyncRider;
 
-import java.time.Duration;
 import java.util.function.Consumer;
 
 /**
- * What a render needs to know of its box, its home directory and its OpenSCAD version: asked in a command of their own,
- * or in the command that syncs the render's files ({@link #asked}).
+ * What a render needs to know of its box, its home directory and its OpenSCAD version: asked in the command that syncs
+ * the render's files ({@link #asked}).
  * <p>
- * Starting OpenSCAD to ask its version takes most of that command's time, so the box keeps the answer in
+ * Starting OpenSCAD to ask its version would take most of that command's time, so the box keeps the answer in
  * {@value #VERSION_FILE} (under its home) and gives it again while the file is newer than the {@code openscad} it
  * describes; an upgrade installs a newer binary, which is asked again. Only an answer that names OpenSCAD is kept.
  */
@@ -26,10 +24,6 @@ record BoxFacts(String home, String openscadVersion) {
             + "else v=\"$(openscad --version 2>&1 | tail -n 1)\"; printf '%s\\n' \"$v\"; "
             + "case \"$v\" in *OpenSCAD*) mkdir -p .cgrender && printf '%s\\n' \"$v\" > \"$f.$$\" "
             + "&& mv -f \"$f.$$\" \"$f\";; esac; fi";
-
-    static BoxFacts of(RemoteHost host, Duration timeout) {
-        return parse(host.id(), host.exec(COMMAND, timeout).stdout());
-    }
 
     /** Asks in a sync's own command, before it changes anything, and hands the facts to {@code then}. */
     static Asked asked(String hostId, Consumer<BoxFacts> then) {

@@ -152,7 +152,6 @@ public final class FileSync {
                     rider.lastDone(SyncRider.UNKNOWN, "");
                     throw e;
                 }
-                dir.close();
                 rider.lastDone(ran.exitCode(), ran.printed());
             }
             return result;

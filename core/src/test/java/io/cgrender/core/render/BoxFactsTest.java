@@ -5,6 +5,9 @@ import io.cgrender.core.ssh.ForwardingHost;
 import io.cgrender.core.ssh.LoopbackBox;
 import io.cgrender.core.ssh.RemoteHost;
 import io.cgrender.core.ssh.Shell;
+import io.cgrender.core.sync.FileHashes;
+import io.cgrender.core.sync.FileSync;
+import io.cgrender.core.ui.Progress;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -17,6 +20,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -64,15 +69,15 @@ class BoxFactsTest {
 
     @Test
     void theVersionIsAskedOnceAndAgainOnlyAfterTheBinaryChanged() throws IOException {
-        BoxFacts first = BoxFacts.of(host, LoopbackBox.TIMEOUT);
+        BoxFacts first = facts();
         assertEquals(home.toString(), first.home());
         assertEquals("OpenSCAD version 2021.01", first.openscadVersion());
-        assertEquals(first, BoxFacts.of(host, LoopbackBox.TIMEOUT));
+        assertEquals(first, facts());
         assertEquals(1, runs(), "the second render reads the kept answer");
 
         version("2025.02");
         Files.setLastModifiedTime(openscad, FileTime.from(Instant.now().plusSeconds(5)));
-        assertEquals("OpenSCAD version 2025.02", BoxFacts.of(host, LoopbackBox.TIMEOUT).openscadVersion());
+        assertEquals("OpenSCAD version 2025.02", facts().openscadVersion());
         assertEquals(2, runs(), "an upgraded binary is asked again");
         assertEquals("OpenSCAD version 2025.02\n", Files.readString(home.resolve(BoxFacts.VERSION_FILE)));
     }
@@ -81,12 +86,21 @@ class BoxFactsTest {
     void anAnswerThatIsNoVersionIsNeitherKeptNorAccepted() throws IOException {
         Files.writeString(openscad, "#!/bin/sh\necho run >> " + Shell.quote(starts.toString())
                 + "\necho 'error while loading shared libraries: libGL.so.1' >&2\nexit 127\n");
-        CgrenderException e = assertThrows(CgrenderException.class, () -> BoxFacts.of(host, LoopbackBox.TIMEOUT));
+        CgrenderException e = assertThrows(CgrenderException.class, () -> facts());
         assertTrue(e.getMessage().contains("has no working openscad (") && e.getMessage().contains("libGL"),
                 e.getMessage());
         assertFalse(Files.exists(home.resolve(BoxFacts.VERSION_FILE)));
-        assertThrows(CgrenderException.class, () -> BoxFacts.of(host, LoopbackBox.TIMEOUT));
+        assertThrows(CgrenderException.class, () -> facts());
         assertEquals(2, runs(), "asked every time");
+    }
+
+    /** The facts as a render learns them: in the command that syncs its files (here, none). */
+    private BoxFacts facts() {
+        BoxFacts.Asked asked = BoxFacts.asked(host.id(), f -> {
+        });
+        new FileSync(dir.resolve("sync-cache"), new FileHashes()).sync(host, "model", List.of(), Optional.empty(),
+                LoopbackBox.TIMEOUT, Progress.NONE, asked);
+        return asked.get();
     }
 
     private void version(String v) throws IOException {
